@@ -1,0 +1,234 @@
+//! Accounts and sessions: register, sign in, sign out, and turning a presented token into a
+//! signed-in user. Used by REST and Socket.IO alike, so both refuse the same tokens.
+
+pub mod password;
+pub mod token;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sqlx::PgPool;
+use std::{sync::Arc, time::Duration};
+use uuid::Uuid;
+
+use crate::{
+    db::{self, DbError},
+    error::Error,
+    store::LiveStore,
+};
+use token::{Claims, TokenKeys};
+
+/// The public view of an account: never the password hash.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct User {
+    pub id: Uuid,
+    pub email: String,
+    pub display_name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<db::users::UserRow> for User {
+    fn from(r: db::users::UserRow) -> Self {
+        User {
+            id: r.id,
+            email: r.email,
+            display_name: r.display_name,
+            created_at: r.created_at,
+        }
+    }
+}
+
+/// Who made a request, as proven by a valid, unrevoked token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AuthUser {
+    pub id: Uuid,
+    pub jti: Uuid,
+    pub exp: i64,
+}
+
+pub struct Session {
+    pub user: User,
+    pub token: String,
+    pub expires_in: u64,
+}
+
+/// Longest password accepted: argon2 takes any length, but hashing megabytes on request is a
+/// denial-of-service lever.
+const MAX_PASSWORD_BYTES: usize = 1024;
+const MIN_PASSWORD_CHARS: usize = 8;
+
+pub struct AuthService {
+    db: PgPool,
+    store: Arc<dyn LiveStore>,
+    keys: TokenKeys,
+}
+
+impl AuthService {
+    pub fn new(db: PgPool, store: Arc<dyn LiveStore>, keys: TokenKeys) -> Self {
+        AuthService { db, store, keys }
+    }
+
+    pub fn keys(&self) -> &TokenKeys {
+        &self.keys
+    }
+
+    pub async fn register(
+        &self,
+        email: &str,
+        password: String,
+        display_name: &str,
+    ) -> Result<Session, Error> {
+        let email = validate_email(email)?;
+        let display_name = validate_display_name(display_name)?;
+        validate_password(&password)?;
+        let hash = password::hash(password)
+            .await
+            .map_err(|e| Error::Internal(e.to_string()))?;
+        let row = match db::users::insert(&self.db, &email, &display_name, &hash).await {
+            Err(DbError::Unique(_)) => return Err(Error::EmailTaken),
+            other => other?,
+        };
+        self.session(row.into())
+    }
+
+    /// Unknown email and wrong password take the same path through argon2 and give the same
+    /// error, so neither the body nor the timing tells which accounts exist.
+    pub async fn login(&self, email: &str, password: String) -> Result<Session, Error> {
+        let row = db::users::by_email(&self.db, email.trim()).await?;
+        let stored = row.as_ref().map(|r| r.password_hash.clone());
+        let ok = password::verify(password, stored)
+            .await
+            .map_err(|e| Error::Internal(e.to_string()))?;
+        match row {
+            Some(row) if ok => self.session(row.into()),
+            _ => Err(Error::InvalidCredentials),
+        }
+    }
+
+    /// Puts the token's id on the shared deny-list until the token would have expired anyway.
+    pub async fn logout(&self, user: &AuthUser) -> Result<(), Error> {
+        let remaining = user.exp.saturating_sub(Utc::now().timestamp()).max(1);
+        let ttl = Duration::from_secs(u64::try_from(remaining).unwrap_or(1));
+        self.store.revoke_token(user.jti, ttl).await?;
+        Ok(())
+    }
+
+    pub async fn me(&self, user: &AuthUser) -> Result<User, Error> {
+        db::users::by_id(&self.db, user.id)
+            .await?
+            .map(User::from)
+            .ok_or(Error::Unauthorized)
+    }
+
+    /// Checks a presented token: signature, expiry, then the deny-list.
+    pub async fn authenticate(&self, token: &str) -> Result<AuthUser, Error> {
+        let Claims { sub, jti, exp, .. } = self.keys.verify(token).ok_or(Error::Unauthorized)?;
+        if self.store.is_token_revoked(jti).await? {
+            return Err(Error::Unauthorized);
+        }
+        Ok(AuthUser { id: sub, jti, exp })
+    }
+
+    fn session(&self, user: User) -> Result<Session, Error> {
+        let (token, _) = self
+            .keys
+            .issue(user.id)
+            .map_err(|e| Error::Internal(e.to_string()))?;
+        Ok(Session {
+            user,
+            token,
+            expires_in: self.keys.ttl.as_secs(),
+        })
+    }
+}
+
+/// A pragmatic shape check (one `@`, a dotted domain, no spaces, ≤ 254 bytes); whether the
+/// mailbox exists is not ours to know.
+pub fn validate_email(email: &str) -> Result<String, Error> {
+    let email = email.trim();
+    let bad = || {
+        Error::validation(
+            "email",
+            "email must be a valid address like name@example.com",
+        )
+    };
+    if email.len() > 254 || email.chars().any(char::is_whitespace) {
+        return Err(bad());
+    }
+    let (local, domain) = email.split_once('@').ok_or_else(bad)?;
+    let domain_ok = domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains('@')
+        && !domain.contains("..");
+    if local.is_empty() || !domain_ok {
+        return Err(bad());
+    }
+    Ok(email.to_string())
+}
+
+pub fn validate_display_name(name: &str) -> Result<String, Error> {
+    let name = name.trim();
+    let n = name.chars().count();
+    if !(1..=32).contains(&n) || name.chars().any(char::is_control) {
+        return Err(Error::validation(
+            "display_name",
+            "display_name must be 1–32 characters after trimming",
+        ));
+    }
+    Ok(name.to_string())
+}
+
+fn validate_password(password: &str) -> Result<(), Error> {
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(Error::validation(
+            "password",
+            "password must be at least 8 characters",
+        ));
+    }
+    if password.len() > MAX_PASSWORD_BYTES {
+        return Err(Error::validation(
+            "password",
+            "password must be at most 1024 bytes",
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_checked_for_shape() {
+        assert!(validate_email(" Ann@Example.com ").is_ok());
+        for bad in [
+            "",
+            "ann",
+            "ann@",
+            "@example.com",
+            "ann@example",
+            "a b@example.com",
+            "a@b..c",
+        ] {
+            assert!(validate_email(bad).is_err(), "{bad} should be refused");
+        }
+    }
+
+    #[test]
+    fn display_names_count_characters_after_trimming() {
+        assert_eq!(
+            validate_display_name("  Zoë  ").ok().as_deref(),
+            Some("Zoë")
+        );
+        assert!(validate_display_name("   ").is_err());
+        assert!(validate_display_name(&"é".repeat(32)).is_ok());
+        assert!(validate_display_name(&"é".repeat(33)).is_err());
+    }
+
+    #[test]
+    fn passwords_are_taken_as_typed_but_must_have_eight_characters() {
+        assert!(validate_password("       x").is_ok());
+        assert!(validate_password("1234567").is_err());
+        assert!(validate_password(&"x".repeat(2000)).is_err());
+    }
+}

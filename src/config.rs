@@ -1,0 +1,203 @@
+//! Typed configuration read once from the environment (and `.env` when present), so every
+//! other module receives plain values and nothing else reads env vars.
+
+use std::{env, net::IpAddr, time::Duration};
+
+/// Used outside production when `JWT_SECRET` is unset, so a developer needs to set nothing.
+const DEV_JWT_SECRET: &str = "dev-only-insecure-secret-change-me-in-production!!";
+/// HS256 keys shorter than the hash output weaken the MAC (RFC 7518 §3.2).
+const MIN_SECRET_BYTES: usize = 32;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{0} is not valid: {1}")]
+    Invalid(&'static str, String),
+    #[error(
+        "JWT_SECRET must be set to at least {MIN_SECRET_BYTES} random bytes when APP_ENV=production"
+    )]
+    WeakSecret,
+}
+
+#[derive(Clone)]
+pub struct Config {
+    pub production: bool,
+    pub database_url: String,
+    pub redis_url: String,
+    /// Prefix of every Redis key and channel, so deployments and tests can share one Redis.
+    pub redis_prefix: String,
+    pub jwt_secret: String,
+    pub jwt_ttl: Duration,
+    pub host: IpAddr,
+    pub port: u16,
+    pub allowed_origins: Vec<String>,
+    pub cookie_secure: bool,
+    pub openai: Option<OpenAiSettings>,
+    pub log_json: bool,
+}
+
+#[derive(Clone)]
+pub struct OpenAiSettings {
+    pub api_key: String,
+    pub base_url: Option<String>,
+    pub model: String,
+    pub timeout: Duration,
+}
+
+// Secrets must never reach a log line, so Debug is written by hand.
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("production", &self.production)
+            .field("database_url", &redact_url(&self.database_url))
+            .field("redis_url", &redact_url(&self.redis_url))
+            .field("redis_prefix", &self.redis_prefix)
+            .field("jwt_ttl", &self.jwt_ttl)
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("allowed_origins", &self.allowed_origins)
+            .field("cookie_secure", &self.cookie_secure)
+            .field(
+                "openai",
+                &self.openai.as_ref().map(|o| (&o.base_url, &o.model)),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+/// Drops the password of a `scheme://user:password@host` URL.
+fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            let user = creds.split(':').next().unwrap_or_default();
+            format!("{}://{}:***@{}", &url[..s], user, &url[at + 1..])
+        }
+        _ => url.to_string(),
+    }
+}
+
+impl Config {
+    /// Reads `.env` (if any) and then the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let _ = dotenvy::dotenv();
+        Self::from_lookup(|k| env::var(k).ok().filter(|v| !v.trim().is_empty()))
+    }
+
+    /// The parsing itself, over any lookup, so tests can configure without touching the
+    /// process environment.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let production = get("APP_ENV").is_some_and(|v| v.eq_ignore_ascii_case("production"));
+        let jwt_secret = match get("JWT_SECRET") {
+            Some(s) if s.len() >= MIN_SECRET_BYTES && s != DEV_JWT_SECRET => s,
+            Some(_) | None if production => return Err(ConfigError::WeakSecret),
+            Some(s) => s,
+            None => DEV_JWT_SECRET.to_string(),
+        };
+        let openai = get("OPENAI_API_KEY").map(|api_key| {
+            Ok::<_, ConfigError>(OpenAiSettings {
+                api_key,
+                base_url: get("OPENAI_BASE_URL"),
+                model: get("OPENAI_MODEL").unwrap_or_else(|| "gpt-4o-mini".into()),
+                timeout: Duration::from_secs(parse(&get, "OPENAI_TIMEOUT_SECONDS", 8)?),
+            })
+        });
+        Ok(Config {
+            production,
+            database_url: get("DATABASE_URL")
+                .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/voting_game".into()),
+            redis_url: get("REDIS_URL").unwrap_or_else(|| "redis://127.0.0.1:6379".into()),
+            redis_prefix: get("REDIS_PREFIX").unwrap_or_else(|| "vg:".into()),
+            jwt_secret,
+            jwt_ttl: Duration::from_secs(parse(&get, "JWT_TTL_SECONDS", 86_400)?),
+            host: parse(&get, "HOST", IpAddr::from([0, 0, 0, 0]))?,
+            port: parse(&get, "PORT", 8000)?,
+            allowed_origins: get("ALLOWED_ORIGINS")
+                .unwrap_or_else(|| "http://localhost:3000,http://localhost:5173".into())
+                .split(',')
+                .map(|o| o.trim().trim_end_matches('/').to_string())
+                .filter(|o| !o.is_empty())
+                .collect(),
+            cookie_secure: parse(&get, "COOKIE_SECURE", false)?,
+            openai: openai.transpose()?,
+            log_json: get("LOG_FORMAT").is_some_and(|v| v.eq_ignore_ascii_case("json")),
+        })
+    }
+}
+
+fn parse<T: std::str::FromStr>(
+    get: &impl Fn(&str) -> Option<String>,
+    key: &'static str,
+    default: T,
+) -> Result<T, ConfigError>
+where
+    T::Err: std::fmt::Display,
+{
+    match get(key) {
+        None => Ok(default),
+        Some(v) => v
+            .trim()
+            .parse()
+            .map_err(|e: T::Err| ConfigError::Invalid(key, e.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn a_developer_needs_to_set_nothing() {
+        let c = config(&[]).expect("defaults");
+        assert_eq!(c.port, 8000);
+        assert!(!c.production);
+        assert!(c.openai.is_none());
+    }
+
+    #[test]
+    fn production_refuses_a_missing_or_weak_secret() {
+        assert!(matches!(
+            config(&[("APP_ENV", "production")]),
+            Err(ConfigError::WeakSecret)
+        ));
+        assert!(matches!(
+            config(&[("APP_ENV", "production"), ("JWT_SECRET", "short")]),
+            Err(ConfigError::WeakSecret)
+        ));
+        let strong = "x".repeat(40);
+        assert!(config(&[("APP_ENV", "production"), ("JWT_SECRET", &strong)]).is_ok());
+    }
+
+    #[test]
+    fn a_bad_port_is_a_clear_error() {
+        assert!(matches!(
+            config(&[("PORT", "eighty")]),
+            Err(ConfigError::Invalid("PORT", _))
+        ));
+    }
+
+    #[test]
+    fn debug_output_never_shows_secrets() {
+        let c = config(&[
+            (
+                "JWT_SECRET",
+                "a-very-long-secret-that-must-not-leak-0123456789",
+            ),
+            ("DATABASE_URL", "postgres://u:hunter2@db/x"),
+            ("OPENAI_API_KEY", "sk-secret"),
+        ])
+        .expect("config");
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("must-not-leak"));
+        assert!(!shown.contains("hunter2"));
+        assert!(!shown.contains("sk-secret"));
+    }
+}

@@ -1,0 +1,54 @@
+//! Accounts: the only place that reads or writes the `users` table.
+
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use super::DbError;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct UserRow {
+    pub id: Uuid,
+    pub email: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub created_at: DateTime<Utc>,
+}
+
+pub async fn insert(
+    pool: &PgPool,
+    email: &str,
+    display_name: &str,
+    password_hash: &str,
+) -> Result<UserRow, DbError> {
+    let row = sqlx::query_as::<_, UserRow>(
+        "INSERT INTO users (id, email, display_name, password_hash) VALUES ($1, $2, $3, $4) \
+         RETURNING id, email, display_name, password_hash, created_at",
+    )
+    .bind(Uuid::new_v4())
+    .bind(email)
+    .bind(display_name)
+    .bind(password_hash)
+    .fetch_one(pool)
+    .await?;
+    Ok(row)
+}
+
+pub async fn by_email(pool: &PgPool, email: &str) -> Result<Option<UserRow>, DbError> {
+    Ok(sqlx::query_as::<_, UserRow>(
+        "SELECT id, email, display_name, password_hash, created_at FROM users \
+         WHERE lower(email) = lower($1)",
+    )
+    .bind(email)
+    .fetch_optional(pool)
+    .await?)
+}
+
+pub async fn by_id(pool: &PgPool, id: Uuid) -> Result<Option<UserRow>, DbError> {
+    Ok(sqlx::query_as::<_, UserRow>(
+        "SELECT id, email, display_name, password_hash, created_at FROM users WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await?)
+}

@@ -1,0 +1,118 @@
+//! What a command changed, in order, so the caller can broadcast it and persist it without
+//! diffing rooms.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::UserId;
+
+/// One line of a leaderboard; `rank` is shared by equal scores (5, 5, 3 → 1, 1, 3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeaderboardEntry {
+    pub user_id: UserId,
+    pub display_name: String,
+    pub score: u32,
+    pub rank: u32,
+}
+
+/// One answer of a finished round, no longer anonymous.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoundResult {
+    pub answer_id: Uuid,
+    pub content: String,
+    pub author_id: UserId,
+    pub display_name: String,
+    pub votes: u32,
+}
+
+/// Something that happened to a room. `Room::apply` returns them in the order they happened.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    PlayerJoined {
+        user_id: UserId,
+        display_name: String,
+        participant_count: usize,
+    },
+    /// A former participant came back; always followed by their `PlayerJoined`.
+    PlayerRejoined {
+        user_id: UserId,
+    },
+    /// `host_id` is the host after the leave, so a preceding `HostChanged` is already reflected.
+    PlayerLeft {
+        user_id: UserId,
+        participant_count: usize,
+        host_id: UserId,
+        kicked: bool,
+    },
+    HostChanged {
+        host_id: UserId,
+    },
+    RoomClosed,
+    /// `first` marks the game's first round (the caller announces it as `game_started`).
+    RoundStarted {
+        round_id: Uuid,
+        round_number: u32,
+        question: String,
+        time_limit: u32,
+        deadline: DateTime<Utc>,
+        first: bool,
+    },
+    AnswerSubmitted {
+        answer_id: Uuid,
+        author_id: UserId,
+        submitted_count: usize,
+        total_players: usize,
+    },
+    /// `answers` are `(id, content)` sorted by id, which says nothing about who wrote them.
+    VotingStarted {
+        round_id: Uuid,
+        answers: Vec<(Uuid, String)>,
+        time_limit: u32,
+        deadline: DateTime<Utc>,
+    },
+    VoteCast {
+        voter_id: UserId,
+        answer_id: Uuid,
+        vote_count: u32,
+    },
+    /// `points` lists every author of the round with the points earned in it (possibly 0).
+    RoundEnded {
+        round_id: Uuid,
+        round_number: u32,
+        results: Vec<RoundResult>,
+        leaderboard: Vec<LeaderboardEntry>,
+        points: Vec<(UserId, u32)>,
+    },
+    GameEnded {
+        final_leaderboard: Vec<LeaderboardEntry>,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_are_tagged_in_snake_case_and_survive_a_json_round_trip() {
+        let events = [
+            Event::RoomClosed,
+            Event::HostChanged {
+                host_id: Uuid::from_u128(7),
+            },
+            Event::VotingStarted {
+                round_id: Uuid::from_u128(1),
+                answers: vec![(Uuid::from_u128(2), "a cat".into())],
+                time_limit: 45,
+                deadline: DateTime::<Utc>::UNIX_EPOCH,
+            },
+        ];
+        let json = serde_json::to_string(&events[0]).unwrap();
+        assert_eq!(json, r#"{"type":"room_closed"}"#);
+        for e in events {
+            let back: Event = serde_json::from_str(&serde_json::to_string(&e).unwrap()).unwrap();
+            assert_eq!(back, e);
+        }
+    }
+}

@@ -1,0 +1,138 @@
+//! The service-layer error shared by the auth and game services: what went wrong in terms a
+//! client can act on. `http` and `gateway` turn it into the contract's `{code, message}` (and a
+//! status), so a refusal reads the same over REST and Socket.IO.
+
+use crate::{db::DbError, domain::DomainError, store::StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Rule(#[from] DomainError),
+    /// A payload that is not what the event or route takes (not an object, wrong types).
+    #[error("{0}")]
+    Malformed(String),
+    #[error("{message}")]
+    Validation {
+        field: &'static str,
+        message: String,
+    },
+    #[error("authentication required: sign in first")]
+    Unauthorized,
+    #[error("wrong email or password")]
+    InvalidCredentials,
+    #[error("an account with this email already exists")]
+    EmailTaken,
+    #[error("{1}")]
+    NotFound(&'static str, String),
+    #[error("too many requests: try again in {retry_after} s")]
+    RateLimited { retry_after: u64 },
+    #[error("{0}")]
+    TooLarge(String),
+    /// Postgres or Redis is down or overloaded; the request can be retried later.
+    #[error("service temporarily unavailable: {0}")]
+    Unavailable(String),
+    /// A bug or corrupt state: logged in full, shown to the client only as its code.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+/// Which of the contract's classes an error falls in; each transport picks its status from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Class {
+    BadRequest,
+    Unauthorized,
+    Forbidden,
+    NotFound,
+    Conflict,
+    TooLarge,
+    Validation,
+    RateLimited,
+    Unavailable,
+    Internal,
+}
+
+impl Error {
+    pub fn not_found(code: &'static str, message: impl Into<String>) -> Self {
+        Error::NotFound(code, message.into())
+    }
+
+    pub fn validation(field: &'static str, message: impl Into<String>) -> Self {
+        Error::Validation {
+            field,
+            message: message.into(),
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Rule(e) => e.code(),
+            Error::Malformed(_) => "malformed_request",
+            Error::Validation { .. } => "validation_failed",
+            Error::Unauthorized => "unauthorized",
+            Error::InvalidCredentials => "invalid_credentials",
+            Error::EmailTaken => "email_taken",
+            Error::NotFound(code, _) => code,
+            Error::RateLimited { .. } => "rate_limited",
+            Error::TooLarge(_) => "payload_too_large",
+            Error::Unavailable(_) => "service_unavailable",
+            Error::Internal(_) => "internal_error",
+        }
+    }
+
+    pub fn class(&self) -> Class {
+        use DomainError as D;
+        match self {
+            Error::Rule(e) => match e {
+                D::NotHost | D::NotParticipant | D::OwnAnswer | D::Kicked => Class::Forbidden,
+                D::AnswerNotFound | D::RoomClosed => Class::NotFound,
+                D::Validation { .. } | D::CannotKickSelf => Class::Validation,
+                D::RoomFull
+                | D::GameInProgress
+                | D::GameFinished
+                | D::WrongPhase
+                | D::AlreadyAnswered
+                | D::AlreadyVoted
+                | D::NotEnoughPlayers
+                | D::StaleRound => Class::Conflict,
+            },
+            Error::Malformed(_) => Class::BadRequest,
+            Error::Validation { .. } => Class::Validation,
+            Error::Unauthorized | Error::InvalidCredentials => Class::Unauthorized,
+            Error::EmailTaken => Class::Conflict,
+            Error::NotFound(..) => Class::NotFound,
+            Error::RateLimited { .. } => Class::RateLimited,
+            Error::TooLarge(_) => Class::TooLarge,
+            Error::Unavailable(_) => Class::Unavailable,
+            Error::Internal(_) => Class::Internal,
+        }
+    }
+
+    /// The message a client may see: internal details stay in the log.
+    pub fn public_message(&self) -> String {
+        match self {
+            Error::Internal(_) => "something went wrong on our side".to_string(),
+            Error::Unavailable(_) => {
+                "a backing service is unavailable; please retry shortly".to_string()
+            }
+            other => other.to_string(),
+        }
+    }
+}
+
+impl From<DbError> for Error {
+    fn from(e: DbError) -> Self {
+        match e {
+            DbError::Unavailable(m) => Error::Unavailable(format!("postgres: {m}")),
+            other => Error::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<StoreError> for Error {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Unavailable(m) => Error::Unavailable(format!("redis: {m}")),
+            StoreError::Corrupt(m) => Error::Internal(m),
+        }
+    }
+}

@@ -1,0 +1,491 @@
+//! The game service: every room and game action, REST or Socket.IO, goes through here. Each
+//! action is load → decide (domain) → write Postgres in a transaction → compare-and-swap the
+//! live state in Redis → commit → publish. A lost compare-and-swap means another action (on
+//! this node or another) came first: the action is re-decided against the newer state, so
+//! concurrent actions serialise per room without locks and nothing is ever counted twice.
+
+use chrono::{DateTime, Utc};
+use rand::Rng;
+use sqlx::PgPool;
+use std::sync::{Arc, OnceLock};
+use uuid::Uuid;
+
+use super::{
+    Publisher,
+    view::{self, AnswerView, LeaderboardView, RoomView, RoundView},
+};
+use crate::{
+    db::{self, DbError},
+    domain::{Command, Event, Room, RoomStatus, RoundPhase, Settings, UserId},
+    error::Error,
+    questions::QuestionProvider,
+    store::{LiveStore, Stored},
+};
+
+/// Room codes avoid look-alikes: no 0/O, no 1/I/L.
+pub const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+pub const CODE_LEN: usize = 6;
+/// Compare-and-swap attempts before giving up; only reached under absurd contention.
+const MAX_ATTEMPTS: usize = 64;
+/// Open rooms one user may host at once: stops one account from filling the store.
+pub const MAX_OPEN_ROOMS_PER_USER: i64 = 10;
+
+/// What an action did: the room after it and the events it caused.
+pub struct Outcome {
+    pub room: Room,
+    pub events: Vec<Event>,
+}
+
+pub struct GameService {
+    db: PgPool,
+    store: Arc<dyn LiveStore>,
+    /// Asked in the background for the next round's question (may be slow: the AI).
+    questions: Arc<dyn QuestionProvider>,
+    /// Asked when no prepared question is ready: answers at once (the bank).
+    instant_questions: Arc<dyn QuestionProvider>,
+    /// Set once the transport exists (the gateway is built after the service).
+    publisher: OnceLock<Arc<dyn Publisher>>,
+}
+
+/// Upper-cases and checks a code; anything that cannot be a code is simply "not found".
+pub fn normalize_code(code: &str) -> Result<String, Error> {
+    let code = code.trim().to_ascii_uppercase();
+    if code.len() == CODE_LEN && code.bytes().all(|b| CODE_ALPHABET.contains(&b)) {
+        Ok(code)
+    } else {
+        Err(room_not_found())
+    }
+}
+
+fn room_not_found() -> Error {
+    Error::not_found("room_not_found", "no room has this code")
+}
+
+fn round_not_found() -> Error {
+    Error::not_found("round_not_found", "no round has this id")
+}
+
+fn new_code() -> String {
+    let mut rng = rand::rng();
+    (0..CODE_LEN)
+        .map(|_| char::from(CODE_ALPHABET[rng.random_range(0..CODE_ALPHABET.len())]))
+        .collect()
+}
+
+impl GameService {
+    pub fn new(
+        db: PgPool,
+        store: Arc<dyn LiveStore>,
+        questions: Arc<dyn QuestionProvider>,
+        instant_questions: Arc<dyn QuestionProvider>,
+    ) -> Self {
+        GameService {
+            db,
+            store,
+            questions,
+            instant_questions,
+            publisher: OnceLock::new(),
+        }
+    }
+
+    pub fn set_publisher(&self, publisher: Arc<dyn Publisher>) {
+        let _ = self.publisher.set(publisher);
+    }
+
+    pub fn store(&self) -> &Arc<dyn LiveStore> {
+        &self.store
+    }
+
+    // ----- rooms -----
+
+    pub async fn create_room(&self, host: UserId, settings: Settings) -> Result<RoomView, Error> {
+        let settings = settings.normalized();
+        settings.validate()?;
+        if db::rooms::open_rooms_hosted(&self.db, host).await? >= MAX_OPEN_ROOMS_PER_USER {
+            return Err(Error::validation(
+                "settings",
+                format!("you already host {MAX_OPEN_ROOMS_PER_USER} open rooms; close one first"),
+            ));
+        }
+        let name = self.display_name(host).await?;
+        // A clash with an existing code is rare (31^6 codes); draw again when it happens.
+        for _ in 0..8 {
+            let room = Room::new(
+                Uuid::new_v4(),
+                new_code(),
+                host,
+                name.clone(),
+                settings.clone(),
+                Utc::now(),
+            );
+            match db::rooms::create(&self.db, &room).await {
+                Err(DbError::Unique(_)) => continue,
+                other => other?,
+            }
+            if self.store.save_room(&room, 0).await?.is_none() {
+                continue;
+            }
+            self.prepare_question(&room);
+            return self.view(&room).await;
+        }
+        Err(Error::Internal("could not find a free room code".into()))
+    }
+
+    pub async fn join(&self, user: UserId, code: &str) -> Result<RoomView, Error> {
+        let out = self.join_room(user, code).await?;
+        self.view(&out.room).await
+    }
+
+    /// Joins (or re-joins, which is not an error) and returns the room and what happened.
+    pub async fn join_room(&self, user: UserId, code: &str) -> Result<Outcome, Error> {
+        let code = normalize_code(code)?;
+        let name = self.display_name(user).await?;
+        self.execute(&code, |_, now| {
+            Ok(Command::Join {
+                user_id: user,
+                display_name: name.clone(),
+                now,
+            })
+        })
+        .await
+    }
+
+    pub async fn get(&self, code: &str) -> Result<RoomView, Error> {
+        let code = normalize_code(code)?;
+        let stored = self.load(&code).await?;
+        self.view(&stored.room).await
+    }
+
+    pub async fn leave(&self, user: UserId, code: &str) -> Result<(), Error> {
+        let code = normalize_code(code)?;
+        self.execute(&code, |_, now| Ok(Command::Leave { user_id: user, now }))
+            .await?;
+        Ok(())
+    }
+
+    pub async fn kick(&self, by: UserId, code: &str, target: UserId) -> Result<(), Error> {
+        let code = normalize_code(code)?;
+        self.execute(&code, |_, now| Ok(Command::Kick { by, target, now }))
+            .await?;
+        Ok(())
+    }
+
+    // ----- the game -----
+
+    pub async fn start_game(&self, by: UserId, code: &str) -> Result<RoundView, Error> {
+        let code = normalize_code(code)?;
+        let out = self.round_command(&code, by, true).await?;
+        current_round(&out.room)
+    }
+
+    /// `Ok(Ok(round))` for a new round, `Ok(Err(final_leaderboard))` when the game ended.
+    pub async fn next_round(
+        &self,
+        by: UserId,
+        code: &str,
+    ) -> Result<Result<RoundView, Vec<LeaderboardView>>, Error> {
+        let code = normalize_code(code)?;
+        let out = self.round_command(&code, by, false).await?;
+        if out.room.status == RoomStatus::Finished {
+            Ok(Err(view::leaderboard(&out.room)))
+        } else {
+            Ok(Ok(current_round(&out.room)?))
+        }
+    }
+
+    /// Starts the first (`first`) or the next round with a question that is ready now: the one
+    /// prepared in the background if there is one, else one from the bank.
+    async fn round_command(&self, code: &str, by: UserId, first: bool) -> Result<Outcome, Error> {
+        let stored = self.load(code).await?;
+        let question = self.ready_question(&stored.room).await?;
+        let round_id = Uuid::new_v4();
+        let out = self
+            .execute(code, |_, now| {
+                let q = question.clone();
+                Ok(if first {
+                    Command::StartGame {
+                        by,
+                        round_id,
+                        question: q,
+                        now,
+                    }
+                } else {
+                    Command::NextRound {
+                        by,
+                        round_id,
+                        question: q,
+                        now,
+                    }
+                })
+            })
+            .await?;
+        if out
+            .events
+            .iter()
+            .any(|e| matches!(e, Event::RoundStarted { .. }))
+            && out
+                .room
+                .round
+                .as_ref()
+                .is_some_and(|r| r.number < out.room.settings.max_rounds)
+        {
+            self.prepare_question(&out.room);
+        }
+        Ok(out)
+    }
+
+    pub async fn submit_answer(
+        &self,
+        by: UserId,
+        code: Option<&str>,
+        round_id: Uuid,
+        content: &str,
+    ) -> Result<Uuid, Error> {
+        let code = self.code_for(code, round_id).await?;
+        let answer_id = Uuid::new_v4();
+        let content = content.to_string();
+        let out = self
+            .execute(&code, |_, now| {
+                Ok(Command::SubmitAnswer {
+                    by,
+                    round_id,
+                    answer_id,
+                    content: content.clone(),
+                    now,
+                })
+            })
+            .await?;
+        // The id actually stored (a retry after a lost compare-and-swap keeps this one).
+        out.room
+            .round
+            .as_ref()
+            .and_then(|r| r.answer_of(by))
+            .map(|a| a.id)
+            .ok_or_else(|| Error::Internal("answer missing after submit".into()))
+    }
+
+    pub async fn start_voting(
+        &self,
+        by: UserId,
+        code: Option<&str>,
+        round_id: Uuid,
+    ) -> Result<RoundView, Error> {
+        let code = self.code_for(code, round_id).await?;
+        let out = self
+            .execute(&code, |_, now| {
+                Ok(Command::StartVoting { by, round_id, now })
+            })
+            .await?;
+        current_round(&out.room)
+    }
+
+    /// Returns the answer voted for and its count right after this vote.
+    pub async fn vote(
+        &self,
+        by: UserId,
+        code: Option<&str>,
+        round_id: Uuid,
+        answer_id: Uuid,
+    ) -> Result<(Uuid, u32), Error> {
+        let code = self.code_for(code, round_id).await?;
+        let out = self
+            .execute(&code, |_, now| {
+                Ok(Command::Vote {
+                    by,
+                    round_id,
+                    answer_id,
+                    now,
+                })
+            })
+            .await?;
+        let count = out
+            .events
+            .iter()
+            .find_map(|e| match e {
+                Event::VoteCast {
+                    voter_id,
+                    vote_count,
+                    ..
+                } if *voter_id == by => Some(*vote_count),
+                _ => None,
+            })
+            .unwrap_or_default();
+        Ok((answer_id, count))
+    }
+
+    pub async fn end_round(
+        &self,
+        by: UserId,
+        code: Option<&str>,
+        round_id: Uuid,
+    ) -> Result<(RoundView, Vec<LeaderboardView>), Error> {
+        let code = self.code_for(code, round_id).await?;
+        let out = self
+            .execute(&code, |_, now| Ok(Command::EndRound { by, round_id, now }))
+            .await?;
+        Ok((current_round(&out.room)?, view::leaderboard(&out.room)))
+    }
+
+    pub async fn leaderboard(&self, code: &str) -> Result<Vec<LeaderboardView>, Error> {
+        let code = normalize_code(code)?;
+        Ok(view::leaderboard(&self.load(&code).await?.room))
+    }
+
+    /// A round's answers for a participant: anonymous while voting, with authors after.
+    pub async fn answers(&self, user: UserId, round_id: Uuid) -> Result<Vec<AnswerView>, Error> {
+        let code = self.code_for(None, round_id).await?;
+        let room = self.load(&code).await?.room;
+        if room.participant(user).is_none_or(|p| p.kicked) {
+            return Err(crate::domain::DomainError::NotParticipant.into());
+        }
+        match &room.round {
+            Some(round) if round.id == round_id => {
+                if round.phase == RoundPhase::Answering {
+                    return Err(crate::domain::DomainError::WrongPhase.into());
+                }
+                Ok(view::answers(&room, round, false))
+            }
+            // An earlier round: finished, so it is all in Postgres.
+            _ => Ok(db::rounds::results(&self.db, round_id)
+                .await?
+                .into_iter()
+                .map(|r| AnswerView {
+                    id: r.id,
+                    content: r.content,
+                    votes: Some(u32::try_from(r.votes).unwrap_or(0)),
+                    author_id: Some(r.author_id),
+                    display_name: Some(r.display_name),
+                })
+                .collect()),
+        }
+    }
+
+    /// Ends whatever phase of `code` is past its deadline; called by the timer on every node,
+    /// and the compare-and-swap makes it happen exactly once.
+    pub async fn tick(&self, code: &str) -> Result<Vec<Event>, Error> {
+        match self.execute(code, |_, now| Ok(Command::Tick { now })).await {
+            Ok(out) => Ok(out.events),
+            Err(Error::NotFound(..)) => {
+                self.store.clear_deadline(code).await?;
+                Ok(Vec::new())
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    pub async fn load_room(&self, code: &str) -> Result<Room, Error> {
+        let code = normalize_code(code)?;
+        Ok(self.load(&code).await?.room)
+    }
+
+    pub async fn view(&self, room: &Room) -> Result<RoomView, Error> {
+        let connected = self.store.connected_users(&room.code).await?;
+        Ok(RoomView::build(room, &connected))
+    }
+
+    // ----- the machinery -----
+
+    async fn load(&self, code: &str) -> Result<Stored, Error> {
+        match self.store.load_room(code).await? {
+            Some(stored) if !stored.room.closed => Ok(stored),
+            _ => Err(room_not_found()),
+        }
+    }
+
+    /// The one write path. `decide` builds the command from the current state (so a retry
+    /// re-decides); the Postgres transaction is committed only once the live state has been
+    /// swapped in, so the two never disagree about an acknowledged action.
+    pub async fn execute(
+        &self,
+        code: &str,
+        decide: impl Fn(&Room, DateTime<Utc>) -> Result<Command, Error>,
+    ) -> Result<Outcome, Error> {
+        for _ in 0..MAX_ATTEMPTS {
+            let stored = self.load(code).await?;
+            let mut room = stored.room.clone();
+            let command = decide(&stored.room, Utc::now())?;
+            let events = room.apply(command)?;
+            if events.is_empty() {
+                return Ok(Outcome { room, events });
+            }
+            let mut tx = self.db.begin().await.map_err(DbError::from)?;
+            db::persist_events(&mut tx, &room, &events).await?;
+            let Some(version) = self.store.save_room(&room, stored.version).await? else {
+                // Lost the race: drop our writes and decide again on the newer state.
+                let _ = tx.rollback().await;
+                continue;
+            };
+            if let Err(e) = tx.commit().await {
+                // Put the live state back so that nothing unrecorded stays visible.
+                if let Err(revert) = self.store.save_room(&stored.room, version).await {
+                    tracing::error!(%code, error = %revert, "could not revert live state after a failed commit");
+                }
+                return Err(DbError::from(e).into());
+            }
+            if let Some(p) = self.publisher.get() {
+                p.publish(&room, &events).await;
+            }
+            return Ok(Outcome { room, events });
+        }
+        Err(Error::Unavailable(format!(
+            "room {code} is too busy; retry"
+        )))
+    }
+
+    async fn code_for(&self, code: Option<&str>, round_id: Uuid) -> Result<String, Error> {
+        match code {
+            Some(c) => normalize_code(c),
+            None => db::rounds::room_code_of(&self.db, round_id)
+                .await?
+                .ok_or_else(round_not_found),
+        }
+    }
+
+    async fn display_name(&self, user: UserId) -> Result<String, Error> {
+        db::users::by_id(&self.db, user)
+            .await?
+            .map(|u| u.display_name)
+            .ok_or(Error::Unauthorized)
+    }
+
+    async fn ready_question(&self, room: &Room) -> Result<String, Error> {
+        if let Some(q) = self.store.take_next_question(&room.code).await?
+            && !room.used_questions.iter().any(|u| same_question(u, &q))
+        {
+            return Ok(q);
+        }
+        let theme = room.settings.theme.as_deref();
+        Ok(self
+            .instant_questions
+            .question(theme, &room.used_questions)
+            .await
+            .text)
+    }
+
+    /// Asks the (possibly slow) provider for the room's next question in the background, so
+    /// starting a round never waits on the AI.
+    fn prepare_question(&self, room: &Room) {
+        let store = Arc::clone(&self.store);
+        let questions = Arc::clone(&self.questions);
+        let code = room.code.clone();
+        let theme = room.settings.theme.clone();
+        let used = room.used_questions.clone();
+        tokio::spawn(async move {
+            let q = questions.question(theme.as_deref(), &used).await;
+            if let Err(e) = store.put_next_question(&code, &q.text).await {
+                tracing::warn!(%code, error = %e, "could not store the prepared question");
+            }
+        });
+    }
+}
+
+fn same_question(a: &str, b: &str) -> bool {
+    a.trim().eq_ignore_ascii_case(b.trim())
+}
+
+fn current_round(room: &Room) -> Result<RoundView, Error> {
+    room.round
+        .as_ref()
+        .map(RoundView::from)
+        .ok_or_else(|| Error::Internal("room has no round".into()))
+}

@@ -1,0 +1,163 @@
+//! The read models both transports send: a room, a round, answers and the leaderboard in the
+//! contract's JSON shapes. Built from the domain state plus presence, never revealing an
+//! author before the round ends.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use std::collections::HashSet;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::domain::{LeaderboardEntry, Room, RoomStatus, Round, RoundPhase, Settings, UserId};
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RoomView {
+    pub code: String,
+    pub host_id: Uuid,
+    #[schema(value_type = String, example = "lobby")]
+    pub status: RoomStatus,
+    #[schema(value_type = SettingsDoc)]
+    pub settings: Settings,
+    pub participants: Vec<ParticipantView>,
+    pub current_round: Option<RoundView>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ParticipantView {
+    pub user_id: Uuid,
+    pub display_name: String,
+    pub is_host: bool,
+    pub connected: bool,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RoundView {
+    pub id: Uuid,
+    pub round_number: u32,
+    pub question: String,
+    #[schema(value_type = String, example = "answering")]
+    pub status: RoundPhase,
+    pub time_limit: u32,
+    pub deadline: Option<DateTime<Utc>>,
+}
+
+/// Settings as documented in OpenAPI (the domain type itself carries no schema derive).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct SettingsDoc {
+    max_rounds: u32,
+    answer_seconds: u32,
+    vote_seconds: u32,
+    max_players: u32,
+    theme: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LeaderboardView {
+    pub user_id: Uuid,
+    pub display_name: String,
+    pub score: u32,
+    pub rank: u32,
+}
+
+impl From<LeaderboardEntry> for LeaderboardView {
+    fn from(e: LeaderboardEntry) -> Self {
+        LeaderboardView {
+            user_id: e.user_id,
+            display_name: e.display_name,
+            score: e.score,
+            rank: e.rank,
+        }
+    }
+}
+
+pub fn leaderboard(room: &Room) -> Vec<LeaderboardView> {
+    room.leaderboard()
+        .into_iter()
+        .map(LeaderboardView::from)
+        .collect()
+}
+
+/// An answer as players see it: while voting no author; once the round ended, everything.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AnswerView {
+    pub id: Uuid,
+    pub content: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub votes: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub author_id: Option<Uuid>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+}
+
+impl RoomView {
+    pub fn build(room: &Room, connected: &HashSet<UserId>) -> Self {
+        RoomView {
+            code: room.code.clone(),
+            host_id: room.host_id,
+            status: room.status,
+            settings: room.settings.clone(),
+            participants: room
+                .participants
+                .iter()
+                .filter(|p| p.active)
+                .map(|p| ParticipantView {
+                    user_id: p.user_id,
+                    display_name: p.display_name.clone(),
+                    is_host: p.user_id == room.host_id,
+                    connected: connected.contains(&p.user_id),
+                })
+                .collect(),
+            current_round: room.round.as_ref().map(RoundView::from),
+        }
+    }
+}
+
+impl From<&Round> for RoundView {
+    fn from(r: &Round) -> Self {
+        RoundView {
+            id: r.id,
+            round_number: r.number,
+            question: r.question.clone(),
+            status: r.phase,
+            time_limit: r.time_limit,
+            deadline: r.deadline,
+        }
+    }
+}
+
+/// The answers of the room's current round as `viewer`-independent public data: `[]` while
+/// answering, anonymous with vote counts while voting (`with_votes`), full results after.
+pub fn answers(room: &Room, round: &Round, with_votes: bool) -> Vec<AnswerView> {
+    match round.phase {
+        RoundPhase::Answering => Vec::new(),
+        RoundPhase::Voting => {
+            let mut list: Vec<AnswerView> = round
+                .answers
+                .iter()
+                .map(|a| AnswerView {
+                    id: a.id,
+                    content: a.content.clone(),
+                    votes: with_votes.then(|| round.vote_count(a.id)),
+                    author_id: None,
+                    display_name: None,
+                })
+                .collect();
+            // Submission order would hint at authors; id order is meaningless.
+            list.sort_by_key(|a| a.id);
+            list
+        }
+        RoundPhase::Finished => round
+            .results(room)
+            .into_iter()
+            .map(|r| AnswerView {
+                id: r.answer_id,
+                content: r.content,
+                votes: Some(r.votes),
+                author_id: Some(r.author_id),
+                display_name: Some(r.display_name),
+            })
+            .collect(),
+    }
+}

@@ -1,0 +1,69 @@
+//! Replies to client events: `{ok: true, data}` / `{ok: false, error}` through the
+//! acknowledgement callback, or an `error` event (with the event's name) when the client sent
+//! none, so a failure is never silent.
+
+use serde::Serialize;
+use serde_json::json;
+use socketioxide::{
+    adapter::Adapter,
+    extract::{AckSender, SocketRef},
+    handler::FromMessageParts,
+};
+use std::{convert::Infallible, sync::Arc};
+
+use crate::error::Error;
+
+/// Whether the client asked for an acknowledgement (sent a callback) with this event.
+pub struct WantsAck(pub bool);
+
+impl<A: Adapter> FromMessageParts<A> for WantsAck {
+    type Error = Infallible;
+    fn from_message_parts(
+        _: &Arc<socketioxide::socket::Socket<A>>,
+        _: &mut socketioxide::handler::Value,
+        ack_id: &Option<i64>,
+    ) -> Result<Self, Infallible> {
+        Ok(WantsAck(ack_id.is_some()))
+    }
+}
+
+pub struct Reply<A: Adapter> {
+    pub socket: SocketRef<A>,
+    pub ack: AckSender<A>,
+    pub wants_ack: bool,
+    pub event: &'static str,
+}
+
+impl<A: Adapter> Reply<A> {
+    pub fn send<T: Serialize>(self, result: Result<T, Error>) {
+        match result {
+            Ok(data) => {
+                if let Err(e) = self.ack.send(&json!({"ok": true, "data": data})) {
+                    tracing::debug!(error = %e, "ack not delivered");
+                }
+            }
+            Err(e) => self.fail(e),
+        }
+    }
+
+    pub fn fail(self, e: Error) {
+        match &e {
+            Error::Internal(_) => tracing::error!(event = self.event, error = %e, "internal error"),
+            Error::Unavailable(_) => {
+                tracing::warn!(event = self.event, error = %e, "dependency unavailable")
+            }
+            _ => {}
+        }
+        let error = json!({"code": e.code(), "message": e.public_message()});
+        let sent = if self.wants_ack {
+            self.ack.send(&json!({"ok": false, "error": error}))
+        } else {
+            let mut payload = error;
+            payload["event"] = json!(self.event);
+            self.socket.emit(super::protocol::ERROR, &payload)
+        };
+        if let Err(e) = sent {
+            tracing::debug!(error = %e, "error reply not delivered");
+        }
+    }
+}

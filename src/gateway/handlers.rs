@@ -1,0 +1,359 @@
+//! One handler per client event: decode the payload, call the game service, acknowledge. Also
+//! connection set-up and presence (who has a live socket in which room).
+
+use serde::{Serialize, de::DeserializeOwned};
+use serde_json::{Value, json};
+use socketioxide::extract::{AckSender, SocketRef, State, TryData};
+use std::{future::Future, sync::Arc};
+use uuid::Uuid;
+
+use super::{
+    Adapter, GatewayState, SocketRooms,
+    ack::{Reply, WantsAck},
+    protocol::{self as p, RoomState},
+};
+use crate::{auth::AuthUser, domain::Event, error::Error};
+
+/// Every socket of a user is in this room, so "all of this user's sockets" is one broadcast
+/// target on every node.
+pub fn user_room(user: Uuid) -> String {
+    format!("user:{user}")
+}
+
+pub async fn on_connect(s: SocketRef<Adapter>) {
+    if let Some(user) = s.extensions.get::<AuthUser>() {
+        s.join(user_room(user.id));
+    }
+    s.on(p::JOIN_ROOM, join_room);
+    s.on(p::LEAVE_ROOM, leave_room);
+    s.on(p::START_GAME, start_game);
+    s.on(p::SUBMIT_ANSWER, submit_answer);
+    s.on(p::START_VOTING, start_voting);
+    s.on(p::SUBMIT_VOTE, submit_vote);
+    s.on(p::END_ROUND, end_round);
+    s.on(p::NEXT_ROUND, next_round);
+    s.on(p::KICK_PLAYER, kick_player);
+    s.on_disconnect(on_disconnect);
+}
+
+/// Decodes a payload; anything but the expected object is `malformed_request`, never a drop.
+fn decode<T: DeserializeOwned>(payload: Result<Value, impl std::fmt::Display>) -> Result<T, Error> {
+    let value = payload.map_err(|e| Error::Malformed(format!("unreadable payload: {e}")))?;
+    if !value.is_object() {
+        return Err(Error::Malformed("the payload must be a JSON object".into()));
+    }
+    serde_json::from_value(value).map_err(|e| Error::Malformed(e.to_string()))
+}
+
+/// The common shape of every handler: who is asking, what they sent, what to answer.
+async fn handle<T, R, F, Fut>(
+    s: SocketRef<Adapter>,
+    payload: Result<Value, impl std::fmt::Display>,
+    ack: AckSender<Adapter>,
+    wants_ack: bool,
+    event: &'static str,
+    f: F,
+) where
+    T: DeserializeOwned,
+    R: Serialize,
+    F: FnOnce(AuthUser, T) -> Fut,
+    Fut: Future<Output = Result<R, Error>>,
+{
+    let reply = Reply {
+        socket: s.clone(),
+        ack,
+        wants_ack,
+        event,
+    };
+    let Some(user) = s.extensions.get::<AuthUser>() else {
+        return reply.fail(Error::Unauthorized);
+    };
+    let result = match decode::<T>(payload) {
+        Ok(input) => f(user, input).await,
+        Err(e) => Err(e),
+    };
+    reply.send(result);
+}
+
+async fn join_room(
+    s: SocketRef<Adapter>,
+    TryData(payload): TryData<Value>,
+    ack: AckSender<Adapter>,
+    WantsAck(wants): WantsAck,
+    State(st): State<GatewayState>,
+) {
+    let socket = s.clone();
+    handle(
+        s,
+        payload,
+        ack,
+        wants,
+        p::JOIN_ROOM,
+        |user, input: p::RoomCode| async move {
+            let out = st.game.join_room(user.id, &input.room_code).await?;
+            let code = out.room.code.clone();
+            let fresh = out
+                .events
+                .iter()
+                .any(|e| matches!(e, Event::PlayerJoined { .. }));
+            socket.join(code.clone());
+            let rooms = socket.extensions.get::<Arc<SocketRooms>>();
+            let first_socket = if rooms.is_some_and(|r| remember(&r, &code)) {
+                st.game.store().presence_add(&code, user.id).await? == 1
+            } else {
+                false
+            };
+            if first_socket && !fresh {
+                let _ = socket
+                    .to(code.clone())
+                    .emit(p::PLAYER_RECONNECTED, &json!({"user_id": user.id}))
+                    .await;
+            }
+            let view = st.game.view(&out.room).await?;
+            let state = RoomState::build(&out.room, view.clone(), user.id);
+            // After the ack, so the client has its room before the full state arrives.
+            let s2 = socket.clone();
+            tokio::spawn(async move {
+                tokio::task::yield_now().await;
+                let _ = s2.emit(p::ROOM_STATE, &state);
+            });
+            Ok(json!({ "room": view }))
+        },
+    )
+    .await;
+}
+
+/// Records that this socket is in `code`; false if it already was (a repeated join).
+fn remember(rooms: &SocketRooms, code: &str) -> bool {
+    let Ok(mut list) = rooms.0.lock() else {
+        return false;
+    };
+    if list.iter().any(|c| c == code) {
+        false
+    } else {
+        list.push(code.to_string());
+        true
+    }
+}
+
+async fn leave_room(
+    s: SocketRef<Adapter>,
+    TryData(payload): TryData<Value>,
+    ack: AckSender<Adapter>,
+    WantsAck(wants): WantsAck,
+    State(st): State<GatewayState>,
+) {
+    let socket = s.clone();
+    handle(
+        s,
+        payload,
+        ack,
+        wants,
+        p::LEAVE_ROOM,
+        |user, input: p::RoomCode| async move {
+            st.game.leave(user.id, &input.room_code).await?;
+            let code = input.room_code.trim().to_ascii_uppercase();
+            socket.leave(code);
+            Ok(json!({}))
+        },
+    )
+    .await;
+}
+
+async fn start_game(
+    s: SocketRef<Adapter>,
+    TryData(payload): TryData<Value>,
+    ack: AckSender<Adapter>,
+    WantsAck(wants): WantsAck,
+    State(st): State<GatewayState>,
+) {
+    handle(
+        s,
+        payload,
+        ack,
+        wants,
+        p::START_GAME,
+        |user, input: p::RoomCode| async move {
+            let round = st.game.start_game(user.id, &input.room_code).await?;
+            Ok(json!({ "round": round }))
+        },
+    )
+    .await;
+}
+
+async fn submit_answer(
+    s: SocketRef<Adapter>,
+    TryData(payload): TryData<Value>,
+    ack: AckSender<Adapter>,
+    WantsAck(wants): WantsAck,
+    State(st): State<GatewayState>,
+) {
+    handle(
+        s,
+        payload,
+        ack,
+        wants,
+        p::SUBMIT_ANSWER,
+        |user, input: p::SubmitAnswer| async move {
+            let answer_id = st
+                .game
+                .submit_answer(
+                    user.id,
+                    Some(&input.room_code),
+                    input.round_id,
+                    &input.answer,
+                )
+                .await?;
+            Ok(json!({ "answer_id": answer_id }))
+        },
+    )
+    .await;
+}
+
+async fn start_voting(
+    s: SocketRef<Adapter>,
+    TryData(payload): TryData<Value>,
+    ack: AckSender<Adapter>,
+    WantsAck(wants): WantsAck,
+    State(st): State<GatewayState>,
+) {
+    handle(
+        s,
+        payload,
+        ack,
+        wants,
+        p::START_VOTING,
+        |user, input: p::RoundRef| async move {
+            let round = st
+                .game
+                .start_voting(user.id, Some(&input.room_code), input.round_id)
+                .await?;
+            Ok(json!({ "round": round }))
+        },
+    )
+    .await;
+}
+
+async fn submit_vote(
+    s: SocketRef<Adapter>,
+    TryData(payload): TryData<Value>,
+    ack: AckSender<Adapter>,
+    WantsAck(wants): WantsAck,
+    State(st): State<GatewayState>,
+) {
+    handle(
+        s,
+        payload,
+        ack,
+        wants,
+        p::SUBMIT_VOTE,
+        |user, input: p::SubmitVote| async move {
+            let (answer_id, vote_count) = st
+                .game
+                .vote(
+                    user.id,
+                    Some(&input.room_code),
+                    input.round_id,
+                    input.answer_id,
+                )
+                .await?;
+            Ok(json!({ "answer_id": answer_id, "vote_count": vote_count }))
+        },
+    )
+    .await;
+}
+
+async fn end_round(
+    s: SocketRef<Adapter>,
+    TryData(payload): TryData<Value>,
+    ack: AckSender<Adapter>,
+    WantsAck(wants): WantsAck,
+    State(st): State<GatewayState>,
+) {
+    handle(
+        s,
+        payload,
+        ack,
+        wants,
+        p::END_ROUND,
+        |user, input: p::RoundRef| async move {
+            let (round, leaderboard) = st
+                .game
+                .end_round(user.id, Some(&input.room_code), input.round_id)
+                .await?;
+            Ok(json!({ "round": round, "leaderboard": leaderboard }))
+        },
+    )
+    .await;
+}
+
+async fn next_round(
+    s: SocketRef<Adapter>,
+    TryData(payload): TryData<Value>,
+    ack: AckSender<Adapter>,
+    WantsAck(wants): WantsAck,
+    State(st): State<GatewayState>,
+) {
+    handle(
+        s,
+        payload,
+        ack,
+        wants,
+        p::NEXT_ROUND,
+        |user, input: p::RoomCode| async move {
+            Ok(match st.game.next_round(user.id, &input.room_code).await? {
+                Ok(round) => json!({ "round": round }),
+                Err(final_leaderboard) => json!({ "final_leaderboard": final_leaderboard }),
+            })
+        },
+    )
+    .await;
+}
+
+async fn kick_player(
+    s: SocketRef<Adapter>,
+    TryData(payload): TryData<Value>,
+    ack: AckSender<Adapter>,
+    WantsAck(wants): WantsAck,
+    State(st): State<GatewayState>,
+) {
+    handle(
+        s,
+        payload,
+        ack,
+        wants,
+        p::KICK_PLAYER,
+        |user, input: p::KickPlayer| async move {
+            st.game
+                .kick(user.id, &input.room_code, input.user_id)
+                .await?;
+            Ok(json!({}))
+        },
+    )
+    .await;
+}
+
+/// A closed tab is not a leave: the player stays in the game and is shown as disconnected
+/// once their last socket in the room is gone.
+async fn on_disconnect(s: SocketRef<Adapter>, State(st): State<GatewayState>) {
+    let (Some(user), Some(rooms)) = (
+        s.extensions.get::<AuthUser>(),
+        s.extensions.get::<Arc<SocketRooms>>(),
+    ) else {
+        return;
+    };
+    let codes = rooms.0.lock().map(|l| l.clone()).unwrap_or_default();
+    for code in codes {
+        match st.game.store().presence_remove(&code, user.id).await {
+            Ok(0) => {
+                let _ = s
+                    .broadcast()
+                    .to(code.clone())
+                    .emit(p::PLAYER_DISCONNECTED, &json!({"user_id": user.id}))
+                    .await;
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(%code, error = %e, "presence update failed on disconnect"),
+        }
+    }
+}

@@ -1,0 +1,203 @@
+//! Every Socket.IO event name and payload of the contract, in one place: what clients send,
+//! what they get back, and how a domain event becomes the broadcast players see.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::{
+    domain::{Event, Room},
+    game::view::{self, AnswerView, LeaderboardView, RoomView, RoundView},
+};
+
+// Client → server event names.
+pub const JOIN_ROOM: &str = "join_room";
+pub const LEAVE_ROOM: &str = "leave_room";
+pub const START_GAME: &str = "start_game";
+pub const SUBMIT_ANSWER: &str = "submit_answer";
+pub const START_VOTING: &str = "start_voting";
+pub const SUBMIT_VOTE: &str = "submit_vote";
+pub const END_ROUND: &str = "end_round";
+pub const NEXT_ROUND: &str = "next_round";
+pub const KICK_PLAYER: &str = "kick_player";
+
+// Server → client event names.
+pub const ROOM_STATE: &str = "room_state";
+pub const ERROR: &str = "error";
+pub const PLAYER_JOINED: &str = "player_joined";
+pub const PLAYER_LEFT: &str = "player_left";
+pub const PLAYER_DISCONNECTED: &str = "player_disconnected";
+pub const PLAYER_RECONNECTED: &str = "player_reconnected";
+pub const HOST_CHANGED: &str = "host_changed";
+pub const GAME_STARTED: &str = "game_started";
+pub const ANSWER_SUBMITTED: &str = "answer_submitted";
+pub const VOTING_STARTED: &str = "voting_started";
+pub const VOTE_UPDATE: &str = "vote_update";
+pub const ROUND_ENDED: &str = "round_ended";
+pub const ROUND_STARTED: &str = "round_started";
+pub const GAME_ENDED: &str = "game_ended";
+
+#[derive(Debug, Deserialize)]
+pub struct RoomCode {
+    pub room_code: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SubmitAnswer {
+    pub round_id: Uuid,
+    pub room_code: String,
+    pub answer: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RoundRef {
+    pub round_id: Uuid,
+    pub room_code: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SubmitVote {
+    pub round_id: Uuid,
+    pub room_code: String,
+    pub answer_id: Uuid,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct KickPlayer {
+    pub room_code: String,
+    pub user_id: Uuid,
+}
+
+/// `room_state`: everything a refreshed browser needs to redraw its screen.
+#[derive(Debug, Serialize)]
+pub struct RoomState {
+    pub room: RoomView,
+    pub round: Option<RoundView>,
+    pub answers_submitted: usize,
+    pub answers: Vec<AnswerView>,
+    pub my_answer_id: Option<Uuid>,
+    pub my_vote: Option<Uuid>,
+    pub leaderboard: Vec<LeaderboardView>,
+}
+
+impl RoomState {
+    pub fn build(room: &Room, room_view: RoomView, me: Uuid) -> Self {
+        let round = room.round.as_ref();
+        RoomState {
+            room: room_view,
+            round: round.map(RoundView::from),
+            answers_submitted: round.map_or(0, |r| r.answers.len()),
+            answers: round
+                .map(|r| view::answers(room, r, true))
+                .unwrap_or_default(),
+            my_answer_id: round.and_then(|r| r.answer_of(me)).map(|a| a.id),
+            my_vote: round.and_then(|r| r.vote_of(me)).map(|v| v.answer_id),
+            leaderboard: view::leaderboard(room),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct AnswerBrief<'a> {
+    id: Uuid,
+    content: &'a str,
+}
+
+fn deadline_json(d: &DateTime<Utc>) -> Value {
+    json!(d)
+}
+
+/// The broadcast for one domain event, if players see it: `(event name, payload)`.
+pub fn broadcast_of(event: &Event) -> Option<(&'static str, Value)> {
+    let lb = |l: &[crate::domain::LeaderboardEntry]| -> Vec<LeaderboardView> {
+        l.iter().cloned().map(LeaderboardView::from).collect()
+    };
+    Some(match event {
+        Event::PlayerJoined {
+            user_id,
+            display_name,
+            participant_count,
+        } => (
+            PLAYER_JOINED,
+            json!({"user_id": user_id, "display_name": display_name, "participant_count": participant_count}),
+        ),
+        Event::PlayerLeft {
+            user_id,
+            participant_count,
+            host_id,
+            kicked,
+        } => (
+            PLAYER_LEFT,
+            json!({"user_id": user_id, "participant_count": participant_count, "host_id": host_id, "kicked": kicked}),
+        ),
+        Event::HostChanged { host_id } => (HOST_CHANGED, json!({"host_id": host_id})),
+        Event::RoundStarted {
+            round_id,
+            round_number,
+            question,
+            time_limit,
+            deadline,
+            first,
+        } => {
+            let mut payload = json!({
+                "round_number": round_number, "question": question, "round_id": round_id,
+                "time_limit": time_limit, "deadline": deadline_json(deadline),
+            });
+            if *first {
+                payload["status"] = json!("answering");
+                (GAME_STARTED, payload)
+            } else {
+                (ROUND_STARTED, payload)
+            }
+        }
+        Event::AnswerSubmitted {
+            submitted_count,
+            total_players,
+            ..
+        } => (
+            ANSWER_SUBMITTED,
+            json!({"submitted_count": submitted_count, "total_players": total_players}),
+        ),
+        Event::VotingStarted {
+            round_id,
+            answers,
+            time_limit,
+            deadline,
+        } => {
+            let answers: Vec<AnswerBrief<'_>> = answers
+                .iter()
+                .map(|(id, content)| AnswerBrief { id: *id, content })
+                .collect();
+            (
+                VOTING_STARTED,
+                json!({"round_id": round_id, "answers": answers, "time_limit": time_limit,
+                       "deadline": deadline_json(deadline)}),
+            )
+        }
+        Event::VoteCast {
+            answer_id,
+            vote_count,
+            ..
+        } => (
+            VOTE_UPDATE,
+            json!({"answer_id": answer_id, "vote_count": vote_count}),
+        ),
+        Event::RoundEnded {
+            round_id,
+            round_number,
+            results,
+            leaderboard,
+            ..
+        } => (
+            ROUND_ENDED,
+            json!({"round_number": round_number, "round_id": round_id, "results": results,
+                   "leaderboard": lb(leaderboard)}),
+        ),
+        Event::GameEnded { final_leaderboard } => (
+            GAME_ENDED,
+            json!({"final_leaderboard": lb(final_leaderboard)}),
+        ),
+        Event::PlayerRejoined { .. } | Event::RoomClosed => return None,
+    })
+}

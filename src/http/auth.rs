@@ -1,0 +1,111 @@
+//! REST auth routes: register, login, logout, me. The token goes out both as the HttpOnly
+//! cookie (browsers) and in the login body (REST clients using Bearer).
+
+use axum::{Json, extract::State, http::StatusCode, response::IntoResponse};
+use axum_extra::extract::CookieJar;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::{
+    AppState,
+    error::{ApiResult, ErrorBody},
+    extract::ApiJson,
+};
+use crate::auth::{AuthUser, Session, User, token};
+
+#[derive(Deserialize, ToSchema)]
+pub struct RegisterRequest {
+    pub email: String,
+    pub password: String,
+    pub display_name: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UserResponse {
+    pub user: User,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LoginResponse {
+    pub user: User,
+    pub access_token: String,
+    pub token_type: &'static str,
+    pub expires_in: u64,
+}
+
+fn with_cookie(state: &AppState, jar: CookieJar, session: &Session) -> CookieJar {
+    jar.add(token::auth_cookie(
+        session.token.clone(),
+        state.auth.keys().ttl,
+        state.cookie_secure,
+    ))
+}
+
+#[utoipa::path(post, path = "/api/auth/register", tag = "auth", request_body = RegisterRequest,
+    responses((status = 201, body = UserResponse, description = "account created; auth cookie set"),
+              (status = 409, body = ErrorBody, description = "email_taken"),
+              (status = 422, body = ErrorBody, description = "validation_failed")))]
+pub async fn register(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    ApiJson(req): ApiJson<RegisterRequest>,
+) -> ApiResult<impl IntoResponse> {
+    let session = state
+        .auth
+        .register(&req.email, req.password, &req.display_name)
+        .await?;
+    let jar = with_cookie(&state, jar, &session);
+    Ok((
+        StatusCode::CREATED,
+        jar,
+        Json(UserResponse { user: session.user }),
+    ))
+}
+
+#[utoipa::path(post, path = "/api/auth/login", tag = "auth", request_body = LoginRequest,
+    responses((status = 200, body = LoginResponse, description = "signed in; auth cookie set"),
+              (status = 401, body = ErrorBody, description = "invalid_credentials")))]
+pub async fn login(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    ApiJson(req): ApiJson<LoginRequest>,
+) -> ApiResult<impl IntoResponse> {
+    let session = state.auth.login(&req.email, req.password).await?;
+    let jar = with_cookie(&state, jar, &session);
+    let body = LoginResponse {
+        user: session.user,
+        access_token: session.token,
+        token_type: "bearer",
+        expires_in: session.expires_in,
+    };
+    Ok((jar, Json(body)))
+}
+
+#[utoipa::path(post, path = "/api/auth/logout", tag = "auth",
+    responses((status = 204, description = "token revoked everywhere; cookie cleared"),
+              (status = 401, body = ErrorBody)))]
+pub async fn logout(
+    State(state): State<AppState>,
+    user: AuthUser,
+    jar: CookieJar,
+) -> ApiResult<impl IntoResponse> {
+    state.auth.logout(&user).await?;
+    Ok((
+        StatusCode::NO_CONTENT,
+        jar.add(token::cleared_cookie(state.cookie_secure)),
+    ))
+}
+
+#[utoipa::path(get, path = "/api/auth/me", tag = "auth",
+    responses((status = 200, body = UserResponse), (status = 401, body = ErrorBody)))]
+pub async fn me(State(state): State<AppState>, user: AuthUser) -> ApiResult<Json<UserResponse>> {
+    Ok(Json(UserResponse {
+        user: state.auth.me(&user).await?,
+    }))
+}

@@ -1,0 +1,107 @@
+//! Request extractors that keep the contract's error shape: JSON bodies (lenient about the
+//! content type, strict about the content), UUID path segments, and the signed-in user.
+
+use axum::{
+    body::Bytes,
+    extract::{FromRequest, FromRequestParts, Path, Request},
+    http::request::Parts,
+};
+use serde::de::DeserializeOwned;
+use uuid::Uuid;
+
+use super::{AppState, error::ApiError};
+use crate::auth::{AuthUser, token::token_from_headers};
+
+/// A JSON body. Unparsable JSON, a non-object or a wrong type is 400 `malformed_request`; a
+/// missing field is 422 `validation_failed` naming it; an empty body reads as `{}` so routes
+/// whose fields are all optional accept no body at all.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::new(
+                    e.status(),
+                    "payload_too_large",
+                    "the request body is too large",
+                )
+            } else {
+                ApiError::malformed(format!("could not read the request body: {e}"))
+            }
+        })?;
+        let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
+            b"{}"
+        } else {
+            &bytes
+        };
+        let value: serde_json::Value = serde_json::from_slice(bytes)
+            .map_err(|e| ApiError::malformed(format!("the body is not valid JSON: {e}")))?;
+        if !value.is_object() {
+            return Err(ApiError::malformed("the body must be a JSON object"));
+        }
+        serde_json::from_value(value).map(ApiJson).map_err(|e| {
+            let msg = e.to_string();
+            if msg.starts_with("missing field") {
+                ApiError::new(
+                    axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                    "validation_failed",
+                    msg,
+                )
+            } else {
+                ApiError::malformed(msg)
+            }
+        })
+    }
+}
+
+/// A UUID path segment (`/rounds/{id}`); anything else is 400 rather than axum's plain text.
+pub struct IdPath(pub Uuid);
+
+impl<S: Send + Sync> FromRequestParts<S> for IdPath {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Path(raw) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|e| ApiError::malformed(e.to_string()))?;
+        raw.parse()
+            .map(IdPath)
+            .map_err(|_| ApiError::malformed("the id in the path must be a UUID"))
+    }
+}
+
+/// A string path segment (`/rooms/{code}`).
+pub struct CodePath(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for CodePath {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Path::<String>::from_request_parts(parts, state)
+            .await
+            .map(|Path(c)| CodePath(c))
+            .map_err(|e| ApiError::malformed(e.to_string()))
+    }
+}
+
+/// The signed-in user from the Bearer header or the `access_token` cookie; 401 otherwise.
+impl FromRequestParts<AppState> for AuthUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        if let Some(user) = parts.extensions.get::<AuthUser>() {
+            return Ok(*user);
+        }
+        let token = token_from_headers(&parts.headers)
+            .ok_or_else(|| ApiError::from(crate::error::Error::Unauthorized))?;
+        let user = state.auth.authenticate(&token).await?;
+        parts.extensions.insert(user);
+        Ok(user)
+    }
+}

@@ -1,0 +1,187 @@
+//! The REST mirror of the Socket.IO game actions, through the same game service.
+
+use axum::{Json, extract::State, http::StatusCode, response::IntoResponse};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::{
+    AppState,
+    error::{ApiResult, ErrorBody},
+    extract::{ApiJson, CodePath, IdPath},
+};
+use crate::{
+    auth::AuthUser,
+    game::view::{AnswerView, LeaderboardView, RoundView},
+};
+
+#[derive(Deserialize, ToSchema)]
+pub struct AnswerRequest {
+    pub answer: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct VoteRequest {
+    pub answer_id: Uuid,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RoundResponse {
+    pub round: RoundView,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AnswerIdResponse {
+    pub answer_id: Uuid,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct VoteResponse {
+    pub answer_id: Uuid,
+    pub vote_count: u32,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AnswersResponse {
+    pub answers: Vec<AnswerView>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct EndRoundResponse {
+    pub round: RoundView,
+    pub leaderboard: Vec<LeaderboardView>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LeaderboardResponse {
+    pub leaderboard: Vec<LeaderboardView>,
+}
+
+/// `{round}` for a new round, `{final_leaderboard}` once the last round is over.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum NextResponse {
+    Round {
+        round: RoundView,
+    },
+    Finished {
+        final_leaderboard: Vec<LeaderboardView>,
+    },
+}
+
+#[utoipa::path(post, path = "/api/game/{code}/start", tag = "game", params(("code" = String, Path)),
+    responses((status = 200, body = RoundResponse),
+              (status = 403, body = ErrorBody, description = "not_host"),
+              (status = 409, body = ErrorBody, description = "not_enough_players, game_in_progress")))]
+pub async fn start(
+    State(state): State<AppState>,
+    user: AuthUser,
+    CodePath(code): CodePath,
+) -> ApiResult<Json<RoundResponse>> {
+    Ok(Json(RoundResponse {
+        round: state.game.start_game(user.id, &code).await?,
+    }))
+}
+
+#[utoipa::path(post, path = "/api/game/rounds/{id}/answer", tag = "game", request_body = AnswerRequest,
+    params(("id" = Uuid, Path)),
+    responses((status = 201, body = AnswerIdResponse),
+              (status = 409, body = ErrorBody, description = "already_answered, wrong_phase, stale_round"),
+              (status = 422, body = ErrorBody)))]
+pub async fn answer(
+    State(state): State<AppState>,
+    user: AuthUser,
+    IdPath(round_id): IdPath,
+    ApiJson(req): ApiJson<AnswerRequest>,
+) -> ApiResult<impl IntoResponse> {
+    let answer_id = state
+        .game
+        .submit_answer(user.id, None, round_id, &req.answer)
+        .await?;
+    Ok((StatusCode::CREATED, Json(AnswerIdResponse { answer_id })))
+}
+
+#[utoipa::path(get, path = "/api/game/rounds/{id}/answers", tag = "game", params(("id" = Uuid, Path)),
+    responses((status = 200, body = AnswersResponse),
+              (status = 409, body = ErrorBody, description = "wrong_phase while answering")))]
+pub async fn answers(
+    State(state): State<AppState>,
+    user: AuthUser,
+    IdPath(round_id): IdPath,
+) -> ApiResult<Json<AnswersResponse>> {
+    Ok(Json(AnswersResponse {
+        answers: state.game.answers(user.id, round_id).await?,
+    }))
+}
+
+#[utoipa::path(post, path = "/api/game/rounds/{id}/vote", tag = "game", request_body = VoteRequest,
+    params(("id" = Uuid, Path)),
+    responses((status = 201, body = VoteResponse),
+              (status = 403, body = ErrorBody, description = "own_answer"),
+              (status = 409, body = ErrorBody, description = "already_voted, wrong_phase")))]
+pub async fn vote(
+    State(state): State<AppState>,
+    user: AuthUser,
+    IdPath(round_id): IdPath,
+    ApiJson(req): ApiJson<VoteRequest>,
+) -> ApiResult<impl IntoResponse> {
+    let (answer_id, vote_count) = state
+        .game
+        .vote(user.id, None, round_id, req.answer_id)
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(VoteResponse {
+            answer_id,
+            vote_count,
+        }),
+    ))
+}
+
+#[utoipa::path(post, path = "/api/game/rounds/{id}/voting", tag = "game", params(("id" = Uuid, Path)),
+    responses((status = 200, body = RoundResponse), (status = 403, body = ErrorBody)))]
+pub async fn start_voting(
+    State(state): State<AppState>,
+    user: AuthUser,
+    IdPath(round_id): IdPath,
+) -> ApiResult<Json<RoundResponse>> {
+    Ok(Json(RoundResponse {
+        round: state.game.start_voting(user.id, None, round_id).await?,
+    }))
+}
+
+#[utoipa::path(post, path = "/api/game/rounds/{id}/end", tag = "game", params(("id" = Uuid, Path)),
+    responses((status = 200, body = EndRoundResponse), (status = 403, body = ErrorBody)))]
+pub async fn end_round(
+    State(state): State<AppState>,
+    user: AuthUser,
+    IdPath(round_id): IdPath,
+) -> ApiResult<Json<EndRoundResponse>> {
+    let (round, leaderboard) = state.game.end_round(user.id, None, round_id).await?;
+    Ok(Json(EndRoundResponse { round, leaderboard }))
+}
+
+#[utoipa::path(post, path = "/api/game/{code}/next", tag = "game", params(("code" = String, Path)),
+    responses((status = 200, body = NextResponse), (status = 403, body = ErrorBody)))]
+pub async fn next(
+    State(state): State<AppState>,
+    user: AuthUser,
+    CodePath(code): CodePath,
+) -> ApiResult<Json<NextResponse>> {
+    Ok(Json(match state.game.next_round(user.id, &code).await? {
+        Ok(round) => NextResponse::Round { round },
+        Err(final_leaderboard) => NextResponse::Finished { final_leaderboard },
+    }))
+}
+
+#[utoipa::path(get, path = "/api/game/{code}/leaderboard", tag = "game", params(("code" = String, Path)),
+    responses((status = 200, body = LeaderboardResponse), (status = 404, body = ErrorBody)))]
+pub async fn leaderboard(
+    State(state): State<AppState>,
+    _user: AuthUser,
+    CodePath(code): CodePath,
+) -> ApiResult<Json<LeaderboardResponse>> {
+    Ok(Json(LeaderboardResponse {
+        leaderboard: state.game.leaderboard(&code).await?,
+    }))
+}

@@ -1,0 +1,137 @@
+//! The REST surface: the router, its shared state, CORS, limits and the OpenAPI document.
+//! Handlers are thin: they parse, call a service, and shape the reply.
+
+pub mod auth;
+pub mod error;
+pub mod extract;
+pub mod game;
+pub mod health;
+pub mod rooms;
+
+use axum::{
+    Router,
+    extract::DefaultBodyLimit,
+    http::{HeaderValue, Method, StatusCode, header},
+    routing::{delete, get, post},
+};
+use sqlx::PgPool;
+use std::sync::Arc;
+use tower_http::{cors::CorsLayer, trace::TraceLayer};
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::{auth::AuthService, game::GameService, store::LiveStore};
+use error::ApiError;
+
+/// Request bodies are small JSON documents; anything bigger is refused with 413.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub auth: Arc<AuthService>,
+    pub game: Arc<GameService>,
+    pub db: PgPool,
+    pub store: Arc<dyn LiveStore>,
+    pub cookie_secure: bool,
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "voting-game", description = "Real-time multiplayer voting game: REST API. \
+        The game itself also runs over Socket.IO at /socket.io (see the README)."),
+    paths(
+        auth::register, auth::login, auth::logout, auth::me,
+        rooms::create, rooms::join, rooms::get, rooms::kick, rooms::leave,
+        game::start, game::answer, game::answers, game::vote, game::start_voting,
+        game::end_round, game::next, game::leaderboard,
+        health::health, health::ready,
+    ),
+    components(schemas(error::ErrorBody, crate::game::view::SettingsDoc)),
+    modifiers(&SecurityAddon),
+    security(("cookie" = []), ("bearer" = [])),
+)]
+pub struct ApiDoc;
+
+struct SecurityAddon;
+
+impl utoipa::Modify for SecurityAddon {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{
+            ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme,
+        };
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "cookie",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(
+                crate::auth::token::COOKIE_NAME,
+            ))),
+        );
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
+
+pub fn router(state: AppState, allowed_origins: &[String]) -> Router {
+    let api = Router::new()
+        .route("/api/auth/register", post(auth::register))
+        .route("/api/auth/login", post(auth::login))
+        .route("/api/auth/logout", post(auth::logout))
+        .route("/api/auth/me", get(auth::me))
+        .route("/api/rooms", post(rooms::create))
+        .route("/api/rooms/join", post(rooms::join))
+        .route("/api/rooms/{code}", get(rooms::get))
+        .route("/api/rooms/{code}/kick", post(rooms::kick))
+        .route("/api/rooms/{code}/leave", delete(rooms::leave))
+        .route("/api/game/{code}/start", post(game::start))
+        .route("/api/game/{code}/next", post(game::next))
+        .route("/api/game/{code}/leaderboard", get(game::leaderboard))
+        .route("/api/game/rounds/{id}/answer", post(game::answer))
+        .route("/api/game/rounds/{id}/answers", get(game::answers))
+        .route("/api/game/rounds/{id}/vote", post(game::vote))
+        .route("/api/game/rounds/{id}/voting", post(game::start_voting))
+        .route("/api/game/rounds/{id}/end", post(game::end_round))
+        .route("/health", get(health::health))
+        .route("/ready", get(health::ready))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(state);
+
+    Router::new()
+        .merge(SwaggerUi::new("/docs").url("/openapi.json", ApiDoc::openapi()))
+        .merge(api)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(cors(allowed_origins))
+        .layer(TraceLayer::new_for_http())
+}
+
+/// Credentialed CORS for the configured origins only (a wildcard cannot carry cookies).
+fn cors(allowed_origins: &[String]) -> CorsLayer {
+    let origins: Vec<HeaderValue> = allowed_origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o).ok())
+        .collect();
+    CorsLayer::new()
+        .allow_origin(origins)
+        .allow_credentials(true)
+        .allow_methods([Method::GET, Method::POST, Method::DELETE, Method::OPTIONS])
+        .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION])
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this route does not take that method",
+    )
+}

@@ -1,0 +1,125 @@
+//! REST room routes: create, join by code, read, kick, leave.
+
+use axum::{Json, extract::State, http::StatusCode, response::IntoResponse};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::{
+    AppState,
+    error::{ApiResult, ErrorBody},
+    extract::{ApiJson, CodePath},
+};
+use crate::{auth::AuthUser, domain::Settings, game::view::RoomView};
+
+/// Every setting is optional; missing ones take the contract's defaults.
+#[derive(Deserialize, Default, ToSchema)]
+#[serde(default)]
+pub struct SettingsInput {
+    pub max_rounds: Option<u32>,
+    pub answer_seconds: Option<u32>,
+    pub vote_seconds: Option<u32>,
+    pub max_players: Option<u32>,
+    pub theme: Option<String>,
+}
+
+impl SettingsInput {
+    pub fn into_settings(self) -> Settings {
+        let d = Settings::default();
+        Settings {
+            max_rounds: self.max_rounds.unwrap_or(d.max_rounds),
+            answer_seconds: self.answer_seconds.unwrap_or(d.answer_seconds),
+            vote_seconds: self.vote_seconds.unwrap_or(d.vote_seconds),
+            max_players: self.max_players.unwrap_or(d.max_players),
+            theme: self.theme,
+        }
+    }
+}
+
+#[derive(Deserialize, Default, ToSchema)]
+pub struct CreateRoomRequest {
+    #[serde(default)]
+    pub settings: Option<SettingsInput>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct JoinRoomRequest {
+    pub room_code: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct KickRequest {
+    pub user_id: Uuid,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RoomResponse {
+    pub room: RoomView,
+}
+
+#[utoipa::path(post, path = "/api/rooms", tag = "rooms", request_body = CreateRoomRequest,
+    responses((status = 201, body = RoomResponse), (status = 401, body = ErrorBody),
+              (status = 422, body = ErrorBody, description = "a setting out of range")))]
+pub async fn create(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiJson(req): ApiJson<CreateRoomRequest>,
+) -> ApiResult<impl IntoResponse> {
+    let settings = req.settings.unwrap_or_default().into_settings();
+    let room = state.game.create_room(user.id, settings).await?;
+    Ok((StatusCode::CREATED, Json(RoomResponse { room })))
+}
+
+#[utoipa::path(post, path = "/api/rooms/join", tag = "rooms", request_body = JoinRoomRequest,
+    responses((status = 200, body = RoomResponse),
+              (status = 403, body = ErrorBody, description = "kicked"),
+              (status = 404, body = ErrorBody, description = "room_not_found"),
+              (status = 409, body = ErrorBody, description = "room_full, game_in_progress, game_finished")))]
+pub async fn join(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiJson(req): ApiJson<JoinRoomRequest>,
+) -> ApiResult<Json<RoomResponse>> {
+    let room = state.game.join(user.id, &req.room_code).await?;
+    Ok(Json(RoomResponse { room }))
+}
+
+#[utoipa::path(get, path = "/api/rooms/{code}", tag = "rooms",
+    params(("code" = String, Path, description = "room code, any case")),
+    responses((status = 200, body = RoomResponse), (status = 404, body = ErrorBody)))]
+pub async fn get(
+    State(state): State<AppState>,
+    _user: AuthUser,
+    CodePath(code): CodePath,
+) -> ApiResult<Json<RoomResponse>> {
+    Ok(Json(RoomResponse {
+        room: state.game.get(&code).await?,
+    }))
+}
+
+#[utoipa::path(post, path = "/api/rooms/{code}/kick", tag = "rooms", request_body = KickRequest,
+    params(("code" = String, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody, description = "not_host"),
+              (status = 404, body = ErrorBody)))]
+pub async fn kick(
+    State(state): State<AppState>,
+    user: AuthUser,
+    CodePath(code): CodePath,
+    ApiJson(req): ApiJson<KickRequest>,
+) -> ApiResult<StatusCode> {
+    state.game.kick(user.id, &code, req.user_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(delete, path = "/api/rooms/{code}/leave", tag = "rooms",
+    params(("code" = String, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody, description = "not_participant"),
+              (status = 404, body = ErrorBody)))]
+pub async fn leave(
+    State(state): State<AppState>,
+    user: AuthUser,
+    CodePath(code): CodePath,
+) -> ApiResult<StatusCode> {
+    state.game.leave(user.id, &code).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

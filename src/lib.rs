@@ -1,0 +1,26 @@
+//! voting-game: a real-time multiplayer voting-game server.
+//!
+//! Players join a room by its code, answer a question each round, vote for the answer they like
+//! best (never their own), and watch the leaderboard. The layers, from the outside in:
+//!
+//! - `http` (REST, axum) and `gateway` (Socket.IO, socketioxide) are thin: they parse input,
+//!   call a service, and shape the reply or the broadcast.
+//! - `auth` and `game` are the services. `game` holds no rules: it loads a room's live state,
+//!   asks `domain` to decide, writes Postgres and Redis, and publishes the events.
+//! - `domain` is pure (no I/O, no clock): every game rule lives there.
+//! - `store` (Redis: live state, deadlines, deny-list, presence), `db` (Postgres: the durable
+//!   record) and `questions` (OpenAI-compatible AI with a built-in bank) sit behind small
+//!   interfaces; `app` is the one module that knows every concrete type and wires them.
+//! - `error` is the service-layer error both transports translate to the contract's shape.
+
+pub mod app;
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod game;
+pub mod gateway;
+pub mod http;
+pub mod questions;
+pub mod store;

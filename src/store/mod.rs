@@ -1,0 +1,57 @@
+//! Live state: every room's state machine, the deadline index that lets any node end a phase,
+//! the token deny-list and socket presence. A trait so the game layer sees operations, not Redis.
+
+pub mod redis;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use std::{collections::HashSet, time::Duration};
+use uuid::Uuid;
+
+use crate::domain::{Room, UserId};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("live store unavailable: {0}")]
+    Unavailable(String),
+    #[error("stored state is corrupt: {0}")]
+    Corrupt(String),
+}
+
+/// A room as stored, with the version its next compare-and-swap must name.
+#[derive(Debug, Clone)]
+pub struct Stored {
+    pub room: Room,
+    pub version: u64,
+}
+
+#[async_trait]
+pub trait LiveStore: Send + Sync {
+    async fn load_room(&self, code: &str) -> Result<Option<Stored>, StoreError>;
+
+    /// Saves `room` only if its stored version is still `expected` (0: no room stored yet), and
+    /// in the same atomic step puts its phase deadline in (or takes it out of) the deadline
+    /// index. `Ok(None)` means another writer got there first: load again and re-decide.
+    async fn save_room(&self, room: &Room, expected: u64) -> Result<Option<u64>, StoreError>;
+
+    /// Codes of rooms whose phase deadline is at or before `now`, oldest first.
+    async fn due_rooms(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<String>, StoreError>;
+
+    /// Takes a room out of the deadline index (its live state is gone).
+    async fn clear_deadline(&self, code: &str) -> Result<(), StoreError>;
+
+    async fn revoke_token(&self, jti: Uuid, ttl: Duration) -> Result<(), StoreError>;
+    async fn is_token_revoked(&self, jti: Uuid) -> Result<bool, StoreError>;
+
+    /// Counts one more live socket of `user` in `code`; returns the user's socket count after.
+    async fn presence_add(&self, code: &str, user: UserId) -> Result<i64, StoreError>;
+    /// Counts one socket fewer; returns the count after (0: the user has gone).
+    async fn presence_remove(&self, code: &str, user: UserId) -> Result<i64, StoreError>;
+    async fn connected_users(&self, code: &str) -> Result<HashSet<UserId>, StoreError>;
+
+    /// A question prepared ahead for the room's next round (taken at most once).
+    async fn put_next_question(&self, code: &str, question: &str) -> Result<(), StoreError>;
+    async fn take_next_question(&self, code: &str) -> Result<Option<String>, StoreError>;
+
+    async fn ping(&self) -> Result<(), StoreError>;
+}

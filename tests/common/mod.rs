@@ -1,0 +1,190 @@
+//! The one way tests start the server: the real app on port 0, against its own Postgres
+//! database (from `#[sqlx::test]`) and its own Redis key prefix, so tests run in parallel.
+#![allow(dead_code)]
+
+pub mod socket;
+
+use reqwest::{Client, StatusCode};
+use serde_json::{Value, json};
+use sqlx::PgPool;
+use std::net::SocketAddr;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+use voting_game::{app, config::Config};
+
+pub const JWT_SECRET: &str = "integration-test-secret-integration-test-secret";
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub base: String,
+    pub pool: PgPool,
+    pub prefix: String,
+    pub config: Config,
+    stop: CancellationToken,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.stop.cancel();
+    }
+}
+
+pub fn test_config(prefix: &str) -> Config {
+    let redis_url =
+        std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_string());
+    let prefix = prefix.to_string();
+    Config::from_lookup(move |k| match k {
+        "JWT_SECRET" => Some(JWT_SECRET.to_string()),
+        "REDIS_URL" => Some(redis_url.clone()),
+        "REDIS_PREFIX" => Some(prefix.clone()),
+        "ALLOWED_ORIGINS" => Some("http://localhost:5173".to_string()),
+        _ => None,
+    })
+    .expect("test config")
+}
+
+pub async fn spawn_app(pool: PgPool) -> TestApp {
+    let prefix = format!("test:{}:", Uuid::new_v4().simple());
+    spawn_app_with(pool, test_config(&prefix)).await
+}
+
+pub async fn spawn_app_with(pool: PgPool, config: Config) -> TestApp {
+    let built = app::build_with_pool(&config, pool.clone())
+        .await
+        .expect("app builds");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let stop = CancellationToken::new();
+    let stopped = stop.clone();
+    tokio::spawn(async move {
+        let _ = app::serve(built, listener, async move { stopped.cancelled().await }).await;
+    });
+    TestApp {
+        addr,
+        base: format!("http://{addr}"),
+        pool,
+        prefix: config.redis_prefix.clone(),
+        config,
+        stop,
+    }
+}
+
+/// A browser-like client: keeps the auth cookie.
+pub fn browser() -> Client {
+    Client::builder()
+        .cookie_store(true)
+        .build()
+        .expect("client")
+}
+
+pub struct Player {
+    pub id: Uuid,
+    pub token: String,
+    pub email: String,
+    pub name: String,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn register(&self, name: &str) -> Player {
+        let email = format!(
+            "{}-{}@example.com",
+            name.to_lowercase(),
+            Uuid::new_v4().simple()
+        );
+        let res = Client::new()
+            .post(self.url("/api/auth/register"))
+            .json(&json!({"email": email, "password": "password123", "display_name": name}))
+            .send()
+            .await
+            .expect("register");
+        assert_eq!(res.status(), StatusCode::CREATED);
+        self.login(&email, name).await
+    }
+
+    pub async fn login(&self, email: &str, name: &str) -> Player {
+        let res = Client::new()
+            .post(self.url("/api/auth/login"))
+            .json(&json!({"email": email, "password": "password123"}))
+            .send()
+            .await
+            .expect("login");
+        assert_eq!(res.status(), StatusCode::OK);
+        let body: Value = res.json().await.expect("json");
+        Player {
+            id: body["user"]["id"]
+                .as_str()
+                .and_then(|s| s.parse().ok())
+                .expect("id"),
+            token: body["access_token"].as_str().expect("token").to_string(),
+            email: email.to_string(),
+            name: name.to_string(),
+        }
+    }
+
+    /// A call with a Bearer token; returns status and JSON body (Null when empty).
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        who: &Player,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let client = Client::new();
+        let mut req = client
+            .request(method.parse().expect("method"), self.url(path))
+            .bearer_auth(&who.token);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let res = req.send().await.expect("request");
+        let status = res.status();
+        let text = res.text().await.expect("body");
+        let value = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).expect("json body")
+        };
+        (status, value)
+    }
+
+    pub async fn create_room(&self, host: &Player, settings: Value) -> String {
+        let (status, body) = self
+            .call(
+                "POST",
+                "/api/rooms",
+                host,
+                Some(json!({"settings": settings})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        body["room"]["code"].as_str().expect("code").to_string()
+    }
+
+    pub async fn join(&self, who: &Player, code: &str) -> (StatusCode, Value) {
+        self.call(
+            "POST",
+            "/api/rooms/join",
+            who,
+            Some(json!({"room_code": code})),
+        )
+        .await
+    }
+}
+
+/// Asserts the contract's error shape and code.
+pub fn assert_error(status: StatusCode, body: &Value, want_status: StatusCode, code: &str) {
+    assert_eq!(status, want_status, "body: {body}");
+    assert_eq!(body["error"]["code"], code, "body: {body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "body: {body}"
+    );
+}
