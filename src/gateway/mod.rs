@@ -8,11 +8,12 @@ pub mod protocol;
 use async_trait::async_trait;
 use socketioxide::{
     SocketIo,
-    adapter::LocalAdapter,
+    adapter::Emitter,
     extract::{SocketRef, State},
     handler::ConnectHandler,
     layer::SocketIoLayer,
 };
+use socketioxide_redis::{CustomRedisAdapter, RedisAdapterConfig, RedisAdapterCtr};
 use std::{sync::Arc, time::Duration};
 
 use crate::{
@@ -20,10 +21,11 @@ use crate::{
     config::Config,
     domain::{Event, Room},
     game::{GameService, Publisher},
+    store::pubsub::ManagedDriver,
 };
 
-/// The adapter that fans broadcasts out (one process: local).
-pub type Adapter = LocalAdapter;
+/// The adapter that fans broadcasts out to every node through Redis pub/sub.
+pub type Adapter = CustomRedisAdapter<Emitter, ManagedDriver>;
 pub type Io = SocketIo<Adapter>;
 
 /// Largest Socket.IO message accepted; a bigger one closes that socket only.
@@ -40,7 +42,7 @@ pub struct GatewayState {
 pub struct SocketRooms(pub std::sync::Mutex<Vec<String>>);
 
 pub async fn layer(
-    _config: &Config,
+    config: &Config,
     auth: Arc<AuthService>,
     game: Arc<GameService>,
 ) -> Result<SocketIoLayer<Adapter>, String> {
@@ -48,13 +50,25 @@ pub async fn layer(
         auth,
         game: Arc::clone(&game),
     };
+    let driver = ManagedDriver::connect(&config.redis_url)
+        .await
+        .map_err(|e| e.to_string())?;
+    // Channels carry the deployment's key prefix, so separate deployments on one Redis (and
+    // parallel test servers) never hear each other's broadcasts.
+    let adapter = RedisAdapterCtr::new_with_driver(
+        driver,
+        RedisAdapterConfig::new().with_prefix(format!("{}socket.io", config.redis_prefix)),
+    );
     let (layer, io) = SocketIo::builder()
         .with_state(state)
         .max_payload(MAX_PAYLOAD_BYTES)
         .ws_max_message_size(usize::try_from(MAX_PAYLOAD_BYTES).unwrap_or(usize::MAX))
         .ack_timeout(Duration::from_secs(10))
+        .with_adapter::<Adapter>(adapter)
         .build_layer();
-    io.ns("/", handlers::on_connect.with(authenticate));
+    io.ns("/", handlers::on_connect.with(authenticate))
+        .await
+        .map_err(|e| e.to_string())?;
     game.set_publisher(Arc::new(SocketPublisher { io }));
     Ok(layer)
 }

@@ -1,0 +1,121 @@
+//! The Redis pub/sub driver behind the Socket.IO adapter, so broadcasts reach sockets on every
+//! node. socketioxide-redis's stock driver keeps one multiplexed connection that stays broken
+//! after a Redis restart; this one rides on `ConnectionManager`, which reconnects by itself and
+//! re-subscribes every channel (`set_automatic_resubscription`), so a restart costs the
+//! messages published while Redis was down and nothing after.
+
+use redis::{AsyncCommands, FromRedisValue, PushInfo, PushKind, aio::ConnectionManager};
+use socketioxide_redis::drivers::{ChanItem, Driver, MessageStream};
+use std::{
+    collections::HashMap,
+    sync::{Arc, RwLock},
+    time::Duration,
+};
+use tokio::sync::mpsc;
+
+type Handlers = Arc<RwLock<HashMap<String, mpsc::Sender<ChanItem>>>>;
+
+#[derive(Debug, thiserror::Error)]
+#[error("redis pub/sub: {0}")]
+pub struct PubSubError(#[from] redis::RedisError);
+
+#[derive(Clone)]
+pub struct ManagedDriver {
+    handlers: Handlers,
+    conn: ConnectionManager,
+}
+
+impl ManagedDriver {
+    /// Connects with RESP3 (pub/sub messages arrive as pushes on the same connection).
+    pub async fn connect(url: &str) -> Result<Self, PubSubError> {
+        let url = if url.contains("protocol=") {
+            url.to_string()
+        } else if url.contains('?') {
+            format!("{url}&protocol=resp3")
+        } else {
+            format!("{url}?protocol=resp3")
+        };
+        let client = redis::Client::open(url)?;
+        let handlers: Handlers = Arc::default();
+        let sink = Arc::clone(&handlers);
+        let config = redis::aio::ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(Duration::from_secs(3)))
+            .set_response_timeout(Some(Duration::from_secs(3)))
+            .set_automatic_resubscription()
+            .set_push_sender(move |msg: PushInfo| {
+                route(msg, &sink);
+                Ok::<(), std::convert::Infallible>(())
+            });
+        let conn = ConnectionManager::new_with_config(client, config).await?;
+        Ok(ManagedDriver { handlers, conn })
+    }
+}
+
+/// Hands a pushed message to the stream of its channel. Never blocks the connection: a full
+/// stream drops the message with a warning (the adapter's buffer is sized for bursts).
+fn route(msg: PushInfo, handlers: &Handlers) {
+    if !matches!(msg.kind, PushKind::Message | PushKind::SMessage) || msg.data.len() < 2 {
+        return;
+    }
+    let mut data = msg.data.into_iter();
+    let (Some(chan), Some(payload)) = (data.next(), data.next()) else {
+        return;
+    };
+    let (Ok(chan), Ok(payload)) = (
+        String::from_redis_value(chan),
+        Vec::<u8>::from_redis_value(payload),
+    ) else {
+        tracing::warn!("unreadable pub/sub message");
+        return;
+    };
+    let Ok(handlers) = handlers.read() else {
+        return;
+    };
+    if let Some(tx) = handlers.get(&chan)
+        && let Err(e) = tx.try_send((chan, payload))
+    {
+        tracing::warn!(error = %e, "pub/sub stream full; message dropped");
+    }
+}
+
+impl Driver for ManagedDriver {
+    type Error = PubSubError;
+
+    async fn publish(&self, chan: String, val: Vec<u8>) -> Result<(), Self::Error> {
+        self.conn
+            .clone()
+            .publish::<_, _, redis::Value>(chan, val)
+            .await?;
+        Ok(())
+    }
+
+    async fn subscribe(
+        &self,
+        chan: String,
+        size: usize,
+    ) -> Result<MessageStream<ChanItem>, Self::Error> {
+        let (tx, rx) = mpsc::channel(size);
+        if let Ok(mut h) = self.handlers.write() {
+            h.insert(chan.clone(), tx);
+        }
+        self.conn.clone().subscribe(chan).await?;
+        Ok(MessageStream::new(rx))
+    }
+
+    async fn unsubscribe(&self, chan: String) -> Result<(), Self::Error> {
+        if let Ok(mut h) = self.handlers.write() {
+            h.remove(&chan);
+        }
+        self.conn.clone().unsubscribe(chan).await?;
+        Ok(())
+    }
+
+    async fn num_serv(&self, chan: &str) -> Result<u16, Self::Error> {
+        let (_, count): (String, u16) = redis::cmd("PUBSUB")
+            .arg("NUMSUB")
+            .arg(chan)
+            .query_async(&mut self.conn.clone())
+            .await?;
+        Ok(count)
+    }
+}

@@ -1,0 +1,98 @@
+//! Several server processes sharing one Redis and one Postgres behave as one server: players
+//! on different nodes play in the same room, each getting every room event exactly once, and a
+//! deadline fires whichever node is alive.
+
+mod common;
+
+use common::{socket::Sock, spawn_app, spawn_app_with, test_config};
+use serde_json::{Value, json};
+use sqlx::PgPool;
+use std::time::Duration;
+use tf_rust_socketio::TransportType;
+
+#[sqlx::test]
+async fn players_split_across_two_nodes_play_one_game_and_see_each_event_once(pool: PgPool) {
+    let a = spawn_app(pool.clone()).await;
+    let b = spawn_app_with(pool, test_config(&a.prefix)).await;
+    let mut players = Vec::new();
+    for name in ["Host", "Ann", "Bob", "Cat"] {
+        players.push(a.register(name).await);
+    }
+    let code = a
+        .create_room(
+            &players[0],
+            json!({"max_rounds": 1, "answer_seconds": 30, "vote_seconds": 30}),
+        )
+        .await;
+    // Host and Bob on node A, Ann and Cat on node B.
+    let mut socks = Vec::new();
+    for (i, p) in players.iter().enumerate() {
+        let base = if i % 2 == 0 { &a.base } else { &b.base };
+        let s = Sock::connect(base, &p.token, TransportType::Websocket).await;
+        s.ok("join_room", json!({"room_code": code})).await;
+        socks.push(s);
+    }
+    socks[0]
+        .inbox
+        .wait_for("player_joined", |v| v["participant_count"] == 4)
+        .await;
+    let data = socks[0].ok("start_game", json!({"room_code": code})).await;
+    let round_id = data["round"]["id"].clone();
+    for (i, s) in socks.iter().enumerate() {
+        s.ok(
+            "submit_answer",
+            json!({"round_id": round_id, "room_code": code, "answer": format!("answer {i}")}),
+        )
+        .await;
+    }
+    let voting = socks[3].inbox.wait_for("voting_started", |_| true).await;
+    let answers: Vec<Value> = voting["answers"].as_array().cloned().unwrap_or_default();
+    for (i, s) in socks.iter().enumerate() {
+        let target = answers
+            .iter()
+            .find(|a| a["content"] != format!("answer {i}"))
+            .expect("someone else's answer");
+        s.ok(
+            "submit_vote",
+            json!({"round_id": round_id, "room_code": code, "answer_id": target["id"]}),
+        )
+        .await;
+    }
+    for s in &socks {
+        s.inbox.wait_for("round_ended", |_| true).await;
+    }
+    // Let any duplicate arrive before counting.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    for (i, s) in socks.iter().enumerate() {
+        assert_eq!(s.inbox.count("game_started"), 1, "player {i}");
+        assert_eq!(s.inbox.count("answer_submitted"), 4, "player {i}");
+        assert_eq!(s.inbox.count("voting_started"), 1, "player {i}");
+        assert_eq!(s.inbox.count("vote_update"), 4, "player {i}");
+        assert_eq!(s.inbox.count("round_ended"), 1, "player {i}");
+    }
+}
+
+#[sqlx::test]
+async fn a_deadline_fires_on_the_surviving_node_when_the_starting_node_is_gone(pool: PgPool) {
+    let a = spawn_app(pool.clone()).await;
+    let b = spawn_app_with(pool, test_config(&a.prefix)).await;
+    let host = a.register("Host").await;
+    let ann = a.register("Ann").await;
+    let code = a
+        .create_room(&host, json!({"answer_seconds": 3, "vote_seconds": 3}))
+        .await;
+    let on_a = Sock::connect(&a.base, &host.token, TransportType::Websocket).await;
+    on_a.ok("join_room", json!({"room_code": code})).await;
+    let on_b = Sock::connect(&b.base, &ann.token, TransportType::Websocket).await;
+    on_b.ok("join_room", json!({"room_code": code})).await;
+    on_a.ok("start_game", json!({"room_code": code})).await;
+    on_b.inbox.wait_for("game_started", |_| true).await;
+    on_a.close().await;
+    drop(a);
+    let voting = on_b.inbox.wait_for("voting_started", |_| true).await;
+    assert_eq!(voting["answers"], json!([]));
+    on_b.inbox.wait_for("round_ended", |_| true).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(on_b.inbox.count("voting_started"), 1);
+    assert_eq!(on_b.inbox.count("round_ended"), 1);
+}
