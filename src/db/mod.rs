@@ -3,6 +3,7 @@
 
 pub mod rooms;
 pub mod rounds;
+pub mod snapshot;
 pub mod users;
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
@@ -98,6 +99,11 @@ pub async fn persist_events(
                 if *first {
                     rooms::set_status(conn, room.id, room.status, false).await?;
                 }
+                let players = room
+                    .round
+                    .as_ref()
+                    .map(|r| r.players.as_slice())
+                    .unwrap_or(&[]);
                 rounds::insert_round(
                     conn,
                     room.id,
@@ -106,6 +112,7 @@ pub async fn persist_events(
                     question,
                     *time_limit,
                     *deadline,
+                    players,
                 )
                 .await?;
             }

@@ -16,10 +16,11 @@ pub async fn insert_round(
     question: &str,
     time_limit: u32,
     deadline: DateTime<Utc>,
+    players: &[UserId],
 ) -> Result<(), DbError> {
     sqlx::query(
-        "INSERT INTO rounds (id, room_id, round_number, question, status, time_limit, deadline) \
-         VALUES ($1, $2, $3, $4, 'answering', $5, $6) ON CONFLICT (id) DO NOTHING",
+        "INSERT INTO rounds (id, room_id, round_number, question, status, time_limit, deadline, players) \
+         VALUES ($1, $2, $3, $4, 'answering', $5, $6, $7) ON CONFLICT (id) DO NOTHING",
     )
     .bind(round_id)
     .bind(room_id)
@@ -27,6 +28,7 @@ pub async fn insert_round(
     .bind(question)
     .bind(to_i32(time_limit))
     .bind(deadline)
+    .bind(players)
     .execute(conn)
     .await?;
     Ok(())
@@ -156,6 +158,26 @@ pub async fn results(pool: &sqlx::PgPool, round_id: Uuid) -> Result<Vec<AnswerRe
          ORDER BY votes DESC, a.id",
     )
     .bind(round_id)
+    .fetch_all(pool)
+    .await?)
+}
+
+/// Codes of open rooms whose running phase is past its deadline by more than `grace`: the
+/// rooms whose deadline the live store may have lost (a Redis flush or restart).
+pub async fn overdue_rooms(
+    pool: &sqlx::PgPool,
+    grace: std::time::Duration,
+    limit: i64,
+) -> Result<Vec<String>, DbError> {
+    let grace_ms = i64::try_from(grace.as_millis()).unwrap_or(i64::MAX);
+    Ok(sqlx::query_scalar::<_, String>(
+        "SELECT r.code FROM rounds x JOIN rooms r ON r.id = x.room_id \
+         WHERE x.status <> 'finished' AND r.closed_at IS NULL \
+           AND x.deadline < now() - make_interval(secs => $1::double precision / 1000) \
+         ORDER BY x.deadline LIMIT $2",
+    )
+    .bind(grace_ms)
+    .bind(limit)
     .fetch_all(pool)
     .await?)
 }

@@ -373,6 +373,11 @@ impl GameService {
         }
     }
 
+    /// Rooms whose running phase Postgres says is overdue (see `timers`).
+    pub async fn overdue_rooms(&self, grace: std::time::Duration) -> Result<Vec<String>, Error> {
+        Ok(db::rounds::overdue_rooms(&self.db, grace, 64).await?)
+    }
+
     pub async fn load_room(&self, code: &str) -> Result<Room, Error> {
         let code = normalize_code(code)?;
         Ok(self.load(&code).await?.room)
@@ -385,11 +390,31 @@ impl GameService {
 
     // ----- the machinery -----
 
+    /// The room's live state; if Redis has lost it (restart, flush, expiry), it is rebuilt
+    /// from Postgres and put back, racing other nodes through the same compare-and-swap.
     async fn load(&self, code: &str) -> Result<Stored, Error> {
-        match self.store.load_room(code).await? {
-            Some(stored) if !stored.room.closed => Ok(stored),
-            _ => Err(room_not_found()),
+        for _ in 0..3 {
+            if let Some(stored) = self.store.load_room(code).await? {
+                return if stored.room.closed {
+                    Err(room_not_found())
+                } else {
+                    Ok(stored)
+                };
+            }
+            let Some(room) = db::snapshot::load_room(&self.db, code).await? else {
+                return Err(room_not_found());
+            };
+            if room.closed {
+                return Err(room_not_found());
+            }
+            if let Some(version) = self.store.save_room(&room, 0).await? {
+                tracing::info!(%code, "rebuilt live state from postgres");
+                return Ok(Stored { room, version });
+            }
         }
+        Err(Error::Unavailable(format!(
+            "room {code} could not be loaded"
+        )))
     }
 
     /// The one write path. `decide` builds the command from the current state (so a retry

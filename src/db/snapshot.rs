@@ -1,0 +1,184 @@
+//! Rebuilds a room's live state from Postgres alone, for when Redis has lost it (a restart, a
+//! flush, an expired key). Every acknowledged action is in Postgres before its ack, so the
+//! rebuilt room is the room as players last saw it acknowledged.
+
+use chrono::{DateTime, Utc};
+use sqlx::{PgPool, types::Json};
+use std::collections::BTreeMap;
+use uuid::Uuid;
+
+use super::DbError;
+use crate::domain::{Answer, Participant, Room, RoomStatus, Round, RoundPhase, Settings, Vote};
+
+#[derive(sqlx::FromRow)]
+struct RoomRow {
+    id: Uuid,
+    code: String,
+    host_id: Uuid,
+    status: String,
+    settings: Json<Settings>,
+    created_at: DateTime<Utc>,
+    closed_at: Option<DateTime<Utc>>,
+}
+
+#[derive(sqlx::FromRow)]
+struct ParticipantRow {
+    user_id: Uuid,
+    display_name: String,
+    joined_at: DateTime<Utc>,
+    active: bool,
+    kicked: bool,
+}
+
+#[derive(sqlx::FromRow)]
+struct RoundRow {
+    id: Uuid,
+    round_number: i32,
+    question: String,
+    status: String,
+    time_limit: i32,
+    deadline: Option<DateTime<Utc>>,
+    players: Vec<Uuid>,
+}
+
+#[derive(sqlx::FromRow)]
+struct AnswerRow {
+    id: Uuid,
+    user_id: Uuid,
+    content: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct VoteRow {
+    voter_id: Uuid,
+    answer_id: Uuid,
+}
+
+fn status_of(s: &str) -> RoomStatus {
+    match s {
+        "playing" => RoomStatus::Playing,
+        "finished" => RoomStatus::Finished,
+        _ => RoomStatus::Lobby,
+    }
+}
+
+fn phase_of(s: &str) -> RoundPhase {
+    match s {
+        "voting" => RoundPhase::Voting,
+        "finished" => RoundPhase::Finished,
+        _ => RoundPhase::Answering,
+    }
+}
+
+fn to_u32(v: impl TryInto<u32>) -> u32 {
+    v.try_into().unwrap_or(0)
+}
+
+/// The room with this code as Postgres records it, or `None` if there is no such room.
+pub async fn load_room(pool: &PgPool, code: &str) -> Result<Option<Room>, DbError> {
+    let Some(row) = sqlx::query_as::<_, RoomRow>(
+        "SELECT id, code, host_id, status, settings, created_at, closed_at FROM rooms WHERE code = $1",
+    )
+    .bind(code)
+    .fetch_optional(pool)
+    .await?
+    else {
+        return Ok(None);
+    };
+    let participants = sqlx::query_as::<_, ParticipantRow>(
+        "SELECT user_id, display_name, joined_at, active, kicked FROM room_participants \
+         WHERE room_id = $1 ORDER BY joined_at, user_id",
+    )
+    .bind(row.id)
+    .fetch_all(pool)
+    .await?;
+    let questions: Vec<String> =
+        sqlx::query_scalar("SELECT question FROM rounds WHERE room_id = $1 ORDER BY round_number")
+            .bind(row.id)
+            .fetch_all(pool)
+            .await?;
+    let scores: Vec<(Uuid, i64)> = sqlx::query_as(
+        "SELECT user_id, SUM(points)::BIGINT FROM scores WHERE room_id = $1 GROUP BY user_id",
+    )
+    .bind(row.id)
+    .fetch_all(pool)
+    .await?;
+    let current = sqlx::query_as::<_, RoundRow>(
+        "SELECT id, round_number, question, status, time_limit, deadline, players FROM rounds \
+         WHERE room_id = $1 ORDER BY round_number DESC LIMIT 1",
+    )
+    .bind(row.id)
+    .fetch_optional(pool)
+    .await?;
+    let round = match current {
+        None => None,
+        Some(r) => {
+            let answers = sqlx::query_as::<_, AnswerRow>(
+                "SELECT id, user_id, content FROM answers WHERE round_id = $1 ORDER BY created_at, id",
+            )
+            .bind(r.id)
+            .fetch_all(pool)
+            .await?;
+            let votes = sqlx::query_as::<_, VoteRow>(
+                "SELECT voter_id, answer_id FROM votes WHERE round_id = $1 ORDER BY created_at, id",
+            )
+            .bind(r.id)
+            .fetch_all(pool)
+            .await?;
+            let phase = phase_of(&r.status);
+            Some(Round {
+                id: r.id,
+                number: to_u32(r.round_number),
+                question: r.question,
+                phase,
+                time_limit: to_u32(r.time_limit),
+                deadline: if phase == RoundPhase::Finished {
+                    None
+                } else {
+                    r.deadline
+                },
+                answers: answers
+                    .into_iter()
+                    .map(|a| Answer {
+                        id: a.id,
+                        author_id: a.user_id,
+                        content: a.content,
+                    })
+                    .collect(),
+                votes: votes
+                    .into_iter()
+                    .map(|v| Vote {
+                        voter_id: v.voter_id,
+                        answer_id: v.answer_id,
+                    })
+                    .collect(),
+                players: r.players,
+            })
+        }
+    };
+    Ok(Some(Room {
+        id: row.id,
+        code: row.code,
+        host_id: row.host_id,
+        status: status_of(&row.status),
+        settings: row.settings.0,
+        participants: participants
+            .into_iter()
+            .map(|p| Participant {
+                user_id: p.user_id,
+                display_name: p.display_name,
+                joined_at: p.joined_at,
+                active: p.active,
+                kicked: p.kicked,
+            })
+            .collect(),
+        round,
+        scores: scores
+            .into_iter()
+            .map(|(u, s)| (u, to_u32(s)))
+            .collect::<BTreeMap<_, _>>(),
+        used_questions: questions,
+        closed: row.closed_at.is_some(),
+        created_at: row.created_at,
+    }))
+}
