@@ -57,7 +57,7 @@ pub async fn build_with_pool(config: &Config, pool: sqlx::PgPool) -> Result<App,
                     timeout: ai.timeout,
                 },
             )),
-            questions::bank::Bank::default(),
+            questions::bank::Bank::shipped(),
         )),
         None => Arc::clone(&bank_only),
     };

@@ -89,32 +89,14 @@ pub async fn persist_events(
             Event::HostChanged { host_id } => rooms::set_host(conn, room.id, *host_id).await?,
             Event::RoomClosed => rooms::set_status(conn, room.id, room.status, true).await?,
             Event::RoundStarted {
-                round_id,
-                round_number,
-                question,
-                time_limit,
-                deadline,
-                first,
+                round_id, first, ..
             } => {
                 if *first {
                     rooms::set_status(conn, room.id, room.status, false).await?;
                 }
-                let players = room
-                    .round
-                    .as_ref()
-                    .map(|r| r.players.as_slice())
-                    .unwrap_or(&[]);
-                rounds::insert_round(
-                    conn,
-                    room.id,
-                    *round_id,
-                    *round_number,
-                    question,
-                    *time_limit,
-                    *deadline,
-                    players,
-                )
-                .await?;
+                if let Some(round) = room.round.as_ref().filter(|r| r.id == *round_id) {
+                    rounds::insert_round(conn, room.id, round).await?;
+                }
             }
             Event::AnswerSubmitted {
                 answer_id,

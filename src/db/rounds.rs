@@ -6,29 +6,25 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 use super::DbError;
-use crate::domain::UserId;
+use crate::domain::{Round, UserId};
 
+/// Records a round that just started (answering).
 pub async fn insert_round(
     conn: &mut PgConnection,
     room_id: Uuid,
-    round_id: Uuid,
-    number: u32,
-    question: &str,
-    time_limit: u32,
-    deadline: DateTime<Utc>,
-    players: &[UserId],
+    round: &Round,
 ) -> Result<(), DbError> {
     sqlx::query(
         "INSERT INTO rounds (id, room_id, round_number, question, status, time_limit, deadline, players) \
          VALUES ($1, $2, $3, $4, 'answering', $5, $6, $7) ON CONFLICT (id) DO NOTHING",
     )
-    .bind(round_id)
+    .bind(round.id)
     .bind(room_id)
-    .bind(to_i32(number))
-    .bind(question)
-    .bind(to_i32(time_limit))
-    .bind(deadline)
-    .bind(players)
+    .bind(to_i32(round.number))
+    .bind(&round.question)
+    .bind(to_i32(round.time_limit))
+    .bind(round.deadline)
+    .bind(&round.players)
     .execute(conn)
     .await?;
     Ok(())

@@ -18,7 +18,7 @@ use crate::{
     db::{self, DbError},
     domain::{Command, Event, Room, RoomStatus, RoundPhase, Settings, UserId},
     error::Error,
-    questions::QuestionProvider,
+    questions::{QuestionProvider, same_question},
     store::{LiveStore, Stored},
 };
 
@@ -502,10 +502,6 @@ impl GameService {
             }
         });
     }
-}
-
-fn same_question(a: &str, b: &str) -> bool {
-    a.trim().eq_ignore_ascii_case(b.trim())
 }
 
 fn current_round(room: &Room) -> Result<RoundView, Error> {

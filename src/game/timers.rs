@@ -34,7 +34,7 @@ pub fn spawn(game: Arc<GameService>, shutdown: CancellationToken) -> tokio::task
                     Vec::new()
                 }
             };
-            if polls % SWEEP_EVERY == 0 {
+            if polls.is_multiple_of(SWEEP_EVERY) {
                 match game.overdue_rooms(SWEEP_GRACE).await {
                     Ok(overdue) => {
                         for code in overdue {
