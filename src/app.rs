@@ -13,6 +13,7 @@ use crate::{
     game::{GameService, timers},
     gateway,
     http::{self, AppState},
+    limits::Limits,
     questions::{self, FallbackProvider, QuestionProvider},
     store::{LiveStore, redis::RedisStore},
 };
@@ -34,6 +35,8 @@ pub struct App {
     pub router: axum::Router,
     pub game: Arc<GameService>,
     pub shutdown: CancellationToken,
+    /// The Socket.IO handle, to tell every socket when the server stops.
+    pub io: gateway::Io,
 }
 
 pub async fn build(config: &Config) -> Result<App, StartError> {
@@ -72,23 +75,46 @@ pub async fn build_with_pool(config: &Config, pool: sqlx::PgPool) -> Result<App,
     ));
 
     let shutdown = CancellationToken::new();
+    let limits = Arc::new(Limits::new(config.limits));
     let state = AppState {
         auth: Arc::clone(&auth),
         game: Arc::clone(&game),
         db: pool,
         store,
+        limits: Arc::clone(&limits),
         cookie_secure: config.cookie_secure,
+        allowed_origins: Arc::new(config.allowed_origins.clone()),
     };
-    let sio = gateway::layer(config, Arc::clone(&auth), Arc::clone(&game))
-        .await
-        .map_err(StartError::Gateway)?;
+    let (sio, io) = gateway::layer(
+        config,
+        Arc::clone(&auth),
+        Arc::clone(&game),
+        Arc::clone(&limits),
+    )
+    .await
+    .map_err(StartError::Gateway)?;
+    spawn_limit_shrinker(limits, shutdown.clone());
     let router = http::router(state, &config.allowed_origins).layer(sio);
     timers::spawn(Arc::clone(&game), shutdown.clone());
     Ok(App {
         router,
         game,
         shutdown,
+        io,
     })
+}
+
+/// Rate-limit state only needs the clients seen recently.
+fn spawn_limit_shrinker(limits: Arc<Limits>, shutdown: CancellationToken) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            tokio::select! {
+                _ = shutdown.cancelled() => break,
+                _ = every.tick() => limits.shrink(),
+            }
+        }
+    });
 }
 
 /// Serves on `listener` until `stop` resolves; then stops taking connections, lets in-flight
@@ -99,6 +125,7 @@ pub async fn serve(
     stop: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), StartError> {
     let shutdown = app.shutdown.clone();
+    let io = app.io.clone();
     let result = axum::serve(
         listener,
         app.router
@@ -107,6 +134,9 @@ pub async fn serve(
     .with_graceful_shutdown(async move {
         stop.await;
         shutdown.cancel();
+        // Sockets are told (a Socket.IO disconnect) rather than cut, so clients reconnect,
+        // to another node if need be; live state is in Redis, so nothing is lost.
+        io.close().await;
     })
     .await;
     app.shutdown.cancel();

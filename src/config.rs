@@ -33,6 +33,26 @@ pub struct Config {
     pub cookie_secure: bool,
     pub openai: Option<OpenAiSettings>,
     pub log_json: bool,
+    pub limits: LimitSettings,
+    /// How long a disconnected host keeps the room before it passes to someone present.
+    pub host_grace: Duration,
+}
+
+/// Abuse limits; every one can be raised for load tests or lowered for tests of the limits.
+#[derive(Debug, Clone, Copy)]
+pub struct LimitSettings {
+    /// REST requests per second per client IP (burst: twice that).
+    pub api_per_second: u32,
+    /// Logins and registrations per minute per client IP.
+    pub auth_per_minute: u32,
+    /// Logins per minute per account (email), against password guessing from many IPs.
+    pub login_per_account_per_minute: u32,
+    /// Room joins (REST or socket) per minute per user, against room-code guessing.
+    pub joins_per_minute: u32,
+    /// Socket.IO events per second per socket (burst: twice that).
+    pub socket_events_per_second: u32,
+    /// Events refused for flooding before the socket is disconnected.
+    pub socket_flood_strikes: u32,
 }
 
 #[derive(Clone)]
@@ -120,6 +140,19 @@ impl Config {
             cookie_secure: parse(&get, "COOKIE_SECURE", false)?,
             openai: openai.transpose()?,
             log_json: get("LOG_FORMAT").is_some_and(|v| v.eq_ignore_ascii_case("json")),
+            limits: LimitSettings {
+                api_per_second: parse(&get, "RATE_LIMIT_API_PER_SECOND", 50)?,
+                auth_per_minute: parse(&get, "RATE_LIMIT_AUTH_PER_MINUTE", 30)?,
+                login_per_account_per_minute: parse(
+                    &get,
+                    "RATE_LIMIT_LOGIN_PER_ACCOUNT_PER_MINUTE",
+                    10,
+                )?,
+                joins_per_minute: parse(&get, "RATE_LIMIT_JOINS_PER_MINUTE", 30)?,
+                socket_events_per_second: parse(&get, "RATE_LIMIT_SOCKET_EVENTS_PER_SECOND", 20)?,
+                socket_flood_strikes: parse(&get, "RATE_LIMIT_SOCKET_FLOOD_STRIKES", 100)?,
+            },
+            host_grace: Duration::from_secs(parse(&get, "HOST_GRACE_SECONDS", 30)?),
         })
     }
 }

@@ -22,5 +22,6 @@ pub mod error;
 pub mod game;
 pub mod gateway;
 pub mod http;
+pub mod limits;
 pub mod questions;
 pub mod store;

@@ -12,7 +12,12 @@ use super::{
     ack::{Reply, WantsAck},
     protocol::{self as p, RoomState},
 };
-use crate::{auth::AuthUser, domain::Event, error::Error};
+use crate::{
+    auth::AuthUser,
+    domain::Event,
+    error::Error,
+    limits::{Budget, SocketBudget},
+};
 
 /// Every socket of a user is in this room, so "all of this user's sockets" is one broadcast
 /// target on every node.
@@ -68,6 +73,20 @@ async fn handle<T, R, F, Fut>(
     let Some(user) = s.extensions.get::<AuthUser>() else {
         return reply.fail(Error::Unauthorized);
     };
+    if let Some(budget) = s.extensions.get::<Arc<SocketBudget>>() {
+        match budget.spend() {
+            Budget::Ok => {}
+            Budget::Refused { retry_after } => {
+                return reply.fail(Error::RateLimited { retry_after });
+            }
+            Budget::Exhausted => {
+                tracing::warn!(sid = %s.id, user = %user.id, "socket kept flooding; disconnecting");
+                reply.fail(Error::RateLimited { retry_after: 1 });
+                let _ = s.disconnect();
+                return;
+            }
+        }
+    }
     let result = match decode::<T>(payload) {
         Ok(input) => f(user, input).await,
         Err(e) => Err(e),
@@ -90,6 +109,7 @@ async fn join_room(
         wants,
         p::JOIN_ROOM,
         |user, input: p::RoomCode| async move {
+            st.limits.join(user.id)?;
             let out = st.game.join_room(user.id, &input.room_code).await?;
             let code = out.room.code.clone();
             let fresh = out

@@ -21,6 +21,7 @@ use crate::{
     config::Config,
     domain::{Event, Room},
     game::{GameService, Publisher},
+    limits::{Limits, SocketBudget},
     store::pubsub::ManagedDriver,
 };
 
@@ -35,6 +36,7 @@ pub const MAX_PAYLOAD_BYTES: u64 = 16 * 1024;
 pub struct GatewayState {
     pub auth: Arc<AuthService>,
     pub game: Arc<GameService>,
+    pub limits: Arc<Limits>,
 }
 
 /// The rooms this socket joined, so a disconnect can update presence in each.
@@ -45,10 +47,12 @@ pub async fn layer(
     config: &Config,
     auth: Arc<AuthService>,
     game: Arc<GameService>,
-) -> Result<SocketIoLayer<Adapter>, String> {
+    limits: Arc<Limits>,
+) -> Result<(SocketIoLayer<Adapter>, Io), String> {
     let state = GatewayState {
         auth,
         game: Arc::clone(&game),
+        limits,
     };
     let driver = ManagedDriver::connect(&config.redis_url)
         .await
@@ -69,8 +73,8 @@ pub async fn layer(
     io.ns("/", handlers::on_connect.with(authenticate))
         .await
         .map_err(|e| e.to_string())?;
-    game.set_publisher(Arc::new(SocketPublisher { io }));
-    Ok(layer)
+    game.set_publisher(Arc::new(SocketPublisher { io: io.clone() }));
+    Ok((layer, io))
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -99,6 +103,8 @@ async fn authenticate(
     let user: AuthUser = state.auth.authenticate(&token).await.map_err(|_| Refused)?;
     s.extensions.insert(user);
     s.extensions.insert(Arc::new(SocketRooms::default()));
+    s.extensions
+        .insert(Arc::new(SocketBudget::new(&state.limits.settings)));
     Ok(())
 }
 

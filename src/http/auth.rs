@@ -1,9 +1,15 @@
 //! REST auth routes: register, login, logout, me. The token goes out both as the HttpOnly
 //! cookie (browsers) and in the login body (REST clients using Bearer).
 
-use axum::{Json, extract::State, http::StatusCode, response::IntoResponse};
+use axum::{
+    Json,
+    extract::{ConnectInfo, State},
+    http::StatusCode,
+    response::IntoResponse,
+};
 use axum_extra::extract::CookieJar;
 use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
 use utoipa::ToSchema;
 
 use super::{
@@ -53,9 +59,11 @@ fn with_cookie(state: &AppState, jar: CookieJar, session: &Session) -> CookieJar
               (status = 422, body = ErrorBody, description = "validation_failed")))]
 pub async fn register(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     jar: CookieJar,
     ApiJson(req): ApiJson<RegisterRequest>,
 ) -> ApiResult<impl IntoResponse> {
+    state.limits.auth(peer.ip())?;
     let session = state
         .auth
         .register(&req.email, req.password, &req.display_name)
@@ -73,9 +81,12 @@ pub async fn register(
               (status = 401, body = ErrorBody, description = "invalid_credentials")))]
 pub async fn login(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     jar: CookieJar,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> ApiResult<impl IntoResponse> {
+    state.limits.auth(peer.ip())?;
+    state.limits.login_account(&req.email)?;
     let session = state.auth.login(&req.email, req.password).await?;
     let jar = with_cookie(&state, jar, &session);
     let body = LoginResponse {

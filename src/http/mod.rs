@@ -5,6 +5,7 @@ pub mod auth;
 pub mod error;
 pub mod extract;
 pub mod game;
+pub mod guard;
 pub mod health;
 pub mod rooms;
 
@@ -32,7 +33,10 @@ pub struct AppState {
     pub game: Arc<GameService>,
     pub db: PgPool,
     pub store: Arc<dyn LiveStore>,
+    pub limits: Arc<crate::limits::Limits>,
     pub cookie_secure: bool,
+    /// Origins whose cookie-authenticated writes are accepted (CSRF defence).
+    pub allowed_origins: Arc<Vec<String>>,
 }
 
 #[derive(OpenApi)]
@@ -101,6 +105,14 @@ pub fn router(state: AppState, allowed_origins: &[String]) -> Router {
         .route("/ready", get(health::ready))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            guard::csrf,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            guard::api_rate,
+        ))
         .with_state(state);
 
     Router::new()

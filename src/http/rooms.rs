@@ -80,6 +80,7 @@ pub async fn join(
     user: AuthUser,
     ApiJson(req): ApiJson<JoinRoomRequest>,
 ) -> ApiResult<Json<RoomResponse>> {
+    state.limits.join(user.id)?;
     let room = state.game.join(user.id, &req.room_code).await?;
     Ok(Json(RoomResponse { room }))
 }

@@ -1,0 +1,128 @@
+//! Abuse limits shared by both transports: token buckets per client IP, per account and per
+//! user (governor's GCRA limiters). They live in each process: several nodes multiply the
+//! budget by the node count, which still bounds guessing to a small constant factor.
+
+use governor::{
+    Quota, RateLimiter,
+    clock::{Clock, DefaultClock},
+    state::keyed::DefaultKeyedStateStore,
+};
+use std::{hash::Hash, net::IpAddr, num::NonZeroU32, time::Duration};
+use uuid::Uuid;
+
+use crate::{config::LimitSettings, error::Error};
+
+type Keyed<K> = RateLimiter<K, DefaultKeyedStateStore<K>, DefaultClock>;
+
+pub struct Limits {
+    pub settings: LimitSettings,
+    api: Keyed<IpAddr>,
+    auth: Keyed<IpAddr>,
+    login_account: Keyed<String>,
+    joins: Keyed<Uuid>,
+    clock: DefaultClock,
+}
+
+fn nz(n: u32) -> NonZeroU32 {
+    NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN)
+}
+
+fn per_minute(n: u32) -> Quota {
+    Quota::per_minute(nz(n))
+}
+
+impl Limits {
+    pub fn new(settings: LimitSettings) -> Self {
+        Limits {
+            settings,
+            api: RateLimiter::keyed(
+                Quota::per_second(nz(settings.api_per_second))
+                    .allow_burst(nz(settings.api_per_second.saturating_mul(2))),
+            ),
+            auth: RateLimiter::keyed(per_minute(settings.auth_per_minute)),
+            login_account: RateLimiter::keyed(per_minute(settings.login_per_account_per_minute)),
+            joins: RateLimiter::keyed(per_minute(settings.joins_per_minute)),
+            clock: DefaultClock::default(),
+        }
+    }
+
+    fn check<K: Hash + Eq + Clone>(&self, limiter: &Keyed<K>, key: &K) -> Result<(), Error> {
+        limiter.check_key(key).map_err(|not_until| {
+            let wait = not_until.wait_time_from(self.clock.now());
+            Error::RateLimited {
+                retry_after: wait.as_secs().max(1),
+            }
+        })
+    }
+
+    pub fn api(&self, ip: IpAddr) -> Result<(), Error> {
+        self.check(&self.api, &ip)
+    }
+
+    pub fn auth(&self, ip: IpAddr) -> Result<(), Error> {
+        self.check(&self.auth, &ip)
+    }
+
+    pub fn login_account(&self, email: &str) -> Result<(), Error> {
+        self.check(&self.login_account, &email.trim().to_lowercase())
+    }
+
+    pub fn join(&self, user: Uuid) -> Result<(), Error> {
+        self.check(&self.joins, &user)
+    }
+
+    /// Forgets keys whose buckets are full again, so memory tracks active clients only.
+    pub fn shrink(&self) {
+        self.api.retain_recent();
+        self.auth.retain_recent();
+        self.login_account.retain_recent();
+        self.joins.retain_recent();
+    }
+}
+
+/// A per-socket event budget: a token bucket, plus a count of refused events so a socket that
+/// keeps flooding can be cut off.
+pub struct SocketBudget {
+    bucket: governor::DefaultDirectRateLimiter,
+    strikes: std::sync::atomic::AtomicU32,
+    max_strikes: u32,
+}
+
+pub enum Budget {
+    Ok,
+    Refused { retry_after: u64 },
+    Exhausted,
+}
+
+impl SocketBudget {
+    pub fn new(settings: &LimitSettings) -> Self {
+        let per_second = settings.socket_events_per_second;
+        SocketBudget {
+            bucket: RateLimiter::direct(
+                Quota::per_second(nz(per_second)).allow_burst(nz(per_second.saturating_mul(2))),
+            ),
+            strikes: std::sync::atomic::AtomicU32::new(0),
+            max_strikes: settings.socket_flood_strikes,
+        }
+    }
+
+    pub fn spend(&self) -> Budget {
+        match self.bucket.check() {
+            Ok(()) => Budget::Ok,
+            Err(not_until) => {
+                let strikes = self
+                    .strikes
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+                    + 1;
+                if strikes >= self.max_strikes {
+                    Budget::Exhausted
+                } else {
+                    let wait: Duration = not_until.wait_time_from(DefaultClock::default().now());
+                    Budget::Refused {
+                        retry_after: wait.as_secs().max(1),
+                    }
+                }
+            }
+        }
+    }
+}
