@@ -122,7 +122,10 @@ impl Error {
 impl From<DbError> for Error {
     fn from(e: DbError) -> Self {
         match e {
-            DbError::Unavailable(m) => Error::Unavailable(format!("postgres: {m}")),
+            DbError::Unavailable(m) => {
+                crate::metrics::dependency_error("postgres");
+                Error::Unavailable(format!("postgres: {m}"))
+            }
             other => Error::Internal(other.to_string()),
         }
     }
@@ -131,7 +134,10 @@ impl From<DbError> for Error {
 impl From<StoreError> for Error {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::Unavailable(m) => Error::Unavailable(format!("redis: {m}")),
+            StoreError::Unavailable(m) => {
+                crate::metrics::dependency_error("redis");
+                Error::Unavailable(format!("redis: {m}"))
+            }
             StoreError::Corrupt(m) => Error::Internal(m),
         }
     }

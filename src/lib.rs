@@ -23,5 +23,6 @@ pub mod game;
 pub mod gateway;
 pub mod http;
 pub mod limits;
+pub mod metrics;
 pub mod questions;
 pub mod store;

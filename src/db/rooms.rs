@@ -137,3 +137,12 @@ pub async fn by_code(pool: &PgPool, code: &str) -> Result<Option<RoomRow>, DbErr
     .fetch_optional(pool)
     .await?)
 }
+
+/// Open rooms in the lobby or playing (the `active_rooms` metric).
+pub async fn count_active(pool: &PgPool) -> Result<i64, DbError> {
+    Ok(sqlx::query_scalar(
+        "SELECT count(*) FROM rooms WHERE closed_at IS NULL AND status IN ('lobby', 'playing')",
+    )
+    .fetch_one(pool)
+    .await?)
+}

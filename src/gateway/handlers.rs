@@ -26,6 +26,7 @@ pub fn user_room(user: Uuid) -> String {
 }
 
 pub async fn on_connect(s: SocketRef<Adapter>) {
+    crate::metrics::METRICS.sockets.inc();
     if let Some(user) = s.extensions.get::<AuthUser>() {
         s.join(user_room(user.id));
     }
@@ -87,10 +88,16 @@ async fn handle<T, R, F, Fut>(
             }
         }
     }
+    crate::metrics::event("in", event);
+    let timer = crate::metrics::METRICS
+        .action_seconds
+        .with_label_values(&[event])
+        .start_timer();
     let result = match decode::<T>(payload) {
         Ok(input) => f(user, input).await,
         Err(e) => Err(e),
     };
+    timer.observe_duration();
     reply.send(result);
 }
 
@@ -356,6 +363,7 @@ async fn kick_player(
 /// A closed tab is not a leave: the player stays in the game and is shown as disconnected
 /// once their last socket in the room is gone.
 async fn on_disconnect(s: SocketRef<Adapter>, State(st): State<GatewayState>) {
+    crate::metrics::METRICS.sockets.dec();
     let (Some(user), Some(rooms)) = (
         s.extensions.get::<AuthUser>(),
         s.extensions.get::<Arc<SocketRooms>>(),

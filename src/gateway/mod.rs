@@ -117,7 +117,11 @@ struct SocketPublisher {
 impl Publisher for SocketPublisher {
     async fn publish(&self, room: &Room, events: &[Event]) {
         for event in events {
-            if let Some((name, payload)) = protocol::broadcast_of(event)
+            let broadcast = protocol::broadcast_of(event);
+            if let Some((name, _)) = &broadcast {
+                crate::metrics::event("out", name);
+            }
+            if let Some((name, payload)) = broadcast
                 && let Err(e) = self.io.to(room.code.clone()).emit(name, &payload).await
             {
                 tracing::warn!(code = %room.code, event = name, error = %e, "broadcast failed");

@@ -50,3 +50,23 @@ pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Readiness
         }),
     )
 }
+
+/// Prometheus text format. Active rooms are counted in Postgres now, so every node agrees.
+pub async fn metrics(State(state): State<AppState>) -> impl axum::response::IntoResponse {
+    match tokio::time::timeout(
+        Duration::from_secs(2),
+        crate::db::rooms::count_active(&state.db),
+    )
+    .await
+    {
+        Ok(Ok(n)) => crate::metrics::METRICS.active_rooms.set(n),
+        _ => crate::metrics::dependency_error("postgres"),
+    }
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4",
+        )],
+        crate::metrics::render(),
+    )
+}

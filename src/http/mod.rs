@@ -103,6 +103,7 @@ pub fn router(state: AppState, allowed_origins: &[String]) -> Router {
         .route("/api/game/rounds/{id}/end", post(game::end_round))
         .route("/health", get(health::health))
         .route("/ready", get(health::ready))
+        .route("/metrics", get(health::metrics))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(

@@ -80,9 +80,18 @@ impl QuestionProvider for FallbackProvider {
             let result = ai.generate(theme, exclude).await;
             let millis = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
             self.ai_millis.fetch_add(millis, Ordering::Relaxed);
+            let outcome = if result.is_ok() { "ok" } else { "failed" };
+            crate::metrics::METRICS
+                .ai_seconds
+                .with_label_values(&[outcome])
+                .observe(started.elapsed().as_secs_f64());
             match result {
                 Ok(text) => {
                     self.ai_ok.fetch_add(1, Ordering::Relaxed);
+                    crate::metrics::METRICS
+                        .ai_questions
+                        .with_label_values(&["ai"])
+                        .inc();
                     return Question {
                         text,
                         source: QuestionSource::Ai,
@@ -94,6 +103,15 @@ impl QuestionProvider for FallbackProvider {
                 }
             }
         }
+        let source = if self.ai.is_some() {
+            "bank_fallback"
+        } else {
+            "bank"
+        };
+        crate::metrics::METRICS
+            .ai_questions
+            .with_label_values(&[source])
+            .inc();
         Question {
             text: self.bank.pick(theme, exclude),
             source: QuestionSource::Bank,

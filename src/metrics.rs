@@ -1,0 +1,125 @@
+//! Prometheus metrics, process-wide (one process is one scrape target): connected sockets,
+//! events by type, action latency, AI question latency and fallbacks, dependency errors.
+//! Active rooms are counted from Postgres at scrape time, so every node reports the same.
+
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
+};
+use std::sync::LazyLock;
+
+pub struct Metrics {
+    registry: Registry,
+    pub sockets: IntGauge,
+    pub active_rooms: IntGauge,
+    pub events: IntCounterVec,
+    pub action_seconds: HistogramVec,
+    pub ai_seconds: HistogramVec,
+    pub ai_questions: IntCounterVec,
+    pub dependency_errors: IntCounterVec,
+}
+
+/// Latency buckets from 1 ms to 10 s: actions sit at the low end, the AI at the high end.
+const BUCKETS: &[f64] = &[
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
+fn build() -> Result<Metrics, prometheus::Error> {
+    let registry = Registry::new_custom(Some("voting_game".into()), None)?;
+    let sockets = IntGauge::new("connected_sockets", "Socket.IO connections on this node")?;
+    let active_rooms = IntGauge::new("active_rooms", "Open rooms in the lobby or playing")?;
+    let events = IntCounterVec::new(
+        Opts::new("events_total", "Socket.IO events, by direction and name"),
+        &["direction", "event"],
+    )?;
+    let action_seconds = HistogramVec::new(
+        HistogramOpts::new("action_seconds", "Time to handle a client action, by event")
+            .buckets(BUCKETS.to_vec()),
+        &["action"],
+    )?;
+    let ai_seconds = HistogramVec::new(
+        HistogramOpts::new(
+            "ai_question_seconds",
+            "Time the AI took to answer, by outcome",
+        )
+        .buckets(BUCKETS.to_vec()),
+        &["outcome"],
+    )?;
+    let ai_questions = IntCounterVec::new(
+        Opts::new(
+            "questions_total",
+            "Questions served, by source (ai, bank_fallback, bank)",
+        ),
+        &["source"],
+    )?;
+    let dependency_errors = IntCounterVec::new(
+        Opts::new(
+            "dependency_errors_total",
+            "Failed calls to a backing service",
+        ),
+        &["dependency"],
+    )?;
+    registry.register(Box::new(sockets.clone()))?;
+    registry.register(Box::new(active_rooms.clone()))?;
+    registry.register(Box::new(events.clone()))?;
+    registry.register(Box::new(action_seconds.clone()))?;
+    registry.register(Box::new(ai_seconds.clone()))?;
+    registry.register(Box::new(ai_questions.clone()))?;
+    registry.register(Box::new(dependency_errors.clone()))?;
+    Ok(Metrics {
+        registry,
+        sockets,
+        active_rooms,
+        events,
+        action_seconds,
+        ai_seconds,
+        ai_questions,
+        dependency_errors,
+    })
+}
+
+/// Registration fails only on an invalid or duplicate name, which are constants here (and
+/// checked by the test below): a programming error, not something a client can cause.
+pub static METRICS: LazyLock<Metrics> =
+    LazyLock::new(|| build().expect("constant metric definitions are valid"));
+
+pub fn dependency_error(dependency: &str) {
+    METRICS
+        .dependency_errors
+        .with_label_values(&[dependency])
+        .inc();
+}
+
+pub fn event(direction: &str, name: &str) {
+    METRICS.events.with_label_values(&[direction, name]).inc();
+}
+
+/// The text exposition format.
+pub fn render() -> String {
+    let mut buf = Vec::new();
+    if let Err(e) = TextEncoder::new().encode(&METRICS.registry.gather(), &mut buf) {
+        tracing::warn!(error = %e, "metrics encoding failed");
+    }
+    String::from_utf8(buf).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_metric_registers_and_renders() {
+        let m = super::build().expect("metrics build");
+        m.sockets.set(3);
+        m.events.with_label_values(&["in", "submit_vote"]).inc();
+        let mut buf = Vec::new();
+        prometheus::Encoder::encode(
+            &prometheus::TextEncoder::new(),
+            &m.registry.gather(),
+            &mut buf,
+        )
+        .expect("encode");
+        let text = String::from_utf8(buf).expect("utf8");
+        assert!(text.contains("voting_game_connected_sockets 3"));
+        assert!(
+            text.contains("voting_game_events_total{direction=\"in\",event=\"submit_vote\"} 1")
+        );
+    }
+}

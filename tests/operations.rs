@@ -1,0 +1,121 @@
+//! Operations: Prometheus metrics, readiness, and a Postgres outage that gives clean 503s and
+//! heals by itself.
+
+mod common;
+
+use common::{proxy::Proxy, socket::Sock, spawn_app, spawn_app_with, test_config};
+use reqwest::{Client, StatusCode, header};
+use serde_json::{Value, json};
+use sqlx::PgPool;
+use std::time::Duration;
+use tf_rust_socketio::TransportType;
+
+#[sqlx::test]
+async fn metrics_report_sockets_events_latency_rooms_and_questions(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let host = app.register("Host").await;
+    let ann = app.register("Ann").await;
+    let code = app.create_room(&host, json!({})).await;
+    app.join(&ann, &code).await;
+    let s = Sock::connect(&app.base, &host.token, TransportType::Websocket).await;
+    s.ok("join_room", json!({"room_code": code})).await;
+    s.ok("start_game", json!({"room_code": code})).await;
+    let res = Client::new()
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .expect("metrics");
+    assert_eq!(res.status(), StatusCode::OK);
+    let text = res.text().await.expect("text");
+    let value = |prefix: &str| -> f64 {
+        text.lines()
+            .find(|l| l.starts_with(prefix))
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("no {prefix} in:\n{text}"))
+    };
+    assert!(value("voting_game_connected_sockets") >= 1.0);
+    assert!(value("voting_game_active_rooms") >= 1.0);
+    assert!(value("voting_game_events_total{direction=\"in\",event=\"start_game\"}") >= 1.0);
+    assert!(value("voting_game_events_total{direction=\"out\",event=\"game_started\"}") >= 1.0);
+    assert!(value("voting_game_action_seconds_count{action=\"join_room\"}") >= 1.0);
+    assert!(value("voting_game_questions_total{source=\"bank\"}") >= 1.0);
+}
+
+#[sqlx::test]
+async fn a_postgres_outage_gives_503s_ready_names_it_and_the_server_recovers(pool: PgPool) {
+    let db = pool
+        .connect_options()
+        .get_database()
+        .expect("test database")
+        .to_string();
+    let proxy = Proxy::start("127.0.0.1:5432").await;
+    let mut config = test_config(&format!("test:{}:", uuid::Uuid::new_v4().simple()));
+    config.database_url = format!("postgres://postgres@127.0.0.1:{}/{db}", proxy.port);
+    let app = spawn_app_with(
+        voting_game::db::pool(&config.database_url).expect("pool"),
+        config,
+    )
+    .await;
+    let p = app.register("Before").await;
+
+    proxy.down();
+    let started = std::time::Instant::now();
+    let res = Client::new()
+        .post(app.url("/api/auth/register"))
+        .json(&json!({"email": "during@example.com", "password": "password123", "display_name": "During"}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(res.headers().contains_key(header::RETRY_AFTER));
+    let body: Value = res.json().await.expect("json");
+    assert_eq!(body["error"]["code"], "service_unavailable");
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "took {:?}",
+        started.elapsed()
+    );
+    let (s, body) = app.call("POST", "/api/rooms", &p, Some(json!({}))).await;
+    assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    let ready = Client::new()
+        .get(app.url("/ready"))
+        .send()
+        .await
+        .expect("ready");
+    assert_eq!(ready.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let ready: Value = ready.json().await.expect("json");
+    assert_eq!(ready["postgres"], "down");
+    assert_eq!(ready["redis"], "up");
+    // Liveness is not readiness: the process still serves.
+    assert_eq!(
+        Client::new()
+            .get(app.url("/health"))
+            .send()
+            .await
+            .expect("h")
+            .status(),
+        StatusCode::OK
+    );
+
+    proxy.up();
+    let mut healed = false;
+    for _ in 0..40 {
+        let (s, _) = app.call("POST", "/api/rooms", &p, Some(json!({}))).await;
+        if s == StatusCode::CREATED {
+            healed = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert!(
+        healed,
+        "the server did not recover after Postgres came back"
+    );
+    let ready = Client::new()
+        .get(app.url("/ready"))
+        .send()
+        .await
+        .expect("ready");
+    assert_eq!(ready.status(), StatusCode::OK);
+}
