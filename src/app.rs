@@ -72,6 +72,7 @@ pub async fn build_with_pool(config: &Config, pool: sqlx::PgPool) -> Result<App,
         Arc::clone(&store),
         prepared,
         bank_only,
+        config.host_grace,
     ));
 
     let shutdown = CancellationToken::new();

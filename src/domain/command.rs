@@ -26,6 +26,13 @@ pub enum Command {
         target: UserId,
         now: DateTime<Utc>,
     },
+    /// The host has been gone past the grace period: the room passes to `to`. Refused unless
+    /// `from` is still the host, so a late or duplicate timer cannot move it twice.
+    HandOverHost {
+        from: UserId,
+        to: UserId,
+        now: DateTime<Utc>,
+    },
     StartGame {
         by: UserId,
         round_id: Uuid,
@@ -75,6 +82,7 @@ impl Command {
             Command::Join { now, .. }
             | Command::Leave { now, .. }
             | Command::Kick { now, .. }
+            | Command::HandOverHost { now, .. }
             | Command::StartGame { now, .. }
             | Command::SubmitAnswer { now, .. }
             | Command::StartVoting { now, .. }

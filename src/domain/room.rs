@@ -163,6 +163,7 @@ impl Room {
             } => self.join(user_id, &display_name, now),
             Command::Leave { user_id, now } => self.leave(user_id, now),
             Command::Kick { by, target, now } => self.kick(by, target, now),
+            Command::HandOverHost { from, to, .. } => self.hand_over_host(from, to),
             Command::StartGame {
                 by,
                 round_id,
@@ -337,6 +338,19 @@ impl Room {
         }];
         events.extend(self.advance(now));
         Ok(events)
+    }
+
+    fn hand_over_host(&mut self, from: UserId, to: UserId) -> Result<Vec<Event>, DomainError> {
+        self.require_host(from)?;
+        if to == from {
+            return Err(DomainError::validation(
+                "to",
+                "the host cannot hand over to themselves",
+            ));
+        }
+        self.require_member(to)?;
+        self.host_id = to;
+        Ok(vec![Event::HostChanged { host_id: to }])
     }
 
     fn deactivate(&mut self, user: UserId, kicked: bool) {
@@ -1064,6 +1078,29 @@ mod tests {
     fn only_the_host_can_kick() {
         let mut room = lobby(3);
         refused(&mut room, kick(2, 3), DomainError::NotHost);
+    }
+
+    fn hand_over(from: u128, to: u128) -> Command {
+        Command::HandOverHost {
+            from: id(from),
+            to: id(to),
+            now: t(2),
+        }
+    }
+
+    #[test]
+    fn a_gone_host_hands_over_once_and_only_to_an_active_participant() {
+        let mut room = lobby(3);
+        refused(&mut room, hand_over(2, 3), DomainError::NotHost);
+        refused(&mut room, hand_over(HOST, 9), DomainError::NotParticipant);
+        room.apply(leave(3)).unwrap();
+        refused(&mut room, hand_over(HOST, 3), DomainError::NotParticipant);
+        let events = room.apply(hand_over(HOST, 2)).unwrap();
+        assert_eq!(events, vec![Event::HostChanged { host_id: id(2) }]);
+        assert_eq!(room.host_id, id(2));
+        assert!(room.is_member(id(HOST)), "the old host stays a player");
+        // A second, late timer for the same absence changes nothing.
+        refused(&mut room, hand_over(HOST, 2), DomainError::NotHost);
     }
 
     #[test]

@@ -43,6 +43,8 @@ pub struct GameService {
     questions: Arc<dyn QuestionProvider>,
     /// Asked when no prepared question is ready: answers at once (the bank).
     instant_questions: Arc<dyn QuestionProvider>,
+    /// How long a disconnected host keeps the room.
+    host_grace: std::time::Duration,
     /// Set once the transport exists (the gateway is built after the service).
     publisher: OnceLock<Arc<dyn Publisher>>,
 }
@@ -78,12 +80,14 @@ impl GameService {
         store: Arc<dyn LiveStore>,
         questions: Arc<dyn QuestionProvider>,
         instant_questions: Arc<dyn QuestionProvider>,
+        host_grace: std::time::Duration,
     ) -> Self {
         GameService {
             db,
             store,
             questions,
             instant_questions,
+            host_grace,
             publisher: OnceLock::new(),
         }
     }
@@ -369,6 +373,58 @@ impl GameService {
                 self.store.clear_deadline(code).await?;
                 Ok(Vec::new())
             }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The user's last socket in the room is gone; if they host it, the hand-over clock starts.
+    pub async fn user_went_away(&self, code: &str, user: UserId) -> Result<(), Error> {
+        let room = self.load(code).await?.room;
+        if room.host_id == user {
+            let at = Utc::now() + chrono::Duration::from_std(self.host_grace).unwrap_or_default();
+            self.store.host_away(code, at).await?;
+        }
+        Ok(())
+    }
+
+    /// The user has a socket in the room again: a pending hand-over away from them is off.
+    pub async fn user_came_back(&self, room: &Room, user: UserId) -> Result<(), Error> {
+        if room.host_id == user {
+            self.store.host_back(&room.code).await?;
+        }
+        Ok(())
+    }
+
+    /// Hands the room of a host gone past the grace period to the longest-standing participant
+    /// who is connected. With nobody connected there is no one to hand to: try again later.
+    pub async fn host_timeout(&self, code: &str) -> Result<(), Error> {
+        let stored = match self.load(code).await {
+            Ok(s) => s,
+            Err(Error::NotFound(..)) => return Ok(self.store.host_back(code).await?),
+            Err(e) => return Err(e),
+        };
+        let room = stored.room;
+        let connected = self.store.connected_users(code).await?;
+        if connected.contains(&room.host_id) {
+            return Ok(self.store.host_back(code).await?);
+        }
+        let heir = room
+            .participants
+            .iter()
+            .find(|p| p.active && p.user_id != room.host_id && connected.contains(&p.user_id))
+            .map(|p| p.user_id);
+        let Some(to) = heir else {
+            let retry =
+                Utc::now() + chrono::Duration::from_std(self.host_grace).unwrap_or_default();
+            return Ok(self.store.host_away(code, retry).await?);
+        };
+        let from = room.host_id;
+        match self
+            .execute(code, |_, now| Ok(Command::HandOverHost { from, to, now }))
+            .await
+        {
+            // Someone else already moved the host (another node, a leave): nothing to do.
+            Ok(_) | Err(Error::Rule(_)) => Ok(self.store.host_back(code).await?),
             Err(e) => Err(e),
         }
     }

@@ -14,6 +14,8 @@ const BATCH: usize = 64;
 /// How often Postgres is asked for phases past their deadline that Redis forgot (after a flush
 /// or restart), and how overdue they must be, so the normal path always gets there first.
 const SWEEP_EVERY: u32 = 20;
+/// Hosts gone past their grace period are looked for every half second.
+const HOST_CHECK_EVERY: u32 = 5;
 const SWEEP_GRACE: Duration = Duration::from_secs(1);
 
 pub fn spawn(game: Arc<GameService>, shutdown: CancellationToken) -> tokio::task::JoinHandle<()> {
@@ -34,6 +36,18 @@ pub fn spawn(game: Arc<GameService>, shutdown: CancellationToken) -> tokio::task
                     Vec::new()
                 }
             };
+            if polls.is_multiple_of(HOST_CHECK_EVERY) {
+                match game.store().hosts_gone(Utc::now(), BATCH).await {
+                    Ok(codes) => {
+                        for code in codes {
+                            if let Err(e) = game.host_timeout(&code).await {
+                                tracing::warn!(%code, error = %e, "host hand-over failed");
+                            }
+                        }
+                    }
+                    Err(e) => tracing::warn!(error = %e, "host hand-over poll failed"),
+                }
+            }
             if polls.is_multiple_of(SWEEP_EVERY) {
                 match game.overdue_rooms(SWEEP_GRACE).await {
                     Ok(overdue) => {

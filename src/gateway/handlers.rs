@@ -130,6 +130,9 @@ async fn join_room(
             } else {
                 false
             };
+            if first_socket {
+                st.game.user_came_back(&out.room, user.id).await?;
+            }
             if first_socket && !fresh {
                 let _ = socket
                     .to(code.clone())
@@ -374,6 +377,9 @@ async fn on_disconnect(s: SocketRef<Adapter>, State(st): State<GatewayState>) {
     for code in codes {
         match st.game.store().presence_remove(&code, user.id).await {
             Ok(0) => {
+                if let Err(e) = st.game.user_went_away(&code, user.id).await {
+                    tracing::debug!(%code, error = %e, "no host hand-over scheduled");
+                }
                 let _ = s
                     .broadcast()
                     .to(code.clone())

@@ -38,6 +38,14 @@ pub trait LiveStore: Send + Sync {
     /// Codes of rooms whose phase deadline is at or before `now`, oldest first.
     async fn due_rooms(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<String>, StoreError>;
 
+    /// Notes that the room's host has no live socket; `hand_over_at` is when the grace ends.
+    async fn host_away(&self, code: &str, hand_over_at: DateTime<Utc>) -> Result<(), StoreError>;
+    /// The host is back (or no longer host): no hand-over pending.
+    async fn host_back(&self, code: &str) -> Result<(), StoreError>;
+    /// Rooms whose host has been away past the grace period.
+    async fn hosts_gone(&self, now: DateTime<Utc>, limit: usize)
+    -> Result<Vec<String>, StoreError>;
+
     /// Takes a room out of the deadline index (its live state is gone).
     async fn clear_deadline(&self, code: &str) -> Result<(), StoreError>;
 

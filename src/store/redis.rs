@@ -65,6 +65,9 @@ impl RedisStore {
     fn deadlines_key(&self) -> String {
         format!("{}deadlines", self.prefix)
     }
+    fn host_away_key(&self) -> String {
+        format!("{}host_away", self.prefix)
+    }
     fn presence_key(&self, code: &str) -> String {
         format!("{}presence:{}", self.prefix, code)
     }
@@ -127,6 +130,38 @@ impl LiveStore for RedisStore {
         let limit = isize::try_from(limit).unwrap_or(isize::MAX);
         conn.zrangebyscore_limit(
             self.deadlines_key(),
+            "-inf",
+            now.timestamp_millis(),
+            0,
+            limit,
+        )
+        .await
+        .map_err(unavailable)
+    }
+
+    async fn host_away(&self, code: &str, hand_over_at: DateTime<Utc>) -> Result<(), StoreError> {
+        let mut conn = self.conn.clone();
+        conn.zadd(self.host_away_key(), code, hand_over_at.timestamp_millis())
+            .await
+            .map_err(unavailable)
+    }
+
+    async fn host_back(&self, code: &str) -> Result<(), StoreError> {
+        let mut conn = self.conn.clone();
+        conn.zrem(self.host_away_key(), code)
+            .await
+            .map_err(unavailable)
+    }
+
+    async fn hosts_gone(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<String>, StoreError> {
+        let mut conn = self.conn.clone();
+        let limit = isize::try_from(limit).unwrap_or(isize::MAX);
+        conn.zrangebyscore_limit(
+            self.host_away_key(),
             "-inf",
             now.timestamp_millis(),
             0,
