@@ -1,0 +1,285 @@
+//! Thousands of malformed, mistyped, oversized and out-of-order payloads to every socket event
+//! and REST route: never a 5xx, never a dropped socket for a sane-sized message, and a normal
+//! game still plays afterwards.
+
+mod common;
+
+use common::{socket::Sock, spawn_app_with, test_config};
+use futures::StreamExt;
+use rand::{Rng, SeedableRng, rngs::StdRng, seq::IndexedRandom};
+use reqwest::{Client, StatusCode};
+use serde_json::{Map, Value, json};
+use sqlx::PgPool;
+use tf_rust_socketio::TransportType;
+use uuid::Uuid;
+
+const FIELDS: &[&str] = &[
+    "room_code",
+    "round_id",
+    "answer",
+    "answer_id",
+    "user_id",
+    "settings",
+    "email",
+    "password",
+    "display_name",
+    "max_rounds",
+    "theme",
+    "token",
+    "__proto__",
+    "",
+];
+const EVENTS: &[&str] = &[
+    "join_room",
+    "leave_room",
+    "start_game",
+    "submit_answer",
+    "start_voting",
+    "submit_vote",
+    "end_round",
+    "next_round",
+    "kick_player",
+    "no_such_event",
+    "error",
+    "connect",
+];
+
+struct Gen {
+    rng: StdRng,
+    ids: Vec<Value>,
+    code: String,
+}
+
+impl Gen {
+    fn string(&mut self, max: usize) -> String {
+        let len = self.rng.random_range(0..=max);
+        match self.rng.random_range(0..5) {
+            0 => "x".repeat(len),
+            1 => "é🎲\u{0}\u{202e}<script>"
+                .chars()
+                .cycle()
+                .take(len)
+                .collect(),
+            2 => self.code.to_lowercase(),
+            3 => "   ".to_string(),
+            _ => (0..len)
+                .map(|_| char::from(self.rng.random_range(32u8..127)))
+                .collect(),
+        }
+    }
+
+    fn value(&mut self, depth: u32, max_str: usize) -> Value {
+        match self.rng.random_range(0..11) {
+            0 => Value::Null,
+            1 => json!(self.rng.random_bool(0.5)),
+            2 => json!(self.rng.random_range(i64::MIN..i64::MAX)),
+            3 => json!(self.rng.random_range(-1e300..1e300)),
+            4 | 5 => json!(self.string(max_str)),
+            6 => self
+                .ids
+                .choose(&mut self.rng)
+                .cloned()
+                .unwrap_or(Value::Null),
+            7 => json!(Uuid::new_v4()),
+            8 if depth < 3 => {
+                let n = self.rng.random_range(0..4);
+                Value::Array((0..n).map(|_| self.value(depth + 1, max_str)).collect())
+            }
+            _ if depth < 3 => self.object(depth + 1, max_str),
+            _ => json!(self.code),
+        }
+    }
+
+    fn object(&mut self, depth: u32, max_str: usize) -> Value {
+        let mut map = Map::new();
+        for _ in 0..self.rng.random_range(0..6) {
+            let key = FIELDS
+                .choose(&mut self.rng)
+                .copied()
+                .unwrap_or("x")
+                .to_string();
+            map.insert(key, self.value(depth, max_str));
+        }
+        Value::Object(map)
+    }
+
+    fn payload(&mut self, max_str: usize) -> Value {
+        if self.rng.random_bool(0.7) {
+            self.object(0, max_str)
+        } else {
+            self.value(0, max_str)
+        }
+    }
+}
+
+#[sqlx::test]
+async fn thousands_of_hostile_payloads_break_nothing(pool: PgPool) {
+    let mut config = test_config(&format!("test:{}:", Uuid::new_v4().simple()));
+    // The point here is the handlers, not the rate limits.
+    config.limits.api_per_second = 1_000_000;
+    config.limits.auth_per_minute = 1_000_000;
+    config.limits.joins_per_minute = 1_000_000;
+    config.limits.socket_events_per_second = 1_000_000;
+    config.limits.login_per_account_per_minute = 1_000_000;
+    let app = spawn_app_with(pool, config).await;
+    let host = app.register("Host").await;
+    let ann = app.register("Ann").await;
+    let code = app
+        .create_room(&host, json!({"answer_seconds": 3, "vote_seconds": 3}))
+        .await;
+    app.join(&ann, &code).await;
+    let mut fz = Gen {
+        rng: StdRng::seed_from_u64(0x5eed),
+        ids: vec![json!(host.id), json!(ann.id), json!(code)],
+        code: code.clone(),
+    };
+
+    // Socket.IO: every event, half with a callback (the ack must come back well-formed).
+    let sock = Sock::connect(&app.base, &ann.token, TransportType::Websocket).await;
+    for i in 0..1500 {
+        let event = *EVENTS.choose(&mut fz.rng).unwrap_or(&"join_room");
+        let payload = fz.payload(2_000);
+        if i % 2 == 0 {
+            sock.emit(event, payload).await;
+        } else if matches!(event, "error" | "connect" | "no_such_event") {
+            sock.emit(event, payload).await;
+        } else {
+            let ack = sock.request(event, payload.clone()).await;
+            assert!(ack["ok"].is_boolean(), "{event} {payload} → {ack}");
+            if ack["ok"] == false {
+                let code = ack["error"]["code"].as_str().unwrap_or_default();
+                assert!(
+                    !code.is_empty() && code != "internal_error",
+                    "{event} {payload} → {ack}"
+                );
+            }
+        }
+    }
+    // Still connected and served.
+    sock.ok("join_room", json!({"room_code": code})).await;
+
+    // REST: every route, random bodies and path segments, some oversized.
+    let routes: Vec<(&str, String)> = vec![
+        ("POST", "/api/auth/register".into()),
+        ("POST", "/api/auth/login".into()),
+        ("GET", "/api/auth/me".into()),
+        ("POST", "/api/rooms".into()),
+        ("POST", "/api/rooms/join".into()),
+        ("GET", "/api/rooms/{code}".into()),
+        ("POST", "/api/rooms/{code}/kick".into()),
+        ("DELETE", "/api/rooms/{code}/leave".into()),
+        ("POST", "/api/game/{code}/start".into()),
+        ("POST", "/api/game/{code}/next".into()),
+        ("GET", "/api/game/{code}/leaderboard".into()),
+        ("POST", "/api/game/rounds/{id}/answer".into()),
+        ("GET", "/api/game/rounds/{id}/answers".into()),
+        ("POST", "/api/game/rounds/{id}/vote".into()),
+        ("POST", "/api/game/rounds/{id}/voting".into()),
+        ("POST", "/api/game/rounds/{id}/end".into()),
+    ];
+    let mut requests: Vec<(&str, String, String, String)> = Vec::new();
+    for i in 0..1500 {
+        let (method, template): (&str, String) = routes
+            .choose(&mut fz.rng)
+            .cloned()
+            .unwrap_or_else(|| routes[0].clone());
+        let segment: String = match fz.rng.random_range(0..4) {
+            0 => code.to_lowercase(),
+            1 => Uuid::new_v4().to_string(),
+            2 => "%F0%9F%8E%B2..%2F".to_string(),
+            _ => fz
+                .string(40)
+                .chars()
+                .filter(|c| c.is_ascii_alphanumeric())
+                .collect(),
+        };
+        let path = template
+            .replace("{code}", &segment)
+            .replace("{id}", &segment);
+        let body = match i % 10 {
+            0 => "{\"unterminated".to_string(),
+            1 => "x".repeat(70_000),
+            _ => fz.payload(500).to_string(),
+        };
+        let token = if i % 7 == 0 {
+            "garbage".to_string()
+        } else {
+            host.token.clone()
+        };
+        requests.push((method, path, body, token));
+    }
+    let client = Client::new();
+    let results: Vec<(StatusCode, String, String)> = futures::stream::iter(requests)
+        .map(|(method, path, body, token)| {
+            let client = client.clone();
+            let url = app.url(&path);
+            async move {
+                let res = client
+                    .request(method.parse().expect("method"), url)
+                    .bearer_auth(token)
+                    .header("content-type", "application/json")
+                    .body(body)
+                    .send()
+                    .await
+                    .expect("the server answers");
+                let status = res.status();
+                (status, path, res.text().await.unwrap_or_default())
+            }
+        })
+        .buffer_unordered(8)
+        .collect()
+        .await;
+    for (status, path, body) in &results {
+        assert!(status.as_u16() < 500, "{status} for {path}: {body}");
+        if status.is_client_error() {
+            let v: Value = serde_json::from_str(body)
+                .unwrap_or_else(|_| panic!("{status} {path} not JSON: {body}"));
+            assert!(v["error"]["code"].is_string(), "{path}: {body}");
+        }
+    }
+
+    // A normal game still plays (a new host: the fuzzing one may have used up its rooms).
+    let host = app.register("Fresh").await;
+    let fresh = app.create_room(&host, json!({"max_rounds": 1})).await;
+    let player = app.register("Zed").await;
+    app.join(&player, &fresh).await;
+    let (s, body) = app
+        .call("POST", &format!("/api/game/{fresh}/start"), &host, None)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let round = body["round"]["id"].as_str().expect("round").to_string();
+    let (s, answer) = app
+        .call(
+            "POST",
+            &format!("/api/game/rounds/{round}/answer"),
+            &player,
+            Some(json!({"answer": "still here"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    app.call(
+        "POST",
+        &format!("/api/game/rounds/{round}/voting"),
+        &host,
+        None,
+    )
+    .await;
+    let (s, _) = app
+        .call(
+            "POST",
+            &format!("/api/game/rounds/{round}/vote"),
+            &host,
+            Some(json!({"answer_id": answer["answer_id"]})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (_, board) = app
+        .call(
+            "GET",
+            &format!("/api/game/{fresh}/leaderboard"),
+            &host,
+            None,
+        )
+        .await;
+    assert_eq!(board["leaderboard"][0]["score"], 1);
+}
