@@ -119,3 +119,28 @@ async fn a_postgres_outage_gives_503s_ready_names_it_and_the_server_recovers(poo
         .expect("ready");
     assert_eq!(ready.status(), StatusCode::OK);
 }
+
+#[sqlx::test]
+async fn a_graceful_shutdown_tells_sockets_and_keeps_the_game(pool: PgPool) {
+    let app = spawn_app(pool.clone()).await;
+    let host = app.register("Host").await;
+    let code = app.create_room(&host, json!({})).await;
+    let s = Sock::connect(&app.base, &host.token, TransportType::Websocket).await;
+    s.ok("join_room", json!({"room_code": code})).await;
+    app.stop();
+    // The client is told by the server (a Socket.IO disconnect), not left to time out.
+    let started = std::time::Instant::now();
+    s.inbox.wait_for("close", |_| true).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    // Another node sharing the stores serves the same room.
+    let other = spawn_app_with(pool, test_config(&app.prefix)).await;
+    let (status, room) = other
+        .call("GET", &format!("/api/rooms/{code}"), &host, None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(room["room"]["code"], code);
+}

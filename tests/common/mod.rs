@@ -89,6 +89,11 @@ pub struct Player {
 }
 
 impl TestApp {
+    /// Asks the server to stop, as SIGTERM does.
+    pub fn stop(&self) {
+        self.stop.cancel();
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }

@@ -112,6 +112,7 @@ fn builder(
     let any = inbox.clone();
     let err = inbox.clone();
     let con = inbox.clone();
+    let closed = inbox.clone();
     let mut b = ClientBuilder::new(base.to_string())
         .transport_type(transport)
         .reconnect(false)
@@ -122,6 +123,10 @@ fn builder(
         .on(Event::Error, move |payload, _| {
             let inbox = err.clone();
             async move { inbox.push("error".into(), first_value(payload)) }.boxed()
+        })
+        .on(Event::Close, move |payload, _| {
+            let inbox = closed.clone();
+            async move { inbox.push("close".into(), first_value(payload)) }.boxed()
         })
         .on(Event::Connect, move |_, _| {
             let inbox = con.clone();
