@@ -10,6 +10,13 @@ export RUST_BACKTRACE=1
 # Many sockets per test, many tests at once.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
+# The official socket.io-client (tests/official_client.rs) runs on Node.js.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  apt_install nodejs npm
+fi
+echo "== npm ci (official socket.io-client for the browser-client test)"
+npm ci --no-audit --no-fund --prefix tests/js >/dev/null
+
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy --all-targets -- -D warnings"
