@@ -21,6 +21,13 @@ static DUMMY_HASH: LazyLock<Option<String>> = LazyLock::new(|| {
         .map(|h| h.to_string())
 });
 
+/// At most one hash per core at a time: each takes 19 MiB and a core for tens of
+/// milliseconds, so unbounded parallel logins would only thrash memory (and are a DoS lever);
+/// the rest queue here, off the async workers.
+static HASHING: LazyLock<tokio::sync::Semaphore> = LazyLock::new(|| {
+    tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
+});
+
 #[derive(Debug, thiserror::Error)]
 pub enum PasswordError {
     #[error("password hashing failed: {0}")]
@@ -30,6 +37,7 @@ pub enum PasswordError {
 }
 
 pub async fn hash(password: String) -> Result<String, PasswordError> {
+    let _permit = HASHING.acquire().await.map_err(|_| PasswordError::Join)?;
     tokio::task::spawn_blocking(move || {
         hasher()
             .hash_password(password.as_bytes())
@@ -43,6 +51,7 @@ pub async fn hash(password: String) -> Result<String, PasswordError> {
 /// Verifies `password` against `stored`, or against the dummy hash when `stored` is `None`
 /// (unknown email), in which case the answer is always `false`.
 pub async fn verify(password: String, stored: Option<String>) -> Result<bool, PasswordError> {
+    let _permit = HASHING.acquire().await.map_err(|_| PasswordError::Join)?;
     tokio::task::spawn_blocking(move || {
         let known = stored.is_some();
         let Some(phc) = stored.or_else(|| DUMMY_HASH.clone()) else {
