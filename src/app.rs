@@ -67,13 +67,13 @@ pub async fn build_with_pool(config: &Config, pool: sqlx::PgPool) -> Result<App,
 
     let keys = TokenKeys::new(&config.jwt_secret, config.jwt_ttl);
     let auth = Arc::new(AuthService::new(pool.clone(), Arc::clone(&store), keys));
-    let game = Arc::new(GameService::new(
+    let game = GameService::new(
         pool.clone(),
         Arc::clone(&store),
         prepared,
         bank_only,
         config.host_grace,
-    ));
+    );
 
     let shutdown = CancellationToken::new();
     let limits = Arc::new(Limits::new(config.limits));

@@ -4,7 +4,7 @@
 
 use crate::{db::DbError, domain::DomainError, store::StoreError};
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum Error {
     #[error(transparent)]
     Rule(#[from] DomainError),

@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use rand::Rng;
 use sqlx::PgPool;
 use std::sync::{Arc, OnceLock};
+use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
 use super::{
@@ -27,6 +28,19 @@ pub const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
 pub const CODE_LEN: usize = 6;
 /// Compare-and-swap attempts before giving up; only reached under absurd contention.
 const MAX_ATTEMPTS: usize = 64;
+/// Actions taken from a room's queue in one batch at most.
+const MAX_BATCH: usize = 256;
+/// A room's worker retires after this long without actions.
+const WORKER_IDLE: std::time::Duration = std::time::Duration::from_secs(30);
+
+type Decide = Box<dyn Fn(&Room, DateTime<Utc>) -> Result<Command, Error> + Send + Sync>;
+
+/// An action waiting in a room's queue, and where its outcome goes.
+pub struct Job {
+    decide: Decide,
+    reply: oneshot::Sender<Result<Outcome, Error>>,
+}
+
 /// Open rooms one user may host at once: stops one account from filling the store.
 pub const MAX_OPEN_ROOMS_PER_USER: i64 = 10;
 
@@ -45,6 +59,10 @@ pub struct GameService {
     instant_questions: Arc<dyn QuestionProvider>,
     /// How long a disconnected host keeps the room.
     host_grace: std::time::Duration,
+    /// Each room's queue of actions on this node (see `execute`).
+    workers: std::sync::Mutex<std::collections::HashMap<String, mpsc::UnboundedSender<Job>>>,
+    /// A handle on itself for the room workers it spawns.
+    me: std::sync::Weak<GameService>,
     /// Set once the transport exists (the gateway is built after the service).
     publisher: OnceLock<Arc<dyn Publisher>>,
 }
@@ -81,15 +99,17 @@ impl GameService {
         questions: Arc<dyn QuestionProvider>,
         instant_questions: Arc<dyn QuestionProvider>,
         host_grace: std::time::Duration,
-    ) -> Self {
-        GameService {
+    ) -> Arc<Self> {
+        Arc::new_cyclic(|me| GameService {
             db,
             store,
             questions,
             instant_questions,
             host_grace,
+            workers: std::sync::Mutex::default(),
+            me: me.clone(),
             publisher: OnceLock::new(),
-        }
+        })
     }
 
     pub fn set_publisher(&self, publisher: Arc<dyn Publisher>) {
@@ -144,7 +164,7 @@ impl GameService {
     pub async fn join_room(&self, user: UserId, code: &str) -> Result<Outcome, Error> {
         let code = normalize_code(code)?;
         let name = self.display_name(user).await?;
-        self.execute(&code, |_, now| {
+        self.execute(&code, move |_, now| {
             Ok(Command::Join {
                 user_id: user,
                 display_name: name.clone(),
@@ -162,14 +182,16 @@ impl GameService {
 
     pub async fn leave(&self, user: UserId, code: &str) -> Result<(), Error> {
         let code = normalize_code(code)?;
-        self.execute(&code, |_, now| Ok(Command::Leave { user_id: user, now }))
-            .await?;
+        self.execute(&code, move |_, now| {
+            Ok(Command::Leave { user_id: user, now })
+        })
+        .await?;
         Ok(())
     }
 
     pub async fn kick(&self, by: UserId, code: &str, target: UserId) -> Result<(), Error> {
         let code = normalize_code(code)?;
-        self.execute(&code, |_, now| Ok(Command::Kick { by, target, now }))
+        self.execute(&code, move |_, now| Ok(Command::Kick { by, target, now }))
             .await?;
         Ok(())
     }
@@ -204,7 +226,7 @@ impl GameService {
         let question = self.ready_question(&stored.room).await?;
         let round_id = Uuid::new_v4();
         let out = self
-            .execute(code, |_, now| {
+            .execute(code, move |_, now| {
                 let q = question.clone();
                 Ok(if first {
                     Command::StartGame {
@@ -249,7 +271,7 @@ impl GameService {
         let answer_id = Uuid::new_v4();
         let content = content.to_string();
         let out = self
-            .execute(&code, |_, now| {
+            .execute(&code, move |_, now| {
                 Ok(Command::SubmitAnswer {
                     by,
                     round_id,
@@ -276,7 +298,7 @@ impl GameService {
     ) -> Result<RoundView, Error> {
         let code = self.code_for(code, round_id).await?;
         let out = self
-            .execute(&code, |_, now| {
+            .execute(&code, move |_, now| {
                 Ok(Command::StartVoting { by, round_id, now })
             })
             .await?;
@@ -293,7 +315,7 @@ impl GameService {
     ) -> Result<(Uuid, u32), Error> {
         let code = self.code_for(code, round_id).await?;
         let out = self
-            .execute(&code, |_, now| {
+            .execute(&code, move |_, now| {
                 Ok(Command::Vote {
                     by,
                     round_id,
@@ -325,7 +347,9 @@ impl GameService {
     ) -> Result<(RoundView, Vec<LeaderboardView>), Error> {
         let code = self.code_for(code, round_id).await?;
         let out = self
-            .execute(&code, |_, now| Ok(Command::EndRound { by, round_id, now }))
+            .execute(&code, move |_, now| {
+                Ok(Command::EndRound { by, round_id, now })
+            })
             .await?;
         Ok((current_round(&out.room)?, view::leaderboard(&out.room)))
     }
@@ -367,7 +391,10 @@ impl GameService {
     /// Ends whatever phase of `code` is past its deadline; called by the timer on every node,
     /// and the compare-and-swap makes it happen exactly once.
     pub async fn tick(&self, code: &str) -> Result<Vec<Event>, Error> {
-        match self.execute(code, |_, now| Ok(Command::Tick { now })).await {
+        match self
+            .execute(code, move |_, now| Ok(Command::Tick { now }))
+            .await
+        {
             Ok(out) => Ok(out.events),
             Err(Error::NotFound(..)) => {
                 self.store.clear_deadline(code).await?;
@@ -420,7 +447,9 @@ impl GameService {
         };
         let from = room.host_id;
         match self
-            .execute(code, |_, now| Ok(Command::HandOverHost { from, to, now }))
+            .execute(code, move |_, now| {
+                Ok(Command::HandOverHost { from, to, now })
+            })
             .await
         {
             // Someone else already moved the host (another node, a leave): nothing to do.
@@ -474,25 +503,145 @@ impl GameService {
     }
 
     /// The one write path. `decide` builds the command from the current state (so a retry
-    /// re-decides); the Postgres transaction is committed only once the live state has been
-    /// swapped in, so the two never disagree about an acknowledged action.
+    /// re-decides). Actions on one room queue to that room's worker on this node, which takes
+    /// everything queued at once as one batch: one load, one Postgres transaction, one
+    /// compare-and-swap for the lot. So a burst of votes costs one round trip of each per batch
+    /// rather than one (plus retries against each other) per vote; other nodes still meet this
+    /// one at the compare-and-swap.
     pub async fn execute(
         &self,
         code: &str,
-        decide: impl Fn(&Room, DateTime<Utc>) -> Result<Command, Error>,
+        decide: impl Fn(&Room, DateTime<Utc>) -> Result<Command, Error> + Send + Sync + 'static,
     ) -> Result<Outcome, Error> {
+        let (reply, answer) = oneshot::channel();
+        let mut job = Job {
+            decide: Box::new(decide),
+            reply,
+        };
+        // A worker that just retired may have dropped its queue: start another and resend.
+        for _ in 0..3 {
+            let queue = self.queue_for(code);
+            match queue.send(job) {
+                Ok(()) => {
+                    return answer
+                        .await
+                        .unwrap_or_else(|_| Err(Error::Internal("room worker stopped".into())));
+                }
+                Err(mpsc::error::SendError(back)) => {
+                    job = back;
+                    if let Ok(mut w) = self.workers.lock() {
+                        w.remove(code);
+                    }
+                }
+            }
+        }
+        Err(Error::Unavailable(format!(
+            "room {code} is not accepting actions; retry"
+        )))
+    }
+
+    fn queue_for(&self, code: &str) -> mpsc::UnboundedSender<Job> {
+        let Ok(mut workers) = self.workers.lock() else {
+            // A poisoned map only means a panic elsewhere; a private worker is still correct.
+            return self.spawn_worker(code);
+        };
+        if let Some(q) = workers.get(code)
+            && !q.is_closed()
+        {
+            return q.clone();
+        }
+        let q = self.spawn_worker(code);
+        workers.insert(code.to_string(), q.clone());
+        q
+    }
+
+    fn spawn_worker(&self, code: &str) -> mpsc::UnboundedSender<Job> {
+        let (tx, mut rx) = mpsc::unbounded_channel::<Job>();
+        let Some(me) = self.me.upgrade() else {
+            return tx;
+        };
+        let code = code.to_string();
+        tokio::spawn(async move {
+            loop {
+                let first = match tokio::time::timeout(WORKER_IDLE, rx.recv()).await {
+                    Ok(Some(job)) => job,
+                    Ok(None) => break,
+                    Err(_) => {
+                        // Idle: retire, unless something arrived while we were deciding to.
+                        if let Ok(mut w) = me.workers.lock() {
+                            w.remove(&code);
+                        }
+                        rx.close();
+                        match rx.try_recv() {
+                            Ok(job) => job,
+                            Err(_) => break,
+                        }
+                    }
+                };
+                let mut batch = vec![first];
+                while batch.len() < MAX_BATCH {
+                    match rx.try_recv() {
+                        Ok(job) => batch.push(job),
+                        Err(_) => break,
+                    }
+                }
+                me.run_batch(&code, batch).await;
+            }
+        });
+        tx
+    }
+
+    /// Decides, persists, swaps and publishes a batch of actions on one room. Each action gets
+    /// its own answer: a refused one does not stop the others.
+    async fn run_batch(&self, code: &str, jobs: Vec<Job>) {
+        match self.apply_batch(code, &jobs).await {
+            Ok((room, results)) => {
+                for (job, result) in jobs.into_iter().zip(results) {
+                    let _ = job.reply.send(result.map(|events| Outcome {
+                        room: room.clone(),
+                        events,
+                    }));
+                }
+            }
+            Err(e) => {
+                for job in jobs {
+                    let _ = job.reply.send(Err(e.clone()));
+                }
+            }
+        }
+    }
+
+    async fn apply_batch(
+        &self,
+        code: &str,
+        jobs: &[Job],
+    ) -> Result<(Room, Vec<Result<Vec<Event>, Error>>), Error> {
         for _ in 0..MAX_ATTEMPTS {
             let stored = self.load(code).await?;
             let mut room = stored.room.clone();
-            let command = decide(&stored.room, Utc::now())?;
-            let events = room.apply(command)?;
-            if events.is_empty() {
-                return Ok(Outcome { room, events });
+            let mut results = Vec::with_capacity(jobs.len());
+            // Each action's events are persisted against the state right after it, so that
+            // e.g. an answer's row is written from the round it was given in.
+            let mut steps: Vec<(Room, Vec<Event>)> = Vec::new();
+            for job in jobs {
+                let outcome = (job.decide)(&room, Utc::now())
+                    .and_then(|cmd| room.apply(cmd).map_err(Error::from));
+                if let Ok(events) = &outcome
+                    && !events.is_empty()
+                {
+                    steps.push((room.clone(), events.clone()));
+                }
+                results.push(outcome);
+            }
+            if steps.is_empty() {
+                return Ok((room, results));
             }
             let mut tx = self.db.begin().await.map_err(DbError::from)?;
-            db::persist_events(&mut tx, &room, &events).await?;
+            for (state, events) in &steps {
+                db::persist_events(&mut tx, state, events).await?;
+            }
             let Some(version) = self.store.save_room(&room, stored.version).await? else {
-                // Lost the race: drop our writes and decide again on the newer state.
+                // Lost the race to another node: drop our writes and decide again.
                 let _ = tx.rollback().await;
                 continue;
             };
@@ -504,9 +653,10 @@ impl GameService {
                 return Err(DbError::from(e).into());
             }
             if let Some(p) = self.publisher.get() {
-                p.publish(&room, &events).await;
+                let all: Vec<Event> = steps.into_iter().flat_map(|(_, e)| e).collect();
+                p.publish(&room, &all).await;
             }
-            return Ok(Outcome { room, events });
+            return Ok((room, results));
         }
         Err(Error::Unavailable(format!(
             "room {code} is too busy; retry"
