@@ -37,6 +37,7 @@ enum Op {
     Join(u8),
     Leave(Who),
     Kick(Option<u8>, Who),
+    HandOverHost(Option<u8>, Who),
     StartGame(Option<u8>),
     Answer(Who, RoundPick, bool),
     StartVoting(Option<u8>, RoundPick),
@@ -71,6 +72,7 @@ fn op() -> impl Strategy<Value = Op> {
         3 => user().prop_map(Op::Join),
         1 => who().prop_map(Op::Leave),
         1 => (actor(), who()).prop_map(|(a, t)| Op::Kick(a, t)),
+        1 => (actor(), who()).prop_map(|(a, t)| Op::HandOverHost(a, t)),
         2 => actor().prop_map(Op::StartGame),
         10 => (who(), round_pick(), prop::bool::weighted(0.9)).prop_map(|(u, r, ok)| Op::Answer(u, r, ok)),
         1 => (actor(), round_pick()).prop_map(|(a, r)| Op::StartVoting(a, r)),
@@ -142,6 +144,11 @@ impl Driver {
             Op::Kick(a, t) => Command::Kick {
                 by: by(a),
                 target: pick(&t),
+                now,
+            },
+            Op::HandOverHost(a, t) => Command::HandOverHost {
+                from: by(a),
+                to: pick(&t),
                 now,
             },
             Op::StartGame(a) => Command::StartGame {
