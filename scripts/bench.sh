@@ -6,6 +6,7 @@
 #   scripts/bench.sh smoke      a few rooms for a few seconds
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/services.sh
 source scripts/services.sh
 export DATABASE_URL=${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/voting_game_bench}
 ensure_services
@@ -20,7 +21,7 @@ start_server() {
   REDIS_PREFIX="bench:$(date +%s%N):" PORT=$port HOST=127.0.0.1 RUST_LOG=warn \
   RATE_LIMIT_API_PER_SECOND=1000000 RATE_LIMIT_AUTH_PER_MINUTE=1000000 \
   RATE_LIMIT_LOGIN_PER_ACCOUNT_PER_MINUTE=1000000 RATE_LIMIT_JOINS_PER_MINUTE=1000000 \
-  RATE_LIMIT_SOCKET_EVENTS_PER_SECOND=1000000 OPENAI_API_KEY= \
+  RATE_LIMIT_SOCKET_EVENTS_PER_SECOND=1000000 OPENAI_API_KEY='' \
     target/release/voting-game >"$out/server.log" 2>&1 &
   server_pid=$!
   for _ in $(seq 1 100); do

@@ -1,26 +1,58 @@
 #!/usr/bin/env bash
-# The whole check, as CI runs it: services up, formatting, lints, every test.
+# The whole check, as CI runs it (.ci/run): services up, formatting, lints, every test.
+#   scripts/test.sh
+# Tests use TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/voting_game_test), not
+# DATABASE_URL: #[sqlx::test] makes a throwaway database per test on that server and keeps its
+# bookkeeping in the named database, so the development database stays untouched.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/services.sh
 source scripts/services.sh
-# Tests make a throwaway database per test (#[sqlx::test]) on this server.
+
+export DEBIAN_FRONTEND=noninteractive # apt-get never asks
+export RUST_BACKTRACE=1
+export CARGO_TERM_PROGRESS_WHEN=never # no progress bars in logs
+export npm_config_fund=false npm_config_audit=false npm_config_update_notifier=false
+
+started=$SECONDS
+current="services"
+finish() {
+  local rc=$?
+  if [[ $rc -eq 0 ]]; then
+    echo "== test.sh: PASSED (services, fmt, clippy, tests) in $((SECONDS - started)) s"
+  else
+    echo "== test.sh: FAILED at step '$current' (exit $rc) after $((SECONDS - started)) s" >&2
+  fi
+}
+trap finish EXIT
+step() { current=$1; echo "== $1"; }
+
+step "services"
 export DATABASE_URL=${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/voting_game_test}
 ensure_services
-export RUST_BACKTRACE=1
-# Many sockets per test, many tests at once.
-ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-
-# The official socket.io-client (tests/official_client.rs) runs on Node.js.
-if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
-  apt_install nodejs npm
+if ! can_create_databases; then
+  echo "the Postgres role in DATABASE_URL needs CREATEDB (#[sqlx::test] creates a database per test)" >&2
+  exit 1
 fi
-echo "== npm ci (official socket.io-client for the browser-client test)"
-npm ci --no-audit --no-fund --prefix tests/js >/dev/null
+# Many sockets per test, many tests at once.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || ulimit -n 65536 2>/dev/null || true
+echo "open files limit: $(ulimit -n)"
 
-echo "== cargo fmt --check"
+# tests/official_client.rs drives the official socket.io-client (npm) with Node.js.
+step "node + npm ci (tests/js: official socket.io-client)"
+if ! have node || ! have npm; then apt_install nodejs npm; fi
+if [[ tests/js/node_modules/.package-lock.json -nt tests/js/package-lock.json ]]; then
+  echo "tests/js/node_modules is up to date"
+else
+  npm ci --prefix tests/js --no-audit --no-fund --loglevel=error >/dev/null
+fi
+
+step "cargo fmt --all -- --check"
 cargo fmt --all -- --check
-echo "== cargo clippy --all-targets -- -D warnings"
+
+step "cargo clippy --all-targets --locked -- -D warnings"
 cargo clippy --all-targets --locked -- -D warnings
-echo "== cargo test"
+
+step "cargo test --locked --all-targets"
 cargo test --locked --all-targets
-echo "== all checks passed"
+current="done"

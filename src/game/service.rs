@@ -281,12 +281,18 @@ impl GameService {
                 })
             })
             .await?;
-        // The id actually stored (a retry after a lost compare-and-swap keeps this one).
-        out.room
-            .round
-            .as_ref()
-            .and_then(|r| r.answer_of(by))
-            .map(|a| a.id)
+        // Read from this action's own events: the room after its batch may already be on a
+        // later phase or round.
+        out.events
+            .iter()
+            .find_map(|e| match e {
+                Event::AnswerSubmitted {
+                    answer_id,
+                    author_id,
+                    ..
+                } if *author_id == by => Some(*answer_id),
+                _ => None,
+            })
             .ok_or_else(|| Error::Internal("answer missing after submit".into()))
     }
 
