@@ -49,4 +49,19 @@ fi
 run full-rounds --rooms 250 --players 8 --rounds 3 --vote-spread-ms 1000 --sources 4
 run vote-storm  --rooms 250 --players 8 --rounds 3 --vote-spread-ms 100 --sources 4
 run idle        --rooms 250 --players 8 --idle-hold 5 --sources 4
+
+# Ramp to the knee: more rooms voting within the same 1 s window each round, until the
+# vote→update p99 passes 50 ms. Reports the highest offered rate that stayed under it.
+knee=none
+for rooms in 10 20 40 80 160; do
+  run "ramp-$rooms" --rooms "$rooms" --players 8 --rounds 4 --vote-spread-ms 1000
+  p99=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['vote_to_update']['p99_ms'])" "$out/ramp-$rooms.json")
+  echo "ramp: $((rooms * 8)) votes offered per 1 s window → p99 ${p99} ms"
+  if python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) <= 50 else 1)" "$p99"; then
+    knee="$((rooms * 8)) votes/s (p99 ${p99} ms at ${rooms} rooms)"
+  else
+    break
+  fi
+done
+echo "knee: highest offered vote rate with p99 ≤ 50 ms: $knee" | tee "$out/knee.txt"
 echo "reports in $out"

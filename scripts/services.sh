@@ -175,9 +175,22 @@ psql_url() { # url sql…: one query, no prompts, tuples only
   PGCONNECT_TIMEOUT=5 psql "$url" -X -w -q -v ON_ERROR_STOP=1 -tA -c "$@"
 }
 
+with_dev_password() { # url without a password: the same with user (default postgres):postgres
+  local url=$1 rest user
+  rest=${url#*://}; user=$(url_user "$url")
+  printf '%s://%s:postgres@%s' "${url%%://*}" "${user:-postgres}" "${rest#*@}"
+}
+
+# psql as the postgres superuser over the local socket of the cluster on that port (root only).
+psql_as_postgres() { # port psql-args…
+  local port=$1; shift
+  (cd / && runuser -u postgres -- psql -X -q -p "$port" -v ON_ERROR_STOP=1 -tA "$@")
+}
+
 # Lets the URL's user log in over TCP with a password (local servers, as root only).
 set_local_password() {
-  local user password sql
+  local user password sql port
+  port=$(url_port "$DATABASE_URL" 5432)
   user=$(url_user "$DATABASE_URL"); user=${user:-postgres}
   password=$(url_password "$DATABASE_URL"); password=${password:-postgres}
   say "cannot log in as $user over TCP; setting a password for role $user (local development)"
@@ -188,10 +201,9 @@ set_local_password() {
            CREATE ROLE \"${user//\"/\"\"}\" LOGIN CREATEDB PASSWORD '${password//\'/\'\'}';
          END IF;
        END \$\$"
-  (cd / && runuser -u postgres -- psql -X -q -v ON_ERROR_STOP=1 -c "$sql") >/dev/null || return 1
+  psql_as_postgres "$port" -c "$sql" >/dev/null || return 1
   if [[ -z $(url_password "$DATABASE_URL") ]]; then
-    local rest=${DATABASE_URL#*://}
-    DATABASE_URL="${DATABASE_URL%%://*}://$user:$password@${rest#*@}"
+    DATABASE_URL=$(with_dev_password "$DATABASE_URL")
     say "DATABASE_URL now carries that password: $(redact "$DATABASE_URL")"
   fi
 }
@@ -205,12 +217,18 @@ ensure_database() {
   fi
   admin=$(url_with_db "$DATABASE_URL" postgres)
   if ! err=$(psql_url "$admin" 'SELECT 1' 2>&1 >/dev/null); then
-    if is_local "$host" && is_root && have runuser; then
+    # An earlier run may already have given the role the development password.
+    if [[ -z $(url_password "$DATABASE_URL") ]] && is_local "$host" &&
+      psql_url "$(with_dev_password "$admin")" 'SELECT 1' >/dev/null 2>&1; then
+      DATABASE_URL=$(with_dev_password "$DATABASE_URL")
+      admin=$(url_with_db "$DATABASE_URL" postgres)
+      say "logging in with the development password: $(redact "$DATABASE_URL")"
+    elif is_local "$host" && is_root && have runuser; then
       set_local_password || return 1
       admin=$(url_with_db "$DATABASE_URL" postgres)
       err=$(psql_url "$admin" 'SELECT 1' 2>&1 >/dev/null) || {
         say "still cannot log in to Postgres: $err"
-        say "check the host lines of $(cd / && runuser -u postgres -- psql -X -tAc 'SHOW hba_file')"
+        say "check the host lines of $(psql_as_postgres "$(url_port "$DATABASE_URL" 5432)" -c 'SHOW hba_file')"
         return 1
       }
     else
