@@ -1,21 +1,30 @@
-//! Where each round's question comes from: an OpenAI-compatible model when one is configured,
-//! the shipped bank otherwise and whenever the model is slow, down or talks nonsense. A room
-//! never gets the same question twice.
+//! Where each round's question comes from: an OpenAI-compatible chat model when one is
+//! configured, the shipped bank otherwise and whenever the model is slow, down or says something
+//! unusable. Asking for a question never fails and never repeats one of the room's earlier
+//! questions, so the game layer needs no error path for it.
+//!
+//! - [`bank`]: the built-in prompts (`bank.txt`), instant and always available.
+//! - [`openai`]: one bounded, distrusted chat-completion call per question.
+//! - [`FallbackProvider`]: the AI first, the bank on any failure, with counters for operators.
 
 pub mod bank;
 pub mod openai;
+
+#[cfg(test)]
+mod tests;
 
 use async_trait::async_trait;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
-use bank::Bank;
-use openai::OpenAiGenerator;
+pub use bank::Bank;
+pub use openai::{OpenAiConfig, OpenAiGenerator, QuestionError};
 
 #[async_trait]
 pub trait QuestionProvider: Send + Sync {
-    /// A question for a room: never one in `exclude` (its earlier questions, compared
-    /// case-insensitively after trimming), steered by `theme` when given. Never fails.
+    /// A question for a room: never one in `exclude` (the room's earlier questions, compared
+    /// case-insensitively after trimming), steered by `theme` when given. Never fails: falls
+    /// back to the bank.
     async fn question(&self, theme: Option<&str>, exclude: &[String]) -> Question;
 }
 
@@ -31,7 +40,9 @@ pub enum QuestionSource {
     Bank,
 }
 
-/// Counters for operators: how often the AI answered, how often the bank stood in.
+/// Counters for operators (and metrics): how often the AI answered, how often the bank stood in
+/// for it, and the time spent waiting on the AI (successes and failures alike), so an average
+/// latency is `ai_millis_total / (ai_ok + ai_failed)`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct QuestionStats {
     pub ai_ok: u64,
@@ -39,7 +50,8 @@ pub struct QuestionStats {
     pub ai_millis_total: u64,
 }
 
-/// The AI first (if configured), the bank on any failure.
+/// The AI first (when configured), the bank on any failure. Cheap to share behind an `Arc`: the
+/// counters are atomics, so no lock is held across the AI call.
 pub struct FallbackProvider {
     ai: Option<OpenAiGenerator>,
     bank: Bank,
@@ -59,15 +71,49 @@ impl FallbackProvider {
         }
     }
 
+    /// The shipped bank alone: instant, for callers that must not wait on a network.
     pub fn bank_only() -> Self {
         Self::new(None, Bank::shipped())
     }
 
     pub fn stats(&self) -> QuestionStats {
+        // Relaxed is enough: these are independent counters, read for reporting only.
         QuestionStats {
             ai_ok: self.ai_ok.load(Ordering::Relaxed),
             ai_failed: self.ai_failed.load(Ordering::Relaxed),
             ai_millis_total: self.ai_millis.load(Ordering::Relaxed),
+        }
+    }
+
+    /// One AI attempt, counted and timed. `None` means "use the bank".
+    async fn ask_ai(
+        &self,
+        ai: &OpenAiGenerator,
+        theme: Option<&str>,
+        exclude: &[String],
+    ) -> Option<String> {
+        let started = Instant::now();
+        let result = ai.generate(theme, exclude).await;
+        let elapsed = started.elapsed();
+        let millis = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX);
+        self.ai_millis.fetch_add(millis, Ordering::Relaxed);
+        let outcome = if result.is_ok() { "ok" } else { "failed" };
+        crate::metrics::METRICS
+            .ai_seconds
+            .with_label_values(&[outcome])
+            .observe(elapsed.as_secs_f64());
+        match result {
+            Ok(text) => {
+                self.ai_ok.fetch_add(1, Ordering::Relaxed);
+                Some(text)
+            }
+            Err(e) => {
+                self.ai_failed.fetch_add(1, Ordering::Relaxed);
+                // A warning, not an error: the room still gets a question. The error text never
+                // holds the API key (see `openai::QuestionError`).
+                tracing::warn!(error = %e, millis, "AI question failed; using the bank");
+                None
+            }
         }
     }
 }
@@ -75,34 +121,19 @@ impl FallbackProvider {
 #[async_trait]
 impl QuestionProvider for FallbackProvider {
     async fn question(&self, theme: Option<&str>, exclude: &[String]) -> Question {
-        if let Some(ai) = &self.ai {
-            let started = Instant::now();
-            let result = ai.generate(theme, exclude).await;
-            let millis = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-            self.ai_millis.fetch_add(millis, Ordering::Relaxed);
-            let outcome = if result.is_ok() { "ok" } else { "failed" };
+        if let Some(ai) = &self.ai
+            && let Some(text) = self.ask_ai(ai, theme, exclude).await
+        {
             crate::metrics::METRICS
-                .ai_seconds
-                .with_label_values(&[outcome])
-                .observe(started.elapsed().as_secs_f64());
-            match result {
-                Ok(text) => {
-                    self.ai_ok.fetch_add(1, Ordering::Relaxed);
-                    crate::metrics::METRICS
-                        .ai_questions
-                        .with_label_values(&["ai"])
-                        .inc();
-                    return Question {
-                        text,
-                        source: QuestionSource::Ai,
-                    };
-                }
-                Err(e) => {
-                    self.ai_failed.fetch_add(1, Ordering::Relaxed);
-                    tracing::warn!(error = %e, millis, "AI question failed; using the bank");
-                }
-            }
+                .ai_questions
+                .with_label_values(&["ai"])
+                .inc();
+            return Question {
+                text,
+                source: QuestionSource::Ai,
+            };
         }
+        // "bank_fallback" tells operators the AI is configured but not delivering.
         let source = if self.ai.is_some() {
             "bank_fallback"
         } else {
@@ -113,13 +144,37 @@ impl QuestionProvider for FallbackProvider {
             .with_label_values(&[source])
             .inc();
         Question {
-            text: self.bank.pick(theme, exclude),
+            text: self.bank.pick_or_variant(theme, exclude),
             source: QuestionSource::Bank,
         }
     }
 }
 
-/// The comparison every "never twice" check uses.
+/// The comparison every "never twice" check uses: trimmed, case-insensitive. Unicode-aware
+/// (`Ça` equals `ça`), which can only make it stricter than an ASCII-only comparison, so nothing
+/// it lets through repeats a question under the ASCII rule either.
 pub fn same_question(a: &str, b: &str) -> bool {
-    a.trim().eq_ignore_ascii_case(b.trim())
+    let (a, b) = (a.trim(), b.trim());
+    // The common case, and cheap (it compares lengths first).
+    if a.is_ascii() && b.is_ascii() {
+        return a.eq_ignore_ascii_case(b);
+    }
+    a.chars()
+        .flat_map(char::to_lowercase)
+        .eq(b.chars().flat_map(char::to_lowercase))
+}
+
+/// The form [`same_question`] compares: trimmed and lowercased, so a set of keys answers "is it
+/// one of these?" in one lookup (the bank checks all its questions against a room's list).
+pub(crate) fn question_key(question: &str) -> String {
+    question
+        .trim()
+        .chars()
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Whether `question` is one of `exclude` under [`same_question`].
+pub fn is_excluded(question: &str, exclude: &[String]) -> bool {
+    exclude.iter().any(|x| same_question(x, question))
 }
