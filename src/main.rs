@@ -3,6 +3,12 @@
 use tracing_subscriber::{EnvFilter, fmt, layer::SubscriberExt, util::SubscriberInitExt};
 use voting_game::{app, config::Config};
 
+/// mimalloc rather than glibc's malloc: under load glibc kept returning memory to the kernel
+/// and faulting it back in (page clearing showed in profiles), and its per-thread arenas
+/// fragment with thousands of long-lived sockets.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let config = match Config::from_env() {

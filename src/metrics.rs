@@ -3,7 +3,8 @@
 //! Active rooms are counted from Postgres at scrape time, so every node reports the same.
 
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
+    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry,
+    TextEncoder,
 };
 use std::sync::LazyLock;
 
@@ -16,6 +17,7 @@ pub struct Metrics {
     pub ai_seconds: HistogramVec,
     pub ai_questions: IntCounterVec,
     pub dependency_errors: IntCounterVec,
+    pub commit_group_size: Histogram,
 }
 
 /// Latency buckets from 1 ms to 10 s: actions sit at the low end, the AI at the high end.
@@ -58,6 +60,16 @@ fn build() -> Result<Metrics, prometheus::Error> {
         ),
         &["dependency"],
     )?;
+    let commit_group_size = Histogram::with_opts(
+        HistogramOpts::new(
+            "commit_group_actions",
+            "Room actions written by one Postgres commit (group commit)",
+        )
+        .buckets(vec![
+            1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0,
+        ]),
+    )?;
+    registry.register(Box::new(commit_group_size.clone()))?;
     registry.register(Box::new(sockets.clone()))?;
     registry.register(Box::new(active_rooms.clone()))?;
     registry.register(Box::new(events.clone()))?;
@@ -74,6 +86,7 @@ fn build() -> Result<Metrics, prometheus::Error> {
         ai_seconds,
         ai_questions,
         dependency_errors,
+        commit_group_size,
     })
 }
 

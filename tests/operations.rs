@@ -144,3 +144,58 @@ async fn a_graceful_shutdown_tells_sockets_and_keeps_the_game(pool: PgPool) {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(room["room"]["code"], code);
 }
+
+/// A game action whose rows Postgres cannot take is refused with a 503 and leaves no trace in
+/// the live state (its swap into Redis is undone), and the same action works once Postgres is
+/// back.
+#[sqlx::test]
+async fn an_action_postgres_refuses_is_undone_in_the_live_state(pool: PgPool) {
+    let db = pool
+        .connect_options()
+        .get_database()
+        .expect("test database")
+        .to_string();
+    let proxy = Proxy::start("127.0.0.1:5432").await;
+    let mut config = test_config(&format!("test:{}:", uuid::Uuid::new_v4().simple()));
+    config.database_url = format!("postgres://postgres@127.0.0.1:{}/{db}", proxy.port);
+    let app = spawn_app_with(
+        voting_game::db::pool(&config.database_url).expect("pool"),
+        config,
+    )
+    .await;
+    let host = app.register("Host").await;
+    let guest = app.register("Guest").await;
+    let code = app.create_room(&host, json!({})).await;
+    let (s, body) = app.join(&guest, &code).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+
+    proxy.down();
+    let start = format!("/api/game/{code}/start");
+    let (s, body) = app.call("POST", &start, &host, None).await;
+    assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_eq!(body["error"]["code"], "service_unavailable");
+    // The room is read from Redis alone: still in the lobby, no round.
+    let (s, room) = app
+        .call("GET", &format!("/api/rooms/{code}"), &host, None)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{room}");
+    assert_eq!(room["room"]["status"], "lobby", "{room}");
+    assert!(room["room"]["current_round"].is_null(), "{room}");
+
+    proxy.up();
+    let mut started = Value::Null;
+    for _ in 0..40 {
+        let (s, body) = app.call("POST", &start, &host, None).await;
+        if s == StatusCode::OK {
+            started = body;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert_eq!(started["round"]["round_number"], 1, "{started}");
+    let rounds: i64 = sqlx::query_scalar("SELECT count(*) FROM rounds")
+        .fetch_one(&pool)
+        .await
+        .expect("count");
+    assert_eq!(rounds, 1, "exactly the one round that was acknowledged");
+}

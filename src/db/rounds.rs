@@ -47,70 +47,122 @@ pub async fn start_voting(
     Ok(())
 }
 
-pub async fn insert_answer(
-    conn: &mut PgConnection,
-    round_id: Uuid,
-    answer_id: Uuid,
-    author: UserId,
-    content: &str,
-) -> Result<(), DbError> {
-    sqlx::query(
-        "INSERT INTO answers (id, round_id, user_id, content) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT DO NOTHING",
-    )
-    .bind(answer_id)
-    .bind(round_id)
-    .bind(author)
-    .bind(content)
-    .execute(conn)
-    .await?;
-    Ok(())
+/// Answers of a group, inserted with one statement.
+#[derive(Default)]
+pub struct NewAnswers {
+    ids: Vec<Uuid>,
+    rounds: Vec<Uuid>,
+    authors: Vec<Uuid>,
+    contents: Vec<String>,
 }
 
-pub async fn insert_vote(
-    conn: &mut PgConnection,
-    round_id: Uuid,
-    voter: UserId,
-    answer_id: Uuid,
-) -> Result<(), DbError> {
-    sqlx::query(
-        "INSERT INTO votes (id, round_id, voter_id, answer_id) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (round_id, voter_id) DO NOTHING",
-    )
-    .bind(Uuid::new_v4())
-    .bind(round_id)
-    .bind(voter)
-    .bind(answer_id)
-    .execute(conn)
-    .await?;
-    Ok(())
+impl NewAnswers {
+    pub fn push(&mut self, round_id: Uuid, answer_id: Uuid, author: UserId, content: &str) {
+        self.ids.push(answer_id);
+        self.rounds.push(round_id);
+        self.authors.push(author);
+        self.contents.push(content.to_string());
+    }
+
+    pub async fn insert(self, conn: &mut PgConnection) -> Result<(), DbError> {
+        if self.ids.is_empty() {
+            return Ok(());
+        }
+        sqlx::query(
+            "INSERT INTO answers (id, round_id, user_id, content) \
+             SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::text[]) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(self.ids)
+        .bind(self.rounds)
+        .bind(self.authors)
+        .bind(self.contents)
+        .execute(conn)
+        .await?;
+        Ok(())
+    }
 }
 
-pub async fn finish_round(
-    conn: &mut PgConnection,
-    room_id: Uuid,
-    round_id: Uuid,
-    points: &[(UserId, u32)],
-) -> Result<(), DbError> {
+/// Votes of a group, inserted with one statement; a voter's second vote in a round is a no-op.
+#[derive(Default)]
+pub struct NewVotes {
+    rounds: Vec<Uuid>,
+    voters: Vec<Uuid>,
+    answers: Vec<Uuid>,
+}
+
+impl NewVotes {
+    pub fn push(&mut self, round_id: Uuid, voter: UserId, answer_id: Uuid) {
+        self.rounds.push(round_id);
+        self.voters.push(voter);
+        self.answers.push(answer_id);
+    }
+
+    pub async fn insert(self, conn: &mut PgConnection) -> Result<(), DbError> {
+        if self.rounds.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<Uuid> = self.rounds.iter().map(|_| Uuid::new_v4()).collect();
+        sqlx::query(
+            "INSERT INTO votes (id, round_id, voter_id, answer_id) \
+             SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[]) \
+             ON CONFLICT (round_id, voter_id) DO NOTHING",
+        )
+        .bind(ids)
+        .bind(self.rounds)
+        .bind(self.voters)
+        .bind(self.answers)
+        .execute(conn)
+        .await?;
+        Ok(())
+    }
+}
+
+/// Points of finished rounds, inserted with one statement.
+#[derive(Default)]
+pub struct NewScores {
+    rooms: Vec<Uuid>,
+    rounds: Vec<Uuid>,
+    users: Vec<Uuid>,
+    points: Vec<i32>,
+}
+
+impl NewScores {
+    pub fn push(&mut self, room_id: Uuid, round_id: Uuid, user: UserId, points: u32) {
+        self.rooms.push(room_id);
+        self.rounds.push(round_id);
+        self.users.push(user);
+        self.points.push(to_i32(points));
+    }
+
+    pub async fn insert(self, conn: &mut PgConnection) -> Result<(), DbError> {
+        if self.rooms.is_empty() {
+            return Ok(());
+        }
+        sqlx::query(
+            "INSERT INTO scores (room_id, round_id, user_id, points) \
+             SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::int4[]) \
+             ON CONFLICT (round_id, user_id) DO NOTHING",
+        )
+        .bind(self.rooms)
+        .bind(self.rounds)
+        .bind(self.users)
+        .bind(self.points)
+        .execute(conn)
+        .await?;
+        Ok(())
+    }
+}
+
+/// Marks a round finished (its scores go in with `NewScores`).
+pub async fn finish_round(conn: &mut PgConnection, round_id: Uuid) -> Result<(), DbError> {
     sqlx::query(
         "UPDATE rounds SET status = 'finished', deadline = NULL, ended_at = COALESCE(ended_at, now()) \
          WHERE id = $1",
     )
     .bind(round_id)
-    .execute(&mut *conn)
+    .execute(conn)
     .await?;
-    for (user, pts) in points {
-        sqlx::query(
-            "INSERT INTO scores (room_id, round_id, user_id, points) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (round_id, user_id) DO NOTHING",
-        )
-        .bind(room_id)
-        .bind(round_id)
-        .bind(user)
-        .bind(to_i32(*pts))
-        .execute(&mut *conn)
-        .await?;
-    }
     Ok(())
 }
 

@@ -1,8 +1,9 @@
 //! The game service: every room and game action, REST or Socket.IO, goes through here. Each
-//! action is load → decide (domain) → write Postgres in a transaction → compare-and-swap the
-//! live state in Redis → commit → publish. A lost compare-and-swap means another action (on
-//! this node or another) came first: the action is re-decided against the newer state, so
-//! concurrent actions serialise per room without locks and nothing is ever counted twice.
+//! action is decide (domain, against the room's state) → compare-and-swap the live state in
+//! Redis → commit its rows to Postgres (group commit) → publish → acknowledge. A lost
+//! compare-and-swap means another action (on this node or another) came first: the action is
+//! re-decided against the newer state, so concurrent actions serialise per room without locks
+//! and nothing is ever counted twice.
 
 use chrono::{DateTime, Utc};
 use rand::Rng;
@@ -30,6 +31,8 @@ pub const CODE_LEN: usize = 6;
 const MAX_ATTEMPTS: usize = 64;
 /// Actions taken from a room's queue in one batch at most.
 const MAX_BATCH: usize = 256;
+/// Group-commit transactions running at once (each holds one pooled connection).
+const COMMITS_IN_FLIGHT: usize = 1;
 /// A room's worker retires after this long without actions.
 const WORKER_IDLE: std::time::Duration = std::time::Duration::from_secs(30);
 
@@ -46,12 +49,14 @@ pub const MAX_OPEN_ROOMS_PER_USER: i64 = 10;
 
 /// What an action did: the room after it and the events it caused.
 pub struct Outcome {
-    pub room: Room,
+    pub room: Arc<Room>,
     pub events: Vec<Event>,
 }
 
 pub struct GameService {
     db: PgPool,
+    /// Writes the rows of actions from all rooms, grouped into shared commits.
+    committer: db::committer::Committer,
     store: Arc<dyn LiveStore>,
     /// Asked in the background for the next round's question (may be slow: the AI).
     questions: Arc<dyn QuestionProvider>,
@@ -101,6 +106,7 @@ impl GameService {
         host_grace: std::time::Duration,
     ) -> Arc<Self> {
         Arc::new_cyclic(|me| GameService {
+            committer: db::committer::Committer::start(db.clone(), COMMITS_IN_FLIGHT),
             db,
             store,
             questions,
@@ -568,6 +574,10 @@ impl GameService {
         };
         let code = code.to_string();
         tokio::spawn(async move {
+            // The room as this worker last saved it: the next batch decides against it and
+            // swaps against its version without reading Redis first. A write from elsewhere
+            // (another node, a rebuild) fails that swap, and the batch reloads and re-decides.
+            let mut cache: Option<Stored> = None;
             loop {
                 let first = match tokio::time::timeout(WORKER_IDLE, rx.recv()).await {
                     Ok(Some(job)) => job,
@@ -591,20 +601,20 @@ impl GameService {
                         Err(_) => break,
                     }
                 }
-                me.run_batch(&code, batch).await;
+                me.run_batch(&code, batch, &mut cache).await;
             }
         });
         tx
     }
 
-    /// Decides, persists, swaps and publishes a batch of actions on one room. Each action gets
+    /// Decides, swaps, persists and publishes a batch of actions on one room. Each action gets
     /// its own answer: a refused one does not stop the others.
-    async fn run_batch(&self, code: &str, jobs: Vec<Job>) {
-        match self.apply_batch(code, &jobs).await {
+    async fn run_batch(&self, code: &str, jobs: Vec<Job>, cache: &mut Option<Stored>) {
+        match self.apply_batch(code, &jobs, cache).await {
             Ok((room, results)) => {
                 for (job, result) in jobs.into_iter().zip(results) {
                     let _ = job.reply.send(result.map(|events| Outcome {
-                        room: room.clone(),
+                        room: Arc::clone(&room),
                         events,
                     }));
                 }
@@ -617,56 +627,82 @@ impl GameService {
         }
     }
 
+    /// The batch against the cached (or loaded) room: decide every action, swap the result
+    /// into Redis, then make its rows durable through the group committer before anyone hears
+    /// of it. Swapping first keeps the room's compare-and-swap the one point where nodes
+    /// meet, and lets Postgres take many rooms' rows in one commit; should that commit fail,
+    /// the swap is undone so no unrecorded state stays live.
     async fn apply_batch(
         &self,
         code: &str,
         jobs: &[Job],
-    ) -> Result<(Room, Vec<Result<Vec<Event>, Error>>), Error> {
+        cache: &mut Option<Stored>,
+    ) -> Result<(Arc<Room>, Vec<Result<Vec<Event>, Error>>), Error> {
         for _ in 0..MAX_ATTEMPTS {
-            let stored = self.load(code).await?;
+            let (stored, cached) = match cache.take() {
+                Some(s) if !s.room.closed => (s, true),
+                _ => (self.load(code).await?, false),
+            };
             let mut room = stored.room.clone();
             let mut results = Vec::with_capacity(jobs.len());
-            // Each action's events are persisted against the state right after it, so that
-            // e.g. an answer's row is written from the round it was given in.
-            let mut steps: Vec<(Room, Vec<Event>)> = Vec::new();
+            let mut writes = Vec::new();
+            let mut events = Vec::new();
             for job in jobs {
                 let outcome = (job.decide)(&room, Utc::now())
                     .and_then(|cmd| room.apply(cmd).map_err(Error::from));
-                if let Ok(events) = &outcome
-                    && !events.is_empty()
-                {
-                    steps.push((room.clone(), events.clone()));
+                if let Ok(happened) = &outcome {
+                    // Rows are planned from the state right after each action, e.g. an
+                    // answer's row from the round it was given in.
+                    writes.extend(db::writes::plan(&room, happened));
+                    events.extend(happened.iter().cloned());
                 }
                 results.push(outcome);
             }
-            if steps.is_empty() {
-                return Ok((room, results));
+            // A refusal (or a no-op) decided on the cached state may only mean that the cache
+            // is behind, and unlike a change it would never meet a failing swap to say so:
+            // decide it again on the state in Redis before answering.
+            if cached && (events.is_empty() || results.iter().any(Result::is_err)) {
+                continue;
             }
-            let mut tx = self.db.begin().await.map_err(DbError::from)?;
-            for (state, events) in &steps {
-                db::persist_events(&mut tx, state, events).await?;
+            if events.is_empty() {
+                *cache = Some(stored);
+                return Ok((Arc::new(room), results));
             }
             let Some(version) = self.store.save_room(&room, stored.version).await? else {
-                // Lost the race to another node: drop our writes and decide again.
-                let _ = tx.rollback().await;
+                // Another writer came first: load its state and decide again.
                 continue;
             };
-            if let Err(e) = tx.commit().await {
-                // Put the live state back so that nothing unrecorded stays visible.
-                if let Err(revert) = self.store.save_room(&stored.room, version).await {
-                    tracing::error!(%code, error = %revert, "could not revert live state after a failed commit");
-                }
-                return Err(DbError::from(e).into());
+            if let Err(e) = self.committer.commit(writes).await {
+                self.undo_swap(code, &stored.room, version).await;
+                return Err(e.into());
             }
+            let room = Arc::new(room);
             if let Some(p) = self.publisher.get() {
-                let all: Vec<Event> = steps.into_iter().flat_map(|(_, e)| e).collect();
-                p.publish(&room, &all).await;
+                p.publish(&room, &events).await;
             }
+            *cache = Some(Stored {
+                room: Room::clone(&room),
+                version,
+            });
             return Ok((room, results));
         }
         Err(Error::Unavailable(format!(
             "room {code} is too busy; retry"
         )))
+    }
+
+    /// Puts back the state from before a swap whose rows Postgres did not take. If someone
+    /// has swapped on top of it meanwhile, the live state is dropped instead and rebuilt
+    /// from Postgres (which has everything acknowledged) on the next load.
+    async fn undo_swap(&self, code: &str, before: &Room, version: u64) {
+        match self.store.save_room(before, version).await {
+            Ok(Some(_)) => {}
+            outcome => {
+                if let Err(e) = self.store.forget_room(code).await {
+                    tracing::error!(%code, ?outcome, error = %e, "could not undo the live state after a failed commit");
+                }
+            }
+        }
     }
 
     async fn code_for(&self, code: Option<&str>, round_id: Uuid) -> Result<String, Error> {

@@ -19,7 +19,8 @@ pub enum StoreError {
     Corrupt(String),
 }
 
-/// A room as stored, with the version its next compare-and-swap must name.
+/// A room as stored, with the version its next compare-and-swap must name (an opaque token:
+/// equal means unchanged, nothing more).
 #[derive(Debug, Clone)]
 pub struct Stored {
     pub room: Room,
@@ -34,6 +35,9 @@ pub trait LiveStore: Send + Sync {
     /// in the same atomic step puts its phase deadline in (or takes it out of) the deadline
     /// index. `Ok(None)` means another writer got there first: load again and re-decide.
     async fn save_room(&self, room: &Room, expected: u64) -> Result<Option<u64>, StoreError>;
+
+    /// Drops a room's live state, so that the next load rebuilds it from Postgres.
+    async fn forget_room(&self, code: &str) -> Result<(), StoreError>;
 
     /// Codes of rooms whose phase deadline is at or before `now`, oldest first.
     async fn due_rooms(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<String>, StoreError>;

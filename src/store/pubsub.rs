@@ -3,8 +3,13 @@
 //! after a Redis restart; this one rides on `ConnectionManager`, which reconnects by itself and
 //! re-subscribes every channel (`set_automatic_resubscription`), so a restart costs the
 //! messages published while Redis was down and nothing after.
+//!
+//! Publishing does not wait for Redis: the adapter publishes a broadcast to the other nodes
+//! *before* delivering it to this node's sockets, so a waited-for PUBLISH would put a Redis
+//! round trip in front of every local delivery. Messages go to an outbox instead, which one
+//! task sends in order, as one pipeline per burst.
 
-use redis::{AsyncCommands, FromRedisValue, PushInfo, PushKind, aio::ConnectionManager};
+use redis::{FromRedisValue, PushInfo, PushKind, aio::ConnectionManager};
 use socketioxide_redis::drivers::{ChanItem, Driver, MessageStream};
 use std::{
     collections::HashMap,
@@ -16,13 +21,24 @@ use tokio::sync::mpsc;
 type Handlers = Arc<RwLock<HashMap<String, mpsc::Sender<ChanItem>>>>;
 
 #[derive(Debug, thiserror::Error)]
-#[error("redis pub/sub: {0}")]
-pub struct PubSubError(#[from] redis::RedisError);
+pub enum PubSubError {
+    #[error("redis pub/sub: {0}")]
+    Redis(#[from] redis::RedisError),
+    /// Redis has been unreachable long enough for the outbox to fill.
+    #[error("redis pub/sub: outbox full, message dropped")]
+    OutboxFull,
+}
+
+/// Messages waiting to be published at most; beyond that (Redis away) they are dropped.
+const OUTBOX: usize = 65_536;
+/// Messages sent in one pipeline at most.
+const PIPELINE: usize = 512;
 
 #[derive(Clone)]
 pub struct ManagedDriver {
     handlers: Handlers,
     conn: ConnectionManager,
+    outbox: mpsc::Sender<(String, Vec<u8>)>,
 }
 
 impl ManagedDriver {
@@ -47,7 +63,29 @@ impl ManagedDriver {
                 Ok::<(), std::convert::Infallible>(())
             });
         let conn = ConnectionManager::new_with_config(client, config).await?;
-        Ok(ManagedDriver { handlers, conn })
+        let (outbox, pending) = mpsc::channel(OUTBOX);
+        tokio::spawn(send_outbox(conn.clone(), pending));
+        Ok(ManagedDriver {
+            handlers,
+            conn,
+            outbox,
+        })
+    }
+}
+
+/// Publishes the outbox in order: whatever gathered while the last pipeline was in flight goes
+/// out as the next one. Ends when every driver handle is gone.
+async fn send_outbox(mut conn: ConnectionManager, mut pending: mpsc::Receiver<(String, Vec<u8>)>) {
+    let mut batch = Vec::with_capacity(PIPELINE);
+    while pending.recv_many(&mut batch, PIPELINE).await > 0 {
+        let mut pipe = redis::pipe();
+        for (chan, val) in batch.drain(..) {
+            pipe.publish(chan, val).ignore();
+        }
+        if let Err(e) = pipe.query_async::<()>(&mut conn).await {
+            crate::metrics::dependency_error("redis");
+            tracing::warn!(error = %e, "could not publish to the other nodes");
+        }
     }
 }
 
@@ -82,11 +120,9 @@ impl Driver for ManagedDriver {
     type Error = PubSubError;
 
     async fn publish(&self, chan: String, val: Vec<u8>) -> Result<(), Self::Error> {
-        self.conn
-            .clone()
-            .publish::<_, _, redis::Value>(chan, val)
-            .await?;
-        Ok(())
+        self.outbox
+            .try_send((chan, val))
+            .map_err(|_| PubSubError::OutboxFull)
     }
 
     async fn subscribe(

@@ -19,21 +19,28 @@ const ROOM_TTL_SECS: i64 = 7 * 86_400;
 
 const SAVE_LUA: &str = r#"
 -- KEYS[1] room hash, KEYS[2] deadline index; ARGV: expected version, state json,
--- deadline in ms ('' for none), index member, ttl seconds
+-- deadline in ms ('' for none), index member, ttl seconds, new version
 local current = redis.call('HGET', KEYS[1], 'v')
 if (current or '0') ~= ARGV[1] then
-  return -1
+  return 0
 end
-local next_version = tonumber(ARGV[1]) + 1
-redis.call('HSET', KEYS[1], 'v', next_version, 's', ARGV[2])
+redis.call('HSET', KEYS[1], 'v', ARGV[6], 's', ARGV[2])
 redis.call('EXPIRE', KEYS[1], ARGV[5])
 if ARGV[3] == '' then
   redis.call('ZREM', KEYS[2], ARGV[4])
 else
   redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
 end
-return next_version
+return 1
 "#;
+
+/// A fresh version for a save. Versions are random rather than counted so that one can never
+/// come back: nodes keep rooms cached and swap against the cached version, and a counter
+/// restarted by a rebuild (after Redis lost the room) could meet an old cached number again
+/// and let a stale state overwrite newer ones.
+fn new_version() -> u64 {
+    rand::random_range(1..=i64::MAX as u64)
+}
 
 pub struct RedisStore {
     conn: ConnectionManager,
@@ -109,6 +116,7 @@ impl LiveStore for RedisStore {
         } else {
             ROOM_TTL_SECS
         };
+        let version = new_version();
         let mut conn = self.conn.clone();
         let result: i64 = self
             .save
@@ -119,10 +127,18 @@ impl LiveStore for RedisStore {
             .arg(deadline)
             .arg(&room.code)
             .arg(ttl)
+            .arg(version)
             .invoke_async(&mut conn)
             .await
             .map_err(unavailable)?;
-        Ok(u64::try_from(result).ok())
+        Ok((result == 1).then_some(version))
+    }
+
+    async fn forget_room(&self, code: &str) -> Result<(), StoreError> {
+        let mut conn = self.conn.clone();
+        conn.del::<_, ()>(self.room_key(code))
+            .await
+            .map_err(unavailable)
     }
 
     async fn due_rooms(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<String>, StoreError> {

@@ -20,6 +20,11 @@ use std::{
 use tokio::sync::Notify;
 use uuid::Uuid;
 
+/// The same allocator as the server, for the same reason: glibc's malloc spent the
+/// generator's time clearing pages it had handed back to the kernel.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser, Debug, Clone)]
 #[command(about = "Load generator for the voting-game server")]
 struct Args {
@@ -59,6 +64,10 @@ struct Args {
     /// Scenario name in the report.
     #[arg(long, default_value = "full-rounds")]
     scenario: String,
+    /// Keep the players' tokens in this file and reuse them on the next run (registering
+    /// thousands of players is mostly password hashing, which is not what is measured).
+    #[arg(long)]
+    accounts: Option<std::path::PathBuf>,
     /// Password of the generated accounts.
     #[arg(long, default_value = "loadgen-password")]
     password: String,
@@ -99,12 +108,26 @@ async fn main() {
     let total = args.rooms * args.players;
     eprintln!("registering {total} players…");
     let run = Uuid::new_v4().simple().to_string();
-    let players: Vec<Option<Player>> = futures::stream::iter(0..total)
+    let mut players = args
+        .accounts
+        .as_deref()
+        .map(cached_players)
+        .unwrap_or_default();
+    players.truncate(total);
+    let reused = players.len();
+    let fresh: Vec<Option<Player>> = futures::stream::iter(reused..total)
         .map(|i| account(&http, &base, &run, i, &args.password, &stats))
         .buffered(16)
         .collect()
         .await;
-    let players: Vec<Player> = players.into_iter().flatten().collect();
+    let fresh: Vec<Player> = fresh.into_iter().flatten().collect();
+    if let Some(path) = &args.accounts {
+        save_players(path, &fresh);
+    }
+    if reused > 0 {
+        eprintln!("reused {reused} accounts from earlier runs");
+    }
+    players.extend(fresh);
     if players.len() < total {
         eprintln!("only {} of {total} accounts could be made", players.len());
     }
@@ -160,11 +183,16 @@ async fn main() {
                 async move {
                     let _permit = semaphore.acquire().await.ok()?;
                     let t = Instant::now();
-                    match eio::connect(server, source, &p.token).await {
-                        Ok((client, events)) => {
+                    let (seen, notify, on_event) = listener(Arc::clone(&stats));
+                    match eio::connect(server, source, &p.token, on_event).await {
+                        Ok(client) => {
                             Stats::record(&stats.connect_latency, t.elapsed());
                             stats.connections.fetch_add(1, Ordering::Relaxed);
-                            Some(seat(client, events, Arc::clone(&stats)))
+                            Some(Seat {
+                                client,
+                                seen,
+                                notify,
+                            })
                         }
                         Err(e) => {
                             stats.error(format!("connect: {e}"));
@@ -265,16 +293,63 @@ async fn account(
         stats.error(format!("register: {:?}", res.map(|r| r.status())));
         return None;
     }
-    let res = http
-        .post(format!("{base}/api/auth/login"))
-        .json(&json!({"email": email, "password": password}))
-        .send()
-        .await
-        .ok()?;
-    let v: Value = res.json().await.ok()?;
-    Some(Player {
-        token: v["access_token"].as_str()?.to_string(),
-    })
+    // A browser is signed in by the cookie that registering sets: take the token from it
+    // rather than paying a second password hash for a login.
+    let res = res.ok()?;
+    let token = res
+        .headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|c| c.strip_prefix("access_token="))
+        .and_then(|c| c.split(';').next())
+        .filter(|t| !t.is_empty())?
+        .to_string();
+    Some(Player { token })
+}
+
+/// Tokens younger than this are reused (the server's default lifetime is 24 h).
+const TOKEN_REUSE_SECS: u64 = 20 * 3600;
+
+fn now_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default()
+}
+
+/// Players saved by earlier runs (`<unix time> <token>` per line), still fresh.
+fn cached_players(path: &std::path::Path) -> Vec<Player> {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return Vec::new();
+    };
+    text.lines()
+        .filter_map(|l| l.split_once(' '))
+        .filter(|(at, _)| {
+            at.parse::<u64>()
+                .is_ok_and(|at| now_secs().saturating_sub(at) < TOKEN_REUSE_SECS)
+        })
+        .map(|(_, token)| Player {
+            token: token.to_string(),
+        })
+        .collect()
+}
+
+fn save_players(path: &std::path::Path, players: &[Player]) {
+    use std::io::Write;
+    let now = now_secs();
+    let lines: String = players
+        .iter()
+        .map(|p| format!("{now} {}\n", p.token))
+        .collect();
+    let written = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .and_then(|mut f| f.write_all(lines.as_bytes()));
+    if let Err(e) = written {
+        eprintln!("could not save accounts to {}: {e}", path.display());
+    }
 }
 
 async fn create_room(
@@ -301,42 +376,71 @@ async fn create_room(
         .ok_or_else(|| format!("create room: {v}"))
 }
 
-fn seat(
-    client: eio::Client,
-    mut events: tokio::sync::mpsc::UnboundedReceiver<eio::Incoming>,
-    stats: Arc<Stats>,
-) -> Seat {
+/// The events `wait_event` is ever asked for.
+const WAITED_ON: &[&str] = &["voting_started", "round_ended", "game_ended"];
+
+/// The borrowed view of a `vote_update` that the hot path needs: which answer it counts.
+#[derive(serde::Deserialize)]
+struct VoteUpdate<'a> {
+    #[serde(borrow)]
+    answer_id: &'a str,
+}
+
+/// What a player's socket does with the events it receives: `vote_update`s are counted (and
+/// timed against the player's own pending vote) without building a JSON tree; everything else
+/// is kept for the room's driver to wait on.
+fn listener(stats: Arc<Stats>) -> (Arc<Mutex<Seen>>, Arc<Notify>, eio::OnEvent) {
     let seen = Arc::new(Mutex::new(Seen::default()));
     let notify = Arc::new(Notify::new());
     let (seen2, notify2) = (Arc::clone(&seen), Arc::clone(&notify));
-    tokio::spawn(async move {
-        while let Some(ev) = events.recv().await {
+    let on_event: eio::OnEvent = Arc::new(move |body: &str, at: Instant| {
+        if body.starts_with("[\"vote_update\"") {
+            let Ok((_, update)) = serde_json::from_str::<(&str, VoteUpdate)>(body) else {
+                stats.error(format!("unreadable vote_update: {body}"));
+                return;
+            };
+            stats.updates.fetch_add(1, Ordering::Relaxed);
             if let Ok(mut s) = seen2.lock() {
-                if ev.name == "vote_update" {
-                    stats.updates.fetch_add(1, Ordering::Relaxed);
-                    let answer = ev.payload["answer_id"]
-                        .as_str()
-                        .unwrap_or_default()
-                        .to_string();
-                    if let Some((want, sent)) = &s.pending
-                        && *want == answer
-                    {
-                        Stats::record(&stats.vote_latency, ev.at.saturating_duration_since(*sent));
-                        s.pending = None;
-                    }
-                    *s.updates.entry(answer).or_default() += 1;
-                } else {
-                    s.events.entry(ev.name).or_default().push(ev.payload);
+                if let Some((want, sent)) = &s.pending
+                    && want == update.answer_id
+                {
+                    Stats::record(&stats.vote_latency, at.saturating_duration_since(*sent));
+                    s.pending = None;
                 }
+                match s.updates.get_mut(update.answer_id) {
+                    Some(n) => *n += 1,
+                    None => {
+                        s.updates.insert(update.answer_id.to_string(), 1);
+                    }
+                }
+            }
+            return;
+        }
+        // Only what a room's driver waits on is kept; the rest (answer_submitted, player
+        // events…) is not even parsed.
+        if !WAITED_ON.iter().any(|name| {
+            body.strip_prefix("[\"")
+                .and_then(|b| b.strip_prefix(name))
+                .is_some_and(|b| b.starts_with('"'))
+        }) {
+            return;
+        }
+        if let Ok(Value::Array(mut args)) = serde_json::from_str::<Value>(body)
+            && !args.is_empty()
+        {
+            let name = args.remove(0).as_str().unwrap_or_default().to_string();
+            let payload = if args.is_empty() {
+                Value::Null
+            } else {
+                args.remove(0)
+            };
+            if let Ok(mut s) = seen2.lock() {
+                s.events.entry(name).or_default().push(payload);
             }
             notify2.notify_waiters();
         }
     });
-    Seat {
-        client,
-        seen,
-        notify,
-    }
+    (seen, notify, on_event)
 }
 
 async fn ok(client: &eio::Client, event: &str, payload: Value) -> Result<Value, String> {

@@ -1,0 +1,109 @@
+//! Group commit: the rows of actions from many rooms, arriving at once, share one Postgres
+//! transaction and so one commit (one WAL flush) instead of paying one each. A caller's
+//! `commit` returns only once its rows are durable, so an action is still acknowledged only
+//! after Postgres has it.
+
+use sqlx::PgPool;
+use std::sync::Arc;
+use tokio::sync::{Semaphore, mpsc, oneshot};
+
+use super::{DbError, writes::Write};
+
+/// Actions' rows written in one transaction at most.
+const MAX_GROUP: usize = 512;
+
+struct Pending {
+    writes: Vec<Write>,
+    done: oneshot::Sender<Result<(), DbError>>,
+}
+
+/// A handle on the committer task; cheap to clone. The task stops when every handle is gone.
+#[derive(Clone)]
+pub struct Committer {
+    queue: mpsc::UnboundedSender<Pending>,
+}
+
+impl Committer {
+    /// Starts the committer on the current runtime. `in_flight` transactions run at once at
+    /// most: while they do, new arrivals gather into the next group, so the group size grows
+    /// with the load by itself and a lone action is never held back waiting for company.
+    pub fn start(pool: PgPool, in_flight: usize) -> Self {
+        let (queue, rx) = mpsc::unbounded_channel();
+        tokio::spawn(run(pool, rx, Arc::new(Semaphore::new(in_flight.max(1)))));
+        Committer { queue }
+    }
+
+    /// Writes `writes` durably (with whatever else is waiting), or says why not.
+    pub async fn commit(&self, writes: Vec<Write>) -> Result<(), DbError> {
+        if writes.is_empty() {
+            return Ok(());
+        }
+        let (done, result) = oneshot::channel();
+        self.queue
+            .send(Pending { writes, done })
+            .map_err(|_| DbError::Unavailable("the committer has stopped".into()))?;
+        result
+            .await
+            .unwrap_or_else(|_| Err(DbError::Unavailable("the committer has stopped".into())))
+    }
+}
+
+async fn run(pool: PgPool, mut rx: mpsc::UnboundedReceiver<Pending>, permits: Arc<Semaphore>) {
+    while let Some(first) = rx.recv().await {
+        // Waiting for a free slot is what lets the next group gather.
+        let Ok(permit) = Arc::clone(&permits).acquire_owned().await else {
+            return;
+        };
+        let mut group = vec![first];
+        while group.len() < MAX_GROUP {
+            match rx.try_recv() {
+                Ok(p) => group.push(p),
+                Err(_) => break,
+            }
+        }
+        crate::metrics::METRICS
+            .commit_group_size
+            .observe(group.len() as f64);
+        let pool = pool.clone();
+        tokio::spawn(async move {
+            commit_group(&pool, group).await;
+            drop(permit);
+        });
+    }
+}
+
+async fn commit_group(pool: &PgPool, group: Vec<Pending>) {
+    let all: Vec<&Write> = group.iter().flat_map(|p| &p.writes).collect();
+    match write(pool, &all).await {
+        Ok(()) => {
+            for p in group {
+                let _ = p.done.send(Ok(()));
+            }
+        }
+        // Postgres is away, or there is only one action: the error is everyone's.
+        Err(e) if group.len() == 1 || matches!(e, DbError::Unavailable(_)) => {
+            for p in group {
+                let _ = p.done.send(Err(e.clone()));
+            }
+        }
+        // One action's rows were refused: write each on its own so that only it fails.
+        Err(_) => {
+            for p in group {
+                let rows: Vec<&Write> = p.writes.iter().collect();
+                let _ = p.done.send(write(pool, &rows).await);
+            }
+        }
+    }
+}
+
+async fn write(pool: &PgPool, writes: &[&Write]) -> Result<(), DbError> {
+    if super::writes::single_statement(writes) {
+        // Autocommit: one round trip instead of three (BEGIN, the insert, COMMIT).
+        let mut conn = pool.acquire().await?;
+        return super::writes::apply(&mut conn, writes).await;
+    }
+    let mut tx = pool.begin().await?;
+    super::writes::apply(&mut tx, writes).await?;
+    tx.commit().await?;
+    Ok(())
+}
