@@ -39,9 +39,22 @@ async fn main() -> std::process::ExitCode {
 
 async fn run(config: Config) -> Result<(), app::StartError> {
     let built = app::build(&config).await?;
-    let listener = tokio::net::TcpListener::bind((config.host, config.port)).await?;
+    let listener = listen(std::net::SocketAddr::new(config.host, config.port))?;
     tracing::info!(addr = %listener.local_addr()?, "listening");
     app::serve(built, listener, shutdown_signal()).await
+}
+
+/// Listens with a deep accept queue: a crowd of players connecting at once (a class joining
+/// a game) overflowed the default one, and a dropped SYN costs its player a 1 s retransmit.
+fn listen(addr: std::net::SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(4096)
 }
 
 async fn shutdown_signal() {

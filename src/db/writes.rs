@@ -264,3 +264,184 @@ pub async fn apply(conn: &mut PgConnection, writes: &[&Write]) -> Result<(), DbE
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Command, Settings};
+    use chrono::TimeDelta;
+
+    fn id(n: u128) -> Uuid {
+        Uuid::from_u128(n)
+    }
+
+    fn t(s: i64) -> DateTime<Utc> {
+        DateTime::<Utc>::UNIX_EPOCH + TimeDelta::seconds(1_700_000_000 + s)
+    }
+
+    /// Plays a two-player round through to its end, planning the rows of each step against
+    /// the state right after it, as the service does.
+    fn whole_round() -> Vec<Write> {
+        let mut room = Room::new(
+            id(900),
+            "ABCDEF".into(),
+            id(1),
+            "one".into(),
+            Settings::default(),
+            t(0),
+        );
+        let mut writes = Vec::new();
+        let commands = vec![
+            Command::Join {
+                user_id: id(2),
+                display_name: "two".into(),
+                now: t(1),
+            },
+            Command::StartGame {
+                by: id(1),
+                round_id: id(100),
+                question: "q?".into(),
+                now: t(2),
+            },
+            Command::SubmitAnswer {
+                by: id(1),
+                round_id: id(100),
+                answer_id: id(11),
+                content: "a1".into(),
+                now: t(3),
+            },
+            Command::SubmitAnswer {
+                by: id(2),
+                round_id: id(100),
+                answer_id: id(12),
+                content: "a2".into(),
+                now: t(4),
+            },
+            Command::Vote {
+                by: id(1),
+                round_id: id(100),
+                answer_id: id(12),
+                now: t(5),
+            },
+            Command::Vote {
+                by: id(2),
+                round_id: id(100),
+                answer_id: id(11),
+                now: t(6),
+            },
+        ];
+        for command in commands {
+            let events = room.apply(command).expect("a legal command");
+            writes.extend(plan(&room, &events));
+        }
+        writes
+    }
+
+    #[test]
+    fn a_round_plans_its_rows_with_the_ids_and_content_the_players_gave() {
+        let writes = whole_round();
+        let answers: Vec<_> = writes
+            .iter()
+            .filter_map(|w| match w {
+                Write::Answer {
+                    answer_id,
+                    author,
+                    content,
+                    round_id,
+                } => Some((*round_id, *answer_id, *author, content.as_str())),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            answers,
+            vec![
+                (id(100), id(11), id(1), "a1"),
+                (id(100), id(12), id(2), "a2")
+            ]
+        );
+        let votes: Vec<_> = writes
+            .iter()
+            .filter_map(|w| match w {
+                Write::Vote {
+                    round_id,
+                    voter,
+                    answer_id,
+                } => Some((*round_id, *voter, *answer_id)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            votes,
+            vec![(id(100), id(1), id(12)), (id(100), id(2), id(11))]
+        );
+        // Both voted, so the round ended by itself: one point each.
+        let finished = writes.iter().find_map(|w| match w {
+            Write::RoundFinished {
+                round_id, points, ..
+            } => Some((*round_id, points.clone())),
+            _ => None,
+        });
+        let (round, mut points) = finished.expect("the round finished");
+        points.sort();
+        assert_eq!(round, id(100));
+        assert_eq!(points, vec![(id(1), 1), (id(2), 1)]);
+        // The round's row is written without the answers and votes (they have rows of their own).
+        assert!(writes.iter().any(|w| matches!(w, Write::Round { round, .. } if round.answers.is_empty() && round.votes.is_empty())));
+    }
+
+    #[test]
+    fn every_row_is_written_in_a_later_stage_than_the_rows_it_refers_to() {
+        let writes = whole_round();
+        let stage_of_round = |id: Uuid| {
+            writes.iter().find_map(|w| match w {
+                Write::Round { round, .. } if round.id == id => Some(w.stage()),
+                _ => None,
+            })
+        };
+        let stage_of_answer = |id: Uuid| {
+            writes.iter().find_map(|w| match w {
+                Write::Answer { answer_id, .. } if *answer_id == id => Some(w.stage()),
+                _ => None,
+            })
+        };
+        let mut checked = 0;
+        for w in &writes {
+            let referred = match w {
+                Write::Answer { round_id, .. }
+                | Write::VotingStarted { round_id, .. }
+                | Write::RoundFinished { round_id, .. } => stage_of_round(*round_id),
+                Write::Vote { answer_id, .. } => stage_of_answer(*answer_id),
+                _ => continue,
+            };
+            let referred = referred.expect("the referred row is in the plan");
+            assert!(
+                referred < w.stage(),
+                "{w:?} would be written before what it refers to"
+            );
+            checked += 1;
+        }
+        assert_eq!(
+            checked, 6,
+            "two answers, voting started, two votes, the round finished: {writes:?}"
+        );
+    }
+
+    #[test]
+    fn only_groups_of_one_kind_of_insert_skip_the_transaction() {
+        let writes = whole_round();
+        let votes: Vec<&Write> = writes
+            .iter()
+            .filter(|w| matches!(w, Write::Vote { .. }))
+            .collect();
+        let answers: Vec<&Write> = writes
+            .iter()
+            .filter(|w| matches!(w, Write::Answer { .. }))
+            .collect();
+        let all: Vec<&Write> = writes.iter().collect();
+        assert!(single_statement(&votes));
+        assert!(single_statement(&answers));
+        assert!(!single_statement(&all));
+        let mixed: Vec<&Write> = votes.iter().chain(answers.iter()).copied().collect();
+        assert!(!single_statement(&mixed));
+    }
+}

@@ -43,6 +43,10 @@ struct Args {
     /// Votes of a round are spread at random over this window (0: all at once).
     #[arg(long, default_value_t = 100)]
     vote_spread_ms: u64,
+    /// Each room starts its game after a random delay up to this, so that rooms do not play
+    /// in lockstep (a steady rather than a bursty load).
+    #[arg(long, default_value_t = 0)]
+    stagger_ms: u64,
     /// Pause between rounds, per room (sets the sustained vote rate).
     #[arg(long, default_value_t = 0)]
     round_pause_ms: u64,
@@ -478,6 +482,10 @@ async fn wait_event(
 async fn play_room(code: &str, seats: &[Seat], args: &Args, stats: &Stats) {
     if seats.len() < 2 {
         return;
+    }
+    if args.stagger_ms > 0 {
+        let delay = rand::rng().random_range(0..args.stagger_ms);
+        tokio::time::sleep(Duration::from_millis(delay)).await;
     }
     match play_game(code, seats, args, stats).await {
         Ok(()) => {
