@@ -42,8 +42,8 @@ async fn metrics_report_sockets_events_latency_rooms_and_questions(pool: PgPool)
     assert!(value("voting_game_questions_total{source=\"bank\"}") >= 1.0);
 }
 
-#[sqlx::test]
-async fn a_postgres_outage_gives_503s_ready_names_it_and_the_server_recovers(pool: PgPool) {
+/// A server whose Postgres connections go through a proxy the test can cut.
+async fn app_behind_proxy(pool: &PgPool) -> (common::TestApp, Proxy) {
     let db = pool
         .connect_options()
         .get_database()
@@ -57,6 +57,12 @@ async fn a_postgres_outage_gives_503s_ready_names_it_and_the_server_recovers(poo
         config,
     )
     .await;
+    (app, proxy)
+}
+
+#[sqlx::test]
+async fn a_postgres_outage_gives_503s_ready_names_it_and_the_server_recovers(pool: PgPool) {
+    let (app, proxy) = app_behind_proxy(&pool).await;
     let p = app.register("Before").await;
 
     proxy.down();
@@ -150,19 +156,7 @@ async fn a_graceful_shutdown_tells_sockets_and_keeps_the_game(pool: PgPool) {
 /// back.
 #[sqlx::test]
 async fn an_action_postgres_refuses_is_undone_in_the_live_state(pool: PgPool) {
-    let db = pool
-        .connect_options()
-        .get_database()
-        .expect("test database")
-        .to_string();
-    let proxy = Proxy::start("127.0.0.1:5432").await;
-    let mut config = test_config(&format!("test:{}:", uuid::Uuid::new_v4().simple()));
-    config.database_url = format!("postgres://postgres@127.0.0.1:{}/{db}", proxy.port);
-    let app = spawn_app_with(
-        voting_game::db::pool(&config.database_url).expect("pool"),
-        config,
-    )
-    .await;
+    let (app, proxy) = app_behind_proxy(&pool).await;
     let host = app.register("Host").await;
     let guest = app.register("Guest").await;
     let code = app.create_room(&host, json!({})).await;

@@ -51,6 +51,24 @@ fn decode<T: DeserializeOwned>(payload: Result<Value, impl std::fmt::Display>) -
     serde_json::from_value(value).map_err(|e| Error::Malformed(e.to_string()))
 }
 
+/// Declares the handler of one client event. Every handler has the same shape: socketioxide
+/// extracts the socket, payload, ack and state; `handle` checks the budget, decodes the input
+/// and acknowledges; only the body (what the event does, returning the ack's data) differs.
+macro_rules! handler {
+    ($name:ident, $event:expr, |$socket:ident, $st:ident, $user:ident, $input:ident: $ty:ty| $body:block) => {
+        async fn $name(
+            s: SocketRef<Adapter>,
+            TryData(payload): TryData<Value>,
+            ack: AckSender<Adapter>,
+            WantsAck(wants): WantsAck,
+            State($st): State<GatewayState>,
+        ) {
+            let $socket = s.clone();
+            handle(s, payload, ack, wants, $event, |$user, $input: $ty| async move $body).await;
+        }
+    };
+}
+
 /// The common shape of every handler: who is asking, what they sent, what to answer.
 async fn handle<T, R, F, Fut>(
     s: SocketRef<Adapter>,
@@ -101,57 +119,44 @@ async fn handle<T, R, F, Fut>(
     reply.send(result);
 }
 
-async fn join_room(
-    s: SocketRef<Adapter>,
-    TryData(payload): TryData<Value>,
-    ack: AckSender<Adapter>,
-    WantsAck(wants): WantsAck,
-    State(st): State<GatewayState>,
-) {
-    let socket = s.clone();
-    handle(
-        s,
-        payload,
-        ack,
-        wants,
-        p::JOIN_ROOM,
-        |user, input: p::RoomCode| async move {
-            st.limits.join(user.id)?;
-            let out = st.game.join_room(user.id, &input.room_code).await?;
-            let code = out.room.code.clone();
-            let fresh = out
-                .events
-                .iter()
-                .any(|e| matches!(e, Event::PlayerJoined { .. }));
-            socket.join(code.clone());
-            let rooms = socket.extensions.get::<Arc<SocketRooms>>();
-            let first_socket = if rooms.is_some_and(|r| remember(&r, &code)) {
-                st.game.store().presence_add(&code, user.id).await? == 1
-            } else {
-                false
-            };
-            if first_socket {
-                st.game.user_came_back(&out.room, user.id).await?;
-            }
-            if first_socket && !fresh {
-                let _ = socket
-                    .to(code.clone())
-                    .emit(p::PLAYER_RECONNECTED, &json!({"user_id": user.id}))
-                    .await;
-            }
-            let view = st.game.view(&out.room).await?;
-            let state = RoomState::build(&out.room, view.clone(), user.id);
-            // After the ack, so the client has its room before the full state arrives.
-            let s2 = socket.clone();
-            tokio::spawn(async move {
-                tokio::task::yield_now().await;
-                let _ = s2.emit(p::ROOM_STATE, &state);
-            });
-            Ok(json!({ "room": view }))
-        },
-    )
-    .await;
-}
+handler!(
+    join_room,
+    p::JOIN_ROOM,
+    |socket, st, user, input: p::RoomCode| {
+        st.limits.join(user.id)?;
+        let out = st.game.join_room(user.id, &input.room_code).await?;
+        let code = out.room.code.clone();
+        let fresh = out
+            .events
+            .iter()
+            .any(|e| matches!(e, Event::PlayerJoined { .. }));
+        socket.join(code.clone());
+        let rooms = socket.extensions.get::<Arc<SocketRooms>>();
+        let first_socket = if rooms.is_some_and(|r| remember(&r, &code)) {
+            st.game.store().presence_add(&code, user.id).await? == 1
+        } else {
+            false
+        };
+        if first_socket {
+            st.game.user_came_back(&out.room, user.id).await?;
+        }
+        if first_socket && !fresh {
+            let _ = socket
+                .to(code.clone())
+                .emit(p::PLAYER_RECONNECTED, &json!({"user_id": user.id}))
+                .await;
+        }
+        let view = st.game.view(&out.room).await?;
+        let state = RoomState::build(&out.room, view.clone(), user.id);
+        // After the ack, so the client has its room before the full state arrives.
+        let s2 = socket.clone();
+        tokio::spawn(async move {
+            tokio::task::yield_now().await;
+            let _ = s2.emit(p::ROOM_STATE, &state);
+        });
+        Ok(json!({ "room": view }))
+    }
+);
 
 /// Records that this socket is in `code`; false if it already was (a repeated join).
 fn remember(rooms: &SocketRooms, code: &str) -> bool {
@@ -166,202 +171,105 @@ fn remember(rooms: &SocketRooms, code: &str) -> bool {
     }
 }
 
-async fn leave_room(
-    s: SocketRef<Adapter>,
-    TryData(payload): TryData<Value>,
-    ack: AckSender<Adapter>,
-    WantsAck(wants): WantsAck,
-    State(st): State<GatewayState>,
-) {
-    let socket = s.clone();
-    handle(
-        s,
-        payload,
-        ack,
-        wants,
-        p::LEAVE_ROOM,
-        |user, input: p::RoomCode| async move {
-            st.game.leave(user.id, &input.room_code).await?;
-            let code = input.room_code.trim().to_ascii_uppercase();
-            socket.leave(code);
-            Ok(json!({}))
-        },
-    )
-    .await;
-}
+handler!(
+    leave_room,
+    p::LEAVE_ROOM,
+    |socket, st, user, input: p::RoomCode| {
+        st.game.leave(user.id, &input.room_code).await?;
+        let code = input.room_code.trim().to_ascii_uppercase();
+        socket.leave(code);
+        Ok(json!({}))
+    }
+);
 
-async fn start_game(
-    s: SocketRef<Adapter>,
-    TryData(payload): TryData<Value>,
-    ack: AckSender<Adapter>,
-    WantsAck(wants): WantsAck,
-    State(st): State<GatewayState>,
-) {
-    handle(
-        s,
-        payload,
-        ack,
-        wants,
-        p::START_GAME,
-        |user, input: p::RoomCode| async move {
-            let round = st.game.start_game(user.id, &input.room_code).await?;
-            Ok(json!({ "round": round }))
-        },
-    )
-    .await;
-}
+handler!(
+    start_game,
+    p::START_GAME,
+    |_socket, st, user, input: p::RoomCode| {
+        let round = st.game.start_game(user.id, &input.room_code).await?;
+        Ok(json!({ "round": round }))
+    }
+);
 
-async fn submit_answer(
-    s: SocketRef<Adapter>,
-    TryData(payload): TryData<Value>,
-    ack: AckSender<Adapter>,
-    WantsAck(wants): WantsAck,
-    State(st): State<GatewayState>,
-) {
-    handle(
-        s,
-        payload,
-        ack,
-        wants,
-        p::SUBMIT_ANSWER,
-        |user, input: p::SubmitAnswer| async move {
-            let answer_id = st
-                .game
-                .submit_answer(
-                    user.id,
-                    Some(&input.room_code),
-                    input.round_id,
-                    &input.answer,
-                )
-                .await?;
-            Ok(json!({ "answer_id": answer_id }))
-        },
-    )
-    .await;
-}
+handler!(
+    submit_answer,
+    p::SUBMIT_ANSWER,
+    |_socket, st, user, input: p::SubmitAnswer| {
+        let answer_id = st
+            .game
+            .submit_answer(
+                user.id,
+                Some(&input.room_code),
+                input.round_id,
+                &input.answer,
+            )
+            .await?;
+        Ok(json!({ "answer_id": answer_id }))
+    }
+);
 
-async fn start_voting(
-    s: SocketRef<Adapter>,
-    TryData(payload): TryData<Value>,
-    ack: AckSender<Adapter>,
-    WantsAck(wants): WantsAck,
-    State(st): State<GatewayState>,
-) {
-    handle(
-        s,
-        payload,
-        ack,
-        wants,
-        p::START_VOTING,
-        |user, input: p::RoundRef| async move {
-            let round = st
-                .game
-                .start_voting(user.id, Some(&input.room_code), input.round_id)
-                .await?;
-            Ok(json!({ "round": round }))
-        },
-    )
-    .await;
-}
+handler!(
+    start_voting,
+    p::START_VOTING,
+    |_socket, st, user, input: p::RoundRef| {
+        let round = st
+            .game
+            .start_voting(user.id, Some(&input.room_code), input.round_id)
+            .await?;
+        Ok(json!({ "round": round }))
+    }
+);
 
-async fn submit_vote(
-    s: SocketRef<Adapter>,
-    TryData(payload): TryData<Value>,
-    ack: AckSender<Adapter>,
-    WantsAck(wants): WantsAck,
-    State(st): State<GatewayState>,
-) {
-    handle(
-        s,
-        payload,
-        ack,
-        wants,
-        p::SUBMIT_VOTE,
-        |user, input: p::SubmitVote| async move {
-            let (answer_id, vote_count) = st
-                .game
-                .vote(
-                    user.id,
-                    Some(&input.room_code),
-                    input.round_id,
-                    input.answer_id,
-                )
-                .await?;
-            Ok(json!({ "answer_id": answer_id, "vote_count": vote_count }))
-        },
-    )
-    .await;
-}
+handler!(
+    submit_vote,
+    p::SUBMIT_VOTE,
+    |_socket, st, user, input: p::SubmitVote| {
+        let (answer_id, vote_count) = st
+            .game
+            .vote(
+                user.id,
+                Some(&input.room_code),
+                input.round_id,
+                input.answer_id,
+            )
+            .await?;
+        Ok(json!({ "answer_id": answer_id, "vote_count": vote_count }))
+    }
+);
 
-async fn end_round(
-    s: SocketRef<Adapter>,
-    TryData(payload): TryData<Value>,
-    ack: AckSender<Adapter>,
-    WantsAck(wants): WantsAck,
-    State(st): State<GatewayState>,
-) {
-    handle(
-        s,
-        payload,
-        ack,
-        wants,
-        p::END_ROUND,
-        |user, input: p::RoundRef| async move {
-            let (round, leaderboard) = st
-                .game
-                .end_round(user.id, Some(&input.room_code), input.round_id)
-                .await?;
-            Ok(json!({ "round": round, "leaderboard": leaderboard }))
-        },
-    )
-    .await;
-}
+handler!(
+    end_round,
+    p::END_ROUND,
+    |_socket, st, user, input: p::RoundRef| {
+        let (round, leaderboard) = st
+            .game
+            .end_round(user.id, Some(&input.room_code), input.round_id)
+            .await?;
+        Ok(json!({ "round": round, "leaderboard": leaderboard }))
+    }
+);
 
-async fn next_round(
-    s: SocketRef<Adapter>,
-    TryData(payload): TryData<Value>,
-    ack: AckSender<Adapter>,
-    WantsAck(wants): WantsAck,
-    State(st): State<GatewayState>,
-) {
-    handle(
-        s,
-        payload,
-        ack,
-        wants,
-        p::NEXT_ROUND,
-        |user, input: p::RoomCode| async move {
-            Ok(match st.game.next_round(user.id, &input.room_code).await? {
-                Ok(round) => json!({ "round": round }),
-                Err(final_leaderboard) => json!({ "final_leaderboard": final_leaderboard }),
-            })
-        },
-    )
-    .await;
-}
+handler!(
+    next_round,
+    p::NEXT_ROUND,
+    |_socket, st, user, input: p::RoomCode| {
+        Ok(match st.game.next_round(user.id, &input.room_code).await? {
+            Ok(round) => json!({ "round": round }),
+            Err(final_leaderboard) => json!({ "final_leaderboard": final_leaderboard }),
+        })
+    }
+);
 
-async fn kick_player(
-    s: SocketRef<Adapter>,
-    TryData(payload): TryData<Value>,
-    ack: AckSender<Adapter>,
-    WantsAck(wants): WantsAck,
-    State(st): State<GatewayState>,
-) {
-    handle(
-        s,
-        payload,
-        ack,
-        wants,
-        p::KICK_PLAYER,
-        |user, input: p::KickPlayer| async move {
-            st.game
-                .kick(user.id, &input.room_code, input.user_id)
-                .await?;
-            Ok(json!({}))
-        },
-    )
-    .await;
-}
+handler!(
+    kick_player,
+    p::KICK_PLAYER,
+    |_socket, st, user, input: p::KickPlayer| {
+        st.game
+            .kick(user.id, &input.room_code, input.user_id)
+            .await?;
+        Ok(json!({}))
+    }
+);
 
 /// A closed tab is not a leave: the player stays in the game and is shown as disconnected
 /// once their last socket in the room is gone.
