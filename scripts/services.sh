@@ -125,18 +125,7 @@ start_postgres() { # port
   pg_ctlcluster --skip-systemctl-redirect "$1" "$2" start || true
 }
 
-ensure_postgres() {
-  local host port
-  host=$(url_host "$DATABASE_URL"); port=$(url_port "$DATABASE_URL" 5432)
-  say "checking Postgres on $host:$port"
-  if postgres_ready "$host" "$port"; then say "Postgres answers on $host:$port"; return 0; fi
-  if ! is_local "$host"; then
-    say "Postgres at $host:$port does not answer (not a local host: not starting anything)"
-    return 1
-  fi
-  if ! tcp_answers "$host" "$port"; then start_postgres "$port" || return 1; fi
-  wait_until_ready Postgres postgres_ready "$host" "$port"
-}
+ensure_postgres() { ensure_service Postgres postgres_ready start_postgres "$DATABASE_URL" 5432; }
 
 # --- Redis ----------------------------------------------------------------------------------
 start_redis() { # port
@@ -152,21 +141,25 @@ start_redis() { # port
     --dir "$dir" --logfile "$logdir/redis-$port.log" --pidfile "$dir/redis-$port.pid" || return 1
 }
 
-ensure_redis() {
-  local host port
-  host=$(url_host "$REDIS_URL"); port=$(url_port "$REDIS_URL" 6379)
-  say "checking Redis on $host:$port"
-  if redis_ready "$host" "$port"; then say "Redis answers on $host:$port"; return 0; fi
+ensure_redis() { ensure_service Redis redis_ready start_redis "$REDIS_URL" 6379; }
+
+# ensure_service name ready-check start url default-port: the service answers already, or (only
+# when it is on this machine) it is started and waited for.
+ensure_service() {
+  local name=$1 ready=$2 start=$3 host port
+  host=$(url_host "$4"); port=$(url_port "$4" "$5")
+  say "checking $name on $host:$port"
+  if "$ready" "$host" "$port"; then say "$name answers on $host:$port"; return 0; fi
   if ! is_local "$host"; then
-    say "Redis at $host:$port does not answer (not a local host: not starting anything)"
+    say "$name at $host:$port does not answer (not a local host: not starting anything)"
     return 1
   fi
   if tcp_answers "$host" "$port"; then
-    say "something listens on $host:$port but does not answer PING like a Redis; waiting"
+    say "something listens on $host:$port but does not answer like $name yet; waiting"
   else
-    start_redis "$port" || return 1
+    "$start" "$port" || return 1
   fi
-  wait_until_ready Redis redis_ready "$host" "$port"
+  wait_until_ready "$name" "$ready" "$host" "$port"
 }
 
 # --- database -------------------------------------------------------------------------------
