@@ -18,6 +18,9 @@ pub struct Metrics {
     pub ai_questions: IntCounterVec,
     pub dependency_errors: IntCounterVec,
     pub commit_group_size: Histogram,
+    /// Time of each step of a room batch: `swap` (Redis), `commit` (Postgres, including the
+    /// wait for a group), `publish` (local delivery and the cross-node outbox).
+    pub batch_step_seconds: HistogramVec,
 }
 
 /// Latency buckets from 1 ms to 10 s: actions sit at the low end, the AI at the high end.
@@ -70,6 +73,17 @@ fn build() -> Result<Metrics, prometheus::Error> {
         ]),
     )?;
     registry.register(Box::new(commit_group_size.clone()))?;
+    let batch_step_seconds = HistogramVec::new(
+        HistogramOpts::new(
+            "batch_step_seconds",
+            "Time of each step of a room's batch of actions: swap, commit, publish",
+        )
+        .buckets(vec![
+            0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1.0,
+        ]),
+        &["step"],
+    )?;
+    registry.register(Box::new(batch_step_seconds.clone()))?;
     registry.register(Box::new(sockets.clone()))?;
     registry.register(Box::new(active_rooms.clone()))?;
     registry.register(Box::new(events.clone()))?;
@@ -87,6 +101,7 @@ fn build() -> Result<Metrics, prometheus::Error> {
         ai_questions,
         dependency_errors,
         commit_group_size,
+        batch_step_seconds,
     })
 }
 

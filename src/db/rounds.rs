@@ -8,43 +8,87 @@ use uuid::Uuid;
 use super::DbError;
 use crate::domain::{Round, UserId};
 
-/// Records a round that just started (answering).
-pub async fn insert_round(
-    conn: &mut PgConnection,
-    room_id: Uuid,
-    round: &Round,
-) -> Result<(), DbError> {
-    sqlx::query(
-        "INSERT INTO rounds (id, room_id, round_number, question, status, time_limit, deadline, players) \
-         VALUES ($1, $2, $3, $4, 'answering', $5, $6, $7) ON CONFLICT (id) DO NOTHING",
-    )
-    .bind(round.id)
-    .bind(room_id)
-    .bind(to_i32(round.number))
-    .bind(&round.question)
-    .bind(to_i32(round.time_limit))
-    .bind(round.deadline)
-    .bind(&round.players)
-    .execute(conn)
-    .await?;
-    Ok(())
+/// Rounds that just started (answering), inserted with one statement.
+#[derive(Default)]
+pub struct NewRounds {
+    ids: Vec<Uuid>,
+    rooms: Vec<Uuid>,
+    numbers: Vec<i32>,
+    questions: Vec<String>,
+    time_limits: Vec<i32>,
+    deadlines: Vec<Option<DateTime<Utc>>>,
+    /// Each round's players as an array literal (`{id,id}`): rows of different lengths
+    /// cannot travel as one two-dimensional array parameter.
+    players: Vec<String>,
 }
 
-pub async fn start_voting(
-    conn: &mut PgConnection,
-    round_id: Uuid,
-    time_limit: u32,
-    deadline: DateTime<Utc>,
-) -> Result<(), DbError> {
-    sqlx::query(
-        "UPDATE rounds SET status = 'voting', time_limit = $2, deadline = $3 WHERE id = $1",
-    )
-    .bind(round_id)
-    .bind(to_i32(time_limit))
-    .bind(deadline)
-    .execute(conn)
-    .await?;
-    Ok(())
+impl NewRounds {
+    pub fn push(&mut self, room_id: Uuid, round: &Round) {
+        self.ids.push(round.id);
+        self.rooms.push(room_id);
+        self.numbers.push(to_i32(round.number));
+        self.questions.push(round.question.clone());
+        self.time_limits.push(to_i32(round.time_limit));
+        self.deadlines.push(round.deadline);
+        let ids: Vec<String> = round.players.iter().map(Uuid::to_string).collect();
+        self.players.push(format!("{{{}}}", ids.join(",")));
+    }
+
+    pub async fn insert(self, conn: &mut PgConnection) -> Result<(), DbError> {
+        if self.ids.is_empty() {
+            return Ok(());
+        }
+        sqlx::query(
+            "INSERT INTO rounds (id, room_id, round_number, question, status, time_limit, deadline, players) \
+             SELECT id, room_id, n, q, 'answering', tl, dl, p::uuid[] \
+             FROM UNNEST($1::uuid[], $2::uuid[], $3::int4[], $4::text[], $5::int4[], $6::timestamptz[], $7::text[]) \
+                  AS t(id, room_id, n, q, tl, dl, p) \
+             ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(self.ids)
+        .bind(self.rooms)
+        .bind(self.numbers)
+        .bind(self.questions)
+        .bind(self.time_limits)
+        .bind(self.deadlines)
+        .bind(self.players)
+        .execute(conn)
+        .await?;
+        Ok(())
+    }
+}
+
+/// Rounds that moved to voting, updated with one statement.
+#[derive(Default)]
+pub struct VotingStarts {
+    ids: Vec<Uuid>,
+    time_limits: Vec<i32>,
+    deadlines: Vec<DateTime<Utc>>,
+}
+
+impl VotingStarts {
+    pub fn push(&mut self, round_id: Uuid, time_limit: u32, deadline: DateTime<Utc>) {
+        self.ids.push(round_id);
+        self.time_limits.push(to_i32(time_limit));
+        self.deadlines.push(deadline);
+    }
+
+    pub async fn update(self, conn: &mut PgConnection) -> Result<(), DbError> {
+        if self.ids.is_empty() {
+            return Ok(());
+        }
+        sqlx::query(
+            "UPDATE rounds r SET status = 'voting', time_limit = t.tl, deadline = t.dl \
+             FROM UNNEST($1::uuid[], $2::int4[], $3::timestamptz[]) AS t(id, tl, dl) \
+             WHERE r.id = t.id",
+        )
+        .bind(self.ids)
+        .bind(self.time_limits)
+        .bind(self.deadlines)
+        .execute(conn)
+        .await?;
+        Ok(())
+    }
 }
 
 /// Answers of a group, inserted with one statement.
@@ -154,13 +198,16 @@ impl NewScores {
     }
 }
 
-/// Marks a round finished (its scores go in with `NewScores`).
-pub async fn finish_round(conn: &mut PgConnection, round_id: Uuid) -> Result<(), DbError> {
+/// Marks rounds finished with one statement (their scores go in with `NewScores`).
+pub async fn finish_rounds(conn: &mut PgConnection, round_ids: Vec<Uuid>) -> Result<(), DbError> {
+    if round_ids.is_empty() {
+        return Ok(());
+    }
     sqlx::query(
         "UPDATE rounds SET status = 'finished', deadline = NULL, ended_at = COALESCE(ended_at, now()) \
-         WHERE id = $1",
+         WHERE id = ANY($1)",
     )
-    .bind(round_id)
+    .bind(round_ids)
     .execute(conn)
     .await?;
     Ok(())

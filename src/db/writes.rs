@@ -1,7 +1,8 @@
 //! What a game action writes to Postgres, as plain rows (`Write`), and how a group of them from
 //! many rooms is written in one transaction: in a fixed order of stages that matches the order
-//! rounds move in, with the hot rows (answers, votes, scores) sent as one `UNNEST` insert per
-//! group rather than one statement each.
+//! rounds move in, with each kind of round row (new rounds, answers, voting starts, votes,
+//! finished rounds, scores) sent as one statement per group over `UNNEST`ed arrays; only the
+//! rare room-level rows (participants, host, status) go one statement each.
 
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
@@ -200,8 +201,11 @@ pub fn plan(room: &Room, events: &[Event]) -> Vec<Write> {
 /// is idempotent, so a retried group changes nothing twice.
 pub async fn apply(conn: &mut PgConnection, writes: &[&Write]) -> Result<(), DbError> {
     for stage in 0..=LAST_STAGE {
+        let mut new_rounds = rounds::NewRounds::default();
         let mut answers = rounds::NewAnswers::default();
+        let mut voting = rounds::VotingStarts::default();
         let mut votes = rounds::NewVotes::default();
+        let mut finished = Vec::new();
         let mut scores = rounds::NewScores::default();
         for write in writes.iter().filter(|w| w.stage() == stage) {
             match write {
@@ -222,9 +226,7 @@ pub async fn apply(conn: &mut PgConnection, writes: &[&Write]) -> Result<(), DbE
                 Write::Host { room_id, host_id } => {
                     rooms::set_host(conn, *room_id, *host_id).await?
                 }
-                Write::Round { room_id, round } => {
-                    rounds::insert_round(conn, *room_id, round).await?
-                }
+                Write::Round { room_id, round } => new_rounds.push(*room_id, round),
                 Write::Answer {
                     round_id,
                     answer_id,
@@ -235,7 +237,7 @@ pub async fn apply(conn: &mut PgConnection, writes: &[&Write]) -> Result<(), DbE
                     round_id,
                     time_limit,
                     deadline,
-                } => rounds::start_voting(conn, *round_id, *time_limit, *deadline).await?,
+                } => voting.push(*round_id, *time_limit, *deadline),
                 Write::Vote {
                     round_id,
                     voter,
@@ -246,7 +248,7 @@ pub async fn apply(conn: &mut PgConnection, writes: &[&Write]) -> Result<(), DbE
                     round_id,
                     points,
                 } => {
-                    rounds::finish_round(conn, *round_id).await?;
+                    finished.push(*round_id);
                     for (user, pts) in points {
                         scores.push(*room_id, *round_id, *user, *pts);
                     }
@@ -258,8 +260,12 @@ pub async fn apply(conn: &mut PgConnection, writes: &[&Write]) -> Result<(), DbE
                 } => rooms::set_status(conn, *room_id, *status, *closed).await?,
             }
         }
+        // At most one of these has rows in a stage; the others return at once.
+        new_rounds.insert(conn).await?;
         answers.insert(conn).await?;
+        voting.update(conn).await?;
         votes.insert(conn).await?;
+        rounds::finish_rounds(conn, finished).await?;
         scores.insert(conn).await?;
     }
     Ok(())

@@ -32,7 +32,7 @@ const MAX_ATTEMPTS: usize = 64;
 /// Actions taken from a room's queue in one batch at most.
 const MAX_BATCH: usize = 256;
 /// Group-commit transactions running at once (each holds one pooled connection).
-const COMMITS_IN_FLIGHT: usize = 1;
+const COMMITS_IN_FLIGHT: usize = 3;
 /// A room's worker retires after this long without actions.
 const WORKER_IDLE: std::time::Duration = std::time::Duration::from_secs(30);
 
@@ -668,17 +668,25 @@ impl GameService {
                 *cache = Some(stored);
                 return Ok((Arc::new(room), results));
             }
-            let Some(version) = self.store.save_room(&room, stored.version).await? else {
+            let step = step_timer("swap");
+            let swapped = self.store.save_room(&room, stored.version).await?;
+            step.observe_duration();
+            let Some(version) = swapped else {
                 // Another writer came first: load its state and decide again.
                 continue;
             };
-            if let Err(e) = self.committer.commit(writes).await {
+            let step = step_timer("commit");
+            let committed = self.committer.commit(writes).await;
+            step.observe_duration();
+            if let Err(e) = committed {
                 self.undo_swap(code, &stored.room, version).await;
                 return Err(e.into());
             }
             let room = Arc::new(room);
             if let Some(p) = self.publisher.get() {
+                let step = step_timer("publish");
                 p.publish(&room, &events).await;
+                step.observe_duration();
             }
             *cache = Some(Stored {
                 room: Room::clone(&room),
@@ -750,6 +758,13 @@ impl GameService {
             }
         });
     }
+}
+
+fn step_timer(step: &str) -> prometheus::HistogramTimer {
+    crate::metrics::METRICS
+        .batch_step_seconds
+        .with_label_values(&[step])
+        .start_timer()
 }
 
 fn current_round(room: &Room) -> Result<RoundView, Error> {

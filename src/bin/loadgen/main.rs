@@ -84,7 +84,9 @@ struct Player {
 /// What one player's socket has seen, shared with its room's driver.
 #[derive(Default)]
 struct Seen {
-    events: HashMap<String, Vec<Value>>,
+    /// For each event waited on, the round ids it came with ("" for none). Only the ids:
+    /// keeping whole payloads made the generator's memory (and page faults) grow per round.
+    events: HashMap<String, Vec<String>>,
     /// vote_update count per answer id.
     updates: HashMap<String, u64>,
     /// The vote this player is waiting to see: (answer id, scheduled send time).
@@ -383,6 +385,13 @@ async fn create_room(
 /// The events `wait_event` is ever asked for.
 const WAITED_ON: &[&str] = &["voting_started", "round_ended", "game_ended"];
 
+/// What is kept of an event waited on.
+#[derive(serde::Deserialize)]
+struct Waited<'a> {
+    #[serde(borrow, default)]
+    round_id: Option<&'a str>,
+}
+
 /// The borrowed view of a `vote_update` that the hot path needs: which answer it counts.
 #[derive(serde::Deserialize)]
 struct VoteUpdate<'a> {
@@ -429,19 +438,17 @@ fn listener(stats: Arc<Stats>) -> (Arc<Mutex<Seen>>, Arc<Notify>, eio::OnEvent) 
         }) {
             return;
         }
-        if let Ok(Value::Array(mut args)) = serde_json::from_str::<Value>(body)
-            && !args.is_empty()
-        {
-            let name = args.remove(0).as_str().unwrap_or_default().to_string();
-            let payload = if args.is_empty() {
-                Value::Null
-            } else {
-                args.remove(0)
-            };
-            if let Ok(mut s) = seen2.lock() {
-                s.events.entry(name).or_default().push(payload);
+        match serde_json::from_str::<(&str, Waited)>(body) {
+            Ok((name, waited)) => {
+                if let Ok(mut s) = seen2.lock() {
+                    s.events
+                        .entry(name.to_string())
+                        .or_default()
+                        .push(waited.round_id.unwrap_or_default().to_string());
+                }
+                notify2.notify_waiters();
             }
-            notify2.notify_waiters();
+            Err(e) => stats.error(format!("unreadable event ({e}): {body}")),
         }
     });
     (seen, notify, on_event)
@@ -457,20 +464,18 @@ async fn ok(client: &eio::Client, event: &str, payload: Value) -> Result<Value, 
 }
 
 /// Waits until `seat` has seen an event `name` matching `pred`.
-async fn wait_event(
-    seat: &Seat,
-    name: &str,
-    pred: impl Fn(&Value) -> bool,
-) -> Result<Value, String> {
+/// Waits until `seat` has seen an event `name` for round `round_id` ("" for any).
+async fn wait_event(seat: &Seat, name: &str, round_id: &str) -> Result<(), String> {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     loop {
         let notified = seat.notify.notified();
-        if let Some(v) = seat.seen.lock().ok().and_then(|s| {
+        let seen = seat.seen.lock().ok().is_some_and(|s| {
             s.events
                 .get(name)
-                .and_then(|l| l.iter().find(|v| pred(v)).cloned())
-        }) {
-            return Ok(v);
+                .is_some_and(|l| l.iter().any(|r| round_id.is_empty() || r == round_id))
+        });
+        if seen {
+            return Ok(());
         }
         if tokio::time::timeout_at(deadline, notified).await.is_err() {
             return Err(format!("no {name} within 30 s"));
@@ -516,7 +521,7 @@ async fn play_game(code: &str, seats: &[Seat], args: &Args, stats: &Stats) -> Re
         .into_iter()
         .collect::<Result<Vec<String>, String>>()?;
         for s in seats {
-            wait_event(s, "voting_started", |v| v["round_id"] == round_id.as_str()).await?;
+            wait_event(s, "voting_started", &round_id).await?;
         }
         // Each votes for the next player's answer at a random moment of the spread window.
         let votes = join_all(seats.iter().enumerate().map(|(i, s)| {
@@ -549,7 +554,7 @@ async fn play_game(code: &str, seats: &[Seat], args: &Args, stats: &Stats) -> Re
         }
         stats.votes.fetch_add(acked, Ordering::Relaxed);
         for s in seats {
-            wait_event(s, "round_ended", |v| v["round_id"] == round_id.as_str()).await?;
+            wait_event(s, "round_ended", &round_id).await?;
         }
         // Exactly once: every member saw one update per vote of this round.
         let settle = Instant::now() + Duration::from_secs(2);
@@ -583,7 +588,7 @@ async fn play_game(code: &str, seats: &[Seat], args: &Args, stats: &Stats) -> Re
         let next = ok(&host.client, "next_round", json!({"room_code": code})).await?;
         if next.get("final_leaderboard").is_some() {
             for s in seats {
-                wait_event(s, "game_ended", |_| true).await?;
+                wait_event(s, "game_ended", "").await?;
             }
             return Ok(());
         }
