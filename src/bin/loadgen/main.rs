@@ -1,8 +1,10 @@
 //! `loadgen`: plays the voting game against a server the way browsers do (Socket.IO v5 over
 //! WebSocket, one connection per player) with R rooms of P players, and reports how fast votes
 //! reach the room: vote→update latency (HDR histogram from each vote's *scheduled* send time),
-//! votes/s, updates/s, exactly-once delivery, connect rate, round-start time and server RSS.
+//! votes/s, updates/s, exactly-once delivery, connect rate, round-start time, server RSS and,
+//! with `--cpu`, the CPU time of the processes behind the server per vote (`cpu.rs`).
 
+mod cpu;
 mod eio;
 mod stats;
 
@@ -75,6 +77,35 @@ struct Args {
     /// Password of the generated accounts.
     #[arg(long, default_value = "loadgen-password")]
     password: String,
+    /// Only make (or reuse) the `--rooms` × `--players` accounts, save them to `--accounts`
+    /// and exit: a comparison registers beforehand so that password hashing is not measured.
+    #[arg(long)]
+    register_only: bool,
+    /// Measure the CPU time (user + system, from /proc) of this process and its descendants
+    /// over the games only, and report it per vote: `--cpu server=1234 --cpu postgres=99`.
+    #[arg(long = "cpu", value_name = "NAME=PID", value_parser = cpu::parse_target)]
+    cpu: Vec<cpu::Target>,
+    /// Where a vote's latency starts: its `scheduled` send time (the default: a generator
+    /// that falls behind counts against the server, queueing is never hidden), or the moment
+    /// it was `sent` (without the up-to-1 ms lateness of the generator's timer, for a light
+    /// load where the generator is never behind).
+    #[arg(long, value_enum, default_value_t = LatencyFrom::Scheduled)]
+    latency_from: LatencyFrom,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum LatencyFrom {
+    Scheduled,
+    Sent,
+}
+
+impl LatencyFrom {
+    fn name(self) -> &'static str {
+        match self {
+            LatencyFrom::Scheduled => "scheduled",
+            LatencyFrom::Sent => "sent",
+        }
+    }
 }
 
 struct Player {
@@ -136,6 +167,10 @@ async fn main() {
     players.extend(fresh);
     if players.len() < total {
         eprintln!("only {} of {total} accounts could be made", players.len());
+    }
+    if args.register_only {
+        eprintln!("{} accounts ready", players.len());
+        std::process::exit(if players.len() < total { 1 } else { 0 });
     }
     let mut rooms: Vec<(String, Vec<Player>)> = Vec::new();
     let mut iter = players.into_iter();
@@ -231,6 +266,8 @@ async fn main() {
     }))
     .await;
 
+    let meter = cpu::Meter::new(args.cpu.clone());
+    let cpu_before = meter.snapshot();
     let voting_start = Instant::now();
     if let Some(hold) = args.idle_hold {
         eprintln!(
@@ -247,6 +284,7 @@ async fn main() {
         .await;
     }
     let voting = voting_start.elapsed();
+    let cpu_after = meter.snapshot();
     let rss = args
         .server_pid
         .and_then(rss_kb)
@@ -257,7 +295,7 @@ async fn main() {
             s.client.close();
         }
     }
-    let report = stats::report(
+    let mut report = stats::report(
         &stats,
         &args.scenario,
         started.elapsed(),
@@ -265,6 +303,10 @@ async fn main() {
         connect_window,
         rss,
     );
+    report["rooms"] = json!(seated.len());
+    report["players_per_room"] = json!(args.players);
+    report["latency_from"] = json!(args.latency_from.name());
+    report["cpu"] = meter.report(&cpu_before, &cpu_after, stats.get(&stats.votes));
     eprintln!();
     println!("{}", stats::table(&report));
     if let Some(path) = &args.json
@@ -538,6 +580,13 @@ async fn play_game(code: &str, seats: &[Seat], args: &Args, stats: &Stats) -> Re
                     seen.pending = Some((target.clone(), scheduled));
                 }
                 tokio::time::sleep_until(scheduled.into()).await;
+                if args.latency_from == LatencyFrom::Sent
+                    && let Ok(mut seen) = s.seen.lock()
+                {
+                    // The update cannot come before the vote is sent, so nothing is lost
+                    // by restarting the clock here.
+                    seen.pending = Some((target.clone(), Instant::now()));
+                }
                 ok(
                     &s.client,
                     "submit_vote",

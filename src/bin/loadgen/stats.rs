@@ -93,6 +93,7 @@ pub fn report(
     json!({
         "scenario": scenario,
         "elapsed_s": elapsed.as_secs_f64(),
+        "games_s": voting.as_secs_f64(),
         "votes": stats.get(&stats.votes),
         "updates_delivered": stats.get(&stats.updates),
         "votes_per_s": stats.get(&stats.votes) as f64 / secs,
@@ -162,6 +163,19 @@ pub fn table(r: &Value) -> String {
             .map(|e| format!("  (first: {e})"))
             .unwrap_or_default()
     ));
+    if let Some(cpu) = r["cpu"].as_object() {
+        let parts: Vec<String> = cpu
+            .iter()
+            .map(
+                |(name, c)| match (c["cpu_s"].as_f64(), c["us_per_vote"].as_f64()) {
+                    (Some(s), Some(us)) => format!("{name} {s:.2} s ({us:.0} µs/vote)"),
+                    (Some(s), None) => format!("{name} {s:.2} s"),
+                    _ => format!("{name} ?"),
+                },
+            )
+            .collect();
+        out.push_str(&format!("CPU over the games  {}\n", parts.join(", ")));
+    }
     if let Some(kb) = r["server_rss_kb_per_connection"].as_f64() {
         out.push_str(&format!(
             "server RSS          {} KB total, {kb:.1} KB per connection\n",
