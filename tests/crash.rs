@@ -85,7 +85,14 @@ async fn a_node_killed_mid_round_loses_nothing_acknowledged_and_the_game_goes_on
         .get_database()
         .expect("db")
         .to_string();
-    let database_url = format!("postgres://postgres@127.0.0.1:5432/{db}");
+    // The server the test database is on (TEST_DATABASE_URL's), not necessarily 5432.
+    let opts = pool.connect_options();
+    let database_url = format!(
+        "postgres://{}@{}:{}/{db}",
+        opts.get_username(),
+        opts.get_host(),
+        opts.get_port()
+    );
     let prefix = format!("crash:{}:", uuid::Uuid::new_v4().simple());
     let mut first = start_node(&database_url, &prefix).await;
     let mut players = Vec::new();

@@ -49,7 +49,9 @@ async fn app_behind_proxy(pool: &PgPool) -> (common::TestApp, Proxy) {
         .get_database()
         .expect("test database")
         .to_string();
-    let proxy = Proxy::start("127.0.0.1:5432").await;
+    // In front of the server the test database is on (TEST_DATABASE_URL's), not necessarily 5432.
+    let opts = pool.connect_options();
+    let proxy = Proxy::start(&format!("{}:{}", opts.get_host(), opts.get_port())).await;
     let mut config = test_config(&format!("test:{}:", uuid::Uuid::new_v4().simple()));
     config.database_url = format!("postgres://postgres@127.0.0.1:{}/{db}", proxy.port);
     let app = spawn_app_with(

@@ -23,7 +23,8 @@ impl Drop for Proxy {
 }
 
 impl Proxy {
-    pub async fn start(target: &'static str) -> Proxy {
+    pub async fn start(target: &str) -> Proxy {
+        let target = target.to_string();
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let port = listener.local_addr().expect("addr").port();
         let up = Arc::new(AtomicBool::new(true));
@@ -44,8 +45,9 @@ impl Proxy {
                     continue;
                 }
                 let cut = gen2.lock().map(|g| g.clone()).unwrap_or_default();
+                let target = target.clone();
                 tokio::spawn(async move {
-                    let Ok(mut server) = TcpStream::connect(target).await else {
+                    let Ok(mut server) = TcpStream::connect(target.as_str()).await else {
                         return;
                     };
                     tokio::select! {
