@@ -228,6 +228,11 @@ run() { # scenario rooms loadgen-args…
   say "$server: $scenario ($rooms rooms)"
   run_child "${lg[@]}" "${cpu[@]}" --scenario "$scenario" --rooms "$rooms" "${common[@]}" \
     --json "$out/compare/$server-$scenario.json" "$@" || say "($server $scenario reported errors)"
+  # Ours: its Prometheus metrics after each run (cumulative over the runs of this process;
+  # the batch step histograms — swap, commit, publish — say where a vote's time went).
+  if [[ $server == ours ]]; then
+    curl -sf "http://127.0.0.1:$port/metrics" >"$out/compare/$server-$scenario.metrics" || true
+  fi
   settle "$server"
 }
 
