@@ -128,8 +128,17 @@ async fn a_flooding_socket_is_refused_then_disconnected_and_others_play_on(pool:
     calm.ok("join_room", json!({"room_code": code})).await;
     let loud = Sock::connect(&app.base, &flooder.token, TransportType::Websocket).await;
     loud.ok("join_room", json!({"room_code": code})).await;
+    // The server may cut the flooder off before all 200 are out (it should, once it has had
+    // enough): a refused send then is the point, not a failure.
     for _ in 0..200 {
-        loud.emit("join_room", json!({"room_code": code})).await;
+        if loud
+            .client
+            .emit("join_room", json!({"room_code": code}))
+            .await
+            .is_err()
+        {
+            break;
+        }
     }
     let limited = loud
         .inbox
