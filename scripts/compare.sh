@@ -59,7 +59,7 @@ servers=${COMPARE_SERVERS:-ours node}
 players=8
 state=target/compare
 mkdir -p "$state/logs" "$out/compare"
-rm -f "$out"/compare/*.json "$out/compare.md" "$out/compare.json"
+rm -f "$out"/compare/*.json "$out"/compare/*.metrics "$out/compare.md" "$out/compare.json"
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 say() { printf '[compare] %s\n' "$*" >&2; }
@@ -149,9 +149,9 @@ if [[ " $servers " == *" ours "* ]]; then
     db_url=$DATABASE_URL
     # The postmaster is the parent of its checkpointer (long-lived, unlike a backend of ours),
     # when Postgres runs on this machine.
-    child=$(psql_url "$db_url" "SELECT pid FROM pg_stat_activity WHERE backend_type = 'checkpointer'" 2>/dev/null || true)
-    if [[ -n $child ]]; then
-      pg_pid=$(awk '{ sub(/.*\) /, ""); print $2 }' "/proc/$child/stat" 2>/dev/null || true)
+    checkpointer=$(psql_url "$db_url" "SELECT pid FROM pg_stat_activity WHERE backend_type = 'checkpointer'" 2>/dev/null || true)
+    if [[ -n $checkpointer ]]; then
+      pg_pid=$(awk '{ sub(/.*\) /, ""); print $2 }' "/proc/$checkpointer/stat" 2>/dev/null || true)
     fi
     say "Postgres: $(redact "$db_url") (CPU of process tree ${pg_pid:-unknown}; other databases' work on it counts too)"
   else
@@ -164,6 +164,10 @@ if [[ " $servers " == *" ours "* ]]; then
       rm -rf "$pg_dir" "$state"/accounts-ours-private.txt; mkdir -p "$pg_dir"
       if is_root; then chown postgres: "$pg_dir"; fi
       as_pg "$pg_bin/initdb" -D "$pg_dir" -U postgres --auth=trust -E UTF8 >/dev/null
+    fi
+    # Left running by a run that was killed outright: restart it on this run's port.
+    if as_pg "$pg_bin/pg_ctl" -D "$pg_dir" status >/dev/null 2>&1; then
+      as_pg "$pg_bin/pg_ctl" -D "$pg_dir" -m fast -w stop >/dev/null
     fi
     # Same durability as a stock cluster (fsync, synchronous_commit on); TCP only.
     as_pg "$pg_bin/pg_ctl" -D "$pg_dir" -w -l "$pg_dir/log" \
