@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use crate::{
     db::{self, DbError},
+    domain::text,
     error::Error,
     store::LiveStore,
 };
@@ -78,7 +79,7 @@ impl AuthService {
         display_name: &str,
     ) -> Result<Session, Error> {
         let email = validate_email(email)?;
-        let display_name = validate_display_name(display_name)?;
+        let display_name = text::DISPLAY_NAME.check(display_name)?;
         validate_password(&password)?;
         let hash = password::hash(password)
             .await
@@ -166,18 +167,6 @@ pub fn validate_email(email: &str) -> Result<String, Error> {
     Ok(email.to_string())
 }
 
-pub fn validate_display_name(name: &str) -> Result<String, Error> {
-    let name = name.trim();
-    let n = name.chars().count();
-    if !(1..=32).contains(&n) || name.chars().any(char::is_control) {
-        return Err(Error::validation(
-            "display_name",
-            "display_name must be 1–32 characters after trimming",
-        ));
-    }
-    Ok(name.to_string())
-}
-
 fn validate_password(password: &str) -> Result<(), Error> {
     if password.chars().count() < MIN_PASSWORD_CHARS {
         return Err(Error::validation(
@@ -212,17 +201,6 @@ mod tests {
         ] {
             assert!(validate_email(bad).is_err(), "{bad} should be refused");
         }
-    }
-
-    #[test]
-    fn display_names_count_characters_after_trimming() {
-        assert_eq!(
-            validate_display_name("  Zoë  ").ok().as_deref(),
-            Some("Zoë")
-        );
-        assert!(validate_display_name("   ").is_err());
-        assert!(validate_display_name(&"é".repeat(32)).is_ok());
-        assert!(validate_display_name(&"é".repeat(33)).is_err());
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 pub mod error;
 pub mod game;
+pub mod text;
 
 pub use error::DomainError;
 pub use game::{

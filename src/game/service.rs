@@ -18,9 +18,10 @@ use super::{
 };
 use crate::{
     db::{self, DbError},
+    domain::text::same_question,
     domain::{Command, Event, Room, RoomStatus, RoundPhase, Settings, UserId},
     error::Error,
-    questions::{QuestionProvider, same_question},
+    questions::QuestionProvider,
     store::{LiveStore, Stored},
 };
 

@@ -5,7 +5,7 @@
 use rand::seq::IndexedRandom;
 use std::collections::HashSet;
 
-use super::{is_excluded, question_key};
+use super::{already_asked, question_key};
 
 const SHIPPED: &str = include_str!("bank.txt");
 
@@ -151,7 +151,7 @@ impl Bank {
         // here at least one is free (pigeonhole): the loop always returns.
         for n in 2..=exclude.len() + 2 {
             let text = format!("{base} (take {n})");
-            if !is_excluded(&text, exclude) {
+            if !already_asked(&text, exclude) {
                 return text;
             }
         }
@@ -253,7 +253,7 @@ mod tests {
         // Past the bank's size, into the numbered variants.
         for _ in 0..bank.len() + 60 {
             let q = bank.pick_or_variant(Some("animals"), &used);
-            assert!(!is_excluded(&q, &used), "repeated {q}");
+            assert!(!already_asked(&q, &used), "repeated {q}");
             used.push(q);
         }
         assert_eq!(bank.pick(None, &used), None);
@@ -293,7 +293,7 @@ mod tests {
         assert_eq!(bank.pick(None, &[]), None);
         let q = bank.pick_or_variant(None, &[]);
         assert!(q.starts_with(LAST_RESORT), "{q}");
-        assert!(!is_excluded(&q, &[]));
+        assert!(!already_asked(&q, &[]));
     }
 
     #[test]

@@ -17,13 +17,14 @@ use async_trait::async_trait;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
+use crate::domain::text::{already_asked, question_key};
 pub use bank::Bank;
 pub use openai::{OpenAiConfig, OpenAiGenerator, QuestionError};
 
 #[async_trait]
 pub trait QuestionProvider: Send + Sync {
     /// A question for a room: never one in `exclude` (the room's earlier questions, compared
-    /// case-insensitively after trimming), steered by `theme` when given. Never fails: falls
+    /// by [`crate::domain::text::same_question`]), steered by `theme` when given. Never fails: falls
     /// back to the bank.
     async fn question(&self, theme: Option<&str>, exclude: &[String]) -> Question;
 }
@@ -148,33 +149,4 @@ impl QuestionProvider for FallbackProvider {
             source: QuestionSource::Bank,
         }
     }
-}
-
-/// The comparison every "never twice" check uses: trimmed, case-insensitive. Unicode-aware
-/// (`Ça` equals `ça`), which can only make it stricter than an ASCII-only comparison, so nothing
-/// it lets through repeats a question under the ASCII rule either.
-pub fn same_question(a: &str, b: &str) -> bool {
-    let (a, b) = (a.trim(), b.trim());
-    // The common case, and cheap (it compares lengths first).
-    if a.is_ascii() && b.is_ascii() {
-        return a.eq_ignore_ascii_case(b);
-    }
-    a.chars()
-        .flat_map(char::to_lowercase)
-        .eq(b.chars().flat_map(char::to_lowercase))
-}
-
-/// The form [`same_question`] compares: trimmed and lowercased, so a set of keys answers "is it
-/// one of these?" in one lookup (the bank checks all its questions against a room's list).
-pub(crate) fn question_key(question: &str) -> String {
-    question
-        .trim()
-        .chars()
-        .flat_map(char::to_lowercase)
-        .collect()
-}
-
-/// Whether `question` is one of `exclude` under [`same_question`].
-pub fn is_excluded(question: &str, exclude: &[String]) -> bool {
-    exclude.iter().any(|x| same_question(x, question))
 }

@@ -17,7 +17,7 @@ use async_openai::{
 use std::fmt;
 use std::time::Duration;
 
-use super::is_excluded;
+use super::already_asked;
 
 pub const DEFAULT_MODEL: &str = "gpt-4o-mini";
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(8);
@@ -141,7 +141,7 @@ impl OpenAiGenerator {
             .await
             .map_err(|_| QuestionError::Timeout)??;
         let question = extract(&raw)?;
-        if is_excluded(&question, exclude) {
+        if already_asked(&question, exclude) {
             return Err(QuestionError::Invalid(
                 "the model repeated an earlier question".into(),
             ));

@@ -10,6 +10,7 @@ use wiremock::{
 };
 
 use super::*;
+use crate::domain::text::same_question;
 
 /// A generous timeout for tests that expect an answer; slow-path tests set their own.
 const PATIENT: Duration = Duration::from_secs(5);
@@ -310,7 +311,7 @@ async fn the_fallback_never_repeats_a_question_even_after_the_bank_runs_out() {
     for _ in 0..Bank::shipped().len() + 30 {
         let got = p.question(Some("food"), &used).await;
         assert_eq!(got.source, QuestionSource::Bank);
-        assert!(!is_excluded(&got.text, &used), "repeated {:?}", got.text);
+        assert!(!already_asked(&got.text, &used), "repeated {:?}", got.text);
         used.push(got.text);
     }
     // Without an AI nothing counts as an AI failure.

@@ -12,9 +12,7 @@ use super::{
     Answer, Command, DomainError, Event, LeaderboardEntry, Round, RoundPhase, Settings, UserId,
     Vote,
 };
-
-const DISPLAY_NAME_MAX: usize = 32;
-const ANSWER_MAX: usize = 280;
+use crate::domain::text;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -59,24 +57,6 @@ pub struct Room {
 fn after(now: DateTime<Utc>, seconds: u32) -> DateTime<Utc> {
     now.checked_add_signed(TimeDelta::seconds(i64::from(seconds)))
         .unwrap_or(DateTime::<Utc>::MAX_UTC)
-}
-
-/// Trims `value` and checks its length in Unicode characters.
-fn trimmed(field: &'static str, value: &str, max: usize) -> Result<String, DomainError> {
-    let value = value.trim();
-    let len = value.chars().count();
-    if (1..=max).contains(&len) {
-        Ok(value.to_string())
-    } else {
-        Err(DomainError::validation(
-            field,
-            format!("must be 1–{max} characters after trimming"),
-        ))
-    }
-}
-
-fn same_question(a: &str, b: &str) -> bool {
-    a.trim().eq_ignore_ascii_case(b.trim())
 }
 
 impl Room {
@@ -268,7 +248,7 @@ impl Room {
             RoomStatus::Lobby if full => return Err(DomainError::RoomFull),
             RoomStatus::Lobby => {}
         }
-        let display_name = trimmed("display_name", display_name, DISPLAY_NAME_MAX)?;
+        let display_name = text::DISPLAY_NAME.check(display_name)?;
         self.participants.push(Participant {
             user_id,
             display_name: display_name.clone(),
@@ -420,11 +400,7 @@ impl Room {
         if question.is_empty() {
             return Err(DomainError::validation("question", "must not be empty"));
         }
-        if self
-            .used_questions
-            .iter()
-            .any(|q| same_question(q, question))
-        {
+        if text::already_asked(question, &self.used_questions) {
             return Err(DomainError::validation(
                 "question",
                 "this room has already had this question",
@@ -487,7 +463,7 @@ impl Room {
         if round.answer_of(by).is_some() {
             return Err(DomainError::AlreadyAnswered);
         }
-        let content = trimmed("answer", content, ANSWER_MAX)?;
+        let content = text::ANSWER.check(content)?;
         if round.answer(answer_id).is_some() {
             return Err(DomainError::validation(
                 "answer_id",

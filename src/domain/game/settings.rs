@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::DomainError;
+use crate::domain::text;
 
 /// How a room's game is played. Missing fields take their defaults, so a client may send only
 /// the ones it changes.
@@ -48,13 +49,7 @@ impl Settings {
         in_range("vote_seconds", self.vote_seconds, 3, 600)?;
         in_range("max_players", self.max_players, 2, 100)?;
         if let Some(theme) = &self.theme {
-            let len = theme.trim().chars().count();
-            if !(1..=100).contains(&len) {
-                return Err(DomainError::validation(
-                    "theme",
-                    "must be 1–100 characters after trimming",
-                ));
-            }
+            text::THEME.check(theme)?;
         }
         Ok(())
     }
