@@ -33,6 +33,15 @@ pub struct Participant {
     pub kicked: bool,
 }
 
+/// Where the answers a participant asked for are (see [`Room::answers_access`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnswersAccess<'a> {
+    /// The room's current round, past answering.
+    Current(&'a Round),
+    /// An earlier round of this room: finished, so its results are in the durable record.
+    Earlier,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Room {
     pub id: Uuid,
@@ -128,6 +137,35 @@ impl Room {
 
     pub fn active_count(&self) -> usize {
         self.participants.iter().filter(|p| p.active).count()
+    }
+
+    /// Which answers of round `round_id` `user` may read: anyone who has been in the room
+    /// (not kicked) may, except while the round is still collecting them.
+    pub fn answers_access(
+        &self,
+        user: UserId,
+        round_id: Uuid,
+    ) -> Result<AnswersAccess<'_>, DomainError> {
+        if self.participant(user).is_none_or(|p| p.kicked) {
+            return Err(DomainError::NotParticipant);
+        }
+        match &self.round {
+            Some(round) if round.id == round_id => {
+                if round.phase == RoundPhase::Answering {
+                    Err(DomainError::WrongPhase)
+                } else {
+                    Ok(AnswersAccess::Current(round))
+                }
+            }
+            _ => Ok(AnswersAccess::Earlier),
+        }
+    }
+
+    /// Whether the current round is not the game's last, so another question will be needed.
+    pub fn has_more_rounds(&self) -> bool {
+        self.round
+            .as_ref()
+            .is_some_and(|r| r.number < self.settings.max_rounds)
     }
 
     pub fn leaderboard(&self) -> Vec<LeaderboardEntry> {

@@ -1022,3 +1022,62 @@ fn statuses_serialize_in_snake_case() {
             .unwrap();
     assert_eq!(json, r#"["lobby","playing","finished"]"#);
 }
+
+#[test]
+fn answers_are_readable_by_participants_once_answering_is_over() {
+    let mut room = playing(3);
+    assert_eq!(
+        room.answers_access(id(2), id(R1)),
+        Err(DomainError::WrongPhase)
+    );
+    assert_eq!(
+        room.answers_access(id(99), id(R1)),
+        Err(DomainError::NotParticipant)
+    );
+    room.apply(Command::StartVoting {
+        by: id(HOST),
+        round_id: id(R1),
+        now: t(1),
+    })
+    .unwrap();
+    assert!(matches!(
+        room.answers_access(id(2), id(R1)),
+        Ok(AnswersAccess::Current(r)) if r.id == id(R1)
+    ));
+    assert_eq!(
+        room.answers_access(id(2), id(R2)),
+        Ok(AnswersAccess::Earlier)
+    );
+}
+
+#[test]
+fn a_leaver_may_still_read_answers_but_a_kicked_player_may_not() {
+    let mut room = voting(4, &[]);
+    room.apply(Command::Leave {
+        user_id: id(2),
+        now: t(2),
+    })
+    .unwrap();
+    room.apply(Command::Kick {
+        by: id(HOST),
+        target: id(3),
+        now: t(2),
+    })
+    .unwrap();
+    assert!(room.answers_access(id(2), id(R1)).is_ok());
+    assert_eq!(
+        room.answers_access(id(3), id(R1)),
+        Err(DomainError::NotParticipant)
+    );
+}
+
+#[test]
+fn more_rounds_remain_until_the_last_one() {
+    let room = playing(2);
+    assert!(room.has_more_rounds(), "round 1 of 3");
+    let mut last = lobby(2);
+    last.settings.max_rounds = 1;
+    last.apply(start(HOST, R1, "q1")).unwrap();
+    assert!(!last.has_more_rounds());
+    assert!(!lobby(2).has_more_rounds(), "no round yet");
+}

@@ -1,0 +1,63 @@
+//! Room codes: what a code looks like, how a typed one is read, and how a new one is drawn.
+
+/// Room codes avoid look-alikes: no 0/O, no 1/I/L.
+pub const ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+/// Characters in a code: 31^6 ≈ 887 million codes, so a clash on creation is rare.
+pub const LEN: usize = 6;
+
+/// The code as stored (upper case), or `None` for anything that cannot be a code. Codes are
+/// matched case-insensitively and surrounding white space is ignored.
+pub fn normalize(code: &str) -> Option<String> {
+    let code = code.trim().to_ascii_uppercase();
+    (code.len() == LEN && code.bytes().all(|b| ALPHABET.contains(&b))).then_some(code)
+}
+
+/// A new code from `LEN` draws of `pick(n)`, which must return an index below `n`; the caller
+/// brings the randomness, so the domain stays deterministic.
+pub fn generate(mut pick: impl FnMut(usize) -> usize) -> String {
+    (0..LEN)
+        .map(|_| char::from(ALPHABET[pick(ALPHABET.len()) % ALPHABET.len()]))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_code_is_read_in_any_case_with_surrounding_space() {
+        assert_eq!(normalize(" k7m2qx ").as_deref(), Some("K7M2QX"));
+        assert_eq!(normalize("K7M2QX").as_deref(), Some("K7M2QX"));
+    }
+
+    #[test]
+    fn anything_else_is_not_a_code() {
+        for bad in [
+            "",
+            "K7M2Q",
+            "K7M2QXY",
+            "K0M2QX",
+            "KOM2QX",
+            "K1M2QX",
+            "KLM2QX",
+            "KIM2QX",
+            "K7M-QX",
+            "ÄÄÄÄÄÄ",
+        ] {
+            assert_eq!(normalize(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_generated_code_reads_back_as_itself() {
+        let mut n = 0;
+        let code = generate(|len| {
+            n += 7;
+            n % len
+        });
+        assert_eq!(code.len(), LEN);
+        assert_eq!(normalize(&code), Some(code));
+        assert_eq!(generate(|_| 0), "AAAAAA");
+        assert_eq!(generate(|len| len - 1), "999999");
+    }
+}
