@@ -142,3 +142,22 @@ impl From<StoreError> for Error {
         }
     }
 }
+
+/// An error followed by its sources (`outer: inner: innermost`), for the log.
+pub struct Chain<'a>(&'a (dyn std::error::Error + 'static));
+
+pub fn chain<'a>(e: &'a (dyn std::error::Error + 'static)) -> Chain<'a> {
+    Chain(e)
+}
+
+impl std::fmt::Display for Chain<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut source = self.0.source();
+        while let Some(e) = source {
+            write!(f, ": {e}")?;
+            source = e.source();
+        }
+        Ok(())
+    }
+}

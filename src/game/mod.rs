@@ -1,11 +1,22 @@
 //! Coordination, no rules: load a room's live state, let the domain decide, write the outcome
-//! to Postgres and Redis (compare-and-swap), then publish the events. Also the deadline timer
-//! and the read models (views) both transports send.
+//! to Redis (compare-and-swap) and Postgres (group commit), then publish the events.
+//!
+//! - `service`: the public API both transports call.
+//! - `pipeline`: each room's worker and its batch pipeline, swap → commit → publish → ack.
+//! - `presence`: live sockets per room and the host hand-over policy.
+//! - `questions`: each round's question, prepared ahead in the background.
+//! - `timers`: deadlines and hand-overs, polled on every node.
+//! - `view`: the read models both transports send.
 
+mod pipeline;
+pub mod presence;
 pub mod publisher;
+mod questions;
 pub mod service;
 pub mod timers;
 pub mod view;
 
+pub use pipeline::Outcome;
+pub use presence::Departure;
 pub use publisher::Publisher;
 pub use service::GameService;

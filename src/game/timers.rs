@@ -1,15 +1,17 @@
 //! Server-owned deadlines. Every node polls the shared deadline index and ends the phases that
-//! are due; the compare-and-swap in `GameService::execute` lets exactly one of them win, so a
-//! phase ends on time and exactly once as long as any node is alive.
+//! are due; each room's compare-and-swap (see `pipeline.rs`) lets exactly one node's tick change
+//! the room, so a phase ends on time and exactly once as long as any node is alive. The same
+//! loop hands over rooms whose host has been away past the grace period.
 
-use chrono::Utc;
 use std::{sync::Arc, time::Duration};
 use tokio_util::sync::CancellationToken;
 
 use super::GameService;
+use crate::{domain::Command, error::Error};
 
 /// Poll period: bounds how late a phase can end (the contract allows 500 ms).
 pub const POLL: Duration = Duration::from_millis(100);
+/// Rooms handled per poll at most (deadlines, hand-overs and the sweep alike).
 const BATCH: usize = 64;
 /// How often Postgres is asked for phases past their deadline that Redis forgot (after a flush
 /// or restart), and how overdue they must be, so the normal path always gets there first.
@@ -29,7 +31,7 @@ pub fn spawn(game: Arc<GameService>, shutdown: CancellationToken) -> tokio::task
                 _ = interval.tick() => {}
             }
             polls = polls.wrapping_add(1);
-            let mut due = match game.store().due_rooms(Utc::now(), BATCH).await {
+            let mut due = match game.due_rooms(BATCH).await {
                 Ok(due) => due,
                 Err(e) => {
                     tracing::warn!(error = %e, "deadline poll failed");
@@ -37,7 +39,7 @@ pub fn spawn(game: Arc<GameService>, shutdown: CancellationToken) -> tokio::task
                 }
             };
             if polls.is_multiple_of(HOST_CHECK_EVERY) {
-                match game.store().hosts_gone(Utc::now(), BATCH).await {
+                match game.hosts_gone(BATCH).await {
                     Ok(codes) => {
                         for code in codes {
                             if let Err(e) = game.host_timeout(&code).await {
@@ -67,4 +69,34 @@ pub fn spawn(game: Arc<GameService>, shutdown: CancellationToken) -> tokio::task
             }
         }
     })
+}
+
+impl GameService {
+    /// Codes of rooms whose phase deadline has passed, at most `limit`, oldest first.
+    pub async fn due_rooms(&self, limit: usize) -> Result<Vec<String>, Error> {
+        Ok(self.store.due_rooms(chrono::Utc::now(), limit).await?)
+    }
+
+    /// Rooms whose running phase Postgres says is overdue by more than `grace`: the ones whose
+    /// deadline Redis may have lost (a flush or restart).
+    pub async fn overdue_rooms(&self, grace: Duration) -> Result<Vec<String>, Error> {
+        let limit = i64::try_from(BATCH).unwrap_or(i64::MAX);
+        Ok(crate::db::rounds::overdue_rooms(&self.db, grace, limit).await?)
+    }
+
+    /// Ends whatever phase of `code` is past its deadline; called by the timer on every node,
+    /// and the compare-and-swap makes it happen exactly once.
+    pub async fn tick(&self, code: &str) -> Result<Vec<crate::domain::Event>, Error> {
+        match self
+            .execute(code, move |_, now| Ok(Command::Tick { now }))
+            .await
+        {
+            Ok(out) => Ok(out.events),
+            Err(Error::NotFound(..)) => {
+                self.store.clear_deadline(code).await?;
+                Ok(Vec::new())
+            }
+            Err(e) => Err(e),
+        }
+    }
 }

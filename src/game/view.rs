@@ -91,6 +91,45 @@ pub struct AnswerView {
     pub display_name: Option<String>,
 }
 
+impl From<crate::db::rounds::AnswerResultRow> for AnswerView {
+    fn from(r: crate::db::rounds::AnswerResultRow) -> Self {
+        AnswerView {
+            id: r.id,
+            content: r.content,
+            votes: Some(u32::try_from(r.votes).unwrap_or(u32::MAX)),
+            author_id: Some(r.author_id),
+            display_name: Some(r.display_name),
+        }
+    }
+}
+
+/// What `next_round` did: `{round}` for a new round, `{final_leaderboard}` once the last round
+/// is over.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum NextRound {
+    Started {
+        round: RoundView,
+    },
+    Finished {
+        final_leaderboard: Vec<LeaderboardView>,
+    },
+}
+
+/// A vote as counted: the answer voted for and its count right after this vote.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+pub struct VoteCount {
+    pub answer_id: Uuid,
+    pub vote_count: u32,
+}
+
+/// A round ended by its host: the round's final state and the leaderboard after it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RoundEnd {
+    pub round: RoundView,
+    pub leaderboard: Vec<LeaderboardView>,
+}
+
 impl RoomView {
     pub fn build(room: &Room, connected: &HashSet<UserId>) -> Self {
         RoomView {

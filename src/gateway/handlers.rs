@@ -14,8 +14,8 @@ use super::{
 };
 use crate::{
     auth::AuthUser,
-    domain::Event,
     error::Error,
+    game::Departure,
     limits::{Budget, SocketBudget},
 };
 
@@ -126,21 +126,11 @@ handler!(
         st.limits.join(user.id)?;
         let out = st.game.join_room(user.id, &input.room_code).await?;
         let code = out.room.code.clone();
-        let fresh = out
-            .events
-            .iter()
-            .any(|e| matches!(e, Event::PlayerJoined { .. }));
         socket.join(code.clone());
         let rooms = socket.extensions.get::<Arc<SocketRooms>>();
-        let first_socket = if rooms.is_some_and(|r| remember(&r, &code)) {
-            st.game.store().presence_add(&code, user.id).await? == 1
-        } else {
-            false
-        };
-        if first_socket {
-            st.game.user_came_back(&out.room, user.id).await?;
-        }
-        if first_socket && !fresh {
+        let new_socket = rooms.is_some_and(|r| remember(&r, &code));
+        let arrival = st.game.socket_joined(&out, user.id, new_socket).await?;
+        if arrival.announce_reconnect {
             let _ = socket
                 .to(code.clone())
                 .emit(p::PLAYER_RECONNECTED, &json!({"user_id": user.id}))
@@ -175,8 +165,7 @@ handler!(
     leave_room,
     p::LEAVE_ROOM,
     |socket, st, user, input: p::RoomCode| {
-        st.game.leave(user.id, &input.room_code).await?;
-        let code = input.room_code.trim().to_ascii_uppercase();
+        let code = st.game.leave(user.id, &input.room_code).await?;
         socket.leave(code);
         Ok(json!({}))
     }
@@ -224,16 +213,14 @@ handler!(
     submit_vote,
     p::SUBMIT_VOTE,
     |_socket, st, user, input: p::SubmitVote| {
-        let (answer_id, vote_count) = st
-            .game
+        st.game
             .vote(
                 user.id,
                 Some(&input.room_code),
                 input.round_id,
                 input.answer_id,
             )
-            .await?;
-        Ok(json!({ "answer_id": answer_id, "vote_count": vote_count }))
+            .await
     }
 );
 
@@ -241,23 +228,16 @@ handler!(
     end_round,
     p::END_ROUND,
     |_socket, st, user, input: p::RoundRef| {
-        let (round, leaderboard) = st
-            .game
+        st.game
             .end_round(user.id, Some(&input.room_code), input.round_id)
-            .await?;
-        Ok(json!({ "round": round, "leaderboard": leaderboard }))
+            .await
     }
 );
 
 handler!(
     next_round,
     p::NEXT_ROUND,
-    |_socket, st, user, input: p::RoomCode| {
-        Ok(match st.game.next_round(user.id, &input.room_code).await? {
-            Ok(round) => json!({ "round": round }),
-            Err(final_leaderboard) => json!({ "final_leaderboard": final_leaderboard }),
-        })
-    }
+    |_socket, st, user, input: p::RoomCode| { st.game.next_round(user.id, &input.room_code).await }
 );
 
 handler!(
@@ -271,8 +251,8 @@ handler!(
     }
 );
 
-/// A closed tab is not a leave: the player stays in the game and is shown as disconnected
-/// once their last socket in the room is gone.
+/// A closed tab is not a leave (see `domain::game::presence`): each room this socket was in
+/// hears that its user is disconnected once their last socket there is gone.
 async fn on_disconnect(s: SocketRef<Adapter>, State(st): State<GatewayState>) {
     crate::metrics::METRICS.sockets.dec();
     let (Some(user), Some(rooms)) = (
@@ -283,18 +263,15 @@ async fn on_disconnect(s: SocketRef<Adapter>, State(st): State<GatewayState>) {
     };
     let codes = rooms.0.lock().map(|l| l.clone()).unwrap_or_default();
     for code in codes {
-        match st.game.store().presence_remove(&code, user.id).await {
-            Ok(0) => {
-                if let Err(e) = st.game.user_went_away(&code, user.id).await {
-                    tracing::debug!(%code, error = %e, "no host hand-over scheduled");
-                }
+        match st.game.socket_left(&code, user.id).await {
+            Ok(Departure::Gone) => {
                 let _ = s
                     .broadcast()
                     .to(code.clone())
                     .emit(p::PLAYER_DISCONNECTED, &json!({"user_id": user.id}))
                     .await;
             }
-            Ok(_) => {}
+            Ok(Departure::StillConnected) => {}
             Err(e) => tracing::warn!(%code, error = %e, "presence update failed on disconnect"),
         }
     }

@@ -12,7 +12,7 @@ use super::{
 };
 use crate::{
     auth::AuthUser,
-    game::view::{AnswerView, LeaderboardView, RoundView},
+    game::view::{AnswerView, LeaderboardView, NextRound, RoundEnd, RoundView, VoteCount},
 };
 
 #[derive(Deserialize, ToSchema)]
@@ -36,37 +36,13 @@ pub struct AnswerIdResponse {
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct VoteResponse {
-    pub answer_id: Uuid,
-    pub vote_count: u32,
-}
-
-#[derive(Serialize, ToSchema)]
 pub struct AnswersResponse {
     pub answers: Vec<AnswerView>,
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct EndRoundResponse {
-    pub round: RoundView,
-    pub leaderboard: Vec<LeaderboardView>,
-}
-
-#[derive(Serialize, ToSchema)]
 pub struct LeaderboardResponse {
     pub leaderboard: Vec<LeaderboardView>,
-}
-
-/// `{round}` for a new round, `{final_leaderboard}` once the last round is over.
-#[derive(Serialize, ToSchema)]
-#[serde(untagged)]
-pub enum NextResponse {
-    Round {
-        round: RoundView,
-    },
-    Finished {
-        final_leaderboard: Vec<LeaderboardView>,
-    },
 }
 
 #[utoipa::path(post, path = "/api/game/{code}/start", tag = "game", params(("code" = String, Path)),
@@ -116,7 +92,7 @@ pub async fn answers(
 
 #[utoipa::path(post, path = "/api/game/rounds/{id}/vote", tag = "game", request_body = VoteRequest,
     params(("id" = Uuid, Path)),
-    responses((status = 201, body = VoteResponse),
+    responses((status = 201, body = VoteCount),
               (status = 403, body = ErrorBody, description = "own_answer"),
               (status = 409, body = ErrorBody, description = "already_voted, wrong_phase")))]
 pub async fn vote(
@@ -125,17 +101,11 @@ pub async fn vote(
     IdPath(round_id): IdPath,
     ApiJson(req): ApiJson<VoteRequest>,
 ) -> ApiResult<impl IntoResponse> {
-    let (answer_id, vote_count) = state
+    let counted = state
         .game
         .vote(user.id, None, round_id, req.answer_id)
         .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(VoteResponse {
-            answer_id,
-            vote_count,
-        }),
-    ))
+    Ok((StatusCode::CREATED, Json(counted)))
 }
 
 #[utoipa::path(post, path = "/api/game/rounds/{id}/voting", tag = "game", params(("id" = Uuid, Path)),
@@ -151,27 +121,23 @@ pub async fn start_voting(
 }
 
 #[utoipa::path(post, path = "/api/game/rounds/{id}/end", tag = "game", params(("id" = Uuid, Path)),
-    responses((status = 200, body = EndRoundResponse), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = RoundEnd), (status = 403, body = ErrorBody)))]
 pub async fn end_round(
     State(state): State<AppState>,
     user: AuthUser,
     IdPath(round_id): IdPath,
-) -> ApiResult<Json<EndRoundResponse>> {
-    let (round, leaderboard) = state.game.end_round(user.id, None, round_id).await?;
-    Ok(Json(EndRoundResponse { round, leaderboard }))
+) -> ApiResult<Json<RoundEnd>> {
+    Ok(Json(state.game.end_round(user.id, None, round_id).await?))
 }
 
 #[utoipa::path(post, path = "/api/game/{code}/next", tag = "game", params(("code" = String, Path)),
-    responses((status = 200, body = NextResponse), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = NextRound), (status = 403, body = ErrorBody)))]
 pub async fn next(
     State(state): State<AppState>,
     user: AuthUser,
     CodePath(code): CodePath,
-) -> ApiResult<Json<NextResponse>> {
-    Ok(Json(match state.game.next_round(user.id, &code).await? {
-        Ok(round) => NextResponse::Round { round },
-        Err(final_leaderboard) => NextResponse::Finished { final_leaderboard },
-    }))
+) -> ApiResult<Json<NextRound>> {
+    Ok(Json(state.game.next_round(user.id, &code).await?))
 }
 
 #[utoipa::path(get, path = "/api/game/{code}/leaderboard", tag = "game", params(("code" = String, Path)),
