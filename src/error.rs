@@ -2,6 +2,8 @@
 //! client can act on. `http` and `gateway` turn it into the contract's `{code, message}` (and a
 //! status), so a refusal reads the same over REST and Socket.IO.
 
+use std::{borrow::Cow, error::Error as StdError, fmt, sync::Arc};
+
 use crate::{db::DbError, domain::DomainError, store::StoreError};
 
 #[derive(Debug, Clone, thiserror::Error)]
@@ -29,11 +31,75 @@ pub enum Error {
     #[error("{0}")]
     TooLarge(String),
     /// Postgres or Redis is down or overloaded; the request can be retried later.
-    #[error("service temporarily unavailable: {0}")]
-    Unavailable(String),
+    #[error("service temporarily unavailable")]
+    Unavailable(#[source] Failure),
     /// A bug or corrupt state: logged in full, shown to the client only as its code.
-    #[error("internal error: {0}")]
-    Internal(String),
+    #[error("internal error")]
+    Internal(#[source] Failure),
+}
+
+/// What failed behind an `Unavailable` or `Internal` error, for the log: a description and,
+/// when another error caused it, that error (kept whole, so the log shows its own sources).
+#[derive(Debug, Clone)]
+pub struct Failure {
+    what: Cow<'static, str>,
+    source: Option<Arc<dyn StdError + Send + Sync>>,
+}
+
+impl Failure {
+    pub fn because(
+        what: impl Into<Cow<'static, str>>,
+        source: impl StdError + Send + Sync + 'static,
+    ) -> Self {
+        Failure {
+            what: what.into(),
+            source: Some(Arc::new(source)),
+        }
+    }
+
+    /// The backing service that failed, for the `dependency_errors_total` metric.
+    fn dependency(&self) -> Option<&'static str> {
+        let source: &(dyn StdError + 'static) = self.source.as_deref()?;
+        if source.is::<DbError>() {
+            Some("postgres")
+        } else if source.is::<StoreError>() {
+            Some("redis")
+        } else {
+            None
+        }
+    }
+}
+
+impl From<&'static str> for Failure {
+    fn from(what: &'static str) -> Self {
+        Failure {
+            what: what.into(),
+            source: None,
+        }
+    }
+}
+
+impl From<String> for Failure {
+    fn from(what: String) -> Self {
+        Failure {
+            what: what.into(),
+            source: None,
+        }
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.what)
+    }
+}
+
+impl StdError for Failure {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn StdError + 'static))
+    }
 }
 
 /// Which of the contract's classes an error falls in; each transport picks its status from it.
@@ -54,6 +120,13 @@ pub enum Class {
 impl Error {
     pub fn not_found(code: &'static str, message: impl Into<String>) -> Self {
         Error::NotFound(code, message.into())
+    }
+
+    pub fn internal(
+        what: impl Into<Cow<'static, str>>,
+        source: impl StdError + Send + Sync + 'static,
+    ) -> Self {
+        Error::Internal(Failure::because(what, source))
     }
 
     pub fn validation(field: &'static str, message: impl Into<String>) -> Self {
@@ -121,12 +194,10 @@ impl Error {
 
 impl From<DbError> for Error {
     fn from(e: DbError) -> Self {
-        match e {
-            DbError::Unavailable(m) => {
-                crate::metrics::dependency_error("postgres");
-                Error::Unavailable(format!("postgres: {m}"))
-            }
-            other => Error::Internal(other.to_string()),
+        if e.is_unavailable() {
+            Error::Unavailable(Failure::because("postgres", e))
+        } else {
+            Error::Internal(Failure::because("postgres", e))
         }
     }
 }
@@ -134,11 +205,30 @@ impl From<DbError> for Error {
 impl From<StoreError> for Error {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::Unavailable(m) => {
-                crate::metrics::dependency_error("redis");
-                Error::Unavailable(format!("redis: {m}"))
+            StoreError::Unavailable(_) => Error::Unavailable(Failure::because("redis", e)),
+            StoreError::Corrupt { .. } => Error::Internal(Failure::because("redis", e)),
+        }
+    }
+}
+
+impl Error {
+    /// Logs an error where it is answered (a REST response, a Socket.IO reply, a background
+    /// task), once: an internal error in full with its sources, since the client only
+    /// sees its code; an unavailable dependency as a warning, counted per dependency. `context`
+    /// names what was being done (a route, an event, a task).
+    pub fn report(&self, context: &str) {
+        match self {
+            Error::Internal(_) => {
+                tracing::error!(context, error = %chain(self), "internal error");
             }
-            StoreError::Corrupt(m) => Error::Internal(m),
+            Error::Unavailable(failure) => {
+                if let Some(dependency) = failure.dependency() {
+                    crate::metrics::dependency_error(dependency);
+                }
+                tracing::warn!(context, error = %chain(self), "dependency unavailable");
+            }
+            // The client's own doing, answered with its code: nothing for operators.
+            _ => tracing::debug!(context, error = %self, "refused"),
         }
     }
 }

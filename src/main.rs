@@ -31,7 +31,7 @@ async fn main() -> std::process::ExitCode {
     match run(config).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
-            tracing::error!(error = %e, "server stopped with an error");
+            tracing::error!(error = %voting_game::error::chain(&e), "server stopped with an error");
             std::process::ExitCode::FAILURE
         }
     }

@@ -83,7 +83,7 @@ impl AuthService {
         validate_password(&password)?;
         let hash = password::hash(password)
             .await
-            .map_err(|e| Error::Internal(e.to_string()))?;
+            .map_err(|e| Error::internal("hashing a password", e))?;
         let row = match db::users::insert(&self.db, &email, &display_name, &hash).await {
             Err(DbError::Unique(_)) => return Err(Error::EmailTaken),
             other => other?,
@@ -98,7 +98,7 @@ impl AuthService {
         let stored = row.as_ref().map(|r| r.password_hash.clone());
         let ok = password::verify(password, stored)
             .await
-            .map_err(|e| Error::Internal(e.to_string()))?;
+            .map_err(|e| Error::internal("verifying a password", e))?;
         match row {
             Some(row) if ok => self.session(row.into()),
             _ => Err(Error::InvalidCredentials),
@@ -133,7 +133,7 @@ impl AuthService {
         let (token, _) = self
             .keys
             .issue(user.id)
-            .map_err(|e| Error::Internal(e.to_string()))?;
+            .map_err(|e| Error::internal("issuing a token", e))?;
         Ok(Session {
             user,
             token,

@@ -43,10 +43,10 @@ impl Committer {
         let (done, result) = oneshot::channel();
         self.queue
             .send(Pending { writes, done })
-            .map_err(|_| DbError::Unavailable("the committer has stopped".into()))?;
+            .map_err(|_| DbError::CommitterStopped)?;
         result
             .await
-            .unwrap_or_else(|_| Err(DbError::Unavailable("the committer has stopped".into())))
+            .unwrap_or_else(|_| Err(DbError::CommitterStopped))
     }
 }
 
@@ -88,7 +88,7 @@ async fn commit_group(pool: &PgPool, group: Vec<Pending>) {
             }
         }
         // Postgres is away, or there is only one action: the error is everyone's.
-        Err(e) if group.len() == 1 || matches!(e, DbError::Unavailable(_)) => {
+        Err(e) if group.len() == 1 || e.is_unavailable() => {
             for p in group {
                 let _ = p.done.send(Err(e.clone()));
             }

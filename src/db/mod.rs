@@ -9,20 +9,37 @@ pub mod users;
 pub mod writes;
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
+/// Why a database call failed. The sqlx error is kept whole as the source (shared, since one
+/// failed group commit is every member's error).
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum DbError {
     /// Postgres cannot be reached or the pool is exhausted: retrying later may work.
-    #[error("database unavailable: {0}")]
-    Unavailable(String),
+    #[error("database unavailable")]
+    Unavailable(#[source] Arc<sqlx::Error>),
+    /// The group committer's task is gone (the server is shutting down).
+    #[error("the group committer has stopped")]
+    CommitterStopped,
     /// A unique constraint refused a write; carries the constraint's name.
     #[error("unique constraint {0} violated")]
     Unique(String),
-    #[error("database error: {0}")]
-    Other(String),
+    #[error("database error")]
+    Other(#[source] Arc<sqlx::Error>),
+    #[error("migrations failed")]
+    Migrate(#[source] Arc<sqlx::migrate::MigrateError>),
+}
+
+impl DbError {
+    /// Whether the database, rather than the statement, is the problem: a 503 for the client.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(
+            self,
+            DbError::Unavailable(_) | DbError::CommitterStopped | DbError::Migrate(_)
+        )
+    }
 }
 
 impl From<sqlx::Error> for DbError {
@@ -35,8 +52,8 @@ impl From<sqlx::Error> for DbError {
             | sqlx::Error::PoolTimedOut
             | sqlx::Error::PoolClosed
             | sqlx::Error::Tls(_)
-            | sqlx::Error::WorkerCrashed => DbError::Unavailable(e.to_string()),
-            _ => DbError::Other(e.to_string()),
+            | sqlx::Error::WorkerCrashed => DbError::Unavailable(Arc::new(e)),
+            _ => DbError::Other(Arc::new(e)),
         }
     }
 }
@@ -59,7 +76,7 @@ pub async fn migrate(pool: &PgPool) -> Result<(), DbError> {
     MIGRATOR
         .run(pool)
         .await
-        .map_err(|e| DbError::Unavailable(e.to_string()))
+        .map_err(|e| DbError::Migrate(Arc::new(e)))
 }
 
 pub async fn ping(pool: &PgPool) -> Result<(), DbError> {

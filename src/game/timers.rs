@@ -34,7 +34,7 @@ pub fn spawn(game: Arc<GameService>, shutdown: CancellationToken) -> tokio::task
             let mut due = match game.due_rooms(BATCH).await {
                 Ok(due) => due,
                 Err(e) => {
-                    tracing::warn!(error = %e, "deadline poll failed");
+                    e.report("deadline poll");
                     Vec::new()
                 }
             };
@@ -43,11 +43,11 @@ pub fn spawn(game: Arc<GameService>, shutdown: CancellationToken) -> tokio::task
                     Ok(codes) => {
                         for code in codes {
                             if let Err(e) = game.host_timeout(&code).await {
-                                tracing::warn!(%code, error = %e, "host hand-over failed");
+                                e.report("host hand-over");
                             }
                         }
                     }
-                    Err(e) => tracing::warn!(error = %e, "host hand-over poll failed"),
+                    Err(e) => e.report("host hand-over poll"),
                 }
             }
             if polls.is_multiple_of(SWEEP_EVERY) {
@@ -59,12 +59,12 @@ pub fn spawn(game: Arc<GameService>, shutdown: CancellationToken) -> tokio::task
                             }
                         }
                     }
-                    Err(e) => tracing::warn!(error = %e, "overdue sweep failed"),
+                    Err(e) => e.report("overdue sweep"),
                 }
             }
             for code in due {
                 if let Err(e) = game.tick(&code).await {
-                    tracing::warn!(%code, error = %e, "ending a phase at its deadline failed");
+                    e.report("deadline tick");
                 }
             }
         }

@@ -47,13 +47,7 @@ impl<A: Adapter> Reply<A> {
     }
 
     pub fn fail(self, e: Error) {
-        match &e {
-            Error::Internal(_) => tracing::error!(event = self.event, error = %e, "internal error"),
-            Error::Unavailable(_) => {
-                tracing::warn!(event = self.event, error = %e, "dependency unavailable")
-            }
-            _ => {}
-        }
+        e.report(self.event);
         let error = json!({"code": e.code(), "message": e.public_message()});
         let sent = if self.wants_ack {
             self.ack.send(&json!({"ok": false, "error": error}))

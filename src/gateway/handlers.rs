@@ -272,7 +272,7 @@ async fn on_disconnect(s: SocketRef<Adapter>, State(st): State<GatewayState>) {
                     .await;
             }
             Ok(Departure::StillConnected) => {}
-            Err(e) => tracing::warn!(%code, error = %e, "presence update failed on disconnect"),
+            Err(e) => e.report("disconnect"),
         }
     }
 }

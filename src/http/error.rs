@@ -1,5 +1,6 @@
 //! The REST error: every failure leaves as `{"error": {"code", "message"}}` with the contract's
-//! status. Internal errors are logged here, once, and never shown to the client.
+//! status. Internal errors are reported here (`Error::report`), once, and never shown to the
+//! client.
 
 use axum::{
     Json,
@@ -62,11 +63,7 @@ pub fn status_of(class: Class) -> StatusCode {
 
 impl From<Error> for ApiError {
     fn from(e: Error) -> Self {
-        match &e {
-            Error::Internal(_) => tracing::error!(error = %e, "internal error"),
-            Error::Unavailable(_) => tracing::warn!(error = %e, "dependency unavailable"),
-            _ => {}
-        }
+        e.report("rest");
         let retry_after = match &e {
             Error::RateLimited { retry_after } => Some(*retry_after),
             Error::Unavailable(_) => Some(1),

@@ -6,17 +6,23 @@ pub mod redis;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use std::{collections::HashSet, time::Duration};
+use std::{collections::HashSet, sync::Arc, time::Duration};
 use uuid::Uuid;
 
 use crate::domain::{Room, UserId};
 
-#[derive(Debug, thiserror::Error)]
+/// Why a live-store call failed, with the underlying error kept as the source.
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
-    #[error("live store unavailable: {0}")]
-    Unavailable(String),
-    #[error("stored state is corrupt: {0}")]
-    Corrupt(String),
+    #[error("live store unavailable")]
+    Unavailable(#[source] Arc<dyn std::error::Error + Send + Sync>),
+    /// State that does not read back as what was written (or cannot be written as JSON).
+    #[error("stored state is corrupt: {what}")]
+    Corrupt {
+        what: String,
+        #[source]
+        source: Arc<serde_json::Error>,
+    },
 }
 
 /// A room as stored, with the version its next compare-and-swap must name (an opaque token:

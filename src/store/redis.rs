@@ -6,7 +6,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use redis::{AsyncCommands, Script, aio::ConnectionManager};
-use std::{collections::HashSet, time::Duration};
+use std::{collections::HashSet, sync::Arc, time::Duration};
 use uuid::Uuid;
 
 use super::{LiveStore, StoreError, Stored};
@@ -81,7 +81,7 @@ impl RedisStore {
 }
 
 fn unavailable(e: redis::RedisError) -> StoreError {
-    StoreError::Unavailable(e.to_string())
+    StoreError::Unavailable(Arc::new(e))
 }
 
 #[async_trait]
@@ -97,8 +97,10 @@ impl LiveStore for RedisStore {
             .map_err(unavailable)?;
         match (version, state) {
             (Some(version), Some(state)) => {
-                let room = serde_json::from_str(&state)
-                    .map_err(|e| StoreError::Corrupt(format!("room {code}: {e}")))?;
+                let room = serde_json::from_str(&state).map_err(|e| StoreError::Corrupt {
+                    what: format!("room {code}"),
+                    source: Arc::new(e),
+                })?;
                 Ok(Some(Stored { room, version }))
             }
             _ => Ok(None),
@@ -106,7 +108,10 @@ impl LiveStore for RedisStore {
     }
 
     async fn save_room(&self, room: &Room, expected: u64) -> Result<Option<u64>, StoreError> {
-        let state = serde_json::to_string(room).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let state = serde_json::to_string(room).map_err(|e| StoreError::Corrupt {
+            what: format!("room {}", room.code),
+            source: Arc::new(e),
+        })?;
         let deadline = room
             .deadline()
             .map(|d| d.timestamp_millis().to_string())
