@@ -11,7 +11,8 @@
 //! - `store` (Redis: live state, deadlines, deny-list, presence), `db` (Postgres: the durable
 //!   record) and `questions` (OpenAI-compatible AI with a built-in bank) sit behind small
 //!   interfaces; `app` is the one module that knows every concrete type and wires them.
-//! - `error` is the service-layer error both transports translate to the contract's shape.
+//! - `error` is the service-layer error both transports translate to the contract's shape, and
+//!   `input` the one reader of a client's JSON object for both.
 
 pub mod app;
 pub mod auth;
@@ -22,6 +23,7 @@ pub mod error;
 pub mod game;
 pub mod gateway;
 pub mod http;
+pub mod input;
 pub mod limits;
 pub mod metrics;
 pub mod questions;

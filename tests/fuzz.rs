@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{socket::Sock, spawn_app_with, test_config};
+use common::{fresh_prefix, socket::Sock, spawn_app_with, unlimited_config};
 use futures::StreamExt;
 use rand::{Rng, SeedableRng, rngs::StdRng, seq::IndexedRandom};
 use reqwest::{Client, StatusCode};
@@ -114,14 +114,8 @@ impl Gen {
 
 #[sqlx::test]
 async fn thousands_of_hostile_payloads_break_nothing(pool: PgPool) {
-    let mut config = test_config(&format!("test:{}:", Uuid::new_v4().simple()));
     // The point here is the handlers, not the rate limits.
-    config.limits.api_per_second = 1_000_000;
-    config.limits.auth_per_minute = 1_000_000;
-    config.limits.joins_per_minute = 1_000_000;
-    config.limits.socket_events_per_second = 1_000_000;
-    config.limits.login_per_account_per_minute = 1_000_000;
-    let app = spawn_app_with(pool, config).await;
+    let app = spawn_app_with(pool, unlimited_config(&fresh_prefix())).await;
     let host = app.register("Host").await;
     let ann = app.register("Ann").await;
     let code = app

@@ -4,19 +4,14 @@
 
 mod common;
 
-use common::{spawn_app_with, test_config};
+use common::{fresh_prefix, spawn_app_with, unlimited_config};
 use serde_json::Value;
 use sqlx::PgPool;
 use tokio::process::Command;
 
 #[sqlx::test]
 async fn the_load_generator_plays_a_few_rooms_with_no_errors_or_lost_updates(pool: PgPool) {
-    let mut config = test_config(&format!("test:{}:", uuid::Uuid::new_v4().simple()));
-    config.limits.api_per_second = 1_000_000;
-    config.limits.auth_per_minute = 1_000_000;
-    config.limits.joins_per_minute = 1_000_000;
-    config.limits.socket_events_per_second = 1_000_000;
-    let app = spawn_app_with(pool, config).await;
+    let app = spawn_app_with(pool, unlimited_config(&fresh_prefix())).await;
     let report =
         std::env::temp_dir().join(format!("loadgen-{}.json", uuid::Uuid::new_v4().simple()));
     let out = Command::new(env!("CARGO_BIN_EXE_loadgen"))

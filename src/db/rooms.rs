@@ -5,7 +5,7 @@ use sqlx::{PgConnection, PgPool, types::Json};
 use uuid::Uuid;
 
 use super::DbError;
-use crate::domain::{Room, RoomStatus, Settings, UserId};
+use crate::domain::{Room, RoomStatus, UserId};
 
 /// Inserts a new room with its host as first participant, in one transaction. A clash on the
 /// room code comes back as `DbError::Unique("rooms_code_key")` so the caller can draw another.
@@ -115,26 +115,6 @@ pub async fn open_rooms_hosted(pool: &PgPool, user: UserId) -> Result<i64, DbErr
     )
     .bind(user)
     .fetch_one(pool)
-    .await?)
-}
-
-#[derive(sqlx::FromRow)]
-pub struct RoomRow {
-    pub id: Uuid,
-    pub code: String,
-    pub host_id: Uuid,
-    pub status: String,
-    pub settings: Json<Settings>,
-    pub created_at: chrono::DateTime<chrono::Utc>,
-    pub closed_at: Option<chrono::DateTime<chrono::Utc>>,
-}
-
-pub async fn by_code(pool: &PgPool, code: &str) -> Result<Option<RoomRow>, DbError> {
-    Ok(sqlx::query_as::<_, RoomRow>(
-        "SELECT id, code, host_id, status, settings, created_at, closed_at FROM rooms WHERE code = $1",
-    )
-    .bind(code)
-    .fetch_optional(pool)
     .await?)
 }
 

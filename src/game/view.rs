@@ -16,7 +16,6 @@ pub struct RoomView {
     pub host_id: Uuid,
     #[schema(value_type = String, example = "lobby")]
     pub status: RoomStatus,
-    #[schema(value_type = SettingsDoc)]
     pub settings: Settings,
     pub participants: Vec<ParticipantView>,
     pub current_round: Option<RoundView>,
@@ -39,17 +38,6 @@ pub struct RoundView {
     pub status: RoundPhase,
     pub time_limit: u32,
     pub deadline: Option<DateTime<Utc>>,
-}
-
-/// Settings as documented in OpenAPI (the domain type itself carries no schema derive).
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct SettingsDoc {
-    max_rounds: u32,
-    answer_seconds: u32,
-    vote_seconds: u32,
-    max_players: u32,
-    theme: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]

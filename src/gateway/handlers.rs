@@ -45,10 +45,7 @@ pub async fn on_connect(s: SocketRef<Adapter>) {
 /// Decodes a payload; anything but the expected object is `malformed_request`, never a drop.
 fn decode<T: DeserializeOwned>(payload: Result<Value, impl std::fmt::Display>) -> Result<T, Error> {
     let value = payload.map_err(|e| Error::Malformed(format!("unreadable payload: {e}")))?;
-    if !value.is_object() {
-        return Err(Error::Malformed("the payload must be a JSON object".into()));
-    }
-    serde_json::from_value(value).map_err(|e| Error::Malformed(e.to_string()))
+    crate::input::decode(&value).map_err(crate::input::DecodeError::into_socket)
 }
 
 /// Declares the handler of one client event. Every handler has the same shape: socketioxide

@@ -39,21 +39,9 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         };
         let value: serde_json::Value = serde_json::from_slice(bytes)
             .map_err(|e| ApiError::malformed(format!("the body is not valid JSON: {e}")))?;
-        if !value.is_object() {
-            return Err(ApiError::malformed("the body must be a JSON object"));
-        }
-        serde_json::from_value(value).map(ApiJson).map_err(|e| {
-            let msg = e.to_string();
-            if msg.starts_with("missing field") {
-                ApiError::new(
-                    axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-                    "validation_failed",
-                    msg,
-                )
-            } else {
-                ApiError::malformed(msg)
-            }
-        })
+        crate::input::decode(&value)
+            .map(ApiJson)
+            .map_err(|e| ApiError::from(e.into_rest()))
     }
 }
 

@@ -50,7 +50,7 @@ pub struct AppState {
         game::end_round, game::next, game::leaderboard,
         health::health, health::ready,
     ),
-    components(schemas(error::ErrorBody, crate::game::view::SettingsDoc)),
+    components(schemas(error::ErrorBody, crate::domain::Settings)),
     modifiers(&SecurityAddon),
     security(("cookie" = []), ("bearer" = [])),
 )]

@@ -12,34 +12,11 @@ use super::{
 };
 use crate::{auth::AuthUser, domain::Settings, game::view::RoomView};
 
-/// Every setting is optional; missing ones take the contract's defaults.
-#[derive(Deserialize, Default, ToSchema)]
-#[serde(default)]
-pub struct SettingsInput {
-    pub max_rounds: Option<u32>,
-    pub answer_seconds: Option<u32>,
-    pub vote_seconds: Option<u32>,
-    pub max_players: Option<u32>,
-    pub theme: Option<String>,
-}
-
-impl SettingsInput {
-    pub fn into_settings(self) -> Settings {
-        let d = Settings::default();
-        Settings {
-            max_rounds: self.max_rounds.unwrap_or(d.max_rounds),
-            answer_seconds: self.answer_seconds.unwrap_or(d.answer_seconds),
-            vote_seconds: self.vote_seconds.unwrap_or(d.vote_seconds),
-            max_players: self.max_players.unwrap_or(d.max_players),
-            theme: self.theme,
-        }
-    }
-}
-
 #[derive(Deserialize, Default, ToSchema)]
 pub struct CreateRoomRequest {
+    /// Every setting is optional; missing ones take the contract's defaults.
     #[serde(default)]
-    pub settings: Option<SettingsInput>,
+    pub settings: Option<Settings>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -65,7 +42,7 @@ pub async fn create(
     user: AuthUser,
     ApiJson(req): ApiJson<CreateRoomRequest>,
 ) -> ApiResult<impl IntoResponse> {
-    let settings = req.settings.unwrap_or_default().into_settings();
+    let settings = req.settings.unwrap_or_default();
     let room = state.game.create_room(user.id, settings).await?;
     Ok((StatusCode::CREATED, Json(RoomResponse { room })))
 }

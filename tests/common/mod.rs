@@ -45,6 +45,23 @@ pub fn test_config(prefix: &str) -> Config {
     .expect("test config")
 }
 
+/// A fresh key prefix, so a test's Redis keys and channels are its own.
+pub fn fresh_prefix() -> String {
+    format!("test:{}:", Uuid::new_v4().simple())
+}
+
+/// The test configuration with every rate limit raised out of reach, for tests whose point is
+/// something else (the handlers under a flood of payloads, the load generator).
+pub fn unlimited_config(prefix: &str) -> Config {
+    let mut config = test_config(prefix);
+    config.limits.api_per_second = 1_000_000;
+    config.limits.auth_per_minute = 1_000_000;
+    config.limits.login_per_account_per_minute = 1_000_000;
+    config.limits.joins_per_minute = 1_000_000;
+    config.limits.socket_events_per_second = 1_000_000;
+    config
+}
+
 pub async fn spawn_app(pool: PgPool) -> TestApp {
     let prefix = format!("test:{}:", Uuid::new_v4().simple());
     spawn_app_with(pool, test_config(&prefix)).await

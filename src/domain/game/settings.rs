@@ -5,10 +5,11 @@ use serde::{Deserialize, Serialize};
 use super::DomainError;
 use crate::domain::text;
 
-/// How a room's game is played. Missing fields take their defaults, so a client may send only
-/// the ones it changes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+/// How a room's game is played. Missing (or `null`) fields take their defaults, so a client may
+/// send only the ones it changes. The one definition of settings: REST reads it, the views and
+/// the OpenAPI document show it (`ToSchema` is a derive, no I/O), the stores keep it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(from = "SettingsInput")]
 pub struct Settings {
     pub max_rounds: u32,
     pub answer_seconds: u32,
@@ -25,6 +26,30 @@ impl Default for Settings {
             vote_seconds: 45,
             max_players: 8,
             theme: None,
+        }
+    }
+}
+
+/// Settings as read: every field optional, a missing or `null` one meaning its default.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct SettingsInput {
+    max_rounds: Option<u32>,
+    answer_seconds: Option<u32>,
+    vote_seconds: Option<u32>,
+    max_players: Option<u32>,
+    theme: Option<String>,
+}
+
+impl From<SettingsInput> for Settings {
+    fn from(input: SettingsInput) -> Self {
+        let d = Settings::default();
+        Settings {
+            max_rounds: input.max_rounds.unwrap_or(d.max_rounds),
+            answer_seconds: input.answer_seconds.unwrap_or(d.answer_seconds),
+            vote_seconds: input.vote_seconds.unwrap_or(d.vote_seconds),
+            max_players: input.max_players.unwrap_or(d.max_players),
+            theme: input.theme,
         }
     }
 }
@@ -202,6 +227,26 @@ mod tests {
             ..Settings::default()
         };
         assert_eq!(blank.normalized().theme, None);
+    }
+
+    #[test]
+    fn null_fields_take_their_defaults_too_and_a_full_object_reads_back_as_itself() {
+        let s: Settings =
+            serde_json::from_str(r#"{"max_rounds": null, "vote_seconds": 9, "theme": null}"#)
+                .unwrap();
+        assert_eq!(
+            s,
+            Settings {
+                vote_seconds: 9,
+                ..Settings::default()
+            }
+        );
+        let full = Settings {
+            theme: Some("sea".into()),
+            ..s
+        };
+        let back: Settings = serde_json::from_str(&serde_json::to_string(&full).unwrap()).unwrap();
+        assert_eq!(back, full);
     }
 
     #[test]
