@@ -10,11 +10,3 @@ pub trait Publisher: Send + Sync {
     /// Sends what happened to everyone in the room (on every node). `room` is the state after.
     async fn publish(&self, room: &Room, events: &[Event]);
 }
-
-/// For a server built without a real-time transport (tools, some tests): events are dropped.
-pub struct Silent;
-
-#[async_trait]
-impl Publisher for Silent {
-    async fn publish(&self, _room: &Room, _events: &[Event]) {}
-}

@@ -5,7 +5,7 @@
 //!
 //! - [`bank`]: the built-in prompts (`bank.txt`), instant and always available.
 //! - [`openai`]: one bounded, distrusted chat-completion call per question.
-//! - [`FallbackProvider`]: the AI first, the bank on any failure, with counters for operators.
+//! - [`FallbackProvider`]: the AI first, the bank on any failure, timed and counted in metrics.
 
 pub mod bank;
 pub mod openai;
@@ -14,7 +14,6 @@ pub mod openai;
 mod tests;
 
 use async_trait::async_trait;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use crate::domain::text::{already_asked, question_key};
@@ -41,49 +40,22 @@ pub enum QuestionSource {
     Bank,
 }
 
-/// Counters for operators (and metrics): how often the AI answered, how often the bank stood in
-/// for it, and the time spent waiting on the AI (successes and failures alike), so an average
-/// latency is `ai_millis_total / (ai_ok + ai_failed)`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct QuestionStats {
-    pub ai_ok: u64,
-    pub ai_failed: u64,
-    pub ai_millis_total: u64,
-}
-
-/// The AI first (when configured), the bank on any failure. Cheap to share behind an `Arc`: the
-/// counters are atomics, so no lock is held across the AI call.
+/// The AI first (when configured), the bank on any failure; each AI call is timed and counted in
+/// the Prometheus metrics (`ai_question_seconds`, `questions_total`). Holds no lock, so it is
+/// shared behind an `Arc` and asked concurrently.
 pub struct FallbackProvider {
     ai: Option<OpenAiGenerator>,
     bank: Bank,
-    ai_ok: AtomicU64,
-    ai_failed: AtomicU64,
-    ai_millis: AtomicU64,
 }
 
 impl FallbackProvider {
     pub fn new(ai: Option<OpenAiGenerator>, bank: Bank) -> Self {
-        FallbackProvider {
-            ai,
-            bank,
-            ai_ok: AtomicU64::new(0),
-            ai_failed: AtomicU64::new(0),
-            ai_millis: AtomicU64::new(0),
-        }
+        FallbackProvider { ai, bank }
     }
 
     /// The shipped bank alone: instant, for callers that must not wait on a network.
     pub fn bank_only() -> Self {
         Self::new(None, Bank::shipped())
-    }
-
-    pub fn stats(&self) -> QuestionStats {
-        // Relaxed is enough: these are independent counters, read for reporting only.
-        QuestionStats {
-            ai_ok: self.ai_ok.load(Ordering::Relaxed),
-            ai_failed: self.ai_failed.load(Ordering::Relaxed),
-            ai_millis_total: self.ai_millis.load(Ordering::Relaxed),
-        }
     }
 
     /// One AI attempt, counted and timed. `None` means "use the bank".
@@ -97,19 +69,14 @@ impl FallbackProvider {
         let result = ai.generate(theme, exclude).await;
         let elapsed = started.elapsed();
         let millis = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX);
-        self.ai_millis.fetch_add(millis, Ordering::Relaxed);
         let outcome = if result.is_ok() { "ok" } else { "failed" };
         crate::metrics::METRICS
             .ai_seconds
             .with_label_values(&[outcome])
             .observe(elapsed.as_secs_f64());
         match result {
-            Ok(text) => {
-                self.ai_ok.fetch_add(1, Ordering::Relaxed);
-                Some(text)
-            }
+            Ok(text) => Some(text),
             Err(e) => {
-                self.ai_failed.fetch_add(1, Ordering::Relaxed);
                 // A warning, not an error: the room still gets a question. The error text never
                 // holds the API key (see `openai::QuestionError`).
                 tracing::warn!(error = %e, millis, "AI question failed; using the bank");

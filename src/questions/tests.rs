@@ -87,8 +87,7 @@ async fn a_good_ai_answer_is_used() {
             source: QuestionSource::Ai
         }
     );
-    let stats = p.stats();
-    assert_eq!((stats.ai_ok, stats.ai_failed), (1, 0));
+    assert_eq!(requests_to(&server).await.len(), 1, "the AI was asked once");
 }
 
 #[tokio::test]
@@ -167,9 +166,7 @@ async fn a_slow_ai_falls_back_to_the_bank_within_its_timeout() {
     assert!(took >= Duration::from_millis(300), "took only {took:?}");
     assert!(took < Duration::from_millis(1000), "took {took:?}");
     assert!(from_bank(&got), "{got:?}");
-    let stats = p.stats();
-    assert_eq!((stats.ai_ok, stats.ai_failed), (0, 1));
-    assert!(stats.ai_millis_total >= 300, "{stats:?}");
+    assert_eq!(requests_to(&server).await.len(), 1, "the AI was asked once");
 }
 
 #[tokio::test]
@@ -192,7 +189,7 @@ async fn garbage_content_falls_back_to_the_bank() {
         let p = provider(&server, PATIENT);
         let got = p.question(None, &[]).await;
         assert!(from_bank(&got), "{content:?} was accepted as {got:?}");
-        assert_eq!(p.stats().ai_failed, 1);
+        assert_eq!(requests_to(&server).await.len(), 1, "the AI was asked once");
     }
 }
 
@@ -255,7 +252,6 @@ async fn assert_status_falls_back_at_once(status: u16) {
         1,
         "status {status} retried"
     );
-    assert_eq!(p.stats().ai_failed, 1);
 }
 
 #[tokio::test]
@@ -314,8 +310,6 @@ async fn the_fallback_never_repeats_a_question_even_after_the_bank_runs_out() {
         assert!(!already_asked(&got.text, &used), "repeated {:?}", got.text);
         used.push(got.text);
     }
-    // Without an AI nothing counts as an AI failure.
-    assert_eq!(p.stats(), QuestionStats::default());
 }
 
 #[tokio::test]
