@@ -33,11 +33,10 @@ pub enum StartError {
 
 /// A built server, not yet serving.
 pub struct App {
-    pub router: axum::Router,
-    pub game: Arc<GameService>,
-    pub shutdown: CancellationToken,
+    router: axum::Router,
+    shutdown: CancellationToken,
     /// The Socket.IO handle, to tell every socket when the server stops.
-    pub io: gateway::Io,
+    io: gateway::Io,
 }
 
 pub async fn build(config: &Config) -> Result<App, StartError> {
@@ -100,7 +99,6 @@ pub async fn build_with_pool(config: &Config, pool: sqlx::PgPool) -> Result<App,
     timers::spawn(Arc::clone(&game), shutdown.clone());
     Ok(App {
         router,
-        game,
         shutdown,
         io,
     })
@@ -124,7 +122,7 @@ fn spawn_limit_shrinker(limits: Arc<Limits>, shutdown: CancellationToken) {
 pub async fn serve(
     app: App,
     listener: TcpListener,
-    stop: impl std::future::Future<Output = ()> + Send + 'static,
+    stop: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), StartError> {
     let shutdown = app.shutdown.clone();
     let io = app.io.clone();

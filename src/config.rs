@@ -3,6 +3,8 @@
 
 use std::{env, net::IpAddr, time::Duration};
 
+use crate::questions::openai;
+
 /// Used outside production when `JWT_SECRET` is unset, so a developer needs to set nothing.
 const DEV_JWT_SECRET: &str = "dev-only-insecure-secret-change-me-in-production!!";
 /// HS256 keys shorter than the hash output weaken the MAC (RFC 7518 §3.2).
@@ -117,8 +119,12 @@ impl Config {
             Ok::<_, ConfigError>(OpenAiSettings {
                 api_key,
                 base_url: get("OPENAI_BASE_URL"),
-                model: get("OPENAI_MODEL").unwrap_or_else(|| "gpt-4o-mini".into()),
-                timeout: Duration::from_secs(parse(&get, "OPENAI_TIMEOUT_SECONDS", 8)?),
+                model: get("OPENAI_MODEL").unwrap_or_else(|| openai::DEFAULT_MODEL.into()),
+                timeout: Duration::from_secs(parse(
+                    &get,
+                    "OPENAI_TIMEOUT_SECONDS",
+                    openai::DEFAULT_TIMEOUT.as_secs(),
+                )?),
             })
         });
         Ok(Config {

@@ -240,8 +240,8 @@ pub fn chain<'a>(e: &'a (dyn std::error::Error + 'static)) -> Chain<'a> {
     Chain(e)
 }
 
-impl std::fmt::Display for Chain<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl fmt::Display for Chain<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.0)?;
         let mut source = self.0.source();
         while let Some(e) = source {

@@ -9,7 +9,7 @@ use crate::error::Error;
 
 /// Why a client's JSON is not the object a route or event takes.
 #[derive(Debug, thiserror::Error)]
-pub enum DecodeError {
+pub(crate) enum DecodeError {
     #[error("the payload must be a JSON object")]
     NotObject,
     /// A required field of the top-level object is absent.
@@ -25,7 +25,7 @@ pub enum DecodeError {
 }
 
 /// Reads `value` as a `T`, which must be a struct read from a JSON object.
-pub fn decode<T: DeserializeOwned>(value: &Value) -> Result<T, DecodeError> {
+pub(crate) fn decode<T: DeserializeOwned>(value: &Value) -> Result<T, DecodeError> {
     if !value.is_object() {
         return Err(DecodeError::NotObject);
     }
@@ -46,7 +46,7 @@ pub fn decode<T: DeserializeOwned>(value: &Value) -> Result<T, DecodeError> {
 
 impl DecodeError {
     /// As REST answers it: a missing field is a 422 naming it, the rest a 400.
-    pub fn into_rest(self) -> Error {
+    pub(crate) fn into_rest(self) -> Error {
         match self {
             DecodeError::MissingField(e) => Error::validation("body", e.to_string()),
             other => Error::Malformed(other.to_string()),
@@ -54,7 +54,7 @@ impl DecodeError {
     }
 
     /// As Socket.IO answers it: every payload that is not the event's object is malformed.
-    pub fn into_socket(self) -> Error {
+    pub(crate) fn into_socket(self) -> Error {
         Error::Malformed(self.to_string())
     }
 }

@@ -82,20 +82,20 @@ impl Limits {
 
 /// A per-socket event budget: a token bucket, plus a count of refused events so a socket that
 /// keeps flooding can be cut off.
-pub struct SocketBudget {
+pub(crate) struct SocketBudget {
     bucket: governor::DefaultDirectRateLimiter,
     strikes: std::sync::atomic::AtomicU32,
     max_strikes: u32,
 }
 
-pub enum Budget {
+pub(crate) enum Budget {
     Ok,
     Refused { retry_after: u64 },
     Exhausted,
 }
 
 impl SocketBudget {
-    pub fn new(settings: &LimitSettings) -> Self {
+    pub(crate) fn new(settings: &LimitSettings) -> Self {
         let per_second = settings.socket_events_per_second;
         SocketBudget {
             bucket: RateLimiter::direct(
@@ -106,7 +106,7 @@ impl SocketBudget {
         }
     }
 
-    pub fn spend(&self) -> Budget {
+    pub(crate) fn spend(&self) -> Budget {
         match self.bucket.check() {
             Ok(()) => Budget::Ok,
             Err(not_until) => {

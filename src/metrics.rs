@@ -8,7 +8,7 @@ use prometheus::{
 };
 use std::sync::LazyLock;
 
-pub struct Metrics {
+pub(crate) struct Metrics {
     registry: Registry,
     pub sockets: IntGauge,
     pub active_rooms: IntGauge,
@@ -107,22 +107,22 @@ fn build() -> Result<Metrics, prometheus::Error> {
 
 /// Registration fails only on an invalid or duplicate name, which are constants here (and
 /// checked by the test below): a programming error, not something a client can cause.
-pub static METRICS: LazyLock<Metrics> =
+pub(crate) static METRICS: LazyLock<Metrics> =
     LazyLock::new(|| build().expect("constant metric definitions are valid"));
 
-pub fn dependency_error(dependency: &str) {
+pub(crate) fn dependency_error(dependency: &str) {
     METRICS
         .dependency_errors
         .with_label_values(&[dependency])
         .inc();
 }
 
-pub fn event(direction: &str, name: &str) {
+pub(crate) fn event(direction: &str, name: &str) {
     METRICS.events.with_label_values(&[direction, name]).inc();
 }
 
 /// The text exposition format.
-pub fn render() -> String {
+pub(crate) fn render() -> String {
     let mut buf = Vec::new();
     if let Err(e) = TextEncoder::new().encode(&METRICS.registry.gather(), &mut buf) {
         tracing::warn!(error = %e, "metrics encoding failed");

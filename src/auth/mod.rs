@@ -1,7 +1,7 @@
 //! Accounts and sessions: register, sign in, sign out, and turning a presented token into a
 //! signed-in user. Used by REST and Socket.IO alike, so both refuse the same tokens.
 
-pub mod password;
+pub(crate) mod password;
 pub mod token;
 
 use chrono::{DateTime, Utc};

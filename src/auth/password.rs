@@ -29,14 +29,14 @@ static HASHING: LazyLock<tokio::sync::Semaphore> = LazyLock::new(|| {
 });
 
 #[derive(Debug, thiserror::Error)]
-pub enum PasswordError {
+pub(crate) enum PasswordError {
     #[error("password hashing failed: {0}")]
     Hash(String),
     #[error("the hashing task was cancelled")]
     Join,
 }
 
-pub async fn hash(password: String) -> Result<String, PasswordError> {
+pub(crate) async fn hash(password: String) -> Result<String, PasswordError> {
     let _permit = HASHING.acquire().await.map_err(|_| PasswordError::Join)?;
     tokio::task::spawn_blocking(move || {
         hasher()
@@ -50,7 +50,10 @@ pub async fn hash(password: String) -> Result<String, PasswordError> {
 
 /// Verifies `password` against `stored`, or against the dummy hash when `stored` is `None`
 /// (unknown email), in which case the answer is always `false`.
-pub async fn verify(password: String, stored: Option<String>) -> Result<bool, PasswordError> {
+pub(crate) async fn verify(
+    password: String,
+    stored: Option<String>,
+) -> Result<bool, PasswordError> {
     let _permit = HASHING.acquire().await.map_err(|_| PasswordError::Join)?;
     tokio::task::spawn_blocking(move || {
         let known = stored.is_some();

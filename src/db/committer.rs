@@ -21,7 +21,7 @@ struct Pending {
 
 /// A handle on the committer task; cheap to clone. The task stops when every handle is gone.
 #[derive(Clone)]
-pub struct Committer {
+pub(crate) struct Committer {
     queue: mpsc::UnboundedSender<Pending>,
 }
 
@@ -29,14 +29,14 @@ impl Committer {
     /// Starts the committer on the current runtime. `in_flight` transactions run at once at
     /// most: while they do, new arrivals gather into the next group, so the group size grows
     /// with the load by itself and a lone action is never held back waiting for company.
-    pub fn start(pool: PgPool, in_flight: usize) -> Self {
+    pub(crate) fn start(pool: PgPool, in_flight: usize) -> Self {
         let (queue, rx) = mpsc::unbounded_channel();
         tokio::spawn(run(pool, rx, Arc::new(Semaphore::new(in_flight.max(1)))));
         Committer { queue }
     }
 
     /// Writes `writes` durably (with whatever else is waiting), or says why not.
-    pub async fn commit(&self, writes: Vec<Write>) -> Result<(), DbError> {
+    pub(crate) async fn commit(&self, writes: Vec<Write>) -> Result<(), DbError> {
         if writes.is_empty() {
             return Ok(());
         }

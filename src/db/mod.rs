@@ -1,12 +1,12 @@
 //! Durable state in Postgres: the pool, the embedded migrations, and one error type that tells
 //! "the database is down" (a 503 for the client) apart from a constraint a write ran into.
 
-pub mod committer;
-pub mod rooms;
-pub mod rounds;
-pub mod snapshot;
-pub mod users;
-pub mod writes;
+pub(crate) mod committer;
+pub(crate) mod rooms;
+pub(crate) mod rounds;
+pub(crate) mod snapshot;
+pub(crate) mod users;
+pub(crate) mod writes;
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use std::{sync::Arc, time::Duration};

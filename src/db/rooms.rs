@@ -9,7 +9,7 @@ use crate::domain::{Room, RoomStatus, UserId};
 
 /// Inserts a new room with its host as first participant, in one transaction. A clash on the
 /// room code comes back as `DbError::Unique("rooms_code_key")` so the caller can draw another.
-pub async fn create(pool: &PgPool, room: &Room) -> Result<(), DbError> {
+pub(crate) async fn create(pool: &PgPool, room: &Room) -> Result<(), DbError> {
     let mut tx = pool.begin().await?;
     sqlx::query(
         "INSERT INTO rooms (id, code, host_id, status, settings, created_at) \
@@ -36,7 +36,7 @@ pub async fn create(pool: &PgPool, room: &Room) -> Result<(), DbError> {
     Ok(())
 }
 
-pub async fn upsert_participant(
+pub(crate) async fn upsert_participant(
     conn: &mut PgConnection,
     room_id: Uuid,
     user_id: UserId,
@@ -57,7 +57,7 @@ pub async fn upsert_participant(
     Ok(())
 }
 
-pub async fn mark_left(
+pub(crate) async fn mark_left(
     conn: &mut PgConnection,
     room_id: Uuid,
     user_id: UserId,
@@ -75,7 +75,11 @@ pub async fn mark_left(
     Ok(())
 }
 
-pub async fn set_host(conn: &mut PgConnection, room_id: Uuid, host: UserId) -> Result<(), DbError> {
+pub(crate) async fn set_host(
+    conn: &mut PgConnection,
+    room_id: Uuid,
+    host: UserId,
+) -> Result<(), DbError> {
     sqlx::query("UPDATE rooms SET host_id = $2 WHERE id = $1")
         .bind(room_id)
         .bind(host)
@@ -84,7 +88,7 @@ pub async fn set_host(conn: &mut PgConnection, room_id: Uuid, host: UserId) -> R
     Ok(())
 }
 
-pub async fn set_status(
+pub(crate) async fn set_status(
     conn: &mut PgConnection,
     room_id: Uuid,
     status: RoomStatus,
@@ -109,7 +113,7 @@ pub async fn set_status(
 }
 
 /// How many open rooms a user hosts; bounds room creation per user.
-pub async fn open_rooms_hosted(pool: &PgPool, user: UserId) -> Result<i64, DbError> {
+pub(crate) async fn open_rooms_hosted(pool: &PgPool, user: UserId) -> Result<i64, DbError> {
     Ok(sqlx::query_scalar::<_, i64>(
         "SELECT count(*) FROM rooms WHERE host_id = $1 AND closed_at IS NULL AND status <> 'finished'",
     )
@@ -119,7 +123,7 @@ pub async fn open_rooms_hosted(pool: &PgPool, user: UserId) -> Result<i64, DbErr
 }
 
 /// Open rooms in the lobby or playing (the `active_rooms` metric).
-pub async fn count_active(pool: &PgPool) -> Result<i64, DbError> {
+pub(crate) async fn count_active(pool: &PgPool) -> Result<i64, DbError> {
     Ok(sqlx::query_scalar(
         "SELECT count(*) FROM rooms WHERE closed_at IS NULL AND status IN ('lobby', 'playing')",
     )

@@ -10,7 +10,7 @@ use crate::domain::{Round, UserId};
 
 /// Rounds that just started (answering), inserted with one statement.
 #[derive(Default)]
-pub struct NewRounds {
+pub(crate) struct NewRounds {
     ids: Vec<Uuid>,
     rooms: Vec<Uuid>,
     numbers: Vec<i32>,
@@ -23,7 +23,7 @@ pub struct NewRounds {
 }
 
 impl NewRounds {
-    pub fn push(&mut self, room_id: Uuid, round: &Round) {
+    pub(crate) fn push(&mut self, room_id: Uuid, round: &Round) {
         self.ids.push(round.id);
         self.rooms.push(room_id);
         self.numbers.push(to_i32(round.number));
@@ -34,7 +34,7 @@ impl NewRounds {
         self.players.push(format!("{{{}}}", ids.join(",")));
     }
 
-    pub async fn insert(self, conn: &mut PgConnection) -> Result<(), DbError> {
+    pub(crate) async fn insert(self, conn: &mut PgConnection) -> Result<(), DbError> {
         if self.ids.is_empty() {
             return Ok(());
         }
@@ -60,20 +60,20 @@ impl NewRounds {
 
 /// Rounds that moved to voting, updated with one statement.
 #[derive(Default)]
-pub struct VotingStarts {
+pub(crate) struct VotingStarts {
     ids: Vec<Uuid>,
     time_limits: Vec<i32>,
     deadlines: Vec<DateTime<Utc>>,
 }
 
 impl VotingStarts {
-    pub fn push(&mut self, round_id: Uuid, time_limit: u32, deadline: DateTime<Utc>) {
+    pub(crate) fn push(&mut self, round_id: Uuid, time_limit: u32, deadline: DateTime<Utc>) {
         self.ids.push(round_id);
         self.time_limits.push(to_i32(time_limit));
         self.deadlines.push(deadline);
     }
 
-    pub async fn update(self, conn: &mut PgConnection) -> Result<(), DbError> {
+    pub(crate) async fn update(self, conn: &mut PgConnection) -> Result<(), DbError> {
         if self.ids.is_empty() {
             return Ok(());
         }
@@ -93,7 +93,7 @@ impl VotingStarts {
 
 /// Answers of a group, inserted with one statement.
 #[derive(Default)]
-pub struct NewAnswers {
+pub(crate) struct NewAnswers {
     ids: Vec<Uuid>,
     rounds: Vec<Uuid>,
     authors: Vec<Uuid>,
@@ -101,14 +101,14 @@ pub struct NewAnswers {
 }
 
 impl NewAnswers {
-    pub fn push(&mut self, round_id: Uuid, answer_id: Uuid, author: UserId, content: &str) {
+    pub(crate) fn push(&mut self, round_id: Uuid, answer_id: Uuid, author: UserId, content: &str) {
         self.ids.push(answer_id);
         self.rounds.push(round_id);
         self.authors.push(author);
         self.contents.push(content.to_string());
     }
 
-    pub async fn insert(self, conn: &mut PgConnection) -> Result<(), DbError> {
+    pub(crate) async fn insert(self, conn: &mut PgConnection) -> Result<(), DbError> {
         if self.ids.is_empty() {
             return Ok(());
         }
@@ -129,20 +129,20 @@ impl NewAnswers {
 
 /// Votes of a group, inserted with one statement; a voter's second vote in a round is a no-op.
 #[derive(Default)]
-pub struct NewVotes {
+pub(crate) struct NewVotes {
     rounds: Vec<Uuid>,
     voters: Vec<Uuid>,
     answers: Vec<Uuid>,
 }
 
 impl NewVotes {
-    pub fn push(&mut self, round_id: Uuid, voter: UserId, answer_id: Uuid) {
+    pub(crate) fn push(&mut self, round_id: Uuid, voter: UserId, answer_id: Uuid) {
         self.rounds.push(round_id);
         self.voters.push(voter);
         self.answers.push(answer_id);
     }
 
-    pub async fn insert(self, conn: &mut PgConnection) -> Result<(), DbError> {
+    pub(crate) async fn insert(self, conn: &mut PgConnection) -> Result<(), DbError> {
         if self.rounds.is_empty() {
             return Ok(());
         }
@@ -164,7 +164,7 @@ impl NewVotes {
 
 /// Points of finished rounds, inserted with one statement.
 #[derive(Default)]
-pub struct NewScores {
+pub(crate) struct NewScores {
     rooms: Vec<Uuid>,
     rounds: Vec<Uuid>,
     users: Vec<Uuid>,
@@ -172,14 +172,14 @@ pub struct NewScores {
 }
 
 impl NewScores {
-    pub fn push(&mut self, room_id: Uuid, round_id: Uuid, user: UserId, points: u32) {
+    pub(crate) fn push(&mut self, room_id: Uuid, round_id: Uuid, user: UserId, points: u32) {
         self.rooms.push(room_id);
         self.rounds.push(round_id);
         self.users.push(user);
         self.points.push(to_i32(points));
     }
 
-    pub async fn insert(self, conn: &mut PgConnection) -> Result<(), DbError> {
+    pub(crate) async fn insert(self, conn: &mut PgConnection) -> Result<(), DbError> {
         if self.rooms.is_empty() {
             return Ok(());
         }
@@ -199,7 +199,10 @@ impl NewScores {
 }
 
 /// Marks rounds finished with one statement (their scores go in with `NewScores`).
-pub async fn finish_rounds(conn: &mut PgConnection, round_ids: Vec<Uuid>) -> Result<(), DbError> {
+pub(crate) async fn finish_rounds(
+    conn: &mut PgConnection,
+    round_ids: Vec<Uuid>,
+) -> Result<(), DbError> {
     if round_ids.is_empty() {
         return Ok(());
     }
@@ -220,7 +223,10 @@ fn to_i32(v: u32) -> i32 {
 }
 
 /// The room code a round belongs to, for the REST routes that name only the round.
-pub async fn room_code_of(pool: &sqlx::PgPool, round_id: Uuid) -> Result<Option<String>, DbError> {
+pub(crate) async fn room_code_of(
+    pool: &sqlx::PgPool,
+    round_id: Uuid,
+) -> Result<Option<String>, DbError> {
     Ok(sqlx::query_scalar::<_, String>(
         "SELECT r.code FROM rounds x JOIN rooms r ON r.id = x.room_id WHERE x.id = $1",
     )
@@ -240,7 +246,10 @@ pub struct AnswerResultRow {
 
 /// A finished round's answers with authors and votes, most votes first (for rounds that are
 /// no longer the room's current one, which live only here).
-pub async fn results(pool: &sqlx::PgPool, round_id: Uuid) -> Result<Vec<AnswerResultRow>, DbError> {
+pub(crate) async fn results(
+    pool: &sqlx::PgPool,
+    round_id: Uuid,
+) -> Result<Vec<AnswerResultRow>, DbError> {
     Ok(sqlx::query_as::<_, AnswerResultRow>(
         "SELECT a.id, a.content, a.user_id AS author_id, \
                 COALESCE(p.display_name, u.display_name) AS display_name, \
@@ -259,7 +268,7 @@ pub async fn results(pool: &sqlx::PgPool, round_id: Uuid) -> Result<Vec<AnswerRe
 
 /// Codes of open rooms whose running phase is past its deadline by more than `grace`: the
 /// rooms whose deadline the live store may have lost (a Redis flush or restart).
-pub async fn overdue_rooms(
+pub(crate) async fn overdue_rooms(
     pool: &sqlx::PgPool,
     grace: std::time::Duration,
     limit: i64,

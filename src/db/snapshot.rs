@@ -75,7 +75,7 @@ fn to_u32(v: impl TryInto<u32>) -> u32 {
 }
 
 /// The room with this code as Postgres records it, or `None` if there is no such room.
-pub async fn load_room(pool: &PgPool, code: &str) -> Result<Option<Room>, DbError> {
+pub(crate) async fn load_room(pool: &PgPool, code: &str) -> Result<Option<Room>, DbError> {
     let Some(row) = sqlx::query_as::<_, RoomRow>(
         "SELECT id, code, host_id, status, settings, created_at, closed_at FROM rooms WHERE code = $1",
     )

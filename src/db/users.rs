@@ -15,7 +15,7 @@ pub struct UserRow {
     pub created_at: DateTime<Utc>,
 }
 
-pub async fn insert(
+pub(crate) async fn insert(
     pool: &PgPool,
     email: &str,
     display_name: &str,
@@ -34,7 +34,7 @@ pub async fn insert(
     Ok(row)
 }
 
-pub async fn by_email(pool: &PgPool, email: &str) -> Result<Option<UserRow>, DbError> {
+pub(crate) async fn by_email(pool: &PgPool, email: &str) -> Result<Option<UserRow>, DbError> {
     Ok(sqlx::query_as::<_, UserRow>(
         "SELECT id, email, display_name, password_hash, created_at FROM users \
          WHERE lower(email) = lower($1)",
@@ -44,7 +44,7 @@ pub async fn by_email(pool: &PgPool, email: &str) -> Result<Option<UserRow>, DbE
     .await?)
 }
 
-pub async fn by_id(pool: &PgPool, id: Uuid) -> Result<Option<UserRow>, DbError> {
+pub(crate) async fn by_id(pool: &PgPool, id: Uuid) -> Result<Option<UserRow>, DbError> {
     Ok(sqlx::query_as::<_, UserRow>(
         "SELECT id, email, display_name, password_hash, created_at FROM users WHERE id = $1",
     )

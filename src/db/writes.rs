@@ -14,7 +14,7 @@ use crate::domain::{Event, Room, RoomStatus, Round, UserId};
 /// One row-level change, captured from the room state right after the action that caused it
 /// (so a group can be written later without that state).
 #[derive(Debug, Clone)]
-pub enum Write {
+pub(crate) enum Write {
     Participant {
         room_id: Uuid,
         user_id: UserId,
@@ -64,7 +64,7 @@ pub enum Write {
 
 /// Whether a group needs no transaction: one statement is atomic by itself, and a group of
 /// nothing but votes (the common case while a round is being voted on) is one statement.
-pub fn single_statement(writes: &[&Write]) -> bool {
+pub(crate) fn single_statement(writes: &[&Write]) -> bool {
     writes.iter().all(|w| matches!(w, Write::Vote { .. }))
         || writes.iter().all(|w| matches!(w, Write::Answer { .. }))
 }
@@ -90,7 +90,7 @@ impl Write {
 const LAST_STAGE: u8 = 6;
 
 /// The rows an action's events write; `room` is the state right after the action.
-pub fn plan(room: &Room, events: &[Event]) -> Vec<Write> {
+pub(crate) fn plan(room: &Room, events: &[Event]) -> Vec<Write> {
     let mut out = Vec::with_capacity(events.len());
     for event in events {
         match event {
@@ -199,7 +199,7 @@ pub fn plan(room: &Room, events: &[Event]) -> Vec<Write> {
 
 /// Writes a group of rows on `conn`, which the caller holds inside a transaction. Every write
 /// is idempotent, so a retried group changes nothing twice.
-pub async fn apply(conn: &mut PgConnection, writes: &[&Write]) -> Result<(), DbError> {
+pub(crate) async fn apply(conn: &mut PgConnection, writes: &[&Write]) -> Result<(), DbError> {
     for stage in 0..=LAST_STAGE {
         let mut new_rounds = rounds::NewRounds::default();
         let mut answers = rounds::NewAnswers::default();

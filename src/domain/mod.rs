@@ -2,15 +2,15 @@
 //! be replayed and tested; callers load a `Room`, `apply` a `Command`, then persist the room and
 //! publish the returned `Event`s. `game` holds the voting game's rules.
 
-pub mod error;
-pub mod game;
-pub mod text;
+pub(crate) mod error;
+pub(crate) mod game;
+pub(crate) mod text;
 
-pub use error::DomainError;
-pub use game::{
+pub(crate) use error::DomainError;
+pub(crate) use game::{
     Answer, Command, Event, LeaderboardEntry, Participant, Room, RoomStatus, Round, RoundPhase,
-    RoundResult, Settings, Vote,
+    Settings, Vote,
 };
 
 /// Users are identified by the id of their account.
-pub type UserId = uuid::Uuid;
+pub(crate) type UserId = uuid::Uuid;

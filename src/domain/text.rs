@@ -9,7 +9,7 @@ use super::DomainError;
 
 /// How one kind of client text is checked and normalised.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TextRule {
+pub(crate) struct TextRule {
     /// The field a refusal names.
     pub field: &'static str,
     /// Most Unicode characters (scalar values) allowed after trimming; at least one is needed.
@@ -23,7 +23,7 @@ pub struct TextRule {
 }
 
 /// A player's display name: what everyone else sees beside a score.
-pub const DISPLAY_NAME: TextRule = TextRule {
+pub(crate) const DISPLAY_NAME: TextRule = TextRule {
     field: "display_name",
     max_chars: 32,
     nfc: true,
@@ -31,7 +31,7 @@ pub const DISPLAY_NAME: TextRule = TextRule {
 };
 
 /// An answer to a round's question.
-pub const ANSWER: TextRule = TextRule {
+pub(crate) const ANSWER: TextRule = TextRule {
     field: "answer",
     max_chars: 280,
     nfc: false,
@@ -39,7 +39,7 @@ pub const ANSWER: TextRule = TextRule {
 };
 
 /// A room's question theme.
-pub const THEME: TextRule = TextRule {
+pub(crate) const THEME: TextRule = TextRule {
     field: "theme",
     max_chars: 100,
     nfc: false,
@@ -62,7 +62,7 @@ fn invisible(c: char) -> bool {
 impl TextRule {
     /// The text as it is kept: normalised (if the rule says so) and trimmed; refused, naming
     /// the field, if it is empty or too long then, or holds a character the rule refuses.
-    pub fn check(&self, raw: &str) -> Result<String, DomainError> {
+    pub(crate) fn check(&self, raw: &str) -> Result<String, DomainError> {
         if raw.chars().any(unstorable) {
             return Err(DomainError::validation(
                 self.field,
@@ -93,7 +93,7 @@ impl TextRule {
 
 /// The comparison every "never the same question twice" check uses: trimmed and
 /// case-insensitive, Unicode-aware (`Ça` equals `ça`).
-pub fn same_question(a: &str, b: &str) -> bool {
+pub(crate) fn same_question(a: &str, b: &str) -> bool {
     let (a, b) = (a.trim(), b.trim());
     // The common case, and cheap (it compares lengths first).
     if a.is_ascii() && b.is_ascii() {
@@ -106,7 +106,7 @@ pub fn same_question(a: &str, b: &str) -> bool {
 
 /// The form [`same_question`] compares: trimmed and lowercased, so a set of keys answers "is it
 /// one of these?" in one lookup.
-pub fn question_key(question: &str) -> String {
+pub(crate) fn question_key(question: &str) -> String {
     question
         .trim()
         .chars()
@@ -115,7 +115,7 @@ pub fn question_key(question: &str) -> String {
 }
 
 /// Whether `question` is one of `asked` under [`same_question`].
-pub fn already_asked(question: &str, asked: &[String]) -> bool {
+pub(crate) fn already_asked(question: &str, asked: &[String]) -> bool {
     asked.iter().any(|q| same_question(q, question))
 }
 

@@ -9,14 +9,13 @@
 //! - `view`: the read models both transports send.
 
 mod pipeline;
-pub mod presence;
-pub mod publisher;
+pub(crate) mod presence;
+pub(crate) mod publisher;
 mod questions;
-pub mod service;
-pub mod timers;
-pub mod view;
+pub(crate) mod service;
+pub(crate) mod timers;
+pub(crate) mod view;
 
-pub use pipeline::Outcome;
-pub use presence::Departure;
-pub use publisher::Publisher;
-pub use service::GameService;
+pub(crate) use presence::Departure;
+pub(crate) use publisher::Publisher;
+pub(crate) use service::GameService;

@@ -10,7 +10,7 @@ use super::GameService;
 use crate::{domain::Command, error::Error};
 
 /// Poll period: bounds how late a phase can end (the contract allows 500 ms).
-pub const POLL: Duration = Duration::from_millis(100);
+pub(crate) const POLL: Duration = Duration::from_millis(100);
 /// Rooms handled per poll at most (deadlines, hand-overs and the sweep alike).
 const BATCH: usize = 64;
 /// How often Postgres is asked for phases past their deadline that Redis forgot (after a flush
@@ -20,7 +20,10 @@ const SWEEP_EVERY: u32 = 20;
 const HOST_CHECK_EVERY: u32 = 5;
 const SWEEP_GRACE: Duration = Duration::from_secs(1);
 
-pub fn spawn(game: Arc<GameService>, shutdown: CancellationToken) -> tokio::task::JoinHandle<()> {
+pub(crate) fn spawn(
+    game: Arc<GameService>,
+    shutdown: CancellationToken,
+) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut interval = tokio::time::interval(POLL);
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);

@@ -59,7 +59,7 @@ impl From<LeaderboardEntry> for LeaderboardView {
     }
 }
 
-pub fn leaderboard(room: &Room) -> Vec<LeaderboardView> {
+pub(crate) fn leaderboard(room: &Room) -> Vec<LeaderboardView> {
     room.leaderboard()
         .into_iter()
         .map(LeaderboardView::from)
@@ -156,7 +156,7 @@ impl From<&Round> for RoundView {
 
 /// The answers of the room's current round as `viewer`-independent public data: `[]` while
 /// answering, anonymous with vote counts while voting (`with_votes`), full results after.
-pub fn answers(room: &Room, round: &Round, with_votes: bool) -> Vec<AnswerView> {
+pub(crate) fn answers(room: &Room, round: &Round, with_votes: bool) -> Vec<AnswerView> {
     match round.phase {
         RoundPhase::Answering => Vec::new(),
         RoundPhase::Voting => {

@@ -14,7 +14,7 @@ use std::{convert::Infallible, sync::Arc};
 use crate::error::Error;
 
 /// Whether the client asked for an acknowledgement (sent a callback) with this event.
-pub struct WantsAck(pub bool);
+pub(crate) struct WantsAck(pub bool);
 
 impl<A: Adapter> FromMessageParts<A> for WantsAck {
     type Error = Infallible;
@@ -27,7 +27,7 @@ impl<A: Adapter> FromMessageParts<A> for WantsAck {
     }
 }
 
-pub struct Reply<A: Adapter> {
+pub(crate) struct Reply<A: Adapter> {
     pub socket: SocketRef<A>,
     pub ack: AckSender<A>,
     pub wants_ack: bool,
@@ -35,7 +35,7 @@ pub struct Reply<A: Adapter> {
 }
 
 impl<A: Adapter> Reply<A> {
-    pub fn send<T: Serialize>(self, result: Result<T, Error>) {
+    pub(crate) fn send<T: Serialize>(self, result: Result<T, Error>) {
         match result {
             Ok(data) => {
                 if let Err(e) = self.ack.send(&json!({"ok": true, "data": data})) {
@@ -46,7 +46,7 @@ impl<A: Adapter> Reply<A> {
         }
     }
 
-    pub fn fail(self, e: Error) {
+    pub(crate) fn fail(self, e: Error) {
         e.report(self.event);
         let error = json!({"code": e.code(), "message": e.public_message()});
         let sent = if self.wants_ack {

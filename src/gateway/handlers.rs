@@ -21,11 +21,11 @@ use crate::{
 
 /// Every socket of a user is in this room, so "all of this user's sockets" is one broadcast
 /// target on every node.
-pub fn user_room(user: Uuid) -> String {
+pub(crate) fn user_room(user: Uuid) -> String {
     format!("user:{user}")
 }
 
-pub async fn on_connect(s: SocketRef<Adapter>) {
+pub(crate) async fn on_connect(s: SocketRef<Adapter>) {
     crate::metrics::METRICS.sockets.inc();
     if let Some(user) = s.extensions.get::<AuthUser>() {
         s.join(user_room(user.id));

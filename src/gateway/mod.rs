@@ -1,9 +1,9 @@
 //! The Socket.IO gateway at `/socket.io`: authenticates each connection, routes client events
 //! to the game service, and publishes the game's events to the rooms' sockets.
 
-pub mod ack;
-pub mod handlers;
-pub mod protocol;
+pub(crate) mod ack;
+pub(crate) mod handlers;
+pub(crate) mod protocol;
 
 use async_trait::async_trait;
 use socketioxide::{
@@ -26,14 +26,14 @@ use crate::{
 };
 
 /// The adapter that fans broadcasts out to every node through Redis pub/sub.
-pub type Adapter = CustomRedisAdapter<Emitter, ManagedDriver>;
-pub type Io = SocketIo<Adapter>;
+pub(crate) type Adapter = CustomRedisAdapter<Emitter, ManagedDriver>;
+pub(crate) type Io = SocketIo<Adapter>;
 
 /// Largest Socket.IO message accepted; a bigger one closes that socket only.
-pub const MAX_PAYLOAD_BYTES: u64 = 16 * 1024;
+pub(crate) const MAX_PAYLOAD_BYTES: u64 = 16 * 1024;
 
 #[derive(Clone)]
-pub struct GatewayState {
+pub(crate) struct GatewayState {
     pub auth: Arc<AuthService>,
     pub game: Arc<GameService>,
     pub limits: Arc<Limits>,
@@ -41,9 +41,9 @@ pub struct GatewayState {
 
 /// The rooms this socket joined, so a disconnect can update presence in each.
 #[derive(Default)]
-pub struct SocketRooms(pub std::sync::Mutex<Vec<String>>);
+pub(crate) struct SocketRooms(pub std::sync::Mutex<Vec<String>>);
 
-pub async fn layer(
+pub(crate) async fn layer(
     config: &Config,
     auth: Arc<AuthService>,
     game: Arc<GameService>,

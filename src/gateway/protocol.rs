@@ -12,66 +12,66 @@ use crate::{
 };
 
 // Client → server event names.
-pub const JOIN_ROOM: &str = "join_room";
-pub const LEAVE_ROOM: &str = "leave_room";
-pub const START_GAME: &str = "start_game";
-pub const SUBMIT_ANSWER: &str = "submit_answer";
-pub const START_VOTING: &str = "start_voting";
-pub const SUBMIT_VOTE: &str = "submit_vote";
-pub const END_ROUND: &str = "end_round";
-pub const NEXT_ROUND: &str = "next_round";
-pub const KICK_PLAYER: &str = "kick_player";
+pub(crate) const JOIN_ROOM: &str = "join_room";
+pub(crate) const LEAVE_ROOM: &str = "leave_room";
+pub(crate) const START_GAME: &str = "start_game";
+pub(crate) const SUBMIT_ANSWER: &str = "submit_answer";
+pub(crate) const START_VOTING: &str = "start_voting";
+pub(crate) const SUBMIT_VOTE: &str = "submit_vote";
+pub(crate) const END_ROUND: &str = "end_round";
+pub(crate) const NEXT_ROUND: &str = "next_round";
+pub(crate) const KICK_PLAYER: &str = "kick_player";
 
 // Server → client event names.
-pub const ROOM_STATE: &str = "room_state";
-pub const ERROR: &str = "error";
-pub const PLAYER_JOINED: &str = "player_joined";
-pub const PLAYER_LEFT: &str = "player_left";
-pub const PLAYER_DISCONNECTED: &str = "player_disconnected";
-pub const PLAYER_RECONNECTED: &str = "player_reconnected";
-pub const HOST_CHANGED: &str = "host_changed";
-pub const GAME_STARTED: &str = "game_started";
-pub const ANSWER_SUBMITTED: &str = "answer_submitted";
-pub const VOTING_STARTED: &str = "voting_started";
-pub const VOTE_UPDATE: &str = "vote_update";
-pub const ROUND_ENDED: &str = "round_ended";
-pub const ROUND_STARTED: &str = "round_started";
-pub const GAME_ENDED: &str = "game_ended";
+pub(crate) const ROOM_STATE: &str = "room_state";
+pub(crate) const ERROR: &str = "error";
+pub(crate) const PLAYER_JOINED: &str = "player_joined";
+pub(crate) const PLAYER_LEFT: &str = "player_left";
+pub(crate) const PLAYER_DISCONNECTED: &str = "player_disconnected";
+pub(crate) const PLAYER_RECONNECTED: &str = "player_reconnected";
+pub(crate) const HOST_CHANGED: &str = "host_changed";
+pub(crate) const GAME_STARTED: &str = "game_started";
+pub(crate) const ANSWER_SUBMITTED: &str = "answer_submitted";
+pub(crate) const VOTING_STARTED: &str = "voting_started";
+pub(crate) const VOTE_UPDATE: &str = "vote_update";
+pub(crate) const ROUND_ENDED: &str = "round_ended";
+pub(crate) const ROUND_STARTED: &str = "round_started";
+pub(crate) const GAME_ENDED: &str = "game_ended";
 
 #[derive(Debug, Deserialize)]
-pub struct RoomCode {
+pub(crate) struct RoomCode {
     pub room_code: String,
 }
 
 #[derive(Debug, Deserialize)]
-pub struct SubmitAnswer {
+pub(crate) struct SubmitAnswer {
     pub round_id: Uuid,
     pub room_code: String,
     pub answer: String,
 }
 
 #[derive(Debug, Deserialize)]
-pub struct RoundRef {
+pub(crate) struct RoundRef {
     pub round_id: Uuid,
     pub room_code: String,
 }
 
 #[derive(Debug, Deserialize)]
-pub struct SubmitVote {
+pub(crate) struct SubmitVote {
     pub round_id: Uuid,
     pub room_code: String,
     pub answer_id: Uuid,
 }
 
 #[derive(Debug, Deserialize)]
-pub struct KickPlayer {
+pub(crate) struct KickPlayer {
     pub room_code: String,
     pub user_id: Uuid,
 }
 
 /// `room_state`: everything a refreshed browser needs to redraw its screen.
 #[derive(Debug, Serialize)]
-pub struct RoomState {
+pub(crate) struct RoomState {
     pub room: RoomView,
     pub round: Option<RoundView>,
     pub answers_submitted: usize,
@@ -82,7 +82,7 @@ pub struct RoomState {
 }
 
 impl RoomState {
-    pub fn build(room: &Room, room_view: RoomView, me: Uuid) -> Self {
+    pub(crate) fn build(room: &Room, room_view: RoomView, me: Uuid) -> Self {
         let round = room.round.as_ref();
         RoomState {
             room: room_view,
@@ -109,7 +109,7 @@ fn deadline_json(d: &DateTime<Utc>) -> Value {
 }
 
 /// The broadcast for one domain event, if players see it: `(event name, payload)`.
-pub fn broadcast_of(event: &Event) -> Option<(&'static str, Value)> {
+pub(crate) fn broadcast_of(event: &Event) -> Option<(&'static str, Value)> {
     let lb = |l: &[crate::domain::LeaderboardEntry]| -> Vec<LeaderboardView> {
         l.iter().cloned().map(LeaderboardView::from).collect()
     };

@@ -20,25 +20,25 @@ use super::{
 use crate::auth::{AuthUser, Session, User, token};
 
 #[derive(Deserialize, ToSchema)]
-pub struct RegisterRequest {
+pub(crate) struct RegisterRequest {
     pub email: String,
     pub password: String,
     pub display_name: String,
 }
 
 #[derive(Deserialize, ToSchema)]
-pub struct LoginRequest {
+pub(crate) struct LoginRequest {
     pub email: String,
     pub password: String,
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct UserResponse {
+pub(crate) struct UserResponse {
     pub user: User,
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct LoginResponse {
+pub(crate) struct LoginResponse {
     pub user: User,
     pub access_token: String,
     pub token_type: &'static str,
@@ -57,7 +57,7 @@ fn with_cookie(state: &AppState, jar: CookieJar, session: &Session) -> CookieJar
     responses((status = 201, body = UserResponse, description = "account created; auth cookie set"),
               (status = 409, body = ErrorBody, description = "email_taken"),
               (status = 422, body = ErrorBody, description = "validation_failed")))]
-pub async fn register(
+pub(crate) async fn register(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     jar: CookieJar,
@@ -79,7 +79,7 @@ pub async fn register(
 #[utoipa::path(post, path = "/api/auth/login", tag = "auth", request_body = LoginRequest,
     responses((status = 200, body = LoginResponse, description = "signed in; auth cookie set"),
               (status = 401, body = ErrorBody, description = "invalid_credentials")))]
-pub async fn login(
+pub(crate) async fn login(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     jar: CookieJar,
@@ -101,7 +101,7 @@ pub async fn login(
 #[utoipa::path(post, path = "/api/auth/logout", tag = "auth",
     responses((status = 204, description = "token revoked everywhere; cookie cleared"),
               (status = 401, body = ErrorBody)))]
-pub async fn logout(
+pub(crate) async fn logout(
     State(state): State<AppState>,
     user: AuthUser,
     jar: CookieJar,
@@ -115,7 +115,10 @@ pub async fn logout(
 
 #[utoipa::path(get, path = "/api/auth/me", tag = "auth",
     responses((status = 200, body = UserResponse), (status = 401, body = ErrorBody)))]
-pub async fn me(State(state): State<AppState>, user: AuthUser) -> ApiResult<Json<UserResponse>> {
+pub(crate) async fn me(
+    State(state): State<AppState>,
+    user: AuthUser,
+) -> ApiResult<Json<UserResponse>> {
     Ok(Json(UserResponse {
         user: state.auth.me(&user).await?,
     }))

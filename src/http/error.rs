@@ -13,12 +13,12 @@ use utoipa::ToSchema;
 use crate::error::{Class, Error};
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct ErrorBody {
+pub(crate) struct ErrorBody {
     pub error: ErrorDetail,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct ErrorDetail {
+pub(crate) struct ErrorDetail {
     pub code: String,
     pub message: String,
 }
@@ -46,7 +46,7 @@ impl ApiError {
     }
 }
 
-pub fn status_of(class: Class) -> StatusCode {
+pub(crate) fn status_of(class: Class) -> StatusCode {
     match class {
         Class::BadRequest => StatusCode::BAD_REQUEST,
         Class::Unauthorized => StatusCode::UNAUTHORIZED,
@@ -96,4 +96,4 @@ impl IntoResponse for ApiError {
     }
 }
 
-pub type ApiResult<T> = Result<T, ApiError>;
+pub(crate) type ApiResult<T> = Result<T, ApiError>;

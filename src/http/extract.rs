@@ -15,14 +15,14 @@ use crate::auth::{AuthUser, token::token_from_headers};
 /// A JSON body. Unparsable JSON, a non-object or a wrong type is 400 `malformed_request`; a
 /// missing field is 422 `validation_failed` naming it; an empty body reads as `{}` so routes
 /// whose fields are all optional accept no body at all.
-pub struct ApiJson<T>(pub T);
+pub(crate) struct ApiJson<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let bytes = Bytes::from_request(req, state).await.map_err(|e| {
-            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            if e.status() == http::StatusCode::PAYLOAD_TOO_LARGE {
                 ApiError::new(
                     e.status(),
                     "payload_too_large",
@@ -46,7 +46,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
 }
 
 /// A UUID path segment (`/rounds/{id}`); anything else is 400 rather than axum's plain text.
-pub struct IdPath(pub Uuid);
+pub(crate) struct IdPath(pub Uuid);
 
 impl<S: Send + Sync> FromRequestParts<S> for IdPath {
     type Rejection = ApiError;
@@ -62,7 +62,7 @@ impl<S: Send + Sync> FromRequestParts<S> for IdPath {
 }
 
 /// A string path segment (`/rooms/{code}`).
-pub struct CodePath(pub String);
+pub(crate) struct CodePath(pub String);
 
 impl<S: Send + Sync> FromRequestParts<S> for CodePath {
     type Rejection = ApiError;

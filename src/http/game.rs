@@ -16,32 +16,32 @@ use crate::{
 };
 
 #[derive(Deserialize, ToSchema)]
-pub struct AnswerRequest {
+pub(crate) struct AnswerRequest {
     pub answer: String,
 }
 
 #[derive(Deserialize, ToSchema)]
-pub struct VoteRequest {
+pub(crate) struct VoteRequest {
     pub answer_id: Uuid,
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct RoundResponse {
+pub(crate) struct RoundResponse {
     pub round: RoundView,
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct AnswerIdResponse {
+pub(crate) struct AnswerIdResponse {
     pub answer_id: Uuid,
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct AnswersResponse {
+pub(crate) struct AnswersResponse {
     pub answers: Vec<AnswerView>,
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct LeaderboardResponse {
+pub(crate) struct LeaderboardResponse {
     pub leaderboard: Vec<LeaderboardView>,
 }
 
@@ -49,7 +49,7 @@ pub struct LeaderboardResponse {
     responses((status = 200, body = RoundResponse),
               (status = 403, body = ErrorBody, description = "not_host"),
               (status = 409, body = ErrorBody, description = "not_enough_players, game_in_progress")))]
-pub async fn start(
+pub(crate) async fn start(
     State(state): State<AppState>,
     user: AuthUser,
     CodePath(code): CodePath,
@@ -64,7 +64,7 @@ pub async fn start(
     responses((status = 201, body = AnswerIdResponse),
               (status = 409, body = ErrorBody, description = "already_answered, wrong_phase, stale_round"),
               (status = 422, body = ErrorBody)))]
-pub async fn answer(
+pub(crate) async fn answer(
     State(state): State<AppState>,
     user: AuthUser,
     IdPath(round_id): IdPath,
@@ -80,7 +80,7 @@ pub async fn answer(
 #[utoipa::path(get, path = "/api/game/rounds/{id}/answers", tag = "game", params(("id" = Uuid, Path)),
     responses((status = 200, body = AnswersResponse),
               (status = 409, body = ErrorBody, description = "wrong_phase while answering")))]
-pub async fn answers(
+pub(crate) async fn answers(
     State(state): State<AppState>,
     user: AuthUser,
     IdPath(round_id): IdPath,
@@ -95,7 +95,7 @@ pub async fn answers(
     responses((status = 201, body = VoteCount),
               (status = 403, body = ErrorBody, description = "own_answer"),
               (status = 409, body = ErrorBody, description = "already_voted, wrong_phase")))]
-pub async fn vote(
+pub(crate) async fn vote(
     State(state): State<AppState>,
     user: AuthUser,
     IdPath(round_id): IdPath,
@@ -110,7 +110,7 @@ pub async fn vote(
 
 #[utoipa::path(post, path = "/api/game/rounds/{id}/voting", tag = "game", params(("id" = Uuid, Path)),
     responses((status = 200, body = RoundResponse), (status = 403, body = ErrorBody)))]
-pub async fn start_voting(
+pub(crate) async fn start_voting(
     State(state): State<AppState>,
     user: AuthUser,
     IdPath(round_id): IdPath,
@@ -122,7 +122,7 @@ pub async fn start_voting(
 
 #[utoipa::path(post, path = "/api/game/rounds/{id}/end", tag = "game", params(("id" = Uuid, Path)),
     responses((status = 200, body = RoundEnd), (status = 403, body = ErrorBody)))]
-pub async fn end_round(
+pub(crate) async fn end_round(
     State(state): State<AppState>,
     user: AuthUser,
     IdPath(round_id): IdPath,
@@ -132,7 +132,7 @@ pub async fn end_round(
 
 #[utoipa::path(post, path = "/api/game/{code}/next", tag = "game", params(("code" = String, Path)),
     responses((status = 200, body = NextRound), (status = 403, body = ErrorBody)))]
-pub async fn next(
+pub(crate) async fn next(
     State(state): State<AppState>,
     user: AuthUser,
     CodePath(code): CodePath,
@@ -142,7 +142,7 @@ pub async fn next(
 
 #[utoipa::path(get, path = "/api/game/{code}/leaderboard", tag = "game", params(("code" = String, Path)),
     responses((status = 200, body = LeaderboardResponse), (status = 404, body = ErrorBody)))]
-pub async fn leaderboard(
+pub(crate) async fn leaderboard(
     State(state): State<AppState>,
     _user: AuthUser,
     CodePath(code): CodePath,

@@ -14,13 +14,13 @@ use crate::auth::token::COOKIE_NAME;
 
 /// The client's address as the socket saw it (a proxy in front should be trusted explicitly,
 /// which this server does not do: see the README).
-pub fn client_ip(req: &Request) -> IpAddr {
+pub(crate) fn client_ip(req: &Request) -> IpAddr {
     req.extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip())
 }
 
-pub async fn api_rate(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub(crate) async fn api_rate(State(state): State<AppState>, req: Request, next: Next) -> Response {
     if req.uri().path().starts_with("/api/")
         && let Err(e) = state.limits.api(client_ip(&req))
     {
@@ -54,7 +54,7 @@ fn origin_of(value: &str) -> Option<String> {
 /// A browser sends `Origin` on every cross-origin write; a page of ours (same host) or an
 /// allowed origin passes, anything else is refused. Requests that carry a Bearer token or no
 /// auth cookie cannot ride on a victim's cookie, so they pass untouched.
-pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub(crate) async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let writes = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     let headers = req.headers();
     let bearer = headers.contains_key(header::AUTHORIZATION);

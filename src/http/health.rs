@@ -9,25 +9,25 @@ use utoipa::ToSchema;
 use super::AppState;
 
 #[derive(Serialize, ToSchema)]
-pub struct Health {
+pub(crate) struct Health {
     pub status: &'static str,
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct Readiness {
+pub(crate) struct Readiness {
     pub status: &'static str,
     pub postgres: &'static str,
     pub redis: &'static str,
 }
 
 #[utoipa::path(get, path = "/health", tag = "operations", responses((status = 200, body = Health)))]
-pub async fn health() -> Json<Health> {
+pub(crate) async fn health() -> Json<Health> {
     Json(Health { status: "ok" })
 }
 
 #[utoipa::path(get, path = "/ready", tag = "operations",
     responses((status = 200, body = Readiness), (status = 503, body = Readiness)))]
-pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Readiness>) {
+pub(crate) async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Readiness>) {
     let limit = Duration::from_secs(2);
     let (pg, redis) = tokio::join!(
         tokio::time::timeout(limit, crate::db::ping(&state.db)),
@@ -52,7 +52,7 @@ pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Readiness
 }
 
 /// Prometheus text format. Active rooms are counted in Postgres now, so every node agrees.
-pub async fn metrics(State(state): State<AppState>) -> impl axum::response::IntoResponse {
+pub(crate) async fn metrics(State(state): State<AppState>) -> impl axum::response::IntoResponse {
     match tokio::time::timeout(
         Duration::from_secs(2),
         crate::db::rooms::count_active(&state.db),
@@ -63,10 +63,7 @@ pub async fn metrics(State(state): State<AppState>) -> impl axum::response::Into
         _ => crate::metrics::dependency_error("postgres"),
     }
     (
-        [(
-            axum::http::header::CONTENT_TYPE,
-            "text/plain; version=0.0.4",
-        )],
+        [(http::header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         crate::metrics::render(),
     )
 }

@@ -1,13 +1,13 @@
 //! The REST surface: the router, its shared state, CORS, limits and the OpenAPI document.
 //! Handlers are thin: they parse, call a service, and shape the reply.
 
-pub mod auth;
-pub mod error;
-pub mod extract;
-pub mod game;
-pub mod guard;
-pub mod health;
-pub mod rooms;
+pub(crate) mod auth;
+pub(crate) mod error;
+pub(crate) mod extract;
+pub(crate) mod game;
+pub(crate) mod guard;
+pub(crate) mod health;
+pub(crate) mod rooms;
 
 use axum::{
     Router,
@@ -25,7 +25,7 @@ use crate::{auth::AuthService, game::GameService, store::LiveStore};
 use error::ApiError;
 
 /// Request bodies are small JSON documents; anything bigger is refused with 413.
-pub const MAX_BODY_BYTES: usize = 64 * 1024;
+pub(crate) const MAX_BODY_BYTES: usize = 64 * 1024;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -54,7 +54,7 @@ pub struct AppState {
     modifiers(&SecurityAddon),
     security(("cookie" = []), ("bearer" = [])),
 )]
-pub struct ApiDoc;
+pub(crate) struct ApiDoc;
 
 struct SecurityAddon;
 
@@ -82,7 +82,7 @@ impl utoipa::Modify for SecurityAddon {
     }
 }
 
-pub fn router(state: AppState, allowed_origins: &[String]) -> Router {
+pub(crate) fn router(state: AppState, allowed_origins: &[String]) -> Router {
     let api = Router::new()
         .route("/api/auth/register", post(auth::register))
         .route("/api/auth/login", post(auth::login))

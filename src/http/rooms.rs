@@ -13,31 +13,31 @@ use super::{
 use crate::{auth::AuthUser, domain::Settings, game::view::RoomView};
 
 #[derive(Deserialize, Default, ToSchema)]
-pub struct CreateRoomRequest {
+pub(crate) struct CreateRoomRequest {
     /// Every setting is optional; missing ones take the contract's defaults.
     #[serde(default)]
     pub settings: Option<Settings>,
 }
 
 #[derive(Deserialize, ToSchema)]
-pub struct JoinRoomRequest {
+pub(crate) struct JoinRoomRequest {
     pub room_code: String,
 }
 
 #[derive(Deserialize, ToSchema)]
-pub struct KickRequest {
+pub(crate) struct KickRequest {
     pub user_id: Uuid,
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct RoomResponse {
+pub(crate) struct RoomResponse {
     pub room: RoomView,
 }
 
 #[utoipa::path(post, path = "/api/rooms", tag = "rooms", request_body = CreateRoomRequest,
     responses((status = 201, body = RoomResponse), (status = 401, body = ErrorBody),
               (status = 422, body = ErrorBody, description = "a setting out of range")))]
-pub async fn create(
+pub(crate) async fn create(
     State(state): State<AppState>,
     user: AuthUser,
     ApiJson(req): ApiJson<CreateRoomRequest>,
@@ -52,7 +52,7 @@ pub async fn create(
               (status = 403, body = ErrorBody, description = "kicked"),
               (status = 404, body = ErrorBody, description = "room_not_found"),
               (status = 409, body = ErrorBody, description = "room_full, game_in_progress, game_finished")))]
-pub async fn join(
+pub(crate) async fn join(
     State(state): State<AppState>,
     user: AuthUser,
     ApiJson(req): ApiJson<JoinRoomRequest>,
@@ -65,7 +65,7 @@ pub async fn join(
 #[utoipa::path(get, path = "/api/rooms/{code}", tag = "rooms",
     params(("code" = String, Path, description = "room code, any case")),
     responses((status = 200, body = RoomResponse), (status = 404, body = ErrorBody)))]
-pub async fn get(
+pub(crate) async fn get(
     State(state): State<AppState>,
     _user: AuthUser,
     CodePath(code): CodePath,
@@ -79,7 +79,7 @@ pub async fn get(
     params(("code" = String, Path)),
     responses((status = 204), (status = 403, body = ErrorBody, description = "not_host"),
               (status = 404, body = ErrorBody)))]
-pub async fn kick(
+pub(crate) async fn kick(
     State(state): State<AppState>,
     user: AuthUser,
     CodePath(code): CodePath,
@@ -93,7 +93,7 @@ pub async fn kick(
     params(("code" = String, Path)),
     responses((status = 204), (status = 403, body = ErrorBody, description = "not_participant"),
               (status = 404, body = ErrorBody)))]
-pub async fn leave(
+pub(crate) async fn leave(
     State(state): State<AppState>,
     user: AuthUser,
     CodePath(code): CodePath,

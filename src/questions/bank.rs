@@ -54,20 +54,20 @@ struct Entry {
 }
 
 #[derive(Debug, Clone)]
-pub struct Bank {
+pub(crate) struct Bank {
     entries: Vec<Entry>,
 }
 
 impl Bank {
     /// The bank compiled into the binary.
-    pub fn shipped() -> Self {
+    pub(crate) fn shipped() -> Self {
         Self::parse(SHIPPED)
     }
 
     /// One question per line, optionally `[topic] ` (or `[topic, other] `) first; blank lines
     /// and `#` comment lines are skipped, and so is a repeat of an earlier line (compared like
     /// room questions), so a careless edit of `bank.txt` cannot make the bank repeat itself.
-    pub fn parse(text: &str) -> Self {
+    pub(crate) fn parse(text: &str) -> Self {
         let mut entries: Vec<Entry> = Vec::new();
         for line in text.lines().map(str::trim) {
             if line.is_empty() || line.starts_with('#') {
@@ -95,23 +95,26 @@ impl Bank {
         Bank { entries }
     }
 
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
         self.entries.len()
     }
 
-    pub fn is_empty(&self) -> bool {
+    #[cfg(test)]
+    pub(crate) fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
 
     /// Every question, in file order (without tags).
-    pub fn questions(&self) -> impl Iterator<Item = &str> {
+    #[cfg(test)]
+    pub(crate) fn questions(&self) -> impl Iterator<Item = &str> {
         self.entries.iter().map(|e| e.text.as_str())
     }
 
     /// A random question not in `exclude`, preferring those whose tag (or a tag's alias) or
     /// text matches a word of `theme`, case-insensitively; any unused question when none
     /// matches. `None` only when every question is in `exclude`.
-    pub fn pick(&self, theme: Option<&str>, exclude: &[String]) -> Option<String> {
+    pub(crate) fn pick(&self, theme: Option<&str>, exclude: &[String]) -> Option<String> {
         // One set lookup per question instead of a scan of `exclude` for each.
         let used: HashSet<String> = exclude.iter().map(|x| question_key(x)).collect();
         let unused: Vec<&Entry> = self
@@ -133,7 +136,7 @@ impl Bank {
     /// than the bank holds, over many games), a question comes back with a ` (take N)` suffix,
     /// N = 2, 3, …: the smallest N that makes it new to the room. Players see an honest repeat
     /// rather than an error, and the "never twice" rule still holds word for word.
-    pub fn pick_or_variant(&self, theme: Option<&str>, exclude: &[String]) -> String {
+    pub(crate) fn pick_or_variant(&self, theme: Option<&str>, exclude: &[String]) -> String {
         if let Some(q) = self.pick(theme, exclude) {
             return q;
         }

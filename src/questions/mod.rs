@@ -7,8 +7,8 @@
 //! - [`openai`]: one bounded, distrusted chat-completion call per question.
 //! - [`FallbackProvider`]: the AI first, the bank on any failure, timed and counted in metrics.
 
-pub mod bank;
-pub mod openai;
+pub(crate) mod bank;
+pub(crate) mod openai;
 
 #[cfg(test)]
 mod tests;
@@ -17,8 +17,8 @@ use async_trait::async_trait;
 use std::time::Instant;
 
 use crate::domain::text::{already_asked, question_key};
-pub use bank::Bank;
-pub use openai::{OpenAiConfig, OpenAiGenerator, QuestionError};
+pub(crate) use bank::Bank;
+pub(crate) use openai::OpenAiGenerator;
 
 #[async_trait]
 pub trait QuestionProvider: Send + Sync {
@@ -43,18 +43,18 @@ pub enum QuestionSource {
 /// The AI first (when configured), the bank on any failure; each AI call is timed and counted in
 /// the Prometheus metrics (`ai_question_seconds`, `questions_total`). Holds no lock, so it is
 /// shared behind an `Arc` and asked concurrently.
-pub struct FallbackProvider {
+pub(crate) struct FallbackProvider {
     ai: Option<OpenAiGenerator>,
     bank: Bank,
 }
 
 impl FallbackProvider {
-    pub fn new(ai: Option<OpenAiGenerator>, bank: Bank) -> Self {
+    pub(crate) fn new(ai: Option<OpenAiGenerator>, bank: Bank) -> Self {
         FallbackProvider { ai, bank }
     }
 
     /// The shipped bank alone: instant, for callers that must not wait on a network.
-    pub fn bank_only() -> Self {
+    pub(crate) fn bank_only() -> Self {
         Self::new(None, Bank::shipped())
     }
 

@@ -19,8 +19,8 @@ use std::time::Duration;
 
 use super::already_asked;
 
-pub const DEFAULT_MODEL: &str = "gpt-4o-mini";
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(8);
+pub(crate) const DEFAULT_MODEL: &str = "gpt-4o-mini";
+pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(8);
 
 /// At most this many earlier questions (the most recent ones) are listed in the prompt: the
 /// prompt stays small and cheap, and the reply is checked against all of them anyway.
@@ -43,7 +43,7 @@ const SYSTEM_PROMPT: &str = "You write prompts for a family-friendly party game.
     exactly this shape: {\"question\": \"...\"}";
 
 #[derive(Clone)]
-pub struct OpenAiConfig {
+pub(crate) struct OpenAiConfig {
     pub api_key: String,
     /// `None` for OpenAI itself; otherwise the server's `/v1` root, e.g.
     /// `http://localhost:11434/v1` for Ollama.
@@ -55,7 +55,8 @@ pub struct OpenAiConfig {
 
 impl OpenAiConfig {
     /// OpenAI's own endpoint with the default model and timeout.
-    pub fn new(api_key: impl Into<String>) -> Self {
+    #[cfg(test)]
+    pub(crate) fn new(api_key: impl Into<String>) -> Self {
         OpenAiConfig {
             api_key: api_key.into(),
             base_url: None,
@@ -80,7 +81,7 @@ impl fmt::Debug for OpenAiConfig {
 /// Why the model gave no usable question. The messages hold no secrets: the key is never part
 /// of a request body, and API error texts are the server's own (OpenAI masks keys in them).
 #[derive(Debug, thiserror::Error)]
-pub enum QuestionError {
+pub(crate) enum QuestionError {
     #[error("the model did not answer in time")]
     Timeout,
     #[error("the model's API failed: {0}")]
@@ -89,7 +90,7 @@ pub enum QuestionError {
     Invalid(String),
 }
 
-pub struct OpenAiGenerator {
+pub(crate) struct OpenAiGenerator {
     client: Client<OpenAIConfig>,
     model: String,
     timeout: Duration,
@@ -105,7 +106,7 @@ impl fmt::Debug for OpenAiGenerator {
 }
 
 impl OpenAiGenerator {
-    pub fn new(config: OpenAiConfig) -> Self {
+    pub(crate) fn new(config: OpenAiConfig) -> Self {
         let mut c = OpenAIConfig::new().with_api_key(config.api_key);
         // async-openai appends "/chat/completions" to the base as is: a trailing slash would
         // double it, and an empty value means "not set".
@@ -132,7 +133,7 @@ impl OpenAiGenerator {
 
     /// One question from the model, or why not. The whole exchange (connect, request, body) is
     /// bounded by the configured timeout; dropping the future on timeout aborts the request.
-    pub async fn generate(
+    pub(crate) async fn generate(
         &self,
         theme: Option<&str>,
         exclude: &[String],
@@ -227,7 +228,7 @@ fn one_line(text: &str) -> String {
 /// One question out of whatever the model said: `{"question": "…"}` JSON (bare, in a fenced
 /// ```` ```json ```` block, or with chatter around it), a JSON string, or a single plain line.
 /// Surrounding quotes and a leading "Question:" label are stripped; then the shape is checked.
-pub fn extract(raw: &str) -> Result<String, QuestionError> {
+pub(crate) fn extract(raw: &str) -> Result<String, QuestionError> {
     let text = unfence(raw.trim());
     let candidate = match json_question(text) {
         Some(found) => found?,

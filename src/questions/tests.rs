@@ -9,6 +9,7 @@ use wiremock::{
     matchers::{method, path},
 };
 
+use super::openai::OpenAiConfig;
 use super::*;
 use crate::domain::text::same_question;
 

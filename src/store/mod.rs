@@ -1,8 +1,8 @@
 //! Live state: every room's state machine, the deadline index that lets any node end a phase,
 //! the token deny-list and socket presence. A trait so the game layer sees operations, not Redis.
 
-pub mod pubsub;
-pub mod redis;
+pub(crate) mod pubsub;
+pub(crate) mod redis;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};

@@ -21,7 +21,7 @@ use tokio::sync::mpsc;
 type Handlers = Arc<RwLock<HashMap<String, mpsc::Sender<ChanItem>>>>;
 
 #[derive(Debug, thiserror::Error)]
-pub enum PubSubError {
+pub(crate) enum PubSubError {
     #[error("redis pub/sub: {0}")]
     Redis(#[from] redis::RedisError),
     /// Redis has been unreachable long enough for the outbox to fill.
@@ -35,7 +35,7 @@ const OUTBOX: usize = 65_536;
 const PIPELINE: usize = 512;
 
 #[derive(Clone)]
-pub struct ManagedDriver {
+pub(crate) struct ManagedDriver {
     handlers: Handlers,
     conn: ConnectionManager,
     outbox: mpsc::Sender<(String, Vec<u8>)>,
@@ -43,7 +43,7 @@ pub struct ManagedDriver {
 
 impl ManagedDriver {
     /// Connects with RESP3 (pub/sub messages arrive as pushes on the same connection).
-    pub async fn connect(url: &str) -> Result<Self, PubSubError> {
+    pub(crate) async fn connect(url: &str) -> Result<Self, PubSubError> {
         let url = if url.contains("protocol=") {
             url.to_string()
         } else if url.contains('?') {

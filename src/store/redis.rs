@@ -42,7 +42,7 @@ fn new_version() -> u64 {
     rand::random_range(1..=i64::MAX as u64)
 }
 
-pub struct RedisStore {
+pub(crate) struct RedisStore {
     conn: ConnectionManager,
     prefix: String,
     save: Script,
@@ -50,7 +50,7 @@ pub struct RedisStore {
 
 impl RedisStore {
     /// Connects with a `ConnectionManager`, which reconnects by itself after a Redis restart.
-    pub async fn connect(url: &str, prefix: &str) -> Result<Self, StoreError> {
+    pub(crate) async fn connect(url: &str, prefix: &str) -> Result<Self, StoreError> {
         let client = redis::Client::open(url).map_err(unavailable)?;
         let config = redis::aio::ConnectionManagerConfig::new()
             .set_connection_timeout(Some(Duration::from_secs(3)))

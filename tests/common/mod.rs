@@ -1,6 +1,6 @@
 //! The one way tests start the server: the real app on port 0, against its own Postgres
 //! database (from `#[sqlx::test]`) and its own Redis key prefix, so tests run in parallel.
-#![allow(dead_code)]
+#![allow(dead_code, unreachable_pub)]
 
 pub mod proxy;
 pub mod redis_server;

@@ -16,16 +16,16 @@ use std::{
 use tokio::sync::{mpsc, oneshot};
 use tokio_tungstenite::tungstenite::{Message, protocol::WebSocketConfig};
 
-pub type Acks = Arc<Mutex<HashMap<u64, oneshot::Sender<Value>>>>;
+pub(crate) type Acks = Arc<Mutex<HashMap<u64, oneshot::Sender<Value>>>>;
 
 /// Called on the connection's reader task for each event the server sends, with the
 /// event's JSON argument array (`["name", payload…]`) and the time it arrived. Handling it in
 /// place, rather than passing it on to another task, keeps the generator's own cost per
 /// update small next to the server's.
-pub type OnEvent = Arc<dyn Fn(&str, Instant) + Send + Sync>;
+pub(crate) type OnEvent = Arc<dyn Fn(&str, Instant) + Send + Sync>;
 
 #[derive(Clone)]
-pub struct Client {
+pub(crate) struct Client {
     out: mpsc::UnboundedSender<Message>,
     acks: Acks,
     next_id: Arc<AtomicU64>,
@@ -34,7 +34,7 @@ pub struct Client {
 /// Connects `ws://host:port/socket.io/?EIO=4&transport=websocket` from `source` (a loopback
 /// address, to spread connections over more ephemeral ports) and completes the Socket.IO
 /// handshake with `auth: {token}`. Events go to the returned receiver.
-pub async fn connect(
+pub(crate) async fn connect(
     server: SocketAddr,
     source: Option<IpAddr>,
     token: &str,
@@ -153,7 +153,7 @@ fn handle_packet(
 
 impl Client {
     /// Emits with an acknowledgement and waits for it.
-    pub async fn request(&self, event: &str, payload: &Value) -> Result<Value, String> {
+    pub(crate) async fn request(&self, event: &str, payload: &Value) -> Result<Value, String> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = oneshot::channel();
         if let Ok(mut m) = self.acks.lock() {
@@ -174,7 +174,7 @@ impl Client {
         }
     }
 
-    pub fn close(&self) {
+    pub(crate) fn close(&self) {
         let _ = self.out.send(Message::Close(None));
     }
 }

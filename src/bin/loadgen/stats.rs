@@ -9,7 +9,7 @@ use std::sync::{
 };
 use std::time::Duration;
 
-pub struct Stats {
+pub(crate) struct Stats {
     /// Scheduled vote send time → the voter's matching `vote_update`, in microseconds.
     pub vote_latency: Mutex<Histogram<u64>>,
     /// TCP connect start → Socket.IO connected, in microseconds.
@@ -32,7 +32,7 @@ fn histogram() -> Mutex<Histogram<u64>> {
 }
 
 impl Stats {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Stats {
             vote_latency: histogram(),
             connect_latency: histogram(),
@@ -48,13 +48,13 @@ impl Stats {
         }
     }
 
-    pub fn record(h: &Mutex<Histogram<u64>>, d: Duration) {
+    pub(crate) fn record(h: &Mutex<Histogram<u64>>, d: Duration) {
         if let Ok(mut h) = h.lock() {
             let _ = h.record(u64::try_from(d.as_micros()).unwrap_or(u64::MAX).max(1));
         }
     }
 
-    pub fn error(&self, what: String) {
+    pub(crate) fn error(&self, what: String) {
         self.errors.fetch_add(1, Ordering::Relaxed);
         if let Ok(mut first) = self.first_error.lock()
             && first.is_none()
@@ -63,7 +63,7 @@ impl Stats {
         }
     }
 
-    pub fn get(&self, c: &AtomicU64) -> u64 {
+    pub(crate) fn get(&self, c: &AtomicU64) -> u64 {
         c.load(Ordering::Relaxed)
     }
 }
@@ -80,7 +80,7 @@ fn quantiles(h: &Mutex<Histogram<u64>>) -> Value {
     })
 }
 
-pub fn report(
+pub(crate) fn report(
     stats: &Stats,
     scenario: &str,
     elapsed: Duration,
@@ -115,7 +115,7 @@ pub fn report(
     })
 }
 
-pub fn table(r: &Value) -> String {
+pub(crate) fn table(r: &Value) -> String {
     let q = |k: &str, f: &str| r[k][f].as_f64().map_or("-".into(), |v| format!("{v:.2}"));
     let mut out = String::new();
     out.push_str(&format!(

@@ -1,20 +1,20 @@
 //! Room codes: what a code looks like, how a typed one is read, and how a new one is drawn.
 
 /// Room codes avoid look-alikes: no 0/O, no 1/I/L.
-pub const ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+pub(crate) const ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
 /// Characters in a code: 31^6 ≈ 887 million codes, so a clash on creation is rare.
-pub const LEN: usize = 6;
+pub(crate) const LEN: usize = 6;
 
 /// The code as stored (upper case), or `None` for anything that cannot be a code. Codes are
 /// matched case-insensitively and surrounding white space is ignored.
-pub fn normalize(code: &str) -> Option<String> {
+pub(crate) fn normalize(code: &str) -> Option<String> {
     let code = code.trim().to_ascii_uppercase();
     (code.len() == LEN && code.bytes().all(|b| ALPHABET.contains(&b))).then_some(code)
 }
 
 /// A new code from `LEN` draws of `pick(n)`, which must return an index below `n`; the caller
 /// brings the randomness, so the domain stays deterministic.
-pub fn generate(mut pick: impl FnMut(usize) -> usize) -> String {
+pub(crate) fn generate(mut pick: impl FnMut(usize) -> usize) -> String {
     (0..LEN)
         .map(|_| char::from(ALPHABET[pick(ALPHABET.len()) % ALPHABET.len()]))
         .collect()

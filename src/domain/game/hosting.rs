@@ -6,10 +6,10 @@ use std::collections::HashSet;
 use super::{DomainError, Room, UserId};
 
 /// Open rooms one user may host at once: stops one account from filling the store.
-pub const MAX_OPEN_ROOMS_PER_USER: u32 = 10;
+pub(crate) const MAX_OPEN_ROOMS_PER_USER: u32 = 10;
 
 /// Whether a user who already hosts `open_rooms` open rooms may open another.
-pub fn may_open_room(open_rooms: u32) -> Result<(), DomainError> {
+pub(crate) fn may_open_room(open_rooms: u32) -> Result<(), DomainError> {
     if open_rooms < MAX_OPEN_ROOMS_PER_USER {
         Ok(())
     } else {
@@ -22,7 +22,7 @@ pub fn may_open_room(open_rooms: u32) -> Result<(), DomainError> {
 
 /// What becomes of a room whose host has been away past the grace period.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Succession {
+pub(crate) enum Succession {
     /// The host has a live socket again: nothing to hand over.
     HostIsBack,
     /// Nobody else is connected, so there is no one to hand to: look again later.
@@ -34,7 +34,7 @@ pub enum Succession {
 /// Who gets `room` after its host's grace period, given the users with a live socket in it.
 /// (A host who leaves is replaced at once by the room itself, connected or not: see
 /// `Room::apply` with `Command::Leave`.)
-pub fn succession(room: &Room, connected: &HashSet<UserId>) -> Succession {
+pub(crate) fn succession(room: &Room, connected: &HashSet<UserId>) -> Succession {
     if connected.contains(&room.host_id) {
         return Succession::HostIsBack;
     }

@@ -16,7 +16,7 @@ pub struct Arrival {
 
 /// `first_socket`: this socket is now the user's only one in the room. `joined`: the events of
 /// the join that brought them in.
-pub fn arrival(room: &Room, user: UserId, first_socket: bool, joined: &[Event]) -> Arrival {
+pub(crate) fn arrival(room: &Room, user: UserId, first_socket: bool, joined: &[Event]) -> Arrival {
     let news = joined
         .iter()
         .any(|e| matches!(e, Event::PlayerJoined { .. }));
@@ -28,12 +28,12 @@ pub fn arrival(room: &Room, user: UserId, first_socket: bool, joined: &[Event]) 
 
 /// Whether a user whose socket just left, with `sockets_left` of theirs still in the room, is
 /// gone from it (and so shown as disconnected).
-pub fn gone(sockets_left: i64) -> bool {
+pub(crate) fn gone(sockets_left: i64) -> bool {
     sockets_left <= 0
 }
 
 /// Whether a user who is gone from `room` starts the host hand-over clock.
-pub fn starts_hand_over(room: &Room, user: UserId) -> bool {
+pub(crate) fn starts_hand_over(room: &Room, user: UserId) -> bool {
     room.host_id == user
 }
 

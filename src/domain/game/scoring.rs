@@ -7,7 +7,7 @@ use super::{LeaderboardEntry, Participant, Round, UserId};
 
 /// Points each author earned in `round`: one per vote their answer received, zero included so
 /// the caller can record every author. In submission order.
-pub fn round_points(round: &Round) -> Vec<(UserId, u32)> {
+pub(crate) fn round_points(round: &Round) -> Vec<(UserId, u32)> {
     round
         .answers
         .iter()
@@ -18,7 +18,7 @@ pub fn round_points(round: &Round) -> Vec<(UserId, u32)> {
 /// Everyone who is or was in the room except the kicked, highest score first, then by display
 /// name and id so the order never depends on storage order. Ranks follow competition ranking:
 /// equal scores share a rank and the next rank skips (5, 5, 3 → 1, 1, 3).
-pub fn leaderboard(
+pub(crate) fn leaderboard(
     participants: &[Participant],
     scores: &BTreeMap<UserId, u32>,
 ) -> Vec<LeaderboardEntry> {
