@@ -7,7 +7,6 @@ mod common;
 use common::{socket::Sock, spawn_app, spawn_app_with, test_config};
 use serde_json::{Value, json};
 use sqlx::PgPool;
-use std::time::Duration;
 use tf_rust_socketio::TransportType;
 
 #[sqlx::test]
@@ -61,8 +60,16 @@ async fn players_split_across_two_nodes_play_one_game_and_see_each_event_once(po
     for s in &socks {
         s.inbox.wait_for("round_ended", |_| true).await;
     }
-    // Let any duplicate arrive before counting.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // A later broadcast every socket must hear: any duplicate of the round's events was sent
+    // before it, through the same adapter.
+    socks[0].ok("next_round", json!({"room_code": code})).await;
+    for s in &socks {
+        s.inbox
+            .wait_until("the next round or the game's end", |i| {
+                i.count("round_started") + i.count("game_ended") > 0
+            })
+            .await;
+    }
     for (i, s) in socks.iter().enumerate() {
         assert_eq!(s.inbox.count("game_started"), 1, "player {i}");
         assert_eq!(s.inbox.count("answer_submitted"), 4, "player {i}");
@@ -91,8 +98,21 @@ async fn a_deadline_fires_on_the_surviving_node_when_the_starting_node_is_gone(p
     drop(a);
     let voting = on_b.inbox.wait_for("voting_started", |_| true).await;
     assert_eq!(voting["answers"], json!([]));
-    on_b.inbox.wait_for("round_ended", |_| true).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(on_b.inbox.count("voting_started"), 1);
-    assert_eq!(on_b.inbox.count("round_ended"), 1);
+    let ended = on_b.inbox.wait_for("round_ended", |_| true).await;
+    // A later broadcast from the surviving node: any duplicate of the deadline's events was
+    // sent before it. (Counted for round 1 only: round 2 will reach its own deadlines.)
+    let (status, _) = b
+        .call("POST", &format!("/api/game/{code}/next"), &host, None)
+        .await;
+    assert_eq!(status, reqwest::StatusCode::OK);
+    on_b.inbox.wait_for("round_started", |_| true).await;
+    let round_one = |name: &str| {
+        on_b.inbox
+            .all(name)
+            .into_iter()
+            .filter(|e| e["round_id"] == ended["round_id"])
+            .count()
+    };
+    assert_eq!(round_one("voting_started"), 1);
+    assert_eq!(round_one("round_ended"), 1);
 }

@@ -8,7 +8,7 @@ use common::{Player, TestApp, assert_error, socket::Sock, spawn_app};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sqlx::PgPool;
-use std::{collections::HashMap, time::Duration};
+use std::collections::HashMap;
 use tf_rust_socketio::TransportType;
 use uuid::Uuid;
 
@@ -428,7 +428,20 @@ async fn twenty_simultaneous_votes_from_one_player_count_once(pool: PgPool) {
         .filter(|(s, b)| *s == StatusCode::CONFLICT && b["error"]["code"] == "already_voted")
         .count();
     assert_eq!(created + refused, 10);
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Every socket vote is answered: one that counted by the room's `vote_update`, each refused
+    // one by an `error` event; all twenty are in once the refusals make up the rest.
+    let refusals = |i: &common::socket::Inbox| {
+        i.all("error")
+            .into_iter()
+            .filter(|e| e["code"] == "already_voted" && e["event"] == "submit_vote")
+            .count()
+    };
+    t.socks[2].inbox.wait_count("vote_update", 1).await;
+    sock.inbox
+        .wait_until("the refusal of every socket vote but a counted one", |i| {
+            refusals(i) + (1 - created.min(1)) >= 10
+        })
+        .await;
     let errors = sock
         .inbox
         .all("error")

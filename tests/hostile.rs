@@ -8,7 +8,6 @@ use common::{assert_error, browser, socket::Sock, spawn_app, spawn_app_with, tes
 use reqwest::{Client, StatusCode, header};
 use serde_json::{Value, json};
 use sqlx::PgPool;
-use std::time::Duration;
 use tf_rust_socketio::TransportType;
 
 fn prefix() -> String {
@@ -250,7 +249,6 @@ async fn no_payload_reveals_emails_or_password_hashes(pool: PgPool) {
     let s = Sock::connect(&app.base, &host.token, TransportType::Websocket).await;
     let ack = s.ok("join_room", json!({"room_code": code})).await;
     let state = s.inbox.wait_for("room_state", |_| true).await;
-    tokio::time::sleep(Duration::from_millis(100)).await;
     for payload in [joined, ack, state] {
         let text = payload.to_string();
         assert!(

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{proxy::Proxy, socket::Sock, spawn_app, spawn_app_with, test_config};
+use common::{eventually, proxy::Proxy, socket::Sock, spawn_app, spawn_app_with, test_config};
 use reqwest::{Client, StatusCode, header};
 use serde_json::{Value, json};
 use sqlx::PgPool;
@@ -107,19 +107,11 @@ async fn a_postgres_outage_gives_503s_ready_names_it_and_the_server_recovers(poo
     );
 
     proxy.up();
-    let mut healed = false;
-    for _ in 0..40 {
+    eventually("the server to recover after Postgres came back", || async {
         let (s, _) = app.call("POST", "/api/rooms", &p, Some(json!({}))).await;
-        if s == StatusCode::CREATED {
-            healed = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-    assert!(
-        healed,
-        "the server did not recover after Postgres came back"
-    );
+        (s == StatusCode::CREATED).then_some(())
+    })
+    .await;
     let ready = Client::new()
         .get(app.url("/ready"))
         .send()
@@ -179,15 +171,11 @@ async fn an_action_postgres_refuses_is_undone_in_the_live_state(pool: PgPool) {
     assert!(room["room"]["current_round"].is_null(), "{room}");
 
     proxy.up();
-    let mut started = Value::Null;
-    for _ in 0..40 {
+    let started = eventually("the start to be taken once Postgres is back", || async {
         let (s, body) = app.call("POST", &start, &host, None).await;
-        if s == StatusCode::OK {
-            started = body;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
+        (s == StatusCode::OK).then_some(body)
+    })
+    .await;
     assert_eq!(started["round"]["round_number"], 1, "{started}");
     let rounds: i64 = sqlx::query_scalar("SELECT count(*) FROM rounds")
         .fetch_one(&pool)

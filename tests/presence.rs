@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{socket::Sock, spawn_app_with, test_config};
+use common::{eventually, socket::Sock, spawn_app_with, test_config};
 use serde_json::json;
 use sqlx::PgPool;
 use std::time::Duration;
@@ -67,7 +67,21 @@ async fn a_host_who_comes_back_within_the_grace_period_keeps_the_room(pool: PgPo
     let back = Sock::connect(&app.base, &host.token, TransportType::Websocket).await;
     back.ok("join_room", json!({"room_code": code})).await;
     a.inbox.wait_for("player_reconnected", |_| true).await;
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    // The hand-over clock is off: the room is no longer among those whose host is away, so no
+    // timer can hand it over, now or after the grace period.
+    let redis = common::redis_of(&app).await;
+    let away = format!("{}host_away", app.prefix);
+    eventually("the hand-over to be called off", || {
+        let (mut redis, away, code) = (redis.clone(), away.clone(), code.clone());
+        async move {
+            redis::AsyncCommands::zscore::<_, _, Option<f64>>(&mut redis, away, code)
+                .await
+                .expect("redis")
+                .is_none()
+                .then_some(())
+        }
+    })
+    .await;
     assert_eq!(a.inbox.count("host_changed"), 0);
     back.ok("start_game", json!({"room_code": code})).await;
 }
@@ -116,7 +130,11 @@ async fn a_kicked_player_is_told_and_stops_hearing_the_room(pool: PgPool) {
         .await;
     socks[0].ok("start_game", json!({"room_code": code})).await;
     socks[1].inbox.wait_for("game_started", |_| true).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Had the kicked socket still been in the room, its copy of the broadcast would have been
+    // queued on it before this reply, which travels the same connection.
+    socks[2]
+        .refused("join_room", json!({"room_code": code}), "kicked")
+        .await;
     assert_eq!(
         socks[2].inbox.count("game_started"),
         0,

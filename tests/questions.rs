@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{socket::Sock, spawn_app_with, test_config};
+use common::{eventually, socket::Sock, spawn_app_with, test_config};
 use serde_json::{Value, json};
 use sqlx::PgPool;
 use std::time::{Duration, Instant};
@@ -64,19 +64,20 @@ async fn the_server_asks_the_ai_ahead_and_uses_its_question_for_a_round(pool: Pg
     let ann = app.register("Ann").await;
     let code = app.create_room(&host, json!({"theme": "the sea"})).await;
     app.join(&ann, &code).await;
-    // The question is prepared in the background right after the room is created.
-    for _ in 0..50 {
-        if !server
-            .received_requests()
-            .await
-            .unwrap_or_default()
-            .is_empty()
-        {
-            break;
+    // The question is prepared in the background right after the room is created, and kept in
+    // the live store for the room's first round.
+    let redis = common::redis_of(&app).await;
+    let key = format!("{}nextq:{code}", app.prefix);
+    eventually("the prepared question to be stored", || {
+        let (mut redis, key) = (redis.clone(), key.clone());
+        async move {
+            redis::AsyncCommands::exists::<_, bool>(&mut redis, key)
+                .await
+                .expect("redis")
+                .then_some(())
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    })
+    .await;
     let (_, body) = app
         .call("POST", &format!("/api/game/{code}/start"), &host, None)
         .await;

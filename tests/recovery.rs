@@ -4,7 +4,7 @@
 mod common;
 
 use common::{
-    Player, TestApp,
+    Player, TestApp, eventually,
     redis_server::{PrivateRedis, flush_prefix},
     socket::Sock,
     spawn_app, spawn_app_with, test_config,
@@ -38,14 +38,14 @@ async fn seat(apps: &[&TestApp], settings: Value) -> (Vec<Player>, Vec<Sock>, St
 /// Sends until the server answers with something other than `service_unavailable` (Redis may
 /// still be coming back); returns that ack.
 async fn until_served(s: &Sock, event: &str, payload: Value) -> Value {
-    for _ in 0..50 {
-        let ack = s.request(event, payload.clone()).await;
-        if ack["error"]["code"] != "service_unavailable" {
-            return ack;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    panic!("{event} never served after the outage");
+    eventually(
+        &format!("{event} to be served after the outage"),
+        || async {
+            let ack = s.request(event, payload.clone()).await;
+            (ack["error"]["code"] != "service_unavailable").then_some(ack)
+        },
+    )
+    .await
 }
 
 #[sqlx::test]

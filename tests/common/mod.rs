@@ -90,6 +90,36 @@ pub async fn spawn_app_with(pool: PgPool, config: Config) -> TestApp {
     }
 }
 
+/// Waits on a state the test cannot be told about by an event (a server coming up, a dependency
+/// coming back, a background write): asks `check` until it gives `Some`, briefly apart, for up
+/// to `socket::WAIT`. `what` names the state in the timeout message.
+pub async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + socket::WAIT;
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+/// A connection to the Redis the app uses, to look at its live state under its prefix.
+pub async fn redis_of(app: &TestApp) -> redis::aio::MultiplexedConnection {
+    redis::Client::open(app.config.redis_url.as_str())
+        .expect("redis url")
+        .get_multiplexed_async_connection()
+        .await
+        .expect("redis connects")
+}
+
 /// A browser-like client: keeps the auth cookie.
 pub fn browser() -> Client {
     Client::builder()

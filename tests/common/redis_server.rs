@@ -43,19 +43,13 @@ impl PrivateRedis {
             .spawn()
             .expect("redis-server is installed (scripts/services.sh installs it)");
         self.child = Some(child);
-        for _ in 0..100 {
-            if let Ok(client) = redis::Client::open(self.url())
-                && let Ok(mut c) = client.get_multiplexed_async_connection().await
-                && redis::cmd("PING")
-                    .query_async::<String>(&mut c)
-                    .await
-                    .is_ok()
-            {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("private redis-server did not start");
+        let url = self.url();
+        super::eventually("the private redis-server to start", || async {
+            let client = redis::Client::open(url.as_str()).ok()?;
+            let mut c = client.get_multiplexed_async_connection().await.ok()?;
+            redis::cmd("PING").query_async::<String>(&mut c).await.ok()
+        })
+        .await;
     }
 
     /// Kills Redis (all its data is gone, as after a crash without persistence) and starts a
@@ -65,6 +59,7 @@ impl PrivateRedis {
             let _ = child.kill().await;
             let _ = child.wait().await;
         }
+        // The outage itself: how long clients find no Redis, a parameter of the scenario.
         tokio::time::sleep(down).await;
         self.spawn().await;
     }

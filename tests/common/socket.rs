@@ -60,6 +60,20 @@ impl Inbox {
         }
     }
 
+    /// Waits until `cond` holds of what has arrived (`what` names it in the timeout message).
+    pub async fn wait_until(&self, what: &str, cond: impl Fn(&Inbox) -> bool) {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let notified = self.notify.notified();
+            if cond(self) {
+                return;
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                panic!("timed out waiting for {what}; got {:?}", self.names());
+            }
+        }
+    }
+
     /// Waits until `n` events called `name` have arrived.
     pub async fn wait_count(&self, name: &str, n: usize) -> Vec<Value> {
         let deadline = tokio::time::Instant::now() + WAIT;
@@ -162,13 +176,17 @@ impl Sock {
         Sock { client, inbox }
     }
 
-    /// Tries to connect; returns the inbox to inspect what came (connect or error).
+    /// Tries to connect; returns the inbox once the server has answered (connect or error).
     pub async fn try_connect(base: &str, token: Option<&str>) -> Inbox {
         let inbox = Inbox::default();
         let _client = builder(base, token, TransportType::Websocket, &inbox)
             .connect()
             .await;
-        tokio::time::sleep(Duration::from_millis(500)).await;
+        inbox
+            .wait_until("connect or connect_error", |i| {
+                i.count("connect") + i.count("error") > 0
+            })
+            .await;
         inbox
     }
 
