@@ -13,13 +13,13 @@ use std::collections::HashMap;
 
 /// A process tree to measure, as given on the command line.
 #[derive(Clone, Debug)]
-pub struct Target {
+pub(crate) struct Target {
     pub name: String,
     pub pid: u32,
 }
 
 /// Parses `NAME=PID`.
-pub fn parse_target(s: &str) -> Result<Target, String> {
+pub(crate) fn parse_target(s: &str) -> Result<Target, String> {
     let (name, pid) = s
         .split_once('=')
         .ok_or_else(|| format!("expected NAME=PID, got {s:?}"))?;
@@ -121,26 +121,26 @@ fn ticks_per_second() -> f64 {
 }
 
 /// The readings at one instant.
-pub struct Snapshot {
+pub(crate) struct Snapshot {
     trees: Vec<Option<u64>>,
     own: Option<u64>,
     machine: Option<u64>,
 }
 
-pub struct Meter {
+pub(crate) struct Meter {
     targets: Vec<Target>,
     hz: f64,
 }
 
 impl Meter {
-    pub fn new(targets: Vec<Target>) -> Self {
+    pub(crate) fn new(targets: Vec<Target>) -> Self {
         Meter {
             targets,
             hz: ticks_per_second(),
         }
     }
 
-    pub fn snapshot(&self) -> Snapshot {
+    pub(crate) fn snapshot(&self) -> Snapshot {
         let stats = all_stats();
         Snapshot {
             trees: self
@@ -156,7 +156,7 @@ impl Meter {
     /// The report's `cpu` object: seconds and µs per vote for each target, for the generator
     /// itself, for the whole machine and for everything else (the machine less all of these:
     /// other people's work on a shared machine, which makes the run's latencies noise).
-    pub fn report(&self, before: &Snapshot, after: &Snapshot, votes: u64) -> Value {
+    pub(crate) fn report(&self, before: &Snapshot, after: &Snapshot, votes: u64) -> Value {
         let secs = |a: Option<u64>, b: Option<u64>| match (a, b) {
             (Some(a), Some(b)) => Some(b.saturating_sub(a) as f64 / self.hz),
             _ => None,
