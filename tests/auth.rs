@@ -398,3 +398,32 @@ async fn cors_allows_configured_origins_with_credentials_only(pool: PgPool) {
     let other = preflight("http://evil.example").await.expect("preflight");
     assert!(other.headers().get("access-control-allow-origin").is_none());
 }
+
+#[sqlx::test]
+async fn display_names_are_normalised_and_invisible_characters_refused(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let url = app.url("/api/auth/register");
+    for name in ["Ann\u{200b}", "\u{202e}nnA", "A\u{0}nn", "An\u{00ad}n"] {
+        let body = json!({"email": format!("{}@example.com", Uuid::new_v4().simple()),
+                          "password": "password123", "display_name": name});
+        let (s, res, _) = post_json(&url, body).await;
+        assert_error(
+            s,
+            &res,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        );
+        assert!(
+            res["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("display_name")),
+            "{name:?}: {res}"
+        );
+    }
+    // One name typed two ways is one name: stored composed (NFC).
+    let body = json!({"email": format!("{}@example.com", Uuid::new_v4().simple()),
+                      "password": "password123", "display_name": "  Zoe\u{0308} "});
+    let (s, res, _) = post_json(&url, body).await;
+    assert_eq!(s, StatusCode::CREATED, "{res}");
+    assert_eq!(res["user"]["display_name"], "Zo\u{00eb}");
+}

@@ -814,3 +814,54 @@ async fn the_rest_mirror_plays_a_round_through_the_same_rules(pool: PgPool) {
         .await;
     assert_error(s, &body, StatusCode::BAD_REQUEST, "malformed_request");
 }
+
+#[sqlx::test]
+async fn an_answer_holding_a_nul_is_refused_naming_the_field_and_the_round_goes_on(pool: PgPool) {
+    let t = table(pool, TransportType::Websocket, json!({})).await;
+    let data = t.socks[0]
+        .ok("start_game", json!({"room_code": t.code}))
+        .await;
+    let round_id = data["round"]["id"].as_str().expect("round id").to_string();
+    let path = format!("/api/game/rounds/{round_id}/answer");
+    let (s, body) = t
+        .app
+        .call(
+            "POST",
+            &path,
+            &t.players[1],
+            Some(json!({"answer": "bad\u{0}answer"})),
+        )
+        .await;
+    assert_error(
+        s,
+        &body,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    );
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("answer")),
+        "{body}"
+    );
+    let ack = t.socks[2]
+        .request(
+            "submit_answer",
+            json!({"round_id": round_id, "room_code": t.code, "answer": "\u{0}"}),
+        )
+        .await;
+    assert_eq!(ack["error"]["code"], "validation_failed", "{ack}");
+    // The same players answer normally afterwards: nothing of the refused text got anywhere.
+    for i in [1, 2] {
+        let (s, body) = t
+            .app
+            .call(
+                "POST",
+                &path,
+                &t.players[i],
+                Some(json!({"answer": "fine"})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{body}");
+    }
+}

@@ -278,3 +278,29 @@ async fn room_routes_need_a_signed_in_user(pool: PgPool) {
     let body = res.json().await.expect("json");
     assert_error(s, &body, StatusCode::UNAUTHORIZED, "unauthorized");
 }
+
+#[sqlx::test]
+async fn a_theme_holding_a_nul_is_refused_naming_the_field(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let host = app.register("Host").await;
+    let (s, body) = app
+        .call(
+            "POST",
+            "/api/rooms",
+            &host,
+            Some(json!({"settings": {"theme": "sea\u{0}"}})),
+        )
+        .await;
+    assert_error(
+        s,
+        &body,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    );
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("theme")),
+        "{body}"
+    );
+}
