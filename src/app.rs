@@ -104,10 +104,13 @@ pub async fn build_with_pool(config: &Config, pool: sqlx::PgPool) -> Result<App,
     })
 }
 
+/// How often rate-limit state forgets clients whose buckets are full again.
+const LIMITS_SHRINK_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// Rate-limit state only needs the clients seen recently.
 fn spawn_limit_shrinker(limits: Arc<Limits>, shutdown: CancellationToken) {
     tokio::spawn(async move {
-        let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+        let mut every = tokio::time::interval(LIMITS_SHRINK_EVERY);
         loop {
             tokio::select! {
                 _ = shutdown.cancelled() => break,

@@ -58,12 +58,17 @@ impl From<sqlx::Error> for DbError {
     }
 }
 
+/// Pooled connections per process: the group commit keeps a few busy, reads take the rest.
+const MAX_CONNECTIONS: u32 = 20;
+/// How long a call waits for a pooled connection before it is a 503.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+
 /// A lazy pool: the server starts (and `/ready` reports) even while Postgres is still coming up.
 /// The short acquire timeout turns an outage into a quick 503 instead of a hung request.
 pub fn pool(url: &str) -> Result<PgPool, DbError> {
     PgPoolOptions::new()
-        .max_connections(20)
-        .acquire_timeout(Duration::from_secs(3))
+        .max_connections(MAX_CONNECTIONS)
+        .acquire_timeout(ACQUIRE_TIMEOUT)
         // No ping before each use: it was one more round trip (and Postgres wake-up) in front
         // of every commit on the hot path. A connection broken by a Postgres restart fails its
         // one action with a 503 and is dropped from the pool; the next one reconnects.

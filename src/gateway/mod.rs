@@ -29,6 +29,9 @@ use crate::{
 pub(crate) type Adapter = CustomRedisAdapter<Emitter, ManagedDriver>;
 pub(crate) type Io = SocketIo<Adapter>;
 
+/// How long the server waits for a client's acknowledgement of one of its own emits.
+const ACK_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Largest Socket.IO message accepted; a bigger one closes that socket only.
 pub(crate) const MAX_PAYLOAD_BYTES: u64 = 16 * 1024;
 
@@ -67,7 +70,7 @@ pub(crate) async fn layer(
         .with_state(state)
         .max_payload(MAX_PAYLOAD_BYTES)
         .ws_max_message_size(usize::try_from(MAX_PAYLOAD_BYTES).unwrap_or(usize::MAX))
-        .ack_timeout(Duration::from_secs(10))
+        .ack_timeout(ACK_TIMEOUT)
         .with_adapter::<Adapter>(adapter)
         .build_layer();
     io.ns("/", handlers::on_connect.with(authenticate))

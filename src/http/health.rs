@@ -8,6 +8,10 @@ use utoipa::ToSchema;
 
 use super::AppState;
 
+/// A dependency that has not answered a probe (or the room count) in this long counts as down:
+/// readiness must answer quickly for the load balancer, whatever Postgres or Redis are doing.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
+
 #[derive(Serialize, ToSchema)]
 pub(crate) struct Health {
     pub status: &'static str,
@@ -28,10 +32,9 @@ pub(crate) async fn health() -> Json<Health> {
 #[utoipa::path(get, path = "/ready", tag = "operations",
     responses((status = 200, body = Readiness), (status = 503, body = Readiness)))]
 pub(crate) async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Readiness>) {
-    let limit = Duration::from_secs(2);
     let (pg, redis) = tokio::join!(
-        tokio::time::timeout(limit, crate::db::ping(&state.db)),
-        tokio::time::timeout(limit, state.store.ping()),
+        tokio::time::timeout(PROBE_TIMEOUT, crate::db::ping(&state.db)),
+        tokio::time::timeout(PROBE_TIMEOUT, state.store.ping()),
     );
     let pg_ok = matches!(pg, Ok(Ok(())));
     let redis_ok = matches!(redis, Ok(Ok(())));
@@ -53,12 +56,7 @@ pub(crate) async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Re
 
 /// Prometheus text format. Active rooms are counted in Postgres now, so every node agrees.
 pub(crate) async fn metrics(State(state): State<AppState>) -> impl axum::response::IntoResponse {
-    match tokio::time::timeout(
-        Duration::from_secs(2),
-        crate::db::rooms::count_active(&state.db),
-    )
-    .await
-    {
+    match tokio::time::timeout(PROBE_TIMEOUT, crate::db::rooms::count_active(&state.db)).await {
         Ok(Ok(n)) => crate::metrics::METRICS.active_rooms.set(n),
         _ => crate::metrics::dependency_error("postgres"),
     }
