@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{JWT_SECRET, assert_error, browser, spawn_app};
+use common::{JWT_SECRET, assert_error, assert_invalid_field, browser, spawn_app};
 use reqwest::{Client, StatusCode, header};
 use serde_json::{Value, json};
 use sqlx::PgPool;
@@ -93,18 +93,7 @@ async fn bad_emails_short_passwords_and_bad_names_fail_validation(pool: PgPool) 
     ];
     for (body, field) in cases {
         let (s, res, _) = post_json(&url, body).await;
-        assert_error(
-            s,
-            &res,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
-        );
-        assert!(
-            res["error"]["message"]
-                .as_str()
-                .is_some_and(|m| m.contains(field)),
-            "{res}"
-        );
+        assert_invalid_field(s, &res, field);
     }
 }
 
@@ -407,18 +396,7 @@ async fn display_names_are_normalised_and_invisible_characters_refused(pool: PgP
         let body = json!({"email": format!("{}@example.com", Uuid::new_v4().simple()),
                           "password": "password123", "display_name": name});
         let (s, res, _) = post_json(&url, body).await;
-        assert_error(
-            s,
-            &res,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
-        );
-        assert!(
-            res["error"]["message"]
-                .as_str()
-                .is_some_and(|m| m.contains("display_name")),
-            "{name:?}: {res}"
-        );
+        assert_invalid_field(s, &res, "display_name");
     }
     // One name typed two ways is one name: stored composed (NFC).
     let body = json!({"email": format!("{}@example.com", Uuid::new_v4().simple()),

@@ -4,7 +4,7 @@
 mod common;
 
 use chrono::{DateTime, Utc};
-use common::{Player, TestApp, assert_error, socket::Sock, spawn_app};
+use common::{Player, TestApp, assert_error, assert_invalid_field, socket::Sock, spawn_app};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sqlx::PgPool;
@@ -832,18 +832,7 @@ async fn an_answer_holding_a_nul_is_refused_naming_the_field_and_the_round_goes_
             Some(json!({"answer": "bad\u{0}answer"})),
         )
         .await;
-    assert_error(
-        s,
-        &body,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "validation_failed",
-    );
-    assert!(
-        body["error"]["message"]
-            .as_str()
-            .is_some_and(|m| m.contains("answer")),
-        "{body}"
-    );
+    assert_invalid_field(s, &body, "answer");
     let ack = t.socks[2]
         .request(
             "submit_answer",

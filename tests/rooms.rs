@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{assert_error, spawn_app};
+use common::{assert_error, assert_invalid_field, spawn_app};
 use reqwest::StatusCode;
 use serde_json::json;
 use sqlx::PgPool;
@@ -52,18 +52,7 @@ async fn settings_outside_their_ranges_are_refused(pool: PgPool) {
                 Some(json!({"settings": settings})),
             )
             .await;
-        assert_error(
-            s,
-            &body,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
-        );
-        assert!(
-            body["error"]["message"]
-                .as_str()
-                .is_some_and(|m| m.contains(field)),
-            "{body}"
-        );
+        assert_invalid_field(s, &body, field);
     }
     let (s, body) = app
         .call(
@@ -291,16 +280,5 @@ async fn a_theme_holding_a_nul_is_refused_naming_the_field(pool: PgPool) {
             Some(json!({"settings": {"theme": "sea\u{0}"}})),
         )
         .await;
-    assert_error(
-        s,
-        &body,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "validation_failed",
-    );
-    assert!(
-        body["error"]["message"]
-            .as_str()
-            .is_some_and(|m| m.contains("theme")),
-        "{body}"
-    );
+    assert_invalid_field(s, &body, "theme");
 }

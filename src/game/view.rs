@@ -8,7 +8,9 @@ use std::collections::HashSet;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::domain::{LeaderboardEntry, Room, RoomStatus, Round, RoundPhase, Settings, UserId};
+use crate::domain::{
+    LeaderboardEntry, Room, RoomStatus, Round, RoundPhase, Settings, UserId, game::RoundResult,
+};
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct RoomView {
@@ -79,6 +81,20 @@ pub struct AnswerView {
     pub display_name: Option<String>,
 }
 
+/// A finished round's answer from the live state.
+impl From<RoundResult> for AnswerView {
+    fn from(r: RoundResult) -> Self {
+        AnswerView {
+            id: r.answer_id,
+            content: r.content,
+            votes: Some(r.votes),
+            author_id: Some(r.author_id),
+            display_name: Some(r.display_name),
+        }
+    }
+}
+
+/// A finished round's answer from Postgres (a round that is no longer the room's current one).
 impl From<crate::db::rounds::AnswerResultRow> for AnswerView {
     fn from(r: crate::db::rounds::AnswerResultRow) -> Self {
         AnswerView {
@@ -178,13 +194,7 @@ pub(crate) fn answers(room: &Room, round: &Round, with_votes: bool) -> Vec<Answe
         RoundPhase::Finished => round
             .results(room)
             .into_iter()
-            .map(|r| AnswerView {
-                id: r.answer_id,
-                content: r.content,
-                votes: Some(r.votes),
-                author_id: Some(r.author_id),
-                display_name: Some(r.display_name),
-            })
+            .map(AnswerView::from)
             .collect(),
     }
 }

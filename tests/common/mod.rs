@@ -242,3 +242,19 @@ pub fn assert_error(status: StatusCode, body: &Value, want_status: StatusCode, c
         "body: {body}"
     );
 }
+
+/// Asserts a 422 `validation_failed` whose message names the refused `field`.
+pub fn assert_invalid_field(status: StatusCode, body: &Value, field: &str) {
+    assert_error(
+        status,
+        body,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    );
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains(field)),
+        "{field}: {body}"
+    );
+}
