@@ -1,6 +1,10 @@
 //! The rules as pure data and functions: no I/O, clock or randomness, so every transition can
 //! be replayed and tested; callers load a `Room`, `apply` a `Command`, then persist the room and
-//! publish the returned `Event`s. `game` holds the voting game's rules.
+//! publish the returned `Event`s.
+//!
+//! - `game`: the voting game's rules (rooms, rounds, codes, hosting, presence).
+//! - `text`: the rules for text a client sends, shared by every product (the game, polls).
+//! - `error`: `DomainError`, one variant per refusal with its contract code.
 
 pub(crate) mod error;
 pub(crate) mod game;
