@@ -95,7 +95,11 @@ pub async fn build_with_pool(config: &Config, pool: sqlx::PgPool) -> Result<App,
     .await
     .map_err(StartError::Gateway)?;
     spawn_limit_shrinker(limits, shutdown.clone());
-    let router = http::router(state, &config.allowed_origins).layer(sio);
+    // CORS outside the Socket.IO layer, so `/socket.io` (long-polling first, as the official
+    // client starts) answers allowed origins exactly as REST does, preflights included.
+    let router = http::router(state)
+        .layer(sio)
+        .layer(http::cors(&config.allowed_origins));
     timers::spawn(Arc::clone(&game), shutdown.clone());
     Ok(App {
         router,

@@ -82,7 +82,9 @@ impl utoipa::Modify for SecurityAddon {
     }
 }
 
-pub(crate) fn router(state: AppState, allowed_origins: &[String]) -> Router {
+/// Every route but Socket.IO's. CORS is not applied here: the caller wraps the whole service,
+/// Socket.IO layer included, in [`cors`] (see `app.rs`).
+pub(crate) fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/api/auth/register", post(auth::register))
         .route("/api/auth/login", post(auth::login))
@@ -120,12 +122,14 @@ pub(crate) fn router(state: AppState, allowed_origins: &[String]) -> Router {
         .merge(SwaggerUi::new("/docs").url("/openapi.json", ApiDoc::openapi()))
         .merge(api)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(cors(allowed_origins))
         .layer(TraceLayer::new_for_http())
 }
 
-/// Credentialed CORS for the configured origins only (a wildcard cannot carry cookies).
-fn cors(allowed_origins: &[String]) -> CorsLayer {
+/// Credentialed CORS for the configured origins only (a wildcard cannot carry cookies). It must
+/// wrap the Socket.IO layer too: the official client's first request is a long-polling `GET
+/// /socket.io/?EIO=4&transport=polling`, which a browser on another origin can only read with
+/// these headers.
+pub(crate) fn cors(allowed_origins: &[String]) -> CorsLayer {
     let origins: Vec<HeaderValue> = allowed_origins
         .iter()
         .filter_map(|o| HeaderValue::from_str(o).ok())
