@@ -352,7 +352,7 @@ async fn operations_endpoints_answer(pool: PgPool) {
     assert_eq!(docs.status(), StatusCode::OK);
     assert!(docs.text().await.expect("text").contains("swagger"));
     let res = Client::new()
-        .get(app.url("/no/such/route"))
+        .get(app.url("/api/no/such/route"))
         .send()
         .await
         .expect("404");

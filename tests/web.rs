@@ -1,18 +1,187 @@
-//! Socket.IO's long-polling handshake answers allowed origins with credentialed CORS, as REST
-//! does, with exactly the headers a browser sends.
+//! The web client as HTTP serves it (its behaviour in a real browser is `tests/browser.rs`):
+//! `index.html` for pages, hashed assets cached for good and sent compressed, JSON 404s for
+//! unknown API paths; and Socket.IO's long-polling handshake answering allowed origins with
+//! credentialed CORS, as REST does, with exactly the headers a browser sends.
 
 mod common;
 
-use common::spawn_app;
+use common::{assert_error, spawn_app};
 use reqwest::{Client, StatusCode, header};
 use serde_json::Value;
 use sqlx::PgPool;
+
+/// A client that does not decompress, so Content-Encoding and the bytes can be checked.
+fn raw() -> Client {
+    Client::builder()
+        .no_gzip()
+        .no_brotli()
+        .build()
+        .expect("client")
+}
 
 fn header_of(res: &reqwest::Response, name: &str) -> Option<String> {
     res.headers()
         .get(name)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string)
+}
+
+/// The asset paths index.html names.
+fn assets_in(html: &str) -> Vec<String> {
+    html.split("\"/assets/")
+        .skip(1)
+        .filter_map(|s| s.split('"').next())
+        .map(|s| format!("/assets/{s}"))
+        .collect()
+}
+
+#[sqlx::test]
+async fn pages_are_the_client_and_share_links_too(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    for path in ["/", "/r/K7M2QX", "/r/k7m2qx/", "/some/page"] {
+        let res = raw().get(app.url(path)).send().await.expect("get");
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        assert_eq!(
+            header_of(&res, "content-type").as_deref(),
+            Some("text/html; charset=utf-8"),
+            "{path}"
+        );
+        assert_eq!(
+            header_of(&res, "cache-control").as_deref(),
+            Some("no-cache"),
+            "{path}"
+        );
+        let csp = header_of(&res, "content-security-policy").unwrap_or_default();
+        assert!(csp.contains("default-src 'self'"), "{path}: {csp}");
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        let html = res.text().await.expect("text");
+        assert!(
+            html.contains("<title>Voting Game</title>"),
+            "{path}: {html}"
+        );
+        assert_eq!(assets_in(&html).len(), 2, "a script and a style sheet");
+    }
+    // HEAD works like GET, without a body.
+    let head = raw().head(app.url("/r/K7M2QX")).send().await.expect("head");
+    assert_eq!(head.status(), StatusCode::OK);
+    assert!(head.text().await.expect("body").is_empty());
+}
+
+#[sqlx::test]
+async fn unknown_api_paths_and_non_page_requests_stay_json_404s(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    for (method, path) in [
+        ("GET", "/api/no/such/route"),
+        ("GET", "/api"),
+        ("POST", "/api/nothing"),
+        ("POST", "/no/such/page"),
+        ("DELETE", "/r/K7M2QX"),
+        ("GET", "/assets/app-0000000000.js"),
+        ("GET", "/assets/"),
+    ] {
+        let res = raw()
+            .request(method.parse().expect("method"), app.url(path))
+            .send()
+            .await
+            .expect("request");
+        let status = res.status();
+        assert_eq!(
+            header_of(&res, "content-type").as_deref(),
+            Some("application/json"),
+            "{method} {path}"
+        );
+        let body: Value = res.json().await.expect("json");
+        assert_error(status, &body, StatusCode::NOT_FOUND, "not_found");
+    }
+}
+
+#[sqlx::test]
+async fn assets_are_immutable_compressed_and_revalidated_by_etag(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let html = raw()
+        .get(app.url("/"))
+        .send()
+        .await
+        .expect("index")
+        .text()
+        .await
+        .expect("text");
+    let assets = assets_in(&html);
+    let js = assets
+        .iter()
+        .find(|a| a.ends_with(".js"))
+        .expect("a script");
+    let css = assets
+        .iter()
+        .find(|a| a.ends_with(".css"))
+        .expect("a style sheet");
+
+    let plain = raw().get(app.url(js)).send().await.expect("js");
+    assert_eq!(plain.status(), StatusCode::OK);
+    assert_eq!(
+        header_of(&plain, "content-type").as_deref(),
+        Some("text/javascript; charset=utf-8")
+    );
+    assert_eq!(
+        header_of(&plain, "cache-control").as_deref(),
+        Some("public, max-age=31536000, immutable")
+    );
+    assert_eq!(header_of(&plain, "content-encoding"), None);
+    assert_eq!(
+        header_of(&plain, "vary").as_deref(),
+        Some("Accept-Encoding")
+    );
+    let etag = header_of(&plain, "etag").expect("an ETag");
+    let plain_bytes = plain.bytes().await.expect("bytes");
+    assert!(plain_bytes.len() > 10_000, "the bundled client");
+
+    for (accept, encoding) in [("gzip, deflate, br", "br"), ("gzip", "gzip")] {
+        let res = raw()
+            .get(app.url(js))
+            .header(header::ACCEPT_ENCODING, accept)
+            .send()
+            .await
+            .expect("compressed");
+        assert_eq!(
+            header_of(&res, "content-encoding").as_deref(),
+            Some(encoding)
+        );
+        assert_eq!(header_of(&res, "etag").as_deref(), Some(etag.as_str()));
+        let n = res.bytes().await.expect("bytes").len();
+        assert!(n * 2 < plain_bytes.len(), "{encoding}: {n} bytes");
+    }
+    // reqwest's own decoding gets the same script back from the compressed copy.
+    let decoded = Client::new()
+        .get(app.url(js))
+        .send()
+        .await
+        .expect("decoded")
+        .bytes()
+        .await
+        .expect("bytes");
+    assert_eq!(decoded, plain_bytes);
+
+    let res = raw().get(app.url(css)).send().await.expect("css");
+    assert_eq!(
+        header_of(&res, "content-type").as_deref(),
+        Some("text/css; charset=utf-8")
+    );
+
+    let again = raw()
+        .get(app.url(js))
+        .header(header::IF_NONE_MATCH, &etag)
+        .send()
+        .await
+        .expect("conditional");
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    assert!(again.bytes().await.expect("bytes").is_empty());
+    // The compressed copies are never asked for by name.
+    let res = raw()
+        .get(app.url(&format!("{js}.gz")))
+        .send()
+        .await
+        .expect("gz");
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
 }
 
 /// What a browser page on `origin` sends for the official client's first request (default

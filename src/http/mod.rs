@@ -1,7 +1,9 @@
 //! The REST surface: the router, its shared state, CORS, limits and the OpenAPI document.
-//! Handlers are thin: they parse, call a service, and shape the reply.
+//! Handlers are thin: they parse, call a service, and shape the reply. The web client is served
+//! from here too (`client`): every non-API page is the client's `index.html`.
 
 pub(crate) mod auth;
+pub(crate) mod client;
 pub(crate) mod error;
 pub(crate) mod extract;
 pub(crate) mod game;
@@ -12,7 +14,8 @@ pub(crate) mod rooms;
 use axum::{
     Router,
     extract::DefaultBodyLimit,
-    http::{HeaderValue, Method, StatusCode, header},
+    http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header},
+    response::{IntoResponse, Response},
     routing::{delete, get, post},
 };
 use sqlx::PgPool;
@@ -106,7 +109,9 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/health", get(health::health))
         .route("/ready", get(health::ready))
         .route("/metrics", get(health::metrics))
-        .fallback(not_found)
+        .route("/", get(client::index))
+        .route("/assets/{*path}", get(client::asset))
+        .fallback(fallback)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -143,6 +148,19 @@ pub(crate) fn cors(allowed_origins: &[String]) -> CorsLayer {
 
 async fn not_found() -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route")
+}
+
+/// An unknown `/api/...` path (or any non-page request) stays a JSON 404; any other page a
+/// browser asks for is the web client, which shows `/r/CODE` or its own "not found".
+async fn fallback(method: Method, uri: Uri, headers: HeaderMap) -> Response {
+    let path = uri.path();
+    let api = path == "/api" || path.starts_with("/api/");
+    // A missing asset must not come back as a page (a browser would run HTML as a script).
+    let asset = path.starts_with("/assets/");
+    if !api && !asset && (method == Method::GET || method == Method::HEAD) {
+        return client::index(headers).await;
+    }
+    not_found().await.into_response()
 }
 
 async fn method_not_allowed() -> ApiError {

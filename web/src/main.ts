@@ -1,0 +1,228 @@
+// Start-up, routing and drawing. Routes: `/` (sign in, then create or join a room) and
+// `/r/CODE` (the share link: join that room; once in it, the game's screens). Every state change
+// redraws: the screen is rebuilt only when its key changes (another phase, another round), and
+// otherwise patched in place, so typing, focus and countdowns are never disturbed.
+
+import { api, ApiError } from "./api";
+import { h, setText } from "./dom";
+import { describe } from "./errors";
+import * as game from "./game";
+import { isHost, state, subscribe, update, type Route, type User } from "./store";
+import { clearToasts, stopCountdowns, toast } from "./ui";
+import type { Screen } from "./screens/screen";
+import { authScreen } from "./screens/auth";
+import { homeScreen } from "./screens/home";
+import { joinScreen } from "./screens/join";
+import { lobbyScreen } from "./screens/lobby";
+import { answerScreen } from "./screens/answer";
+import { voteScreen } from "./screens/vote";
+import { revealScreen } from "./screens/reveal";
+import { podiumScreen } from "./screens/podium";
+import { bootErrorScreen, loadingScreen, missingScreen } from "./screens/misc";
+
+const SIGNED_IN_HINT = "vg.signedIn";
+
+// --- routing --------------------------------------------------------------------------------
+
+export function parseRoute(path: string): Route {
+  if (path === "/" || path === "") return { name: "home" };
+  const m = /^\/r\/([A-Za-z0-9]{4,12})\/?$/.exec(path);
+  if (m) return { name: "room", code: m[1].toUpperCase() };
+  return { name: "missing" };
+}
+
+/** Goes to `path`; `join` says the player asked to join that room (no join screen). */
+export function navigate(path: string, opts: { join?: boolean; replace?: boolean } = {}): void {
+  if (opts.replace) history.replaceState(null, "", path);
+  else if (location.pathname !== path) history.pushState(null, "", path);
+  route(opts.join ?? false);
+}
+
+function route(wantsJoin = false): void {
+  const r = parseRoute(location.pathname);
+  // The canonical spelling of a share link is upper case.
+  if (r.name === "room" && location.pathname !== `/r/${r.code}`) {
+    history.replaceState(null, "", `/r/${r.code}`);
+  }
+  update((s) => {
+    s.route = r;
+    s.joinError = null;
+  });
+  if (r.name === "room") {
+    if (state.game && state.game.room.code !== r.code) game.leaveLocally();
+    if (state.me && (wantsJoin || game.isRemembered(r.code))) game.join(r.code);
+  } else if (state.game || state.joining) {
+    // Away from the room (it goes on without this page; the share link brings us back).
+    game.leaveLocally();
+  }
+}
+
+// --- account --------------------------------------------------------------------------------
+
+export function signedIn(user: User): void {
+  localStorage.setItem(SIGNED_IN_HINT, "1");
+  localStorage.setItem("vg.known", "1");
+  update((s) => {
+    s.me = user;
+    s.bootError = null;
+  });
+  game.connect();
+  route(false);
+}
+
+export async function signOut(): Promise<void> {
+  try {
+    await api("POST", "/api/auth/logout");
+  } catch (e) {
+    // Signed out here whatever the server said; only a network error is worth a word.
+    if (e instanceof ApiError && e.code === "network") toast(describe(e));
+  }
+  localSignOut();
+  navigate("/");
+}
+
+function localSignOut(): void {
+  localStorage.removeItem(SIGNED_IN_HINT);
+  game.disconnect();
+  update((s) => {
+    s.me = null;
+    s.game = null;
+    s.joining = false;
+  });
+}
+
+game.setSignedOutHandler((why) => {
+  localSignOut();
+  toast(why);
+});
+
+// --- drawing --------------------------------------------------------------------------------
+
+const main = document.getElementById("main") as HTMLElement;
+const connEl = document.getElementById("conn") as HTMLElement;
+const accountEl = document.getElementById("account") as HTMLElement;
+let current: { key: string; screen: Screen } | null = null;
+
+function pick(): [string, () => Screen] {
+  if (!state.booted) return ["loading", loadingScreen];
+  if (state.bootError) return ["boot-error", () => bootErrorScreen(state.bootError ?? "", boot)];
+  const r = state.route;
+  if (r.name === "missing") return ["missing", missingScreen];
+  if (!state.me) return [`auth:${r.name === "room" ? r.code : ""}`, () => authScreen(r, signedIn)];
+  if (r.name === "home") return ["home", () => homeScreen(navigate)];
+  const g = state.game;
+  if (!g || g.room.code !== r.code) return [`join:${r.code}`, () => joinScreen(r.code)];
+  if (g.room.status === "finished" || g.final) return ["podium", () => podiumScreen(navigate)];
+  const round = g.round;
+  if (g.room.status === "lobby" || !round) return ["lobby", () => lobbyScreen(navigate)];
+  if (round.status === "answering") return [`answer:${round.id}`, () => answerScreen(round.id)];
+  if (round.status === "voting") return [`vote:${round.id}`, () => voteScreen(round.id)];
+  return [`reveal:${round.id}`, revealScreen];
+}
+
+function render(): void {
+  drawHeader();
+  const [key, make] = pick();
+  if (current?.key !== key) {
+    const first = current === null;
+    stopCountdowns();
+    const screen = make();
+    current = { key, screen };
+    main.replaceChildren(screen.el);
+    document.title = `${screen.title} · Voting Game`;
+    main.dataset.screen = key.split(":")[0];
+    // Move focus to the new screen (keyboard and screen-reader users land on it), except on
+    // the very first draw, where the browser's own start is right.
+    const target = screen.focus ?? screen.el.querySelector<HTMLElement>("h1");
+    if (target && !first) {
+      if (!target.hasAttribute("tabindex") && target.tagName === "H1") target.tabIndex = -1;
+      target.focus({ preventScroll: false });
+    }
+    if (!first) window.scrollTo(0, 0);
+  }
+  current.screen.update();
+}
+
+const CONN_TEXT: Record<string, string> = {
+  idle: "",
+  connecting: "Connecting…",
+  connected: "Connected",
+  reconnecting: "Reconnecting…",
+  offline: "Offline",
+};
+
+function drawHeader(): void {
+  const conn = state.me ? state.conn : "idle";
+  connEl.dataset.state = conn;
+  connEl.hidden = conn === "idle";
+  const label = connEl.querySelector(".conn-text") ?? connEl.appendChild(h("span", { class: "conn-text" }));
+  setText(label, CONN_TEXT[conn]);
+  connEl.title = conn === "connected" ? `Connected (${game.transportName()})` : CONN_TEXT[conn];
+  connEl.dataset.transport = game.transportName();
+
+  const me = state.me;
+  const key = me ? `${me.id}:${isHost(state.game, me)}` : "";
+  if (accountEl.dataset.key !== key) {
+    accountEl.dataset.key = key;
+    accountEl.replaceChildren(
+      ...(me
+        ? [
+            h("span", { class: "me-name", title: me.email }, me.display_name),
+            h(
+              "button",
+              { type: "button", class: "btn btn-quiet btn-small", onclick: () => void signOut() },
+              "Sign out",
+            ),
+          ]
+        : []),
+    );
+  }
+}
+
+subscribe(render);
+
+// --- start ----------------------------------------------------------------------------------
+
+// Links marked data-link change the route without reloading the page.
+document.addEventListener("click", (e) => {
+  const a = (e.target as Element | null)?.closest?.("a[data-link]") as HTMLAnchorElement | null;
+  if (!a || e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey)
+    return;
+  e.preventDefault();
+  clearToasts();
+  navigate(a.pathname);
+});
+window.addEventListener("popstate", () => route(false));
+
+async function boot(): Promise<void> {
+  update((s) => {
+    s.booted = false;
+    s.bootError = null;
+    s.route = parseRoute(location.pathname);
+  });
+  // Only ask who we are when this browser signed in before: a first visit makes no request
+  // that is bound to fail.
+  if (localStorage.getItem(SIGNED_IN_HINT)) {
+    try {
+      const { user } = await api<{ user: User }>("GET", "/api/auth/me");
+      update((s) => (s.booted = true));
+      signedIn(user);
+      return;
+    } catch (e) {
+      const err = e instanceof ApiError ? e : new ApiError("network", String(e));
+      if (err.status === 401) {
+        localStorage.removeItem(SIGNED_IN_HINT);
+      } else {
+        update((s) => {
+          s.booted = true;
+          s.bootError = describe(err);
+        });
+        return;
+      }
+    }
+  }
+  update((s) => (s.booted = true));
+  route(false);
+}
+
+void boot();

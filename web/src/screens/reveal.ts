@@ -1,0 +1,98 @@
+// After a round: who wrote what, the votes and points each got, and the leaderboard. The host
+// starts the next round (or ends the game after the last one).
+
+import { h, setText } from "../dom";
+import * as game from "../game";
+import { isHost, state, type Entry } from "../store";
+import { icon } from "../icons";
+import { avatar, busyClick, roundHeader } from "./common";
+import { plural, type Screen } from "./screen";
+
+/** The leaderboard as an ordered list; ties share a rank and say so. */
+export function leaderboardList(entries: Entry[], cls = "leaderboard"): HTMLElement {
+  const counts = new Map<number, number>();
+  for (const e of entries) counts.set(e.rank, (counts.get(e.rank) ?? 0) + 1);
+  return h(
+    "ol",
+    { class: cls, "aria-label": "Leaderboard" },
+    entries.map((e) => {
+      const tie = (counts.get(e.rank) ?? 0) > 1;
+      const me = e.user_id === state.me?.id;
+      return h(
+        "li",
+        { class: me ? "me" : null, "data-rank": String(e.rank) },
+        h("span", { class: "rank", "aria-label": `Rank ${e.rank}${tie ? ", tied" : ""}` }, tie ? `=${e.rank}` : String(e.rank)),
+        avatar(e.user_id, e.display_name),
+        h("span", { class: "lb-name" }, e.display_name, me ? h("span", { class: "badge" }, "You") : null),
+        h("span", { class: "score" }, plural(e.score, "pt")),
+      );
+    }),
+  );
+}
+
+export function revealScreen(): Screen {
+  const g = state.game;
+  const round = g?.round;
+  if (!g || !round) return { el: h("section"), title: "Results", update() {} };
+  const last = round.round_number >= g.room.settings.max_rounds;
+
+  const results = [...g.results].sort((a, b) => b.votes - a.votes);
+  const top = results[0]?.votes ?? 0;
+  const list = h(
+    "ul",
+    { class: "results", "aria-label": "Answers and their authors" },
+    results.map((r) => {
+      const mine = r.author_id === state.me?.id;
+      const winner = top > 0 && r.votes === top;
+      return h(
+        "li",
+        { class: `result${mine ? " mine" : ""}${winner ? " winner" : ""}` },
+        winner ? icon("crown", "crown") : null,
+        h("p", { class: "answer-text" }, r.content),
+        h(
+          "p",
+          { class: "result-foot" },
+          avatar(r.author_id, r.display_name),
+          h("span", { class: "author" }, r.display_name, mine ? " (you)" : ""),
+          h("span", { class: "votes" }, plural(r.votes, "vote")),
+          h("span", { class: "points" }, `+${r.votes}`),
+        ),
+      );
+    }),
+  );
+
+  const next = h(
+    "button",
+    { type: "button", class: "btn btn-primary btn-block btn-big" },
+    last ? "Show final results" : `Start round ${round.round_number + 1}`,
+  );
+  busyClick(next, () => game.nextRound());
+  const waiting = h("p", { class: "waiting", role: "status" });
+
+  const el = h(
+    "section",
+    { class: "screen screen-game" },
+    roundHeader(g, { ...round, deadline: null }, "Results"),
+    h("h1", { class: "question" }, round.question),
+    results.length ? list : h("p", { class: "lead" }, "Nobody answered this round."),
+    h("div", { class: "card" }, h("h2", null, "Leaderboard"), leaderboardList(g.leaderboard)),
+    next,
+    waiting,
+  );
+  return {
+    el,
+    title: `Round ${round.round_number} results`,
+    update() {
+      const g = state.game;
+      if (!g) return;
+      const host = isHost(g, state.me);
+      next.hidden = !host;
+      waiting.hidden = host;
+      const hostName = g.room.participants.find((p) => p.is_host)?.display_name ?? "the host";
+      setText(
+        waiting,
+        last ? `Waiting for ${hostName} to reveal the final results…` : `Waiting for ${hostName} to start the next round…`,
+      );
+    },
+  };
+}

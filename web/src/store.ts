@@ -1,0 +1,133 @@
+// The client's whole state in one object, the contract's shapes as types, and a change
+// notification. Screens read it; game.ts and main.ts write it through `update`.
+
+export interface User {
+  id: string;
+  email: string;
+  display_name: string;
+  created_at: string;
+}
+
+export interface Participant {
+  user_id: string;
+  display_name: string;
+  is_host: boolean;
+  connected: boolean;
+}
+
+export interface Settings {
+  max_rounds: number;
+  answer_seconds: number;
+  vote_seconds: number;
+  max_players: number;
+  theme?: string | null;
+}
+
+export type Phase = "answering" | "voting" | "finished";
+
+export interface Round {
+  id: string;
+  round_number: number;
+  question: string;
+  status: Phase;
+  time_limit: number;
+  deadline: string | null;
+}
+
+export interface Room {
+  code: string;
+  host_id: string;
+  status: "lobby" | "playing" | "finished";
+  settings: Settings;
+  participants: Participant[];
+  current_round: Round | null;
+}
+
+export interface Entry {
+  user_id: string;
+  display_name: string;
+  score: number;
+  rank: number;
+}
+
+/** An answer card while voting: never an author. */
+export interface Card {
+  id: string;
+  content: string;
+  votes: number;
+}
+
+export interface Result {
+  answer_id: string;
+  content: string;
+  author_id: string;
+  display_name: string;
+  votes: number;
+}
+
+/** The room this browser is in, as the server last described it. */
+export interface Game {
+  room: Room;
+  round: Round | null;
+  submitted: number;
+  /** Answers while voting. */
+  cards: Card[];
+  /** Results once the round ended. */
+  results: Result[];
+  myAnswerId: string | null;
+  myVote: string | null;
+  leaderboard: Entry[];
+  final: Entry[] | null;
+}
+
+export type Conn = "idle" | "connecting" | "connected" | "reconnecting" | "offline";
+
+export type Route = { name: "home" } | { name: "room"; code: string } | { name: "missing" };
+
+export interface State {
+  /** False until we know whether someone is signed in. */
+  booted: boolean;
+  /** Why we could not find out (the server was unreachable at start). */
+  bootError: string | null;
+  me: User | null;
+  route: Route;
+  conn: Conn;
+  /** Set once join_room was acknowledged for the routed room. */
+  game: Game | null;
+  /** A join in flight, and the last join refusal (shown on the join screen). */
+  joining: boolean;
+  joinError: string | null;
+}
+
+export const state: State = {
+  booted: false,
+  bootError: null,
+  me: null,
+  route: { name: "home" },
+  conn: "idle",
+  game: null,
+  joining: false,
+  joinError: null,
+};
+
+type Listener = () => void;
+const listeners: Listener[] = [];
+let scheduled = false;
+
+export function subscribe(fn: Listener): void {
+  listeners.push(fn);
+}
+
+/** Applies a change and redraws once per frame-ish (several events in a burst draw once). */
+export function update(change?: (s: State) => void): void {
+  change?.(state);
+  if (scheduled) return;
+  scheduled = true;
+  queueMicrotask(() => {
+    scheduled = false;
+    for (const fn of listeners) fn();
+  });
+}
+
+export const isHost = (g: Game | null, me: User | null): boolean =>
+  !!g && !!me && g.room.host_id === me.id;
