@@ -19,7 +19,7 @@ current="services"
 finish() {
   local rc=$?
   if [[ $rc -eq 0 ]]; then
-    echo "== test.sh: PASSED (services, fmt, clippy, tests) in $((SECONDS - started)) s"
+    echo "== test.sh: PASSED (services, web client, fmt, clippy, tests) in $((SECONDS - started)) s"
   else
     echo "== test.sh: FAILED at step '$current' (exit $rc) after $((SECONDS - started)) s" >&2
   fi
@@ -38,14 +38,23 @@ fi
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || ulimit -n 65536 2>/dev/null || true
 echo "open files limit: $(ulimit -n)"
 
-# tests/official_client.rs drives the official socket.io-client (npm) with Node.js.
-step "node + npm ci (tests/js: official socket.io-client)"
+# tests/official_client.rs drives the official socket.io-client (npm) with Node.js;
+# tests/browser.rs drives Debian's Chromium with playwright-core (never a downloaded browser).
+step "node, chromium + npm ci (tests/js, tests/browser, web)"
 if ! have node || ! have npm; then apt_install nodejs npm; fi
-if [[ tests/js/node_modules/.package-lock.json -nt tests/js/package-lock.json ]]; then
-  echo "tests/js/node_modules is up to date"
-else
-  npm ci --prefix tests/js --no-audit --no-fund --loglevel=error >/dev/null
-fi
+if [[ ! -x /usr/bin/chromium ]]; then apt_install chromium; fi
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+for dir in tests/js tests/browser web; do
+  if [[ $dir/node_modules/.package-lock.json -nt $dir/package-lock.json ]]; then
+    echo "$dir/node_modules is up to date"
+  else
+    npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error >/dev/null
+  fi
+done
+
+# The server embeds web/dist (committed): it must be the build of web/src.
+step "web client: type check, web/dist is the build of web/src"
+npm run --silent check --prefix web
 
 step "cargo fmt --all -- --check"
 cargo fmt --all -- --check
