@@ -1,6 +1,6 @@
 // A whole two-round game played through the web client's UI alone by four browser contexts (the
 // host on a desktop-sized window, three players on phones, one of them in dark mode), plus a
-// fifth who is kicked. Asserts what each screen shows at each step: live lobby, answer limit,
+// fifth who is removed by the host, signs out, and comes back under another name too late. Asserts what each screen shows at each step: live lobby, answer limit,
 // a reload mid-round that lands on the same screen (and keeps a draft), vote counts that change
 // on other screens without a reload, a dropped network that comes back to the right state, the
 // reveal with authors and points, tie ranks, the podium; and that no page logged an error or
@@ -167,6 +167,18 @@ try {
   await pim.waitFor(async () => (await secs(pim)) < first, () => "the countdown to go down");
   assertEq(await host.page.getByRole("button", { name: "End answering now" }).isVisible(), true, "host control");
   assertEq(await pim.page.getByRole("button", { name: "End answering now" }).isVisible(), false, "no host control for players");
+
+  at("Eve signs out and comes back as Fay: too late, the game has started");
+  await eve.page.getByRole("button", { name: "Sign out" }).click();
+  await eve.waitScreen("auth");
+  assertEq(new URL(eve.page.url()).pathname, "/", "signed out, at home");
+  await eve.goto(`${base}/r/${code}`);
+  await eve.waitScreen("auth");
+  await signUp(eve, "Fay");
+  await eve.waitScreen("join");
+  await eve.page.getByRole("button", { name: "Join game" }).click();
+  await eve.waitText(eve.page.locator(".form-error"), "This game has already started");
+  assertEq(await host.page.locator(".progress-text").innerText(), "0 of 4 answered", "Fay is not counted");
 
   at("the 280-character limit is shown");
   const box = pim.page.getByLabel("Your answer");

@@ -59,10 +59,15 @@ export function connect(): void {
   });
   s.on("connect_error", (err) => {
     if (!s.active) {
-      // Refused by the server (not a network problem): the token is no longer valid.
-      disconnect();
-      onSignedOut(describe({ code: "unauthorized", message: err.message }));
-      return;
+      // Refused by the server itself, not by the network: socket.io-client will not retry.
+      if (/unauthori[sz]ed|token|session/i.test(err.message)) {
+        disconnect();
+        onSignedOut(describe({ code: "unauthorized", message: err.message }));
+        return;
+      }
+      // Any other refusal (a connection limit, say) is said, and tried again in a while.
+      toast(`The server refused the connection: ${err.message}`);
+      setTimeout(() => socket === s && s.connect(), 5000);
     }
     update((st) => (st.conn = navigator.onLine ? "reconnecting" : "offline"));
   });
