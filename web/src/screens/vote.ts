@@ -34,11 +34,15 @@ export function voteScreen(roundId: string): Screen {
   function makeCard(c: Card): HTMLElement {
     const btn = h("button", { type: "button", class: "btn btn-primary vote-btn" }, "Vote");
     busyClick(btn, async () => {
-      if (await game.vote(roundId, c.id)) announce("Vote counted");
+      if (await game.vote(roundId, c.id)) {
+        announce("Vote counted");
+        // The button is gone now: keep the keyboard on the card just chosen.
+        li.focus();
+      }
     });
-    return h(
+    const li = h(
       "li",
-      { class: "answer-card" },
+      { class: "answer-card", tabIndex: -1 },
       h("p", { class: "answer-text" }, c.content),
       h(
         "div",
@@ -48,6 +52,7 @@ export function voteScreen(roundId: string): Screen {
         btn,
       ),
     );
+    return li;
   }
 
   function patchCard(li: HTMLElement, c: Card): void {
