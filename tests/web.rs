@@ -237,24 +237,37 @@ async fn socket_io_long_polling_has_credentialed_cors_for_allowed_origins_only(p
         header_of(&sent, "access-control-allow-origin").as_deref(),
         Some(allowed)
     );
-    let polled = Client::new()
-        .get(&url)
-        .header(header::ORIGIN, allowed)
-        .header(header::COOKIE, format!("access_token={}", player.token))
-        .send()
-        .await
-        .expect("poll");
-    assert_eq!(
-        header_of(&polled, "access-control-allow-credentials").as_deref(),
-        Some("true")
-    );
-    let connected = polled.text().await.expect("body");
-    // Packets in one long-poll reply are separated by U+001E.
+    // Long-polls until the answer to CONNECT arrives (the server may send a ping first).
+    let mut replies = Vec::new();
+    for _ in 0..5 {
+        let polled = Client::new()
+            .get(&url)
+            .header(header::ORIGIN, allowed)
+            .header(header::COOKIE, format!("access_token={}", player.token))
+            .send()
+            .await
+            .expect("poll");
+        assert_eq!(
+            header_of(&polled, "access-control-allow-origin").as_deref(),
+            Some(allowed)
+        );
+        assert_eq!(
+            header_of(&polled, "access-control-allow-credentials").as_deref(),
+            Some("true")
+        );
+        let body = polled.text().await.expect("body");
+        // Packets in one long-poll reply are separated by U+001E.
+        let connected = body.split('\u{1e}').any(|p| p.starts_with("40{\"sid\""));
+        replies.push(body);
+        if connected {
+            break;
+        }
+    }
     assert!(
-        connected
-            .split('\u{1e}')
-            .any(|packet| packet.starts_with("40{\"sid\"")),
-        "the cookie authenticated the socket: {connected:?}"
+        replies
+            .last()
+            .is_some_and(|b| b.split('\u{1e}').any(|p| p.starts_with("40{\"sid\""))),
+        "the cookie authenticated the socket: {replies:?}"
     );
 
     // A preflight (a client with extra headers sends one) is answered for allowed origins.
