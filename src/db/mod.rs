@@ -5,6 +5,7 @@ pub(crate) mod committer;
 pub(crate) mod rooms;
 pub(crate) mod rounds;
 pub(crate) mod snapshot;
+pub(crate) mod unavailable;
 pub(crate) mod users;
 pub(crate) mod writes;
 
@@ -48,11 +49,7 @@ impl From<sqlx::Error> for DbError {
             sqlx::Error::Database(db) if db.is_unique_violation() => {
                 DbError::Unique(db.constraint().unwrap_or_default().to_string())
             }
-            sqlx::Error::Io(_)
-            | sqlx::Error::PoolTimedOut
-            | sqlx::Error::PoolClosed
-            | sqlx::Error::Tls(_)
-            | sqlx::Error::WorkerCrashed => DbError::Unavailable(Arc::new(e)),
+            _ if unavailable::is_unavailable(&e) => DbError::Unavailable(Arc::new(e)),
             _ => DbError::Other(Arc::new(e)),
         }
     }
