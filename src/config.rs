@@ -5,8 +5,9 @@ use std::{env, net::IpAddr, time::Duration};
 
 use crate::questions::openai;
 
-/// Used outside production when `JWT_SECRET` is unset, so a developer needs to set nothing.
-const DEV_JWT_SECRET: &str = "dev-only-insecure-secret-change-me-in-production!!";
+/// Used in development and test when `JWT_SECRET` is unset, so a developer needs to set nothing.
+/// It is printed here, so it can never sign a deployment's tokens.
+pub const DEV_JWT_SECRET: &str = "dev-only-insecure-secret-change-me-in-production!!";
 /// HS256 keys shorter than the hash output weaken the MAC (RFC 7518 §3.2).
 const MIN_SECRET_BYTES: usize = 32;
 
@@ -18,11 +19,42 @@ pub enum ConfigError {
         "JWT_SECRET must be set to at least {MIN_SECRET_BYTES} random bytes when APP_ENV=production"
     )]
     WeakSecret,
+    #[error(
+        "APP_ENV must be development, test or production (got {0:?}); an unknown environment \
+         would sign tokens with the public development secret"
+    )]
+    UnknownEnv(String),
+}
+
+/// Where the server runs. Unset means development (a developer needs to set nothing); any value
+/// other than these three refuses to start, so a typo (`prod`, `staging`) can never fall back
+/// to the development secret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppEnv {
+    Development,
+    Test,
+    Production,
+}
+
+impl AppEnv {
+    fn parse(value: Option<&str>) -> Result<Self, ConfigError> {
+        match value.map(|v| v.trim().to_ascii_lowercase()).as_deref() {
+            None | Some("") | Some("development") => Ok(AppEnv::Development),
+            Some("test") => Ok(AppEnv::Test),
+            Some("production") => Ok(AppEnv::Production),
+            Some(_) => Err(ConfigError::UnknownEnv(
+                value.unwrap_or_default().to_string(),
+            )),
+        }
+    }
 }
 
 #[derive(Clone)]
 pub struct Config {
-    pub production: bool,
+    pub env: AppEnv,
+    /// True when `JWT_SECRET` was unset and the public development secret signs the tokens
+    /// (development and test only); logged loudly at start-up.
+    pub dev_secret: bool,
     pub database_url: String,
     pub redis_url: String,
     /// Prefix of every Redis key and channel, so deployments and tests can share one Redis.
@@ -69,7 +101,8 @@ pub struct OpenAiSettings {
 impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Config")
-            .field("production", &self.production)
+            .field("env", &self.env)
+            .field("dev_secret", &self.dev_secret)
             .field("database_url", &redact_url(&self.database_url))
             .field("redis_url", &redact_url(&self.redis_url))
             .field("redis_prefix", &self.redis_prefix)
@@ -108,13 +141,15 @@ impl Config {
     /// The parsing itself, over any lookup, so tests can configure without touching the
     /// process environment.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let production = get("APP_ENV").is_some_and(|v| v.eq_ignore_ascii_case("production"));
+        let env = AppEnv::parse(get("APP_ENV").as_deref())?;
+        let production = env == AppEnv::Production;
         let jwt_secret = match get("JWT_SECRET") {
             Some(s) if s.len() >= MIN_SECRET_BYTES && s != DEV_JWT_SECRET => s,
             Some(_) | None if production => return Err(ConfigError::WeakSecret),
             Some(s) => s,
             None => DEV_JWT_SECRET.to_string(),
         };
+        let dev_secret = jwt_secret == DEV_JWT_SECRET;
         let openai = get("OPENAI_API_KEY").map(|api_key| {
             Ok::<_, ConfigError>(OpenAiSettings {
                 api_key,
@@ -128,7 +163,8 @@ impl Config {
             })
         });
         Ok(Config {
-            production,
+            env,
+            dev_secret,
             database_url: get("DATABASE_URL")
                 .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/voting_game".into()),
             redis_url: get("REDIS_URL").unwrap_or_else(|| "redis://127.0.0.1:6379".into()),
@@ -143,7 +179,8 @@ impl Config {
                 .map(|o| o.trim().trim_end_matches('/').to_string())
                 .filter(|o| !o.is_empty())
                 .collect(),
-            cookie_secure: parse(&get, "COOKIE_SECURE", false)?,
+            // Production is served over HTTPS: the cookie is Secure unless said otherwise.
+            cookie_secure: parse(&get, "COOKIE_SECURE", production)?,
             openai: openai.transpose()?,
             log_json: get("LOG_FORMAT").is_some_and(|v| v.eq_ignore_ascii_case("json")),
             limits: LimitSettings {
@@ -197,7 +234,9 @@ mod tests {
     fn a_developer_needs_to_set_nothing() {
         let c = config(&[]).expect("defaults");
         assert_eq!(c.port, 8000);
-        assert!(!c.production);
+        assert_eq!(c.env, AppEnv::Development);
+        assert!(c.dev_secret);
+        assert!(!c.cookie_secure);
         assert!(c.openai.is_none());
     }
 
@@ -213,6 +252,54 @@ mod tests {
         ));
         let strong = "x".repeat(40);
         assert!(config(&[("APP_ENV", "production"), ("JWT_SECRET", &strong)]).is_ok());
+    }
+
+    #[test]
+    fn an_unknown_environment_refuses_to_start_whatever_the_secret() {
+        let strong = "x".repeat(40);
+        for env in ["prod", "staging", "Prod", "live", "productoin", "dev"] {
+            assert!(
+                matches!(config(&[("APP_ENV", env)]), Err(ConfigError::UnknownEnv(_))),
+                "{env}"
+            );
+            assert!(
+                matches!(
+                    config(&[("APP_ENV", env), ("JWT_SECRET", &strong)]),
+                    Err(ConfigError::UnknownEnv(_))
+                ),
+                "{env}"
+            );
+        }
+    }
+
+    #[test]
+    fn only_development_and_test_may_use_the_development_secret() {
+        for env in ["development", "DEVELOPMENT", "test", " test "] {
+            let c = config(&[("APP_ENV", env)]).expect(env);
+            assert!(c.dev_secret && c.jwt_secret == DEV_JWT_SECRET, "{env}");
+        }
+        assert_eq!(
+            config(&[("APP_ENV", "test")]).map(|c| c.env).ok(),
+            Some(AppEnv::Test)
+        );
+        assert!(matches!(
+            config(&[("APP_ENV", "production"), ("JWT_SECRET", DEV_JWT_SECRET)]),
+            Err(ConfigError::WeakSecret)
+        ));
+    }
+
+    #[test]
+    fn the_cookie_is_secure_by_default_in_production_only() {
+        let strong = "x".repeat(40);
+        let prod = [("APP_ENV", "production"), ("JWT_SECRET", strong.as_str())];
+        assert!(config(&prod).expect("prod").cookie_secure);
+        let plain_http = [
+            ("APP_ENV", "production"),
+            ("JWT_SECRET", strong.as_str()),
+            ("COOKIE_SECURE", "false"),
+        ];
+        assert!(!config(&plain_http).expect("prod").cookie_secure);
+        assert!(!config(&[]).expect("dev").cookie_secure);
     }
 
     #[test]

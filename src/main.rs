@@ -27,6 +27,13 @@ async fn main() -> std::process::ExitCode {
         registry.with(fmt::layer()).init();
     }
     tracing::info!(?config, "starting");
+    if config.dev_secret {
+        tracing::warn!(
+            env = ?config.env,
+            "JWT_SECRET is unset: tokens are signed with the public development secret; \
+             anyone can forge them, so never expose this server (APP_ENV=production refuses this)"
+        );
+    }
 
     match run(config).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
