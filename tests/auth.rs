@@ -405,3 +405,64 @@ async fn display_names_are_normalised_and_invisible_characters_refused(pool: PgP
     assert_eq!(s, StatusCode::CREATED, "{res}");
     assert_eq!(res["user"]["display_name"], "Zo\u{00eb}");
 }
+
+/// Postgres cannot store a NUL in text: an auth field carrying one (or another control
+/// character) is refused before it reaches Postgres, as a wrong credential or a validation
+/// failure, never a 500.
+#[sqlx::test]
+async fn text_postgres_cannot_store_in_an_auth_field_is_a_401_or_422_never_a_500(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let login = app.url("/api/auth/login");
+    let register = app.url("/api/auth/register");
+    for email in [
+        "a\u{0}@b.co",
+        "\u{0}",
+        "ann@exa\u{0}mple.com",
+        "a\u{1}@b.co",
+    ] {
+        let (s, body, _) =
+            post_json(&login, json!({"email": email, "password": "password123"})).await;
+        assert_error(s, &body, StatusCode::UNAUTHORIZED, "invalid_credentials");
+        let (s, body, _) = post_json(
+            &register,
+            json!({"email": email, "password": "password123", "display_name": "Nul"}),
+        )
+        .await;
+        assert_error(
+            s,
+            &body,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        );
+    }
+    let (s, body, _) = post_json(
+        &register,
+        json!({"email": "nul@example.com", "password": "password123", "display_name": "N\u{0}l"}),
+    )
+    .await;
+    assert_error(
+        s,
+        &body,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    );
+    // A password is taken as typed, NUL included: it is hashed, never stored as text.
+    let (s, body, _) = post_json(
+        &register,
+        json!({"email": "nulpw@example.com", "password": "pass\u{0}word", "display_name": "Pw"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+    let (s, _, _) = post_json(
+        &login,
+        json!({"email": "nulpw@example.com", "password": "pass\u{0}word"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, body, _) = post_json(
+        &login,
+        json!({"email": "nulpw@example.com", "password": "pass\u{0}wor"}),
+    )
+    .await;
+    assert_error(s, &body, StatusCode::UNAUTHORIZED, "invalid_credentials");
+}

@@ -93,8 +93,18 @@ impl AuthService {
 
     /// Unknown email and wrong password take the same path through argon2 and give the same
     /// error, so neither the body nor the timing tells which accounts exist.
+    ///
+    /// An email that could never have been registered (bad shape, a NUL or another control
+    /// character Postgres cannot store) or an over-long password is a wrong credential at once:
+    /// it names no account, so answering fast tells nothing, and it never reaches Postgres.
     pub async fn login(&self, email: &str, password: String) -> Result<Session, Error> {
-        let row = db::users::by_email(&self.db, email.trim()).await?;
+        let Ok(email) = validate_email(email) else {
+            return Err(Error::InvalidCredentials);
+        };
+        if password.len() > MAX_PASSWORD_BYTES {
+            return Err(Error::InvalidCredentials);
+        }
+        let row = db::users::by_email(&self.db, &email).await?;
         let stored = row.as_ref().map(|r| r.password_hash.clone());
         let ok = password::verify(password, stored)
             .await
@@ -142,8 +152,9 @@ impl AuthService {
     }
 }
 
-/// A pragmatic shape check (one `@`, a dotted domain, no spaces, ≤ 254 bytes); whether the
-/// mailbox exists is not ours to know.
+/// A pragmatic shape check (one `@`, a dotted domain, no spaces or control characters — NUL
+/// among them, which Postgres cannot store —, ≤ 254 bytes); whether the mailbox exists is not
+/// ours to know.
 pub fn validate_email(email: &str) -> Result<String, Error> {
     let email = email.trim();
     let bad = || {
@@ -152,7 +163,7 @@ pub fn validate_email(email: &str) -> Result<String, Error> {
             "email must be a valid address like name@example.com",
         )
     };
-    if email.len() > 254 || email.chars().any(char::is_whitespace) {
+    if email.len() > 254 || email.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(bad());
     }
     let (local, domain) = email.split_once('@').ok_or_else(bad)?;
@@ -198,6 +209,9 @@ mod tests {
             "ann@example",
             "a b@example.com",
             "a@b..c",
+            "a\u{0}@b.co",
+            "a@b.c\u{0}o",
+            "a\u{7f}@b.co",
         ] {
             assert!(validate_email(bad).is_err(), "{bad} should be refused");
         }
