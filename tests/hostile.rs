@@ -4,7 +4,11 @@
 
 mod common;
 
-use common::{assert_error, browser, socket::Sock, spawn_app, spawn_app_with, test_config};
+use common::{
+    assert_error, browser,
+    socket::{Handshake, Sock},
+    spawn_app, spawn_app_with, test_config,
+};
 use reqwest::{Client, StatusCode, header};
 use serde_json::{Value, json};
 use sqlx::PgPool;
@@ -259,5 +263,101 @@ async fn no_payload_reveals_emails_or_password_hashes(pool: PgPool) {
             !text.contains("argon2") && !text.contains("password"),
             "{text}"
         );
+    }
+}
+
+/// A sandboxed iframe (or a `data:` page) sends `Origin: null`: that names no page allowed to
+/// use the cookie, so a cookie-authenticated write carrying it is refused.
+#[sqlx::test]
+async fn cookie_writes_with_origin_null_are_refused(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let b = browser();
+    let res = b
+        .post(app.url("/api/auth/register"))
+        .json(
+            &json!({"email": "null@example.com", "password": "password123", "display_name": "Nul"}),
+        )
+        .send()
+        .await
+        .expect("register");
+    assert_eq!(res.status(), StatusCode::CREATED);
+    for (name, value) in [
+        (header::ORIGIN, "null"),
+        (header::ORIGIN, "not an origin"),
+        (header::REFERER, "http://evil.example/page"),
+    ] {
+        let res = b
+            .post(app.url("/api/rooms"))
+            .header(name.clone(), value)
+            .json(&json!({}))
+            .send()
+            .await
+            .expect("send");
+        let s = res.status();
+        let body: Value = res.json().await.expect("json");
+        assert_error(s, &body, StatusCode::FORBIDDEN, "csrf_rejected");
+    }
+    let res = b
+        .post(app.url("/api/rooms"))
+        .header(header::REFERER, "http://localhost:5173/lobby")
+        .json(&json!({}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(res.status(), StatusCode::CREATED);
+}
+
+/// Cross-site WebSocket hijacking: a page on another origin opening a Socket.IO connection
+/// would ride on the victim's auth cookie. A cookie-authenticated handshake is accepted only
+/// from the server's own pages and `ALLOWED_ORIGINS`; `auth.token` handshakes are not affected.
+#[sqlx::test]
+async fn a_cookie_handshake_from_a_foreign_origin_is_refused(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let p = app.register("Victim").await;
+    for transport in [TransportType::Websocket, TransportType::Polling] {
+        for origin in ["http://evil.example", "null"] {
+            let refused = Sock::handshake(
+                &app.base,
+                Handshake {
+                    cookie: Some(&p.token),
+                    origin: Some(origin),
+                    transport: transport.clone(),
+                    ..Handshake::default()
+                },
+            )
+            .await
+            .err()
+            .unwrap_or_else(|| panic!("a cookie handshake from {origin} connected"));
+            assert!(
+                refused.to_string().contains("cross-site"),
+                "{origin}: {refused}"
+            );
+        }
+        for origin in [Some("http://localhost:5173"), Some(app.base.as_str()), None] {
+            let s = Sock::handshake(
+                &app.base,
+                Handshake {
+                    cookie: Some(&p.token),
+                    origin,
+                    transport: transport.clone(),
+                    ..Handshake::default()
+                },
+            )
+            .await
+            .unwrap_or_else(|e| panic!("cookie handshake from {origin:?} refused: {e}"));
+            s.close().await;
+        }
+        let s = Sock::handshake(
+            &app.base,
+            Handshake {
+                token: Some(&p.token),
+                origin: Some("http://evil.example"),
+                transport,
+                ..Handshake::default()
+            },
+        )
+        .await
+        .unwrap_or_else(|e| panic!("auth.token handshake refused: {e}"));
+        s.close().await;
     }
 }

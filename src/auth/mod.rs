@@ -1,6 +1,7 @@
 //! Accounts and sessions: register, sign in, sign out, and turning a presented token into a
 //! signed-in user. Used by REST and Socket.IO alike, so both refuse the same tokens.
 
+pub(crate) mod origin;
 pub(crate) mod password;
 pub mod token;
 

@@ -93,7 +93,12 @@ fn cookie_duration(d: Duration) -> cookie::time::Duration {
 /// The token from `Authorization: Bearer …` or, failing that, the `access_token` cookie of a
 /// raw `Cookie` header; shared by the REST extractor and the Socket.IO handshake.
 pub fn token_from_headers(headers: &http::HeaderMap) -> Option<String> {
-    let bearer = headers
+    bearer_from_headers(headers).or_else(|| cookie_from_headers(headers))
+}
+
+/// The token of an `Authorization: Bearer …` header, if there is one.
+pub fn bearer_from_headers(headers: &http::HeaderMap) -> Option<String> {
+    headers
         .get(http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| {
@@ -102,17 +107,20 @@ pub fn token_from_headers(headers: &http::HeaderMap) -> Option<String> {
                 .eq_ignore_ascii_case("bearer")
                 .then(|| rest.trim().to_string())
         })
-        .filter(|t| !t.is_empty());
-    bearer.or_else(|| {
-        headers
-            .get_all(http::header::COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(';'))
-            .filter_map(|pair| Cookie::parse(pair.trim().to_string()).ok())
-            .find(|c| c.name() == COOKIE_NAME && !c.value().is_empty())
-            .map(|c| c.value().to_string())
-    })
+        .filter(|t| !t.is_empty())
+}
+
+/// The token of the `access_token` cookie, if the request carries one: a browser attaches it
+/// whichever page made the request, so its use is checked against the page's origin.
+pub fn cookie_from_headers(headers: &http::HeaderMap) -> Option<String> {
+    headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| Cookie::parse(pair.trim().to_string()).ok())
+        .find(|c| c.name() == COOKIE_NAME && !c.value().is_empty())
+        .map(|c| c.value().to_string())
 }
 
 #[cfg(test)]

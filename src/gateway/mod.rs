@@ -2,26 +2,21 @@
 //! to the game service, and publishes the game's events to the rooms' sockets.
 
 pub(crate) mod ack;
+pub(crate) mod connect;
 pub(crate) mod handlers;
 pub(crate) mod protocol;
 
 use async_trait::async_trait;
-use socketioxide::{
-    SocketIo,
-    adapter::Emitter,
-    extract::{SocketRef, State},
-    handler::ConnectHandler,
-    layer::SocketIoLayer,
-};
+use socketioxide::{SocketIo, adapter::Emitter, handler::ConnectHandler, layer::SocketIoLayer};
 use socketioxide_redis::{CustomRedisAdapter, RedisAdapterConfig, RedisAdapterCtr};
 use std::{sync::Arc, time::Duration};
 
 use crate::{
-    auth::{AuthService, AuthUser, token::token_from_headers},
+    auth::AuthService,
     config::Config,
     domain::{Event, Room},
     game::{GameService, Publisher},
-    limits::{Limits, SocketBudget},
+    limits::Limits,
     store::pubsub::ManagedDriver,
 };
 
@@ -40,6 +35,8 @@ pub(crate) struct GatewayState {
     pub auth: Arc<AuthService>,
     pub game: Arc<GameService>,
     pub limits: Arc<Limits>,
+    /// Pages allowed to open a cookie-authenticated connection (besides the server's own).
+    pub allowed_origins: Arc<Vec<String>>,
 }
 
 /// The rooms this socket joined, so a disconnect can update presence in each.
@@ -56,6 +53,7 @@ pub(crate) async fn layer(
         auth,
         game: Arc::clone(&game),
         limits,
+        allowed_origins: Arc::new(config.allowed_origins.clone()),
     };
     let driver = ManagedDriver::connect(&config.redis_url)
         .await
@@ -73,42 +71,11 @@ pub(crate) async fn layer(
         .ack_timeout(ACK_TIMEOUT)
         .with_adapter::<Adapter>(adapter)
         .build_layer();
-    io.ns("/", handlers::on_connect.with(authenticate))
+    io.ns("/", handlers::on_connect.with(connect::authenticate))
         .await
         .map_err(|e| e.to_string())?;
     game.set_publisher(Arc::new(SocketPublisher { io: io.clone() }));
     Ok((layer, io))
-}
-
-#[derive(Debug, serde::Deserialize)]
-struct HandshakeAuth {
-    token: Option<String>,
-}
-
-#[derive(Debug, thiserror::Error)]
-#[error("unauthorized: a valid token is required (auth cookie or auth.token)")]
-struct Refused;
-
-/// Connect middleware: a token from `auth: {token}` or the handshake's cookie/Bearer header,
-/// valid and not revoked; otherwise the client gets `connect_error`.
-async fn authenticate(
-    s: SocketRef<Adapter>,
-    auth: socketioxide::extract::TryData<HandshakeAuth>,
-    State(state): State<GatewayState>,
-) -> Result<(), Refused> {
-    let token = auth
-        .0
-        .ok()
-        .and_then(|a| a.token)
-        .filter(|t| !t.is_empty())
-        .or_else(|| token_from_headers(&s.req_parts().headers))
-        .ok_or(Refused)?;
-    let user: AuthUser = state.auth.authenticate(&token).await.map_err(|_| Refused)?;
-    s.extensions.insert(user);
-    s.extensions.insert(Arc::new(SocketRooms::default()));
-    s.extensions
-        .insert(Arc::new(SocketBudget::new(&state.limits.settings)));
-    Ok(())
 }
 
 /// The game's publisher: each domain event becomes the contract's broadcast to the room.

@@ -89,6 +89,28 @@ impl Inbox {
         }
     }
 
+    /// Waits until any of the events called `names` has arrived; returns its name and payload.
+    pub async fn wait_any(&self, names: &[&str]) -> (String, Value) {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let notified = self.notify.notified();
+            let found = self
+                .events
+                .lock()
+                .ok()
+                .and_then(|e| e.iter().find(|(n, _)| names.contains(&n.as_str())).cloned());
+            if let Some(hit) = found {
+                return hit;
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                panic!(
+                    "timed out waiting for any of {names:?}; got {:?}",
+                    self.names()
+                );
+            }
+        }
+    }
+
     pub fn names(&self) -> Vec<String> {
         self.events
             .lock()
@@ -152,7 +174,54 @@ fn builder(
     b
 }
 
+/// How a test client opens its connection: which credentials it presents and which page
+/// (`Origin`) it claims to be.
+#[derive(Clone)]
+pub struct Handshake<'a> {
+    /// Sent as `auth: {token}`.
+    pub token: Option<&'a str>,
+    /// Sent as the `access_token` cookie.
+    pub cookie: Option<&'a str>,
+    pub origin: Option<&'a str>,
+    pub transport: TransportType,
+}
+
+impl Default for Handshake<'_> {
+    fn default() -> Self {
+        Handshake {
+            token: None,
+            cookie: None,
+            origin: None,
+            transport: TransportType::Websocket,
+        }
+    }
+}
+
 impl Sock {
+    /// Opens a connection as `h` says; `Ok` once connected, `Err` with the `connect_error`
+    /// payload (or whatever error event came) when refused.
+    pub async fn handshake(base: &str, h: Handshake<'_>) -> Result<Sock, Value> {
+        let inbox = Inbox::default();
+        let mut b = builder(base, h.token, h.transport.clone(), &inbox);
+        if let Some(cookie) = h.cookie {
+            b = b.opening_header("Cookie", format!("access_token={cookie}"));
+        }
+        if let Some(origin) = h.origin {
+            b = b.opening_header("Origin", origin);
+        }
+        let client = match b.connect().await {
+            Ok(c) => c,
+            Err(e) => return Err(Value::String(e.to_string())),
+        };
+        let (name, payload) = inbox.wait_any(&["connect", "error"]).await;
+        if name == "connect" {
+            Ok(Sock { client, inbox })
+        } else {
+            let _ = client.disconnect().await;
+            Err(payload)
+        }
+    }
+
     /// Connects with `auth: {token}` and waits for the namespace's connect event.
     pub async fn connect(base: &str, token: &str, transport: TransportType) -> Sock {
         let inbox = Inbox::default();
