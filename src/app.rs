@@ -34,9 +34,18 @@ pub enum StartError {
 /// A built server, not yet serving.
 pub struct App {
     router: axum::Router,
+    auth: Arc<AuthService>,
     shutdown: CancellationToken,
     /// The Socket.IO handle, to tell every socket when the server stops.
     io: gateway::Io,
+}
+
+impl App {
+    /// The auth service, for what has no route yet: revoking every session of an account
+    /// (what the password change will call).
+    pub fn auth(&self) -> Arc<AuthService> {
+        Arc::clone(&self.auth)
+    }
 }
 
 pub async fn build(config: &Config) -> Result<App, StartError> {
@@ -95,6 +104,7 @@ pub async fn build_with_pool(config: &Config, pool: sqlx::PgPool) -> Result<App,
     .await
     .map_err(StartError::Gateway)?;
     spawn_limit_shrinker(limits, shutdown.clone());
+    spawn_session_pruner(Arc::clone(&auth), shutdown.clone());
     // CORS outside the Socket.IO layer, so `/socket.io` (long-polling first, as the official
     // client starts) answers allowed origins exactly as REST does, preflights included.
     let router = http::router(state)
@@ -103,6 +113,7 @@ pub async fn build_with_pool(config: &Config, pool: sqlx::PgPool) -> Result<App,
     timers::spawn(Arc::clone(&game), shutdown.clone());
     Ok(App {
         router,
+        auth,
         shutdown,
         io,
     })
@@ -119,6 +130,23 @@ fn spawn_limit_shrinker(limits: Arc<Limits>, shutdown: CancellationToken) {
             tokio::select! {
                 _ = shutdown.cancelled() => break,
                 _ = every.tick() => limits.shrink(),
+            }
+        }
+    });
+}
+
+/// Sessions whose tokens expired are deleted hourly (every node does it; it is idempotent).
+fn spawn_session_pruner(auth: Arc<AuthService>, shutdown: CancellationToken) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            tokio::select! {
+                _ = shutdown.cancelled() => break,
+                _ = every.tick() => {
+                    if let Err(e) = auth.prune_sessions().await {
+                        tracing::debug!(error = %e, "could not prune expired sessions");
+                    }
+                }
             }
         }
     });

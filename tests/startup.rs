@@ -2,21 +2,12 @@
 //! secret outside development and test: an unknown `APP_ENV` (a typo such as `prod`) or
 //! production without a strong `JWT_SECRET`.
 
+mod common;
+
+use common::database_url;
 use sqlx::PgPool;
 use std::{process::Stdio, time::Duration};
 use tokio::process::Command;
-
-/// The URL of this test's own database, so that a server that does start really runs.
-fn database_url(pool: &PgPool) -> String {
-    let o = pool.connect_options();
-    format!(
-        "postgres://{}@{}:{}/{}",
-        o.get_username(),
-        o.get_host(),
-        o.get_port(),
-        o.get_database().unwrap_or_default()
-    )
-}
 
 /// Runs the server binary with only `vars` set (and nothing from a `.env`); returns its exit
 /// code and standard error, or panics if it is still running after 10 s (it started).

@@ -3,12 +3,13 @@
 
 pub(crate) mod origin;
 pub(crate) mod password;
+pub(crate) mod session;
 pub mod token;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::PgPool;
-use std::{sync::Arc, time::Duration};
+use std::sync::{Arc, OnceLock};
 use uuid::Uuid;
 
 use crate::{
@@ -17,7 +18,8 @@ use crate::{
     error::Error,
     store::LiveStore,
 };
-use token::{Claims, TokenKeys};
+pub use session::{EndReason, SessionEnder};
+use token::TokenKeys;
 
 /// The public view of an account: never the password hash.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -62,11 +64,23 @@ pub struct AuthService {
     db: PgPool,
     store: Arc<dyn LiveStore>,
     keys: TokenKeys,
+    /// Ends the open connections of revoked or expired sessions (the Socket.IO gateway, set
+    /// once it exists).
+    ender: OnceLock<Arc<dyn SessionEnder>>,
 }
 
 impl AuthService {
     pub fn new(db: PgPool, store: Arc<dyn LiveStore>, keys: TokenKeys) -> Self {
-        AuthService { db, store, keys }
+        AuthService {
+            db,
+            store,
+            keys,
+            ender: OnceLock::new(),
+        }
+    }
+
+    pub fn set_session_ender(&self, ender: Arc<dyn SessionEnder>) {
+        let _ = self.ender.set(ender);
     }
 
     pub fn keys(&self) -> &TokenKeys {
@@ -89,7 +103,7 @@ impl AuthService {
             Err(DbError::Unique(_)) => return Err(Error::EmailTaken),
             other => other?,
         };
-        self.session(row.into())
+        self.session(row.into()).await
     }
 
     /// Unknown email and wrong password take the same path through argon2 and give the same
@@ -111,17 +125,9 @@ impl AuthService {
             .await
             .map_err(|e| Error::internal("verifying a password", e))?;
         match row {
-            Some(row) if ok => self.session(row.into()),
+            Some(row) if ok => self.session(row.into()).await,
             _ => Err(Error::InvalidCredentials),
         }
-    }
-
-    /// Puts the token's id on the shared deny-list until the token would have expired anyway.
-    pub async fn logout(&self, user: &AuthUser) -> Result<(), Error> {
-        let remaining = user.exp.saturating_sub(Utc::now().timestamp()).max(1);
-        let ttl = Duration::from_secs(u64::try_from(remaining).unwrap_or(1));
-        self.store.revoke_token(user.jti, ttl).await?;
-        Ok(())
     }
 
     pub async fn me(&self, user: &AuthUser) -> Result<User, Error> {
@@ -129,27 +135,6 @@ impl AuthService {
             .await?
             .map(User::from)
             .ok_or(Error::Unauthorized)
-    }
-
-    /// Checks a presented token: signature, expiry, then the deny-list.
-    pub async fn authenticate(&self, token: &str) -> Result<AuthUser, Error> {
-        let Claims { sub, jti, exp, .. } = self.keys.verify(token).ok_or(Error::Unauthorized)?;
-        if self.store.is_token_revoked(jti).await? {
-            return Err(Error::Unauthorized);
-        }
-        Ok(AuthUser { id: sub, jti, exp })
-    }
-
-    fn session(&self, user: User) -> Result<Session, Error> {
-        let (token, _) = self
-            .keys
-            .issue(user.id)
-            .map_err(|e| Error::internal("issuing a token", e))?;
-        Ok(Session {
-            user,
-            token,
-            expires_in: self.keys.ttl.as_secs(),
-        })
     }
 }
 

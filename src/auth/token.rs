@@ -58,11 +58,14 @@ impl TokenKeys {
         Ok((token, claims))
     }
 
-    /// Signature, algorithm and expiry; revocation is checked by the caller against Redis.
+    /// Signature, algorithm and expiry; revocation is checked by the caller (its session).
+    /// A token is refused from its `exp` second on (RFC 7519 §4.1.4: "on or after"), the
+    /// moment its sockets are ended; jsonwebtoken alone still accepts it during that second.
     pub fn verify(&self, token: &str) -> Option<Claims> {
         jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .ok()
             .map(|data| data.claims)
+            .filter(|c| c.exp > Utc::now().timestamp())
     }
 }
 
@@ -156,6 +159,20 @@ mod tests {
                 sub: Uuid::new_v4(),
                 iat: now - 120,
                 exp: now - 1,
+                jti: Uuid::new_v4(),
+            })
+            .expect("sign");
+        assert_eq!(keys().verify(&token), None);
+    }
+
+    #[test]
+    fn a_token_is_refused_from_its_exp_second_on() {
+        let now = Utc::now().timestamp();
+        let (token, _) = keys()
+            .sign(Claims {
+                sub: Uuid::new_v4(),
+                iat: now - 120,
+                exp: now,
                 jti: Uuid::new_v4(),
             })
             .expect("sign");

@@ -4,6 +4,7 @@
 pub(crate) mod committer;
 pub(crate) mod rooms;
 pub(crate) mod rounds;
+pub(crate) mod sessions;
 pub(crate) mod snapshot;
 pub(crate) mod unavailable;
 pub(crate) mod users;

@@ -25,7 +25,7 @@ pub(crate) fn user_room(user: Uuid) -> String {
     format!("user:{user}")
 }
 
-pub(crate) async fn on_connect(s: SocketRef<Adapter>) {
+pub(crate) async fn on_connect(s: SocketRef<Adapter>, State(st): State<GatewayState>) {
     crate::metrics::METRICS.sockets.inc();
     if let Some(user) = s.extensions.get::<AuthUser>() {
         s.join(user_room(user.id));
@@ -40,6 +40,7 @@ pub(crate) async fn on_connect(s: SocketRef<Adapter>) {
     s.on(p::NEXT_ROUND, next_round);
     s.on(p::KICK_PLAYER, kick_player);
     s.on_disconnect(on_disconnect);
+    super::connect::watch_session(&s, &st).await;
 }
 
 /// Decodes a payload; anything but the expected object is `malformed_request`, never a drop.
@@ -252,6 +253,7 @@ handler!(
 /// hears that its user is disconnected once their last socket there is gone.
 async fn on_disconnect(s: SocketRef<Adapter>, State(st): State<GatewayState>) {
     crate::metrics::METRICS.sockets.dec();
+    super::connect::unwatch_session(&s);
     let (Some(user), Some(rooms)) = (
         s.extensions.get::<AuthUser>(),
         s.extensions.get::<Arc<SocketRooms>>(),

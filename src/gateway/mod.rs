@@ -50,7 +50,7 @@ pub(crate) async fn layer(
     limits: Arc<Limits>,
 ) -> Result<(SocketIoLayer<Adapter>, Io), String> {
     let state = GatewayState {
-        auth,
+        auth: Arc::clone(&auth),
         game: Arc::clone(&game),
         limits,
         allowed_origins: Arc::new(config.allowed_origins.clone()),
@@ -75,6 +75,7 @@ pub(crate) async fn layer(
         .await
         .map_err(|e| e.to_string())?;
     game.set_publisher(Arc::new(SocketPublisher { io: io.clone() }));
+    auth.set_session_ender(Arc::new(connect::SocketSessions { io: io.clone() }));
     Ok((layer, io))
 }
 

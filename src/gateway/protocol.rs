@@ -37,6 +37,8 @@ pub(crate) const VOTE_UPDATE: &str = "vote_update";
 pub(crate) const ROUND_ENDED: &str = "round_ended";
 pub(crate) const ROUND_STARTED: &str = "round_started";
 pub(crate) const GAME_ENDED: &str = "game_ended";
+/// The connection's token was signed out, revoked or expired; a disconnect follows.
+pub(crate) const SESSION_ENDED: &str = "session_ended";
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct RoomCode {

@@ -4,7 +4,7 @@
 use axum::{
     Json,
     extract::{ConnectInfo, State},
-    http::StatusCode,
+    http::{HeaderMap, StatusCode},
     response::IntoResponse,
 };
 use axum_extra::extract::CookieJar;
@@ -17,7 +17,10 @@ use super::{
     error::{ApiResult, ErrorBody},
     extract::ApiJson,
 };
-use crate::auth::{AuthUser, Session, User, token};
+use crate::{
+    auth::{AuthUser, Session, User, token},
+    error::Error,
+};
 
 #[derive(Deserialize, ToSchema)]
 pub(crate) struct RegisterRequest {
@@ -98,15 +101,19 @@ pub(crate) async fn login(
     Ok((jar, Json(body)))
 }
 
+/// Signing out revokes the token's session durably and ends its open Socket.IO connections on
+/// every node. A token already signed out may sign out again (so a failed logout can be
+/// retried); an invalid or expired one is 401.
 #[utoipa::path(post, path = "/api/auth/logout", tag = "auth",
-    responses((status = 204, description = "token revoked everywhere; cookie cleared"),
+    responses((status = 204, description = "token revoked everywhere, its sockets ended; cookie cleared"),
               (status = 401, body = ErrorBody)))]
 pub(crate) async fn logout(
     State(state): State<AppState>,
-    user: AuthUser,
+    headers: HeaderMap,
     jar: CookieJar,
 ) -> ApiResult<impl IntoResponse> {
-    state.auth.logout(&user).await?;
+    let token = token::token_from_headers(&headers).ok_or(Error::Unauthorized)?;
+    state.auth.logout(&token).await?;
     Ok((
         StatusCode::NO_CONTENT,
         jar.add(token::cleared_cookie(state.cookie_secure)),

@@ -59,8 +59,19 @@ pub trait LiveStore: Send + Sync {
     /// Takes a room out of the deadline index (its live state is gone).
     async fn clear_deadline(&self, code: &str) -> Result<(), StoreError>;
 
-    async fn revoke_token(&self, jti: Uuid, ttl: Duration) -> Result<(), StoreError>;
-    async fn is_token_revoked(&self, jti: Uuid) -> Result<bool, StoreError>;
+    /// A session's cached state: `Some(true)` revoked, `Some(false)` live, `None` not cached
+    /// (Postgres, the durable record, must be asked).
+    async fn session_cached(&self, jti: Uuid) -> Result<Option<bool>, StoreError>;
+    /// Caches a session's state as read from Postgres for `ttl`, unless the cache already has
+    /// one: a revocation cached meanwhile must never be overwritten by an older read.
+    async fn cache_session(
+        &self,
+        jti: Uuid,
+        revoked: bool,
+        ttl: Duration,
+    ) -> Result<(), StoreError>;
+    /// Caches sessions as revoked (overwriting), each for its own time to live.
+    async fn revoke_sessions(&self, sessions: &[(Uuid, Duration)]) -> Result<(), StoreError>;
 
     /// Counts one more live socket of `user` in `code`; returns the user's socket count after.
     async fn presence_add(&self, code: &str, user: UserId) -> Result<i64, StoreError>;

@@ -75,6 +75,9 @@ impl RedisStore {
     fn host_away_key(&self) -> String {
         format!("{}host_away", self.prefix)
     }
+    fn session_key(&self, jti: Uuid) -> String {
+        format!("{}session:{jti}", self.prefix)
+    }
     fn presence_key(&self, code: &str) -> String {
         format!("{}presence:{}", self.prefix, code)
     }
@@ -199,19 +202,45 @@ impl LiveStore for RedisStore {
             .map_err(unavailable)
     }
 
-    async fn revoke_token(&self, jti: Uuid, ttl: Duration) -> Result<(), StoreError> {
+    async fn session_cached(&self, jti: Uuid) -> Result<Option<bool>, StoreError> {
         let mut conn = self.conn.clone();
-        let secs = ttl.as_secs().max(1);
-        conn.set_ex::<_, _, ()>(format!("{}revoked:{jti}", self.prefix), 1, secs)
+        let state: Option<u8> = conn.get(self.session_key(jti)).await.map_err(unavailable)?;
+        Ok(state.map(|s| s == 1))
+    }
+
+    async fn cache_session(
+        &self,
+        jti: Uuid,
+        revoked: bool,
+        ttl: Duration,
+    ) -> Result<(), StoreError> {
+        let mut conn = self.conn.clone();
+        redis::cmd("SET")
+            .arg(self.session_key(jti))
+            .arg(u8::from(revoked))
+            .arg("NX")
+            .arg("PX")
+            .arg(ttl.as_millis().max(1).to_string())
+            .query_async::<()>(&mut conn)
             .await
             .map_err(unavailable)
     }
 
-    async fn is_token_revoked(&self, jti: Uuid) -> Result<bool, StoreError> {
+    async fn revoke_sessions(&self, sessions: &[(Uuid, Duration)]) -> Result<(), StoreError> {
+        if sessions.is_empty() {
+            return Ok(());
+        }
+        let mut pipe = redis::pipe();
+        for (jti, ttl) in sessions {
+            pipe.cmd("SET")
+                .arg(self.session_key(*jti))
+                .arg(1u8)
+                .arg("PX")
+                .arg(ttl.as_millis().max(1).to_string())
+                .ignore();
+        }
         let mut conn = self.conn.clone();
-        conn.exists(format!("{}revoked:{jti}", self.prefix))
-            .await
-            .map_err(unavailable)
+        pipe.query_async::<()>(&mut conn).await.map_err(unavailable)
     }
 
     async fn presence_add(&self, code: &str, user: UserId) -> Result<i64, StoreError> {

@@ -6,6 +6,7 @@ pub mod pg_server;
 pub mod proxy;
 pub mod redis_server;
 pub mod socket;
+pub mod wire;
 
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
@@ -19,6 +20,8 @@ pub const JWT_SECRET: &str = "integration-test-secret-integration-test-secret";
 
 pub struct TestApp {
     pub addr: SocketAddr,
+    /// The auth service, for what has no route yet (revoking every session of a user).
+    pub auth: std::sync::Arc<voting_game::auth::AuthService>,
     pub base: String,
     pub pool: PgPool,
     pub prefix: String,
@@ -72,6 +75,7 @@ pub async fn spawn_app_with(pool: PgPool, config: Config) -> TestApp {
     let built = app::build_with_pool(&config, pool.clone())
         .await
         .expect("app builds");
+    let auth = built.auth();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -83,6 +87,7 @@ pub async fn spawn_app_with(pool: PgPool, config: Config) -> TestApp {
     });
     TestApp {
         addr,
+        auth,
         base: format!("http://{addr}"),
         pool,
         prefix: config.redis_prefix.clone(),
@@ -230,6 +235,19 @@ impl TestApp {
         )
         .await
     }
+}
+
+/// The URL of a test's own database (`#[sqlx::test]`'s pool), on whichever server
+/// `DATABASE_URL` names, for a server process or a proxy that must reach it.
+pub fn database_url(pool: &PgPool) -> String {
+    let o = pool.connect_options();
+    format!(
+        "postgres://{}@{}:{}/{}",
+        o.get_username(),
+        o.get_host(),
+        o.get_port(),
+        o.get_database().unwrap_or_default()
+    )
 }
 
 /// Asserts the contract's error shape and code.

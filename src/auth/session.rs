@@ -1,0 +1,141 @@
+//! Sessions: a token is accepted while its session (its `jti`) is live. Postgres holds every
+//! session durably (`db::sessions`); Redis caches each one's state, so a request costs one
+//! Redis read and a Redis restart forgets nothing (the cache refills from Postgres). Revoking
+//! ends the session's open Socket.IO connections on every node through a `SessionEnder`.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use std::time::Duration;
+use uuid::Uuid;
+
+use super::{AuthService, AuthUser, Session, User, token::Claims};
+use crate::{db, error::Error};
+
+/// A live session's cached state is re-read from Postgres at least this often: it bounds how
+/// long a revocation whose cache write failed (Redis down at that moment) can go unnoticed.
+const LIVE_CACHE: Duration = Duration::from_secs(600);
+/// Sessions stay in Postgres this long after their token expired, then are pruned.
+const KEEP_EXPIRED: chrono::Duration = chrono::Duration::hours(1);
+
+/// Why a session ended; sent to its sockets as `session_ended {reason}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndReason {
+    /// The token was signed out (`POST /api/auth/logout`).
+    LoggedOut,
+    /// Every session of the account was revoked (password change, "sign out everywhere").
+    Revoked,
+    /// The token's `exp` passed.
+    Expired,
+}
+
+impl EndReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EndReason::LoggedOut => "logged_out",
+            EndReason::Revoked => "revoked",
+            EndReason::Expired => "expired",
+        }
+    }
+}
+
+/// Ends the open connections of sessions, on every node (implemented by the Socket.IO gateway).
+#[async_trait]
+pub trait SessionEnder: Send + Sync {
+    async fn end_sessions(&self, jtis: &[Uuid], reason: EndReason);
+}
+
+/// Time left until `exp` (Unix seconds), at least one millisecond.
+pub(crate) fn until(exp: i64) -> Duration {
+    let ms = exp.saturating_mul(1000) - Utc::now().timestamp_millis();
+    Duration::from_millis(u64::try_from(ms).unwrap_or(0).max(1))
+}
+
+impl AuthService {
+    /// Issues a token for `user` and records its session.
+    pub(super) async fn session(&self, user: User) -> Result<Session, Error> {
+        let (token, claims) = self
+            .keys
+            .issue(user.id)
+            .map_err(|e| Error::internal("issuing a token", e))?;
+        let expires_at = DateTime::from_timestamp(claims.exp, 0)
+            .ok_or_else(|| Error::Internal("token expiry out of range".into()))?;
+        db::sessions::insert(&self.db, claims.jti, user.id, expires_at).await?;
+        Ok(Session {
+            user,
+            token,
+            expires_in: self.keys.ttl.as_secs(),
+        })
+    }
+
+    /// Checks a presented token: signature and expiry, then that its session is live.
+    pub async fn authenticate(&self, token: &str) -> Result<AuthUser, Error> {
+        let Claims { sub, jti, exp, .. } = self.keys.verify(token).ok_or(Error::Unauthorized)?;
+        if self.revoked(jti, sub, exp).await? {
+            return Err(Error::Unauthorized);
+        }
+        Ok(AuthUser { id: sub, jti, exp })
+    }
+
+    /// Whether a session is revoked: from the cache, or from Postgres (then cached). A token
+    /// whose session Postgres does not know was not issued as a session here: refused.
+    pub async fn revoked(&self, jti: Uuid, user: Uuid, exp: i64) -> Result<bool, Error> {
+        if let Some(revoked) = self.store.session_cached(jti).await? {
+            return Ok(revoked);
+        }
+        let revoked = db::sessions::revoked(&self.db, jti, user)
+            .await?
+            .unwrap_or(true);
+        let ttl = if revoked {
+            until(exp)
+        } else {
+            until(exp).min(LIVE_CACHE)
+        };
+        self.store.cache_session(jti, revoked, ttl).await?;
+        Ok(revoked)
+    }
+
+    /// Signs a token out: its session is revoked and its connections end, on every node.
+    /// Idempotent: a token already signed out (but validly signed and unexpired) may sign out
+    /// again, so a logout that failed half-way (Redis down) can simply be retried.
+    pub async fn logout(&self, token: &str) -> Result<(), Error> {
+        let claims = self.keys.verify(token).ok_or(Error::Unauthorized)?;
+        db::sessions::revoke(&self.db, claims.jti).await?;
+        self.store
+            .revoke_sessions(&[(claims.jti, until(claims.exp))])
+            .await?;
+        self.end(&[claims.jti], EndReason::LoggedOut).await;
+        Ok(())
+    }
+
+    /// Revokes every session of a user (what a password change or "sign out everywhere"
+    /// calls) and ends their connections on every node; returns how many were live. Sessions
+    /// issued afterwards are not affected.
+    pub async fn revoke_all_sessions(&self, user: Uuid) -> Result<usize, Error> {
+        let revoked = db::sessions::revoke_all(&self.db, user).await?;
+        let now = Utc::now();
+        let cached: Vec<(Uuid, Duration)> = revoked
+            .iter()
+            .map(|(jti, exp)| {
+                let left = (*exp - now).to_std().unwrap_or(Duration::ZERO);
+                (*jti, left.max(Duration::from_millis(1)))
+            })
+            .collect();
+        self.store.revoke_sessions(&cached).await?;
+        let jtis: Vec<Uuid> = revoked.iter().map(|(jti, _)| *jti).collect();
+        self.end(&jtis, EndReason::Revoked).await;
+        Ok(jtis.len())
+    }
+
+    /// Deletes sessions whose tokens expired a while ago.
+    pub async fn prune_sessions(&self) -> Result<u64, Error> {
+        Ok(db::sessions::prune(&self.db, Utc::now() - KEEP_EXPIRED).await?)
+    }
+
+    async fn end(&self, jtis: &[Uuid], reason: EndReason) {
+        if let Some(ender) = self.ender.get()
+            && !jtis.is_empty()
+        {
+            ender.end_sessions(jtis, reason).await;
+        }
+    }
+}

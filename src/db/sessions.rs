@@ -1,0 +1,70 @@
+//! Sessions: the only place that reads or writes the `sessions` table, the durable record of
+//! which tokens were issued and which were revoked (Redis only caches it).
+
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use super::DbError;
+
+/// Records a token just issued.
+pub(crate) async fn insert(
+    pool: &PgPool,
+    jti: Uuid,
+    user_id: Uuid,
+    expires_at: DateTime<Utc>,
+) -> Result<(), DbError> {
+    sqlx::query("INSERT INTO sessions (jti, user_id, expires_at) VALUES ($1, $2, $3)")
+        .bind(jti)
+        .bind(user_id)
+        .bind(expires_at)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Whether the session is revoked: `Some(true)` revoked, `Some(false)` live, `None` never
+/// issued (or pruned) for this user.
+pub(crate) async fn revoked(pool: &PgPool, jti: Uuid, user_id: Uuid) -> Result<Option<bool>, DbError> {
+    Ok(sqlx::query_scalar::<_, bool>(
+        "SELECT revoked_at IS NOT NULL FROM sessions WHERE jti = $1 AND user_id = $2",
+    )
+    .bind(jti)
+    .bind(user_id)
+    .fetch_optional(pool)
+    .await?)
+}
+
+/// Revokes one session (idempotent: a second revocation keeps the first time).
+pub(crate) async fn revoke(pool: &PgPool, jti: Uuid) -> Result<(), DbError> {
+    sqlx::query("UPDATE sessions SET revoked_at = coalesce(revoked_at, now()) WHERE jti = $1")
+        .bind(jti)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Revokes every unexpired live session of a user; returns their ids and expiry times.
+pub(crate) async fn revoke_all(
+    pool: &PgPool,
+    user_id: Uuid,
+) -> Result<Vec<(Uuid, DateTime<Utc>)>, DbError> {
+    Ok(sqlx::query_as::<_, (Uuid, DateTime<Utc>)>(
+        "UPDATE sessions SET revoked_at = now() \
+         WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > now() \
+         RETURNING jti, expires_at",
+    )
+    .bind(user_id)
+    .fetch_all(pool)
+    .await?)
+}
+
+/// Deletes sessions whose token expired before `before` (an expired token is refused by its
+/// signature check alone, so its row has nothing left to say).
+pub(crate) async fn prune(pool: &PgPool, before: DateTime<Utc>) -> Result<u64, DbError> {
+    Ok(sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
+        .bind(before)
+        .execute(pool)
+        .await?
+        .rows_affected())
+}
