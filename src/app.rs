@@ -75,7 +75,12 @@ pub async fn build_with_pool(config: &Config, pool: sqlx::PgPool) -> Result<App,
     };
 
     let keys = TokenKeys::new(&config.jwt_secret, config.jwt_ttl);
-    let auth = Arc::new(AuthService::new(pool.clone(), Arc::clone(&store), keys));
+    let auth = Arc::new(AuthService::new(
+        pool.clone(),
+        Arc::clone(&store),
+        keys,
+        config.limits.login_per_account_per_minute,
+    ));
     let game = GameService::new(
         pool.clone(),
         Arc::clone(&store),
@@ -85,7 +90,7 @@ pub async fn build_with_pool(config: &Config, pool: sqlx::PgPool) -> Result<App,
     );
 
     let shutdown = CancellationToken::new();
-    let limits = Arc::new(Limits::new(config.limits));
+    let limits = Arc::new(Limits::new(config.limits, config.trusted_proxies.clone()));
     let state = AppState {
         auth: Arc::clone(&auth),
         game: Arc::clone(&game),

@@ -4,6 +4,8 @@
 use std::{env, net::IpAddr, time::Duration};
 
 use crate::questions::openai;
+/// Reverse proxies whose `X-Forwarded-For` is believed; public because `Config` holds them.
+pub use crate::limits::client_ip::TrustedProxies;
 
 /// Used in development and test when `JWT_SECRET` is unset, so a developer needs to set nothing.
 /// It is printed here, so it can never sign a deployment's tokens.
@@ -68,6 +70,8 @@ pub struct Config {
     pub openai: Option<OpenAiSettings>,
     pub log_json: bool,
     pub limits: LimitSettings,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (`TRUSTED_PROXIES`).
+    pub trusted_proxies: TrustedProxies,
     /// How long a disconnected host keeps the room before it passes to someone present.
     pub host_grace: Duration,
 }
@@ -79,7 +83,8 @@ pub struct LimitSettings {
     pub api_per_second: u32,
     /// Logins and registrations per minute per client IP.
     pub auth_per_minute: u32,
-    /// Logins per minute per account (email), against password guessing from many IPs.
+    /// Logins per minute per account (email), against password guessing from many IPs;
+    /// counted across the cluster (in Redis).
     pub login_per_account_per_minute: u32,
     /// Room joins (REST or socket) per minute per user, against room-code guessing.
     pub joins_per_minute: u32,
@@ -111,6 +116,8 @@ impl std::fmt::Debug for Config {
             .field("port", &self.port)
             .field("allowed_origins", &self.allowed_origins)
             .field("cookie_secure", &self.cookie_secure)
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field("limits", &self.limits)
             .field(
                 "openai",
                 &self.openai.as_ref().map(|o| (&o.base_url, &o.model)),
@@ -195,6 +202,7 @@ impl Config {
                 socket_events_per_second: parse(&get, "RATE_LIMIT_SOCKET_EVENTS_PER_SECOND", 20)?,
                 socket_flood_strikes: parse(&get, "RATE_LIMIT_SOCKET_FLOOD_STRIKES", 100)?,
             },
+            trusted_proxies: parse(&get, "TRUSTED_PROXIES", TrustedProxies::default())?,
             host_grace: Duration::from_secs(parse(&get, "HOST_GRACE_SECONDS", 30)?),
         })
     }
@@ -300,6 +308,15 @@ mod tests {
         ];
         assert!(!config(&plain_http).expect("prod").cookie_secure);
         assert!(!config(&[]).expect("dev").cookie_secure);
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses_or_networks() {
+        assert!(config(&[("TRUSTED_PROXIES", "10.0.0.0/8, ::1,192.0.2.7")]).is_ok());
+        assert!(matches!(
+            config(&[("TRUSTED_PROXIES", "10.0.0.0/8,lb.internal")]),
+            Err(ConfigError::Invalid("TRUSTED_PROXIES", _))
+        ));
     }
 
     #[test]

@@ -1,6 +1,11 @@
-//! Abuse limits shared by both transports: token buckets per client IP, per account and per
-//! user (governor's GCRA limiters). They live in each process: several nodes multiply the
-//! budget by the node count, which still bounds guessing to a small constant factor.
+//! Abuse limits shared by both transports: token buckets per client IP and per user
+//! (governor's GCRA limiters). They live in each process: several nodes multiply the budget by
+//! the node count, which still bounds guessing to a small constant factor. The per-account
+//! login limit, against password guessing, is cluster-wide instead (a GCRA in Redis, see
+//! `AuthService::login`). Per-IP limits count the client's address as `client_ip` finds it
+//! (behind trusted proxies), IPv6 by /64.
+
+pub(crate) mod client_ip;
 
 use governor::{
     Quota, RateLimiter,
@@ -11,14 +16,15 @@ use std::{hash::Hash, net::IpAddr, num::NonZeroU32, time::Duration};
 use uuid::Uuid;
 
 use crate::{config::LimitSettings, error::Error};
+use client_ip::{TrustedProxies, bucket};
 
 type Keyed<K> = RateLimiter<K, DefaultKeyedStateStore<K>, DefaultClock>;
 
 pub struct Limits {
     pub settings: LimitSettings,
+    proxies: TrustedProxies,
     api: Keyed<IpAddr>,
     auth: Keyed<IpAddr>,
-    login_account: Keyed<String>,
     joins: Keyed<Uuid>,
     clock: DefaultClock,
 }
@@ -32,15 +38,15 @@ fn per_minute(n: u32) -> Quota {
 }
 
 impl Limits {
-    pub fn new(settings: LimitSettings) -> Self {
+    pub fn new(settings: LimitSettings, proxies: TrustedProxies) -> Self {
         Limits {
             settings,
+            proxies,
             api: RateLimiter::keyed(
                 Quota::per_second(nz(settings.api_per_second))
                     .allow_burst(nz(settings.api_per_second.saturating_mul(2))),
             ),
             auth: RateLimiter::keyed(per_minute(settings.auth_per_minute)),
-            login_account: RateLimiter::keyed(per_minute(settings.login_per_account_per_minute)),
             joins: RateLimiter::keyed(per_minute(settings.joins_per_minute)),
             clock: DefaultClock::default(),
         }
@@ -55,16 +61,17 @@ impl Limits {
         })
     }
 
+    /// The client's address for a request or handshake from `peer` with these headers.
+    pub fn client_ip(&self, peer: IpAddr, headers: &http::HeaderMap) -> IpAddr {
+        self.proxies.client_ip(peer, headers)
+    }
+
     pub fn api(&self, ip: IpAddr) -> Result<(), Error> {
-        self.check(&self.api, &ip)
+        self.check(&self.api, &bucket(ip))
     }
 
     pub fn auth(&self, ip: IpAddr) -> Result<(), Error> {
-        self.check(&self.auth, &ip)
-    }
-
-    pub fn login_account(&self, email: &str) -> Result<(), Error> {
-        self.check(&self.login_account, &email.trim().to_lowercase())
+        self.check(&self.auth, &bucket(ip))
     }
 
     pub fn join(&self, user: Uuid) -> Result<(), Error> {
@@ -75,7 +82,6 @@ impl Limits {
     pub fn shrink(&self) {
         self.api.retain_recent();
         self.auth.retain_recent();
-        self.login_account.retain_recent();
         self.joins.retain_recent();
     }
 }

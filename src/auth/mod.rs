@@ -9,7 +9,10 @@ pub mod token;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::PgPool;
-use std::sync::{Arc, OnceLock};
+use std::{
+    sync::{Arc, OnceLock},
+    time::Duration,
+};
 use uuid::Uuid;
 
 use crate::{
@@ -67,15 +70,23 @@ pub struct AuthService {
     /// Ends the open connections of revoked or expired sessions (the Socket.IO gateway, set
     /// once it exists).
     ender: OnceLock<Arc<dyn SessionEnder>>,
+    /// Logins per minute per account, across the cluster.
+    logins_per_account: u32,
 }
 
 impl AuthService {
-    pub fn new(db: PgPool, store: Arc<dyn LiveStore>, keys: TokenKeys) -> Self {
+    pub fn new(
+        db: PgPool,
+        store: Arc<dyn LiveStore>,
+        keys: TokenKeys,
+        logins_per_account_per_minute: u32,
+    ) -> Self {
         AuthService {
             db,
             store,
             keys,
             ender: OnceLock::new(),
+            logins_per_account: logins_per_account_per_minute,
         }
     }
 
@@ -109,6 +120,10 @@ impl AuthService {
     /// Unknown email and wrong password take the same path through argon2 and give the same
     /// error, so neither the body nor the timing tells which accounts exist.
     ///
+    /// Each account may be tried `RATE_LIMIT_LOGIN_PER_ACCOUNT_PER_MINUTE` times a minute,
+    /// counted in Redis so that the limit holds for the cluster, not per node (password
+    /// guessing spread over many IPs and nodes).
+    ///
     /// An email that could never have been registered (bad shape, a NUL or another control
     /// character Postgres cannot store) or an over-long password is a wrong credential at once:
     /// it names no account, so answering fast tells nothing, and it never reaches Postgres.
@@ -118,6 +133,16 @@ impl AuthService {
         };
         if password.len() > MAX_PASSWORD_BYTES {
             return Err(Error::InvalidCredentials);
+        }
+        let account = format!("login:{}", email.to_lowercase());
+        if let Some(wait) = self
+            .store
+            .throttle(&account, self.logins_per_account, Duration::from_secs(60))
+            .await?
+        {
+            return Err(Error::RateLimited {
+                retry_after: wait.as_secs_f64().ceil().max(1.0) as u64,
+            });
         }
         let row = db::users::by_email(&self.db, &email).await?;
         let stored = row.as_ref().map(|r| r.password_hash.clone());

@@ -3,19 +3,18 @@
 
 use axum::{
     Json,
-    extract::{ConnectInfo, State},
+    extract::State,
     http::{HeaderMap, StatusCode},
     response::IntoResponse,
 };
 use axum_extra::extract::CookieJar;
 use serde::{Deserialize, Serialize};
-use std::net::SocketAddr;
 use utoipa::ToSchema;
 
 use super::{
     AppState,
     error::{ApiResult, ErrorBody},
-    extract::ApiJson,
+    extract::{ApiJson, ClientIp},
 };
 use crate::{
     auth::{AuthUser, Session, User, token},
@@ -62,11 +61,11 @@ fn with_cookie(state: &AppState, jar: CookieJar, session: &Session) -> CookieJar
               (status = 422, body = ErrorBody, description = "validation_failed")))]
 pub(crate) async fn register(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(ip): ClientIp,
     jar: CookieJar,
     ApiJson(req): ApiJson<RegisterRequest>,
 ) -> ApiResult<impl IntoResponse> {
-    state.limits.auth(peer.ip())?;
+    state.limits.auth(ip)?;
     let session = state
         .auth
         .register(&req.email, req.password, &req.display_name)
@@ -84,12 +83,11 @@ pub(crate) async fn register(
               (status = 401, body = ErrorBody, description = "invalid_credentials")))]
 pub(crate) async fn login(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(ip): ClientIp,
     jar: CookieJar,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> ApiResult<impl IntoResponse> {
-    state.limits.auth(peer.ip())?;
-    state.limits.login_account(&req.email)?;
+    state.limits.auth(ip)?;
     let session = state.auth.login(&req.email, req.password).await?;
     let jar = with_cookie(&state, jar, &session);
     let body = LoginResponse {

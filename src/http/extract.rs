@@ -1,12 +1,14 @@
 //! Request extractors that keep the contract's error shape: JSON bodies (lenient about the
-//! content type, strict about the content), UUID path segments, and the signed-in user.
+//! content type, strict about the content), UUID path segments, the signed-in user, and the
+//! client's address for per-IP limits.
 
 use axum::{
     body::Bytes,
-    extract::{FromRequest, FromRequestParts, Path, Request},
+    extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Request},
     http::request::Parts,
 };
 use serde::de::DeserializeOwned;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use uuid::Uuid;
 
 use super::{AppState, error::ApiError};
@@ -91,5 +93,34 @@ impl FromRequestParts<AppState> for AuthUser {
         let user = state.auth.authenticate(&token).await?;
         parts.extensions.insert(user);
         Ok(user)
+    }
+}
+
+/// The client's address: the peer's, or behind a trusted proxy the one it forwards
+/// (`limits::client_ip`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ClientIp(pub IpAddr);
+
+impl ClientIp {
+    pub(crate) fn of(
+        parts_extensions: &axum::http::Extensions,
+        headers: &axum::http::HeaderMap,
+        state: &AppState,
+    ) -> Self {
+        let peer = parts_extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
+        ClientIp(state.limits.client_ip(peer, headers))
+    }
+}
+
+impl FromRequestParts<AppState> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(ClientIp::of(&parts.extensions, &parts.headers, state))
     }
 }

@@ -1,31 +1,25 @@
-//! Request guards in front of every route: the per-IP request budget, and the CSRF check that
-//! refuses cookie-authenticated writes coming from a page outside `ALLOWED_ORIGINS`.
+//! Request guards in front of every route: the per-IP request budget (the client's address as
+//! `ClientIp` finds it, behind trusted proxies), and the CSRF check that refuses
+//! cookie-authenticated writes coming from a page outside `ALLOWED_ORIGINS`.
 
 use axum::{
-    extract::{ConnectInfo, Request, State},
+    extract::{Request, State},
     http::{Method, StatusCode},
     middleware::Next,
     response::{IntoResponse, Response},
 };
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
-use super::{AppState, error::ApiError};
+use super::{AppState, error::ApiError, extract::ClientIp};
 use crate::auth::{
     origin,
     token::{bearer_from_headers, cookie_from_headers},
 };
 
-/// The client's address as the socket saw it (a proxy in front should be trusted explicitly,
-/// which this server does not do: see the README).
-pub(crate) fn client_ip(req: &Request) -> IpAddr {
-    req.extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip())
-}
-
 pub(crate) async fn api_rate(State(state): State<AppState>, req: Request, next: Next) -> Response {
     if req.uri().path().starts_with("/api/")
-        && let Err(e) = state.limits.api(client_ip(&req))
+        && let Err(e) = state
+            .limits
+            .api(ClientIp::of(req.extensions(), req.headers(), &state).0)
     {
         return ApiError::from(e).into_response();
     }

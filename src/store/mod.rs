@@ -83,5 +83,14 @@ pub trait LiveStore: Send + Sync {
     async fn put_next_question(&self, code: &str, question: &str) -> Result<(), StoreError>;
     async fn take_next_question(&self, code: &str) -> Result<Option<String>, StoreError>;
 
+    /// Counts one attempt against a cluster-wide limit of `burst` attempts per `period`
+    /// (a GCRA: they come back one every `period / burst`); `Some(wait)` when over it.
+    async fn throttle(
+        &self,
+        key: &str,
+        burst: u32,
+        period: Duration,
+    ) -> Result<Option<Duration>, StoreError>;
+
     async fn ping(&self) -> Result<(), StoreError>;
 }

@@ -34,6 +34,25 @@ end
 return 1
 "#;
 
+/// A GCRA (generic cell rate algorithm) limiter in one atomic step, on Redis's own clock so
+/// that nodes' clocks need not agree. The key holds the theoretical arrival time (µs).
+const THROTTLE_LUA: &str = r#"
+-- KEYS[1] limiter; ARGV: emission interval (µs), burst
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local interval = tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tat < now then tat = now end
+local new_tat = tat + interval
+local over = new_tat - (now + burst * interval)
+if over > 0 then
+  return math.ceil(over / 1000)
+end
+redis.call('SET', KEYS[1], string.format('%.0f', new_tat), 'PX', math.ceil((new_tat - now) / 1000))
+return 0
+"#;
+
 /// A fresh version for a save. Versions are random rather than counted so that one can never
 /// come back: nodes keep rooms cached and swap against the cached version, and a counter
 /// restarted by a rebuild (after Redis lost the room) could meet an old cached number again
@@ -46,6 +65,7 @@ pub(crate) struct RedisStore {
     conn: ConnectionManager,
     prefix: String,
     save: Script,
+    throttle: Script,
 }
 
 impl RedisStore {
@@ -63,6 +83,7 @@ impl RedisStore {
             conn,
             prefix: prefix.to_string(),
             save: Script::new(SAVE_LUA),
+            throttle: Script::new(THROTTLE_LUA),
         })
     }
 
@@ -296,6 +317,26 @@ impl LiveStore for RedisStore {
         conn.get_del(format!("{}nextq:{code}", self.prefix))
             .await
             .map_err(unavailable)
+    }
+
+    async fn throttle(
+        &self,
+        key: &str,
+        burst: u32,
+        period: Duration,
+    ) -> Result<Option<Duration>, StoreError> {
+        let burst = burst.max(1);
+        let interval = (period.as_micros() / u128::from(burst)).max(1);
+        let mut conn = self.conn.clone();
+        let wait_ms: u64 = self
+            .throttle
+            .key(format!("{}throttle:{key}", self.prefix))
+            .arg(u64::try_from(interval).unwrap_or(u64::MAX))
+            .arg(burst)
+            .invoke_async(&mut conn)
+            .await
+            .map_err(unavailable)?;
+        Ok((wait_ms > 0).then(|| Duration::from_millis(wait_ms)))
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
