@@ -27,7 +27,8 @@ start_server() { # extra environment assignments…
   env REDIS_PREFIX="bench:$(date +%s%N):" PORT="$port" HOST=127.0.0.1 RUST_LOG=warn \
     RATE_LIMIT_API_PER_SECOND=1000000 RATE_LIMIT_AUTH_PER_MINUTE=1000000 \
     RATE_LIMIT_LOGIN_PER_ACCOUNT_PER_MINUTE=1000000 RATE_LIMIT_JOINS_PER_MINUTE=1000000 \
-    RATE_LIMIT_SOCKET_EVENTS_PER_SECOND=1000000 OPENAI_API_KEY= "$@" \
+    RATE_LIMIT_SOCKET_EVENTS_PER_SECOND=1000000 MAX_SOCKETS_PER_USER=0 MAX_SOCKETS_PER_IP=0 \
+    OPENAI_API_KEY= "$@" \
     target/release/voting-game >>"$out/server.log" 2>&1 &
   server_pid=$!
   for _ in $(seq 1 100); do

@@ -92,6 +92,10 @@ pub struct LimitSettings {
     pub socket_events_per_second: u32,
     /// Events refused for flooding before the socket is disconnected.
     pub socket_flood_strikes: u32,
+    /// Open Socket.IO connections per user on one node (0: no cap).
+    pub sockets_per_user: u32,
+    /// Open Socket.IO connections per client address (IPv6: per /64) on one node (0: no cap).
+    pub sockets_per_ip: u32,
 }
 
 #[derive(Clone)]
@@ -201,6 +205,8 @@ impl Config {
                 joins_per_minute: parse(&get, "RATE_LIMIT_JOINS_PER_MINUTE", 30)?,
                 socket_events_per_second: parse(&get, "RATE_LIMIT_SOCKET_EVENTS_PER_SECOND", 20)?,
                 socket_flood_strikes: parse(&get, "RATE_LIMIT_SOCKET_FLOOD_STRIKES", 100)?,
+                sockets_per_user: parse(&get, "MAX_SOCKETS_PER_USER", 10)?,
+                sockets_per_ip: parse(&get, "MAX_SOCKETS_PER_IP", 256)?,
             },
             trusted_proxies: parse(&get, "TRUSTED_PROXIES", TrustedProxies::default())?,
             host_grace: Duration::from_secs(parse(&get, "HOST_GRACE_SECONDS", 30)?),

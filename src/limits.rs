@@ -6,23 +6,27 @@
 //! (behind trusted proxies), IPv6 by /64.
 
 pub(crate) mod client_ip;
+pub(crate) mod sockets;
 
 use governor::{
     Quota, RateLimiter,
     clock::{Clock, DefaultClock},
     state::keyed::DefaultKeyedStateStore,
 };
-use std::{hash::Hash, net::IpAddr, num::NonZeroU32, time::Duration};
+use std::{hash::Hash, net::IpAddr, num::NonZeroU32, sync::Arc, time::Duration};
 use uuid::Uuid;
 
 use crate::{config::LimitSettings, error::Error};
 use client_ip::{TrustedProxies, bucket};
+use sockets::SocketCaps;
 
 type Keyed<K> = RateLimiter<K, DefaultKeyedStateStore<K>, DefaultClock>;
 
 pub struct Limits {
     pub settings: LimitSettings,
     proxies: TrustedProxies,
+    /// Open Socket.IO connections per user and per address, on this node.
+    pub sockets: Arc<SocketCaps>,
     api: Keyed<IpAddr>,
     auth: Keyed<IpAddr>,
     joins: Keyed<Uuid>,
@@ -42,6 +46,7 @@ impl Limits {
         Limits {
             settings,
             proxies,
+            sockets: SocketCaps::new(settings.sockets_per_user, settings.sockets_per_ip),
             api: RateLimiter::keyed(
                 Quota::per_second(nz(settings.api_per_second))
                     .allow_burst(nz(settings.api_per_second.saturating_mul(2))),

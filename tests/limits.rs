@@ -1,13 +1,22 @@
 //! Limits count what they mean to: per-IP limits count real clients (behind a trusted reverse
 //! proxy each client by its forwarded address, never by a header anyone could write, and IPv6
 //! clients per /64), and the per-account login limit holds for the whole cluster, not per node.
+//! Memory a client can make a node hold is bounded: open sockets per user and per address are
+//! capped, and binary attachments (the game sends none) close the socket at once.
 
 mod common;
 
-use common::{TestApp, spawn_app_with, test_config};
+use common::{
+    TestApp,
+    socket::{Handshake, Sock},
+    spawn_app_with, test_config,
+    wire::Wire,
+};
 use reqwest::{Client, StatusCode, header};
 use serde_json::json;
 use sqlx::PgPool;
+use std::time::Duration;
+use tf_rust_socketio::TransportType;
 
 fn prefix() -> String {
     format!("test:{}:", uuid::Uuid::new_v4().simple())
@@ -133,4 +142,105 @@ async fn the_per_account_login_limit_holds_across_nodes(pool: PgPool) {
         guess(&a).await.expect("a").status(),
         StatusCode::TOO_MANY_REQUESTS
     );
+}
+
+async fn open(app: &TestApp, token: &str, forwarded_for: Option<&str>) -> Result<Sock, String> {
+    Sock::handshake(
+        &app.base,
+        Handshake {
+            token: Some(token),
+            forwarded_for,
+            ..Handshake::default()
+        },
+    )
+    .await
+    .map_err(|e| e.to_string())
+}
+
+#[sqlx::test]
+async fn open_sockets_are_capped_per_user_and_per_address(pool: PgPool) {
+    let mut config = test_config(&prefix());
+    config.limits.sockets_per_user = 2;
+    config.limits.sockets_per_ip = 3;
+    config.trusted_proxies = "127.0.0.1/32".parse().expect("proxies");
+    let app = spawn_app_with(pool, config).await;
+    let ann = app.register("Ann").await;
+    let bob = app.register("Bob").await;
+    let cat = app.register("Cat").await;
+
+    let a1 = open(&app, &ann.token, None).await.expect("a1");
+    let _a2 = open(&app, &ann.token, None).await.expect("a2");
+    let refused = open(&app, &ann.token, None)
+        .await
+        .err()
+        .expect("a third for Ann");
+    assert!(refused.contains("this account"), "{refused}");
+    let _b1 = open(&app, &bob.token, None).await.expect("b1");
+    // Three from 127.0.0.1 now: Cat is refused from there…
+    let refused = open(&app, &cat.token, None)
+        .await
+        .err()
+        .expect("a fourth from the address");
+    assert!(refused.contains("this address"), "{refused}");
+    // …but not from another client behind the (trusted) proxy.
+    let c1 = open(&app, &cat.token, Some("198.51.100.4"))
+        .await
+        .expect("another address");
+    c1.refused(
+        "join_room",
+        json!({"room_code": "ZZZZZZ"}),
+        "room_not_found",
+    )
+    .await;
+
+    // A closed socket frees its place.
+    a1.close().await;
+    let mut reopened = None;
+    for _ in 0..50 {
+        if let Ok(s) = open(&app, &cat.token, None).await {
+            reopened = Some(s);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        reopened.is_some(),
+        "the closed socket's place was not freed"
+    );
+}
+
+#[sqlx::test]
+async fn a_binary_attachment_closes_that_socket_only(pool: PgPool) {
+    let app = spawn_app_with(pool, test_config(&prefix())).await;
+    let host = app.register("Host").await;
+    let mallory = app.register("Mallory").await;
+    let code = app.create_room(&host, json!({})).await;
+    let calm = Sock::connect(&app.base, &host.token, TransportType::Websocket).await;
+    calm.ok("join_room", json!({"room_code": code})).await;
+    let mut w = Wire::connect(&app.base, &mallory.token).await;
+    let ack = w.request(1, "join_room", json!({"room_code": code})).await;
+    assert!(ack.contains(r#""ok":true"#), "{ack}");
+
+    // A submit_answer announcing eight 15 KiB attachments (each under the message size
+    // limit): the server would hold 120 KiB for this one message, and up to 10 MB by default.
+    let header = format!(
+        "458-{}",
+        json!(["submit_answer", {"room_code": code, "answer": {"_placeholder": true, "num": 0},
+               "more": (1..8).map(|n| json!({"_placeholder": true, "num": n})).collect::<Vec<_>>()}])
+    );
+    w.send_text(&header).await;
+    for _ in 0..8 {
+        w.send_binary(vec![0x42; 15 * 1024]).await;
+    }
+    let frames = w.until_disconnected().await;
+    assert!(
+        frames.iter().all(|f| !f.starts_with("43")),
+        "the binary message was taken: {frames:?}"
+    );
+    calm.inbox
+        .wait_for("player_disconnected", |v| {
+            v["user_id"] == mallory.id.to_string()
+        })
+        .await;
+    calm.ok("join_room", json!({"room_code": code})).await;
 }

@@ -1,17 +1,22 @@
 //! Who may open a Socket.IO connection: the connect middleware that runs before a socket
 //! exists. It takes the token from `auth: {token}`, an `Authorization: Bearer` header or the
 //! auth cookie, refuses a cookie sent by a page not allowed to use it (cross-site WebSocket
-//! hijacking), and checks the token like every REST call does. A refusal reaches the client
-//! as `connect_error` with the reason in its message.
+//! hijacking), checks the token like every REST call does, and holds the connection to the
+//! per-user and per-address caps. A refusal reaches the client as `connect_error` with the
+//! reason in its message.
 //!
 //! Then the session's watch: each socket is in its session's room (`session:{jti}`), so
 //! revoking a session ends its sockets on every node with one broadcast (`session_ended`, then
 //! a disconnect), and a timer ends the socket when its token expires.
 
 use async_trait::async_trait;
+use axum::extract::ConnectInfo;
 use serde_json::json;
 use socketioxide::extract::{SocketRef, State, TryData};
-use std::sync::Arc;
+use std::{
+    net::{IpAddr, Ipv4Addr, SocketAddr},
+    sync::Arc,
+};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
@@ -22,7 +27,10 @@ use crate::{
         token::{bearer_from_headers, cookie_from_headers},
     },
     error::Error,
-    limits::SocketBudget,
+    limits::{
+        SocketBudget,
+        sockets::{CapExceeded, SocketSlot},
+    },
 };
 
 #[derive(Debug, serde::Deserialize)]
@@ -39,6 +47,10 @@ pub(crate) enum Refused {
     Origin,
     #[error("service_unavailable: a backing service is unavailable; please retry shortly")]
     Unavailable,
+    #[error("too many connections for this account (at most {0} at once)")]
+    TooManyForUser(u32),
+    #[error("too many connections from this address (at most {0} at once)")]
+    TooManyForAddress(u32),
 }
 
 /// Connect middleware: a valid, unrevoked token, and for the cookie an allowed page.
@@ -68,6 +80,21 @@ pub(crate) async fn authenticate(
         Error::Unavailable(_) => Refused::Unavailable,
         _ => Refused::Unauthorized,
     })?;
+    let peer = s
+        .req_parts()
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
+    let ip = state.limits.client_ip(peer, headers);
+    let slot = state
+        .limits
+        .sockets
+        .acquire(user.id, ip)
+        .map_err(|cap| match cap {
+            CapExceeded::PerUser(n) => Refused::TooManyForUser(n),
+            CapExceeded::PerIp(n) => Refused::TooManyForAddress(n),
+        })?;
+    s.extensions.insert(Arc::new(slot));
     s.extensions.insert(user);
     s.extensions.insert(Arc::new(SocketRooms::default()));
     s.extensions
@@ -133,11 +160,12 @@ pub(crate) async fn watch_session(s: &SocketRef<Adapter>, st: &GatewayState) {
     }
 }
 
-/// Stops the socket's expiry timer (it disconnected).
+/// The socket disconnected: stops its expiry timer and frees its place under the caps.
 pub(crate) fn unwatch_session(s: &SocketRef<Adapter>) {
     if let Some(ExpiryTimer(cancel)) = s.extensions.remove::<ExpiryTimer>() {
         cancel.cancel();
     }
+    drop(s.extensions.remove::<Arc<SocketSlot>>());
 }
 
 /// Ends one socket on this node: `session_ended`, then a disconnect.

@@ -7,7 +7,9 @@ pub(crate) mod handlers;
 pub(crate) mod protocol;
 
 use async_trait::async_trait;
-use socketioxide::{SocketIo, adapter::Emitter, handler::ConnectHandler, layer::SocketIoLayer};
+use socketioxide::{
+    ParserConfig, SocketIo, adapter::Emitter, handler::ConnectHandler, layer::SocketIoLayer,
+};
 use socketioxide_redis::{CustomRedisAdapter, RedisAdapterConfig, RedisAdapterCtr};
 use std::{sync::Arc, time::Duration};
 
@@ -29,6 +31,11 @@ const ACK_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Largest Socket.IO message accepted; a bigger one closes that socket only.
 pub(crate) const MAX_PAYLOAD_BYTES: u64 = 16 * 1024;
+/// Binary attachments accepted per message: none. The game never sends binary, and the parser
+/// would otherwise buffer up to 10 MB of attachments per socket (socketioxide's default)
+/// before the message is complete. A binary event closes that socket only.
+pub(crate) const MAX_BINARY_ATTACHMENTS: usize = 0;
+pub(crate) const MAX_BINARY_BYTES: usize = 0;
 
 #[derive(Clone)]
 pub(crate) struct GatewayState {
@@ -64,8 +71,13 @@ pub(crate) async fn layer(
         driver,
         RedisAdapterConfig::new().with_prefix(format!("{}socket.io", config.redis_prefix)),
     );
+    let parser = ParserConfig::common()
+        .max_incoming_binaries(MAX_BINARY_ATTACHMENTS)
+        .max_incoming_binary_buf_size(MAX_BINARY_BYTES)
+        .packet_completion_timeout(Duration::from_secs(1));
     let (layer, io) = SocketIo::builder()
         .with_state(state)
+        .with_parser(parser)
         .max_payload(MAX_PAYLOAD_BYTES)
         .ws_max_message_size(usize::try_from(MAX_PAYLOAD_BYTES).unwrap_or(usize::MAX))
         .ack_timeout(ACK_TIMEOUT)

@@ -183,6 +183,8 @@ pub struct Handshake<'a> {
     /// Sent as the `access_token` cookie.
     pub cookie: Option<&'a str>,
     pub origin: Option<&'a str>,
+    /// Sent as `X-Forwarded-For` (believed only from a trusted proxy).
+    pub forwarded_for: Option<&'a str>,
     pub transport: TransportType,
 }
 
@@ -192,6 +194,7 @@ impl Default for Handshake<'_> {
             token: None,
             cookie: None,
             origin: None,
+            forwarded_for: None,
             transport: TransportType::Websocket,
         }
     }
@@ -208,6 +211,9 @@ impl Sock {
         }
         if let Some(origin) = h.origin {
             b = b.opening_header("Origin", origin);
+        }
+        if let Some(xff) = h.forwarded_for {
+            b = b.opening_header("X-Forwarded-For", xff);
         }
         let client = match b.connect().await {
             Ok(c) => c,
