@@ -99,11 +99,21 @@ impl AuthService {
     /// again, so a logout that failed half-way (Redis down) can simply be retried.
     pub async fn logout(&self, token: &str) -> Result<(), Error> {
         let claims = self.keys.verify(token).ok_or(Error::Unauthorized)?;
-        db::sessions::revoke(&self.db, claims.jti).await?;
-        self.store
-            .revoke_sessions(&[(claims.jti, until(claims.exp))])
-            .await?;
-        self.end(&[claims.jti], EndReason::LoggedOut).await;
+        self.revoke_session(claims.jti, claims.exp, EndReason::LoggedOut)
+            .await
+    }
+
+    /// Revokes one session (token `jti`, expiring at `exp`) durably, caches the revocation and
+    /// ends the session's sockets on every node, telling them `reason`. Idempotent.
+    pub async fn revoke_session(
+        &self,
+        jti: Uuid,
+        exp: i64,
+        reason: EndReason,
+    ) -> Result<(), Error> {
+        db::sessions::revoke(&self.db, jti).await?;
+        self.store.revoke_sessions(&[(jti, until(exp))]).await?;
+        self.end(&[jti], reason).await;
         Ok(())
     }
 
