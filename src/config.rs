@@ -3,9 +3,9 @@
 
 use std::{env, net::IpAddr, time::Duration};
 
-use crate::questions::openai;
 /// Reverse proxies whose `X-Forwarded-For` is believed; public because `Config` holds them.
 pub use crate::limits::client_ip::TrustedProxies;
+use crate::questions::openai;
 
 /// Used in development and test when `JWT_SECRET` is unset, so a developer needs to set nothing.
 /// It is printed here, so it can never sign a deployment's tokens.

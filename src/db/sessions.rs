@@ -25,7 +25,11 @@ pub(crate) async fn insert(
 
 /// Whether the session is revoked: `Some(true)` revoked, `Some(false)` live, `None` never
 /// issued (or pruned) for this user.
-pub(crate) async fn revoked(pool: &PgPool, jti: Uuid, user_id: Uuid) -> Result<Option<bool>, DbError> {
+pub(crate) async fn revoked(
+    pool: &PgPool,
+    jti: Uuid,
+    user_id: Uuid,
+) -> Result<Option<bool>, DbError> {
     Ok(sqlx::query_scalar::<_, bool>(
         "SELECT revoked_at IS NOT NULL FROM sessions WHERE jti = $1 AND user_id = $2",
     )
