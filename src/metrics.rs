@@ -21,6 +21,8 @@ pub(crate) struct Metrics {
     /// Time of each step of a room batch: `swap` (Redis), `commit` (Postgres, including the
     /// wait for a group), `publish` (local delivery and the cross-node outbox).
     pub batch_step_seconds: HistogramVec,
+    /// Actions queued to a room's worker on this node and not yet taken into a batch.
+    pub room_queue: IntGauge,
 }
 
 /// Latency buckets from 1 ms to 10 s: actions sit at the low end, the AI at the high end.
@@ -84,6 +86,11 @@ fn build() -> Result<Metrics, prometheus::Error> {
         &["step"],
     )?;
     registry.register(Box::new(batch_step_seconds.clone()))?;
+    let room_queue = IntGauge::new(
+        "room_queue_actions",
+        "Actions waiting in this node's room queues for their batch",
+    )?;
+    registry.register(Box::new(room_queue.clone()))?;
     registry.register(Box::new(sockets.clone()))?;
     registry.register(Box::new(active_rooms.clone()))?;
     registry.register(Box::new(events.clone()))?;
@@ -102,6 +109,7 @@ fn build() -> Result<Metrics, prometheus::Error> {
         dependency_errors,
         commit_group_size,
         batch_step_seconds,
+        room_queue,
     })
 }
 

@@ -2,6 +2,7 @@
 //! "the database is down" (a 503 for the client) apart from a constraint a write ran into.
 
 pub(crate) mod committer;
+pub(crate) mod repair;
 pub(crate) mod rooms;
 pub(crate) mod rounds;
 pub(crate) mod sessions;

@@ -126,6 +126,7 @@ impl Pipeline {
             let queue = self.queue_for(code);
             match queue.send(job) {
                 Ok(()) => {
+                    crate::metrics::METRICS.room_queue.inc();
                     return answer
                         .await
                         .unwrap_or_else(|_| Err(Error::Internal("room worker stopped".into())));
@@ -192,6 +193,9 @@ impl Pipeline {
                         Err(_) => break,
                     }
                 }
+                crate::metrics::METRICS
+                    .room_queue
+                    .sub(i64::try_from(batch.len()).unwrap_or(i64::MAX));
                 me.run_batch(&code, batch, &mut cache).await;
             }
         });
@@ -199,15 +203,28 @@ impl Pipeline {
     }
 
     /// Decides, swaps, commits and publishes a batch of actions on one room, then answers each
-    /// action on its own: a refused one does not stop the others.
+    /// action on its own: a refused one does not stop the others. Should Postgres refuse the
+    /// batch's rows (not for being away), the batch has been undone and each action is run
+    /// again on its own, so one action that Postgres cannot take fails alone and the rest of
+    /// the room (other players, the deadline tick) goes on.
     async fn run_batch(&self, code: &str, jobs: Vec<Job>, cache: &mut Option<Stored>) {
         match self.apply_batch(code, &jobs, cache).await {
-            Ok((room, results)) => {
-                for (job, result) in jobs.into_iter().zip(results) {
-                    let _ = job.reply.send(result.map(|events| Outcome {
-                        room: Arc::clone(&room),
-                        events,
-                    }));
+            Ok(Applied::Done(room, results)) => answer(jobs, &room, results),
+            Ok(Applied::Split) => {
+                for job in jobs {
+                    let alone = std::slice::from_ref(&job);
+                    match self.apply_batch(code, alone, cache).await {
+                        Ok(Applied::Done(room, results)) => answer(vec![job], &room, results),
+                        // A batch of one is never split: its refusal is its own error.
+                        Ok(Applied::Split) => {
+                            let _ = job
+                                .reply
+                                .send(Err(Error::Internal("action could not be recorded".into())));
+                        }
+                        Err(e) => {
+                            let _ = job.reply.send(Err(e));
+                        }
+                    }
                 }
             }
             Err(e) => {
@@ -228,7 +245,8 @@ impl Pipeline {
         code: &str,
         jobs: &[Job],
         cache: &mut Option<Stored>,
-    ) -> Result<(Arc<Room>, Vec<Result<Vec<Event>, Error>>), Error> {
+    ) -> Result<Applied, Error> {
+        let mut repaired = false;
         for _ in 0..MAX_ATTEMPTS {
             let (stored, cached) = match cache.take() {
                 Some(s) if !s.room.closed => (s, true),
@@ -257,7 +275,7 @@ impl Pipeline {
             }
             if events.is_empty() {
                 *cache = Some(stored);
-                return Ok((Arc::new(room), results));
+                return Ok(Applied::Done(Arc::new(room), results));
             }
             let step = step_timer("swap");
             let swapped = self.store.save_room(&room, stored.version).await?;
@@ -271,6 +289,27 @@ impl Pipeline {
             step.observe_duration();
             if let Err(e) = committed {
                 self.undo_swap(code, &stored.room, version).await;
+                if !repaired && db::repair::missing_reference(&e) {
+                    // The state this batch was decided on is live but not all in Postgres (a
+                    // process died between an earlier swap and its commit): record it, then
+                    // decide the batch again on top of it.
+                    repaired = true;
+                    tracing::warn!(%code, "live state missing from postgres; writing it");
+                    match self
+                        .committer
+                        .commit(db::repair::rows_of(&stored.room))
+                        .await
+                    {
+                        Ok(()) => continue,
+                        Err(r) => {
+                            tracing::error!(%code, error = %crate::error::chain(&r), "could not write the live state to postgres");
+                        }
+                    }
+                }
+                if jobs.len() > 1 && !e.is_unavailable() {
+                    tracing::warn!(%code, error = %crate::error::chain(&e), "postgres refused a batch's rows; running its actions one by one");
+                    return Ok(Applied::Split);
+                }
                 return Err(e.into());
             }
             let room = Arc::new(room);
@@ -283,7 +322,7 @@ impl Pipeline {
                 room: Room::clone(&room),
                 version,
             });
-            return Ok((room, results));
+            return Ok(Applied::Done(room, results));
         }
         Err(Error::Unavailable(
             format!("room {code} is too busy; retry").into(),
@@ -302,6 +341,26 @@ impl Pipeline {
                 }
             }
         }
+    }
+}
+
+/// What became of a batch.
+enum Applied {
+    /// Recorded (or refused by the rules, action by action): the room after it, and each
+    /// action's events or refusal, in order.
+    Done(Arc<Room>, Vec<Result<Vec<Event>, Error>>),
+    /// Postgres refused the rows of a batch of several actions; it was undone and its
+    /// actions must be run one at a time.
+    Split,
+}
+
+/// Tells each action of a recorded batch what it did.
+fn answer(jobs: Vec<Job>, room: &Arc<Room>, results: Vec<Result<Vec<Event>, Error>>) {
+    for (job, result) in jobs.into_iter().zip(results) {
+        let _ = job.reply.send(result.map(|events| Outcome {
+            room: Arc::clone(room),
+            events,
+        }));
     }
 }
 

@@ -2,6 +2,7 @@
 //! database (from `#[sqlx::test]`) and its own Redis key prefix, so tests run in parallel.
 #![allow(dead_code, unreachable_pub)]
 
+pub mod node;
 pub mod pg_server;
 pub mod proxy;
 pub mod redis_server;

@@ -1,0 +1,158 @@
+//! Bringing Postgres up to the live state. A room's actions are swapped into Redis before
+//! their rows are committed, so a process that dies between the two leaves live state that
+//! Postgres lacks (a round, an answer), and the next action whose rows refer to it would fail
+//! a foreign key. Such a failure is repaired by writing the live room's own rows (every write
+//! is idempotent) and committing again: what was live stays, and no client sees the error.
+
+use super::writes::Write;
+use crate::domain::{Room, RoundPhase, game::scoring};
+
+/// Whether a write failed because a row it refers to is missing (SQLSTATE 23503).
+pub(crate) fn missing_reference(e: &super::DbError) -> bool {
+    match e {
+        super::DbError::Other(e) => e
+            .as_database_error()
+            .is_some_and(|d| d.is_foreign_key_violation()),
+        _ => false,
+    }
+}
+
+/// The rows that record `room` as it is live: its participants (leavers as left), host and
+/// status, and its current round with its answers, votes and, once finished, its points.
+pub(crate) fn rows_of(room: &Room) -> Vec<Write> {
+    let mut out = Vec::new();
+    for p in &room.participants {
+        out.push(Write::Participant {
+            room_id: room.id,
+            user_id: p.user_id,
+            display_name: p.display_name.clone(),
+            joined_at: Some(p.joined_at),
+        });
+        if !p.active {
+            out.push(Write::Left {
+                room_id: room.id,
+                user_id: p.user_id,
+                kicked: p.kicked,
+            });
+        }
+    }
+    out.push(Write::Host {
+        room_id: room.id,
+        host_id: room.host_id,
+    });
+    out.push(Write::Status {
+        room_id: room.id,
+        status: room.status,
+        closed: room.closed,
+    });
+    let Some(round) = &room.round else {
+        return out;
+    };
+    let mut bare = round.clone();
+    bare.answers.clear();
+    bare.votes.clear();
+    out.push(Write::Round {
+        room_id: room.id,
+        round: Box::new(bare),
+    });
+    for a in &round.answers {
+        out.push(Write::Answer {
+            round_id: round.id,
+            answer_id: a.id,
+            author: a.author_id,
+            content: a.content.clone(),
+        });
+    }
+    if round.phase == RoundPhase::Voting
+        && let Some(deadline) = round.deadline
+    {
+        out.push(Write::VotingStarted {
+            round_id: round.id,
+            time_limit: round.time_limit,
+            deadline,
+        });
+    }
+    for v in &round.votes {
+        out.push(Write::Vote {
+            round_id: round.id,
+            voter: v.voter_id,
+            answer_id: v.answer_id,
+        });
+    }
+    if round.phase == RoundPhase::Finished {
+        out.push(Write::RoundFinished {
+            room_id: room.id,
+            round_id: round.id,
+            points: scoring::round_points(round),
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Command, Settings};
+    use chrono::{DateTime, Utc};
+    use uuid::Uuid;
+
+    fn id(n: u128) -> Uuid {
+        Uuid::from_u128(n)
+    }
+
+    #[test]
+    fn a_live_round_is_written_with_every_answer_and_vote_it_holds() {
+        let now = DateTime::<Utc>::UNIX_EPOCH;
+        let mut room = Room::new(
+            id(9),
+            "ABCDEF".into(),
+            id(1),
+            "h".into(),
+            Settings::default(),
+            now,
+        );
+        for n in [2, 3] {
+            room.apply(Command::Join {
+                user_id: id(n),
+                display_name: format!("p{n}"),
+                now,
+            })
+            .unwrap();
+        }
+        room.apply(Command::StartGame {
+            by: id(1),
+            round_id: id(100),
+            question: "q".into(),
+            now,
+        })
+        .unwrap();
+        for n in [1, 2, 3] {
+            room.apply(Command::SubmitAnswer {
+                by: id(n),
+                round_id: id(100),
+                answer_id: id(10 + n),
+                content: "a".into(),
+                now,
+            })
+            .unwrap();
+        }
+        room.apply(Command::Vote {
+            by: id(1),
+            round_id: id(100),
+            answer_id: id(12),
+            now,
+        })
+        .unwrap();
+        let rows = rows_of(&room);
+        let count = |f: fn(&Write) -> bool| rows.iter().filter(|w| f(w)).count();
+        assert_eq!(count(|w| matches!(w, Write::Participant { .. })), 3);
+        assert_eq!(
+            count(|w| matches!(w, Write::Round { round, .. } if round.answers.is_empty())),
+            1
+        );
+        assert_eq!(count(|w| matches!(w, Write::Answer { .. })), 3);
+        assert_eq!(count(|w| matches!(w, Write::VotingStarted { .. })), 1);
+        assert_eq!(count(|w| matches!(w, Write::Vote { .. })), 1);
+        assert_eq!(count(|w| matches!(w, Write::RoundFinished { .. })), 0);
+    }
+}
