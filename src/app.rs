@@ -91,6 +91,7 @@ pub async fn build_with_pool(config: &Config, pool: sqlx::PgPool) -> Result<App,
 
     let shutdown = CancellationToken::new();
     let limits = Arc::new(Limits::new(config.limits, config.trusted_proxies.clone()));
+    game.set_limits(Arc::clone(&limits));
     let state = AppState {
         auth: Arc::clone(&auth),
         game: Arc::clone(&game),
@@ -115,7 +116,7 @@ pub async fn build_with_pool(config: &Config, pool: sqlx::PgPool) -> Result<App,
     let router = http::router(state)
         .layer(sio)
         .layer(http::cors(&config.allowed_origins));
-    timers::spawn(Arc::clone(&game), shutdown.clone());
+    timers::spawn(Arc::clone(&game), config.deadline_poll, shutdown.clone());
     Ok(App {
         router,
         auth,

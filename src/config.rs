@@ -74,6 +74,10 @@ pub struct Config {
     pub trusted_proxies: TrustedProxies,
     /// How long a disconnected host keeps the room before it passes to someone present.
     pub host_grace: Duration,
+    /// How often each node looks for phases past their deadline (`DEADLINE_POLL_MS`); late
+    /// answers and votes are refused by the deadline itself, so this only bounds how late the
+    /// room moves on (the contract allows 500 ms).
+    pub deadline_poll: Duration,
 }
 
 /// Abuse limits; every one can be raised for load tests or lowered for tests of the limits.
@@ -210,6 +214,7 @@ impl Config {
             },
             trusted_proxies: parse(&get, "TRUSTED_PROXIES", TrustedProxies::default())?,
             host_grace: Duration::from_secs(parse(&get, "HOST_GRACE_SECONDS", 30)?),
+            deadline_poll: Duration::from_millis(parse(&get, "DEADLINE_POLL_MS", 100)?.max(1)),
         })
     }
 }

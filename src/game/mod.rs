@@ -2,12 +2,14 @@
 //! to Redis (compare-and-swap) and Postgres (group commit), then publish the events.
 //!
 //! - `service`: the public API both transports call.
+//! - `lookups`: what a lookup by room code costs (the join budget).
 //! - `pipeline`: each room's worker and its batch pipeline, swap → commit → publish → ack.
 //! - `presence`: live sockets per room and the host hand-over policy.
 //! - `questions`: each round's question, prepared ahead in the background.
 //! - `timers`: deadlines and hand-overs, polled on every node.
 //! - `view`: the read models both transports send.
 
+mod lookups;
 mod pipeline;
 pub(crate) mod presence;
 pub(crate) mod publisher;

@@ -22,7 +22,7 @@ use crate::{
     db::{self, DbError},
     domain::{
         Command, Event, Room, RoomStatus, Settings, UserId,
-        game::{AnswersAccess, code, hosting},
+        game::{AnswersAccess, code, hosting, lookup},
     },
     error::Error,
     store::LiveStore,
@@ -39,6 +39,8 @@ pub struct GameService {
     questions: Questions,
     /// How long a disconnected host keeps the room.
     pub(super) host_grace: Duration,
+    /// What lookups by code spend (see `lookups.rs`).
+    pub(super) limits: std::sync::OnceLock<Arc<crate::limits::Limits>>,
 }
 
 /// Reads a code the way the contract matches them; anything that cannot be a code is simply
@@ -65,6 +67,7 @@ impl GameService {
             db,
             store,
             host_grace,
+            limits: std::sync::OnceLock::new(),
         })
     }
 
@@ -134,16 +137,16 @@ impl GameService {
         .await
     }
 
-    pub async fn get(&self, code: &str) -> Result<RoomView, Error> {
+    pub async fn get(&self, user: UserId, code: &str) -> Result<RoomView, Error> {
         let code = normalize_code(code)?;
-        let stored = self.rooms.load(&code).await?;
+        let stored = self.look_up(user, &code).await?;
         self.view(&stored.room).await
     }
 
     /// Leaves the room; returns its code as stored.
     pub async fn leave(&self, user: UserId, code: &str) -> Result<String, Error> {
         let code = normalize_code(code)?;
-        self.execute(&code, move |_, now| {
+        self.execute_as(user, &code, move |_, now| {
             Ok(Command::Leave { user_id: user, now })
         })
         .await?;
@@ -152,8 +155,10 @@ impl GameService {
 
     pub async fn kick(&self, by: UserId, code: &str, target: UserId) -> Result<(), Error> {
         let code = normalize_code(code)?;
-        self.execute(&code, move |_, now| Ok(Command::Kick { by, target, now }))
-            .await?;
+        self.execute_as(by, &code, move |_, now| {
+            Ok(Command::Kick { by, target, now })
+        })
+        .await?;
         Ok(())
     }
 
@@ -182,7 +187,8 @@ impl GameService {
     /// Starts the first (`first`) or the next round with a question that is ready now, and
     /// has the question after it prepared if the game goes on.
     async fn round_command(&self, code: &str, by: UserId, first: bool) -> Result<Outcome, Error> {
-        let stored = self.rooms.load(code).await?;
+        let stored = self.look_up(by, code).await?;
+        lookup::may_take_question(&stored.room, by)?;
         let question = self.questions.ready(&stored.room).await?;
         let round_id = Uuid::new_v4();
         let out = self
@@ -223,17 +229,19 @@ impl GameService {
         round_id: Uuid,
         content: &str,
     ) -> Result<Uuid, Error> {
+        // Judged by when it arrived, not when its batch runs: a phase ends at its deadline.
+        let arrived = Utc::now();
         let code = self.code_for(code, round_id).await?;
         let answer_id = Uuid::new_v4();
         let content = content.to_string();
         let out = self
-            .execute(&code, move |_, now| {
+            .execute_as(by, &code, move |_, _| {
                 Ok(Command::SubmitAnswer {
                     by,
                     round_id,
                     answer_id,
                     content: content.clone(),
-                    now,
+                    now: arrived,
                 })
             })
             .await?;
@@ -260,7 +268,7 @@ impl GameService {
     ) -> Result<RoundView, Error> {
         let code = self.code_for(code, round_id).await?;
         let out = self
-            .execute(&code, move |_, now| {
+            .execute_as(by, &code, move |_, now| {
                 Ok(Command::StartVoting { by, round_id, now })
             })
             .await?;
@@ -276,14 +284,15 @@ impl GameService {
         round_id: Uuid,
         answer_id: Uuid,
     ) -> Result<VoteCount, Error> {
+        let arrived = Utc::now();
         let code = self.code_for(code, round_id).await?;
         let out = self
-            .execute(&code, move |_, now| {
+            .execute_as(by, &code, move |_, _| {
                 Ok(Command::Vote {
                     by,
                     round_id,
                     answer_id,
-                    now,
+                    now: arrived,
                 })
             })
             .await?;
@@ -311,7 +320,7 @@ impl GameService {
     ) -> Result<RoundEnd, Error> {
         let code = self.code_for(code, round_id).await?;
         let out = self
-            .execute(&code, move |_, now| {
+            .execute_as(by, &code, move |_, now| {
                 Ok(Command::EndRound { by, round_id, now })
             })
             .await?;
@@ -321,9 +330,13 @@ impl GameService {
         })
     }
 
-    pub async fn leaderboard(&self, code: &str) -> Result<Vec<LeaderboardView>, Error> {
+    pub async fn leaderboard(
+        &self,
+        user: UserId,
+        code: &str,
+    ) -> Result<Vec<LeaderboardView>, Error> {
         let code = normalize_code(code)?;
-        Ok(view::leaderboard(&self.rooms.load(&code).await?.room))
+        Ok(view::leaderboard(&self.look_up(user, &code).await?.room))
     }
 
     /// A round's answers for a participant: anonymous while voting, with authors after.

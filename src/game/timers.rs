@@ -9,8 +9,6 @@ use tokio_util::sync::CancellationToken;
 use super::GameService;
 use crate::{domain::Command, error::Error};
 
-/// Poll period: bounds how late a phase can end (the contract allows 500 ms).
-pub(crate) const POLL: Duration = Duration::from_millis(100);
 /// Rooms handled per poll at most (deadlines, hand-overs and the sweep alike).
 const BATCH: usize = 64;
 /// How often Postgres is asked for phases past their deadline that Redis forgot (after a flush
@@ -20,12 +18,14 @@ const SWEEP_EVERY: u32 = 20;
 const HOST_CHECK_EVERY: u32 = 5;
 const SWEEP_GRACE: Duration = Duration::from_secs(1);
 
+/// Polls every `poll` (`Config::deadline_poll`): that bounds how late a phase can end.
 pub(crate) fn spawn(
     game: Arc<GameService>,
+    poll: Duration,
     shutdown: CancellationToken,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let mut interval = tokio::time::interval(POLL);
+        let mut interval = tokio::time::interval(poll);
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut polls: u32 = 0;
         loop {

@@ -144,10 +144,10 @@ pub(crate) async fn next(
     responses((status = 200, body = LeaderboardResponse), (status = 404, body = ErrorBody)))]
 pub(crate) async fn leaderboard(
     State(state): State<AppState>,
-    _user: AuthUser,
+    user: AuthUser,
     CodePath(code): CodePath,
 ) -> ApiResult<Json<LeaderboardResponse>> {
     Ok(Json(LeaderboardResponse {
-        leaderboard: state.game.leaderboard(&code).await?,
+        leaderboard: state.game.leaderboard(user.id, &code).await?,
     }))
 }

@@ -67,11 +67,11 @@ pub(crate) async fn join(
     responses((status = 200, body = RoomResponse), (status = 404, body = ErrorBody)))]
 pub(crate) async fn get(
     State(state): State<AppState>,
-    _user: AuthUser,
+    user: AuthUser,
     CodePath(code): CodePath,
 ) -> ApiResult<Json<RoomResponse>> {
     Ok(Json(RoomResponse {
-        room: state.game.get(&code).await?,
+        room: state.game.get(user.id, &code).await?,
     }))
 }
 

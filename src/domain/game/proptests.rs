@@ -267,11 +267,15 @@ proptest! {
         for op in prefix.chain(ops) {
             let cmd = driver.command(&room, op);
             let before = serde_json::to_string(&room).unwrap();
+            let deadline_before = room.round.as_ref().and_then(|r| r.deadline);
             match room.apply(cmd.clone()) {
                 Err(_) => {
                     prop_assert_eq!(&serde_json::to_string(&room).unwrap(), &before, "a refused {:?} changed the room", cmd);
                 }
                 Ok(events) => {
+                    if let Command::SubmitAnswer { now, .. } | Command::Vote { now, .. } = &cmd {
+                        prop_assert!(deadline_before.is_some_and(|d| *now < d), "{:?} counted at or after its phase's deadline", cmd);
+                    }
                     for event in &events {
                         if let Event::RoundEnded { round_id, points, .. } = event {
                             let round = room.round.as_ref().unwrap();

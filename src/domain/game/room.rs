@@ -498,6 +498,9 @@ impl Room {
     ) -> Result<Vec<Event>, DomainError> {
         self.require_member(by)?;
         let round = self.current_round(round_id, RoundPhase::Answering)?;
+        if !round.open_at(now) {
+            return Err(DomainError::WrongPhase);
+        }
         if round.answer_of(by).is_some() {
             return Err(DomainError::AlreadyAnswered);
         }
@@ -536,6 +539,9 @@ impl Room {
     ) -> Result<Vec<Event>, DomainError> {
         self.require_member(by)?;
         let round = self.current_round(round_id, RoundPhase::Voting)?;
+        if !round.open_at(now) {
+            return Err(DomainError::WrongPhase);
+        }
         if round.vote_of(by).is_some() {
             return Err(DomainError::AlreadyVoted);
         }

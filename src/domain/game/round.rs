@@ -63,6 +63,12 @@ impl Round {
         self.votes.iter().find(|v| v.voter_id == user)
     }
 
+    /// Whether the current phase still takes answers or votes arriving at `at`: a phase ends
+    /// at its deadline whether or not the timer that moves the room on has run yet.
+    pub fn open_at(&self, at: DateTime<Utc>) -> bool {
+        self.deadline.is_none_or(|deadline| at < deadline)
+    }
+
     /// Whether `user` has something to vote for: an answer that is not their own.
     pub fn can_vote(&self, user: UserId) -> bool {
         self.answers.iter().any(|a| a.author_id != user)

@@ -1081,3 +1081,45 @@ fn more_rounds_remain_until_the_last_one() {
     assert!(!last.has_more_rounds());
     assert!(!lobby(2).has_more_rounds(), "no round yet");
 }
+
+/// A phase ends at its deadline, not when the timer gets to it: what arrives from then on is
+/// refused even though no tick has moved the room yet.
+#[test]
+fn an_answer_arriving_at_or_after_the_deadline_is_refused_before_the_tick() {
+    let mut room = playing(3);
+    let deadline = round(&room).deadline.unwrap();
+    let late = |by: u128, at: DateTime<Utc>| Command::SubmitAnswer {
+        by: id(by),
+        round_id: id(R1),
+        answer_id: id(10 + by),
+        content: "late".into(),
+        now: at,
+    };
+    refused(&mut room, late(2, deadline), DomainError::WrongPhase);
+    refused(
+        &mut room,
+        late(2, deadline + TimeDelta::seconds(5)),
+        DomainError::WrongPhase,
+    );
+    assert!(
+        room.apply(late(2, deadline - TimeDelta::milliseconds(1)))
+            .is_ok()
+    );
+}
+
+#[test]
+fn a_vote_arriving_at_or_after_the_deadline_is_refused_before_the_tick() {
+    let mut room = voting(3, &[1, 2, 3]);
+    let deadline = round(&room).deadline.unwrap();
+    let vote_at = |at: DateTime<Utc>| Command::Vote {
+        by: id(2),
+        round_id: id(R1),
+        answer_id: id(11),
+        now: at,
+    };
+    refused(&mut room, vote_at(deadline), DomainError::WrongPhase);
+    assert!(
+        room.apply(vote_at(deadline - TimeDelta::milliseconds(1)))
+            .is_ok()
+    );
+}
