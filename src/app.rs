@@ -11,7 +11,7 @@ use crate::{
     auth::{AuthService, token::TokenKeys},
     config::Config,
     db,
-    game::{GameService, timers},
+    game::{GameService, nodes, timers},
     gateway,
     http::{self, AppState},
     limits::Limits,
@@ -117,6 +117,11 @@ pub async fn build_with_pool(config: &Config, pool: sqlx::PgPool) -> Result<App,
         .layer(sio)
         .layer(http::cors(&config.allowed_origins));
     timers::spawn(Arc::clone(&game), config.deadline_poll, shutdown.clone());
+    // Live before serving, so other nodes count this one's sockets from the first.
+    if let Err(e) = game.heartbeat(config.presence_lease).await {
+        e.report("node heartbeat");
+    }
+    nodes::spawn(Arc::clone(&game), config.presence_lease, shutdown.clone());
     Ok(App {
         router,
         auth,

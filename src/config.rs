@@ -78,6 +78,10 @@ pub struct Config {
     /// answers and votes are refused by the deadline itself, so this only bounds how late the
     /// room moves on (the contract allows 500 ms).
     pub deadline_poll: Duration,
+    /// How long a node's presence entries outlive its last heartbeat
+    /// (`PRESENCE_LEASE_SECONDS`): after a crash, its players count as gone (and its hosts'
+    /// grace period starts from that heartbeat) once this has passed.
+    pub presence_lease: Duration,
 }
 
 /// Abuse limits; every one can be raised for load tests or lowered for tests of the limits.
@@ -215,6 +219,7 @@ impl Config {
             trusted_proxies: parse(&get, "TRUSTED_PROXIES", TrustedProxies::default())?,
             host_grace: Duration::from_secs(parse(&get, "HOST_GRACE_SECONDS", 30)?),
             deadline_poll: Duration::from_millis(parse(&get, "DEADLINE_POLL_MS", 100)?.max(1)),
+            presence_lease: Duration::from_secs(parse(&get, "PRESENCE_LEASE_SECONDS", 10)?.max(2)),
         })
     }
 }

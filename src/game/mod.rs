@@ -3,6 +3,7 @@
 //!
 //! - `service`: the public API both transports call.
 //! - `lookups`: what a lookup by room code costs (the join budget).
+//! - `nodes`: node leases, so presence expires with a crashed process.
 //! - `pipeline`: each room's worker and its batch pipeline, swap → commit → publish → ack.
 //! - `presence`: live sockets per room and the host hand-over policy.
 //! - `questions`: each round's question, prepared ahead in the background.
@@ -10,6 +11,7 @@
 //! - `view`: the read models both transports send.
 
 mod lookups;
+pub(crate) mod nodes;
 mod pipeline;
 pub(crate) mod presence;
 pub(crate) mod publisher;

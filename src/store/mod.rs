@@ -77,7 +77,21 @@ pub trait LiveStore: Send + Sync {
     async fn presence_add(&self, code: &str, user: UserId) -> Result<i64, StoreError>;
     /// Counts one socket fewer; returns the count after (0: the user has gone).
     async fn presence_remove(&self, code: &str, user: UserId) -> Result<i64, StoreError>;
+    /// Users with a live socket in `code`: on this node, or on another whose lease is live.
     async fn connected_users(&self, code: &str) -> Result<HashSet<UserId>, StoreError>;
+
+    /// Renews this node's lease for `lease`: presence counted on a node whose lease has run
+    /// out (a crashed process) no longer counts, and its rooms are cleaned up after it.
+    async fn heartbeat(&self, lease: Duration) -> Result<(), StoreError>;
+    /// Claims up to `limit` nodes whose lease ran out (each is handed to one caller only),
+    /// with when it ran out.
+    async fn dead_nodes(&self, limit: usize) -> Result<Vec<(String, DateTime<Utc>)>, StoreError>;
+    /// The rooms in which `node` had sockets.
+    async fn node_rooms(&self, node: &str) -> Result<Vec<String>, StoreError>;
+    /// Drops `node`'s presence entries in room `code`.
+    async fn drop_node_presence(&self, code: &str, node: &str) -> Result<(), StoreError>;
+    /// Drops what is left of a dead node (its list of rooms).
+    async fn forget_node(&self, node: &str) -> Result<(), StoreError>;
 
     /// A question prepared ahead for the room's next round (taken at most once).
     async fn put_next_question(&self, code: &str, question: &str) -> Result<(), StoreError>;

@@ -53,6 +53,93 @@ redis.call('SET', KEYS[1], string.format('%.0f', new_tat), 'PX', math.ceil((new_
 return 0
 "#;
 
+/// Presence: one hash per room, `{user}@{node}` → that user's sockets in the room on that node,
+/// so that a node's sockets can be told apart and dropped when the node dies. Changes a count
+/// by ARGV[3], keeps the hash (and the node's list of rooms) alive for ARGV[4] seconds, and
+/// returns the user's sockets in the room on live nodes (this one always counts as live).
+const PRESENCE_LUA: &str = r#"
+-- KEYS[1] presence hash, KEYS[2] node leases, KEYS[3] this node's rooms; ARGV: user, node,
+-- delta, ttl seconds, room code
+local field = ARGV[1] .. '@' .. ARGV[2]
+local n = redis.call('HINCRBY', KEYS[1], field, tonumber(ARGV[3]))
+if n <= 0 then redis.call('HDEL', KEYS[1], field) end
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+if tonumber(ARGV[3]) > 0 then
+  redis.call('SADD', KEYS[3], ARGV[5])
+  redis.call('EXPIRE', KEYS[3], ARGV[4])
+end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local mine = ARGV[1] .. '@'
+local total = 0
+local all = redis.call('HGETALL', KEYS[1])
+for i = 1, #all, 2 do
+  if string.sub(all[i], 1, #mine) == mine then
+    local node = string.sub(all[i], #mine + 1)
+    local lease = redis.call('ZSCORE', KEYS[2], node)
+    if node == ARGV[2] or (lease and tonumber(lease) > now) then
+      total = total + tonumber(all[i + 1])
+    end
+  end
+end
+return total
+"#;
+
+/// The users with a socket in a room on a live node (ARGV[1], the asking node, counts as live).
+const CONNECTED_LUA: &str = r#"
+-- KEYS[1] presence hash, KEYS[2] node leases; ARGV: this node
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local live = {}
+local out = {}
+local all = redis.call('HGETALL', KEYS[1])
+for i = 1, #all, 2 do
+  local at = string.find(all[i], '@', 1, true)
+  if at and tonumber(all[i + 1]) > 0 then
+    local node = string.sub(all[i], at + 1)
+    if live[node] == nil then
+      local lease = redis.call('ZSCORE', KEYS[2], node)
+      live[node] = node == ARGV[1] or (lease ~= false and tonumber(lease) > now)
+    end
+    if live[node] then table.insert(out, string.sub(all[i], 1, at - 1)) end
+  end
+end
+return out
+"#;
+
+/// Renews this node's lease: live until Redis's clock passes now + ARGV[2] ms.
+const HEARTBEAT_LUA: &str = r#"
+-- KEYS[1] node leases; ARGV: node, lease ms
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
+return 1
+"#;
+
+/// Claims up to ARGV[1] nodes whose lease has run out: each is taken out of the lease index
+/// here, so exactly one caller cleans up after it. Returns node, expiry (ms) pairs.
+const DEAD_NODES_LUA: &str = r#"
+-- KEYS[1] node leases; ARGV: limit
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local dead = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[1]))
+for i = 1, #dead, 2 do redis.call('ZREM', KEYS[1], dead[i]) end
+return dead
+"#;
+
+/// Drops one node's entries from a room's presence hash.
+const DROP_NODE_LUA: &str = r#"
+-- KEYS[1] presence hash; ARGV: node
+local suffix = '@' .. ARGV[1]
+local all = redis.call('HKEYS', KEYS[1])
+for _, field in ipairs(all) do
+  if #field > #suffix and string.sub(field, -#suffix) == suffix then
+    redis.call('HDEL', KEYS[1], field)
+  end
+end
+return 1
+"#;
+
 /// A fresh version for a save. Versions are random rather than counted so that one can never
 /// come back: nodes keep rooms cached and swap against the cached version, and a counter
 /// restarted by a rebuild (after Redis lost the room) could meet an old cached number again
@@ -64,8 +151,15 @@ fn new_version() -> u64 {
 pub(crate) struct RedisStore {
     conn: ConnectionManager,
     prefix: String,
+    /// This process's id in presence entries and the node lease index.
+    node: String,
     save: Script,
     throttle: Script,
+    presence: Script,
+    connected: Script,
+    heartbeat: Script,
+    dead_nodes: Script,
+    drop_node: Script,
 }
 
 impl RedisStore {
@@ -82,8 +176,14 @@ impl RedisStore {
         Ok(RedisStore {
             conn,
             prefix: prefix.to_string(),
+            node: Uuid::new_v4().simple().to_string(),
             save: Script::new(SAVE_LUA),
             throttle: Script::new(THROTTLE_LUA),
+            presence: Script::new(PRESENCE_LUA),
+            connected: Script::new(CONNECTED_LUA),
+            heartbeat: Script::new(HEARTBEAT_LUA),
+            dead_nodes: Script::new(DEAD_NODES_LUA),
+            drop_node: Script::new(DROP_NODE_LUA),
         })
     }
 
@@ -101,6 +201,34 @@ impl RedisStore {
     }
     fn presence_key(&self, code: &str) -> String {
         format!("{}presence:{}", self.prefix, code)
+    }
+    fn leases_key(&self) -> String {
+        format!("{}nodes", self.prefix)
+    }
+    fn node_rooms_key(&self, node: &str) -> String {
+        format!("{}node_rooms:{node}", self.prefix)
+    }
+
+    /// Changes this node's count of `user`'s sockets in `code`; the user's live total after.
+    async fn presence_change(
+        &self,
+        code: &str,
+        user: UserId,
+        delta: i64,
+    ) -> Result<i64, StoreError> {
+        let mut conn = self.conn.clone();
+        self.presence
+            .key(self.presence_key(code))
+            .key(self.leases_key())
+            .key(self.node_rooms_key(&self.node))
+            .arg(user.to_string())
+            .arg(&self.node)
+            .arg(delta)
+            .arg(ROOM_TTL_SECS)
+            .arg(code)
+            .invoke_async(&mut conn)
+            .await
+            .map_err(unavailable)
     }
 }
 
@@ -265,40 +393,77 @@ impl LiveStore for RedisStore {
     }
 
     async fn presence_add(&self, code: &str, user: UserId) -> Result<i64, StoreError> {
-        let mut conn = self.conn.clone();
-        conn.hincr(self.presence_key(code), user.to_string(), 1)
-            .await
-            .map_err(unavailable)
+        self.presence_change(code, user, 1).await
     }
 
     async fn presence_remove(&self, code: &str, user: UserId) -> Result<i64, StoreError> {
-        let mut conn = self.conn.clone();
-        let key = self.presence_key(code);
-        let left: i64 = conn
-            .hincr(&key, user.to_string(), -1)
-            .await
-            .map_err(unavailable)?;
-        if left <= 0 {
-            // Drop the field so the hash only names users who are here.
-            let _: () = conn
-                .hdel(&key, user.to_string())
-                .await
-                .map_err(unavailable)?;
-        }
-        Ok(left.max(0))
+        Ok(self.presence_change(code, user, -1).await?.max(0))
     }
 
     async fn connected_users(&self, code: &str) -> Result<HashSet<UserId>, StoreError> {
         let mut conn = self.conn.clone();
-        let counts: Vec<(String, i64)> = conn
-            .hgetall(self.presence_key(code))
+        let users: Vec<String> = self
+            .connected
+            .key(self.presence_key(code))
+            .key(self.leases_key())
+            .arg(&self.node)
+            .invoke_async(&mut conn)
             .await
             .map_err(unavailable)?;
-        Ok(counts
+        Ok(users.into_iter().filter_map(|u| u.parse().ok()).collect())
+    }
+
+    async fn heartbeat(&self, lease: Duration) -> Result<(), StoreError> {
+        let mut conn = self.conn.clone();
+        self.heartbeat
+            .key(self.leases_key())
+            .arg(&self.node)
+            .arg(u64::try_from(lease.as_millis()).unwrap_or(u64::MAX))
+            .invoke_async::<()>(&mut conn)
+            .await
+            .map_err(unavailable)
+    }
+
+    async fn dead_nodes(&self, limit: usize) -> Result<Vec<(String, DateTime<Utc>)>, StoreError> {
+        let mut conn = self.conn.clone();
+        let dead: Vec<(String, f64)> = self
+            .dead_nodes
+            .key(self.leases_key())
+            .arg(limit)
+            .invoke_async(&mut conn)
+            .await
+            .map_err(unavailable)?;
+        Ok(dead
             .into_iter()
-            .filter(|(_, n)| *n > 0)
-            .filter_map(|(u, _)| u.parse().ok())
+            .map(|(node, ms)| {
+                let expired = DateTime::<Utc>::from_timestamp_millis(ms as i64).unwrap_or_default();
+                (node, expired)
+            })
             .collect())
+    }
+
+    async fn node_rooms(&self, node: &str) -> Result<Vec<String>, StoreError> {
+        let mut conn = self.conn.clone();
+        conn.smembers(self.node_rooms_key(node))
+            .await
+            .map_err(unavailable)
+    }
+
+    async fn drop_node_presence(&self, code: &str, node: &str) -> Result<(), StoreError> {
+        let mut conn = self.conn.clone();
+        self.drop_node
+            .key(self.presence_key(code))
+            .arg(node)
+            .invoke_async::<()>(&mut conn)
+            .await
+            .map_err(unavailable)
+    }
+
+    async fn forget_node(&self, node: &str) -> Result<(), StoreError> {
+        let mut conn = self.conn.clone();
+        conn.del::<_, ()>(self.node_rooms_key(node))
+            .await
+            .map_err(unavailable)
     }
 
     async fn put_next_question(&self, code: &str, question: &str) -> Result<(), StoreError> {

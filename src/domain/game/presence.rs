@@ -2,6 +2,9 @@
 //! player stays in the game, is shown as disconnected once their last socket in the room is
 //! gone, and as reconnected when one is back; a host who is gone starts the hand-over clock.
 
+use chrono::{DateTime, TimeDelta, Utc};
+use std::{collections::HashSet, time::Duration};
+
 use super::{Event, Room, UserId};
 
 /// What one of `user`'s sockets joining the room means.
@@ -37,11 +40,31 @@ pub(crate) fn starts_hand_over(room: &Room, user: UserId) -> bool {
     room.host_id == user
 }
 
+/// Whether the host of `room` has no live socket in it, given who has.
+pub(crate) fn host_gone(room: &Room, connected: &HashSet<UserId>) -> bool {
+    !connected.contains(&room.host_id)
+}
+
+/// When the host of a room loses it after the node holding their socket died: the grace
+/// period runs from the node's last sign of life (its lease ran out at `lease_expired`, a
+/// lease after it was last renewed), as it would have from a disconnect at that moment.
+pub(crate) fn hand_over_after_crash(
+    lease_expired: DateTime<Utc>,
+    lease: Duration,
+    grace: Duration,
+) -> DateTime<Utc> {
+    let lease = TimeDelta::from_std(lease).unwrap_or(TimeDelta::MAX);
+    let grace = TimeDelta::from_std(grace).unwrap_or(TimeDelta::MAX);
+    lease_expired
+        .checked_sub_signed(lease)
+        .and_then(|last_seen| last_seen.checked_add_signed(grace))
+        .unwrap_or(lease_expired)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::domain::Settings;
-    use chrono::{DateTime, Utc};
     use uuid::Uuid;
 
     fn room() -> Room {
@@ -103,5 +126,21 @@ mod tests {
         assert!(!gone(1));
         assert!(starts_hand_over(&room(), HOST));
         assert!(!starts_hand_over(&room(), ANN));
+    }
+
+    #[test]
+    fn the_host_is_gone_without_a_live_socket() {
+        assert!(host_gone(&room(), &HashSet::from([ANN])));
+        assert!(!host_gone(&room(), &HashSet::from([HOST, ANN])));
+    }
+
+    #[test]
+    fn a_crashed_nodes_host_gets_the_grace_period_from_its_last_heartbeat() {
+        let expired = DateTime::<Utc>::UNIX_EPOCH + TimeDelta::seconds(100);
+        let at = hand_over_after_crash(expired, Duration::from_secs(6), Duration::from_secs(30));
+        assert_eq!(at, DateTime::<Utc>::UNIX_EPOCH + TimeDelta::seconds(124));
+        // A grace shorter than the lease: hand over as soon as the death is known.
+        let at = hand_over_after_crash(expired, Duration::from_secs(6), Duration::from_secs(2));
+        assert!(at <= expired);
     }
 }

@@ -1,0 +1,73 @@
+//! Presence expires with its node (issue 10, item 7): after `kill -9` of the process holding
+//! the host's socket, the host counts as gone once that process's lease runs out, and the room
+//! is handed over within `HOST_GRACE_SECONDS` of the crash.
+
+mod common;
+
+use common::{database_url, fresh_prefix, node::Node, socket::Sock, spawn_app_with, test_config};
+use serde_json::{Value, json};
+use sqlx::PgPool;
+use std::time::{Duration, Instant};
+use tf_rust_socketio::TransportType;
+
+const GRACE_SECS: u64 = 3;
+const LEASE_SECS: u64 = 2;
+
+fn host_connected(room: &Value, host: &str) -> Option<bool> {
+    room["room"]["participants"]
+        .as_array()?
+        .iter()
+        .find(|p| p["user_id"] == host)?["connected"]
+        .as_bool()
+}
+
+#[sqlx::test]
+async fn the_host_on_a_killed_process_is_handed_over_within_the_grace_period(pool: PgPool) {
+    let prefix = fresh_prefix();
+    let mut config = test_config(&prefix);
+    config.host_grace = Duration::from_secs(GRACE_SECS);
+    config.presence_lease = Duration::from_secs(LEASE_SECS);
+    let app = spawn_app_with(pool.clone(), config).await;
+    let (grace, lease) = (GRACE_SECS.to_string(), LEASE_SECS.to_string());
+    let mut doomed = Node::start(
+        &database_url(&pool),
+        &prefix,
+        &[
+            ("HOST_GRACE_SECONDS", grace.as_str()),
+            ("PRESENCE_LEASE_SECONDS", lease.as_str()),
+        ],
+    )
+    .await;
+    let host = app.register("Host").await;
+    let ann = app.register("Ann").await;
+    let code = app.create_room(&host, json!({})).await;
+    assert_eq!(app.join(&ann, &code).await.0, reqwest::StatusCode::OK);
+    // The host's socket is on the doomed process, Ann's on the surviving one.
+    let h = Sock::connect(&doomed.base, &host.token, TransportType::Websocket).await;
+    h.ok("join_room", json!({ "room_code": code })).await;
+    let a = Sock::connect(&app.base, &ann.token, TransportType::Websocket).await;
+    a.ok("join_room", json!({ "room_code": code })).await;
+    let host_id = host.id.to_string();
+    let (_, room) = app
+        .call("GET", &format!("/api/rooms/{code}"), &ann, None)
+        .await;
+    assert_eq!(host_connected(&room, &host_id), Some(true), "{room}");
+
+    doomed.kill().await;
+    let crashed = Instant::now();
+    let changed = a.inbox.wait_for("host_changed", |_| true).await;
+    let took = crashed.elapsed();
+    assert_eq!(changed["host_id"], ann.id.to_string());
+    // The grace runs from the dead process's last heartbeat (at most a lease before it ran
+    // out); the timers look for gone hosts every half second.
+    assert!(
+        took <= Duration::from_millis(GRACE_SECS * 1_000 + 1_500),
+        "handed over {took:?} after the crash"
+    );
+    let (_, room) = app
+        .call("GET", &format!("/api/rooms/{code}"), &ann, None)
+        .await;
+    assert_eq!(host_connected(&room, &host_id), Some(false), "{room}");
+    assert_eq!(room["room"]["host_id"], ann.id.to_string());
+    drop(h);
+}
