@@ -56,6 +56,9 @@ pub trait LiveStore: Send + Sync {
     async fn hosts_gone(&self, now: DateTime<Utc>, limit: usize)
     -> Result<Vec<String>, StoreError>;
 
+    /// Moves a room that is in the deadline index to `at` (a failing room backs off).
+    async fn defer_deadline(&self, code: &str, at: DateTime<Utc>) -> Result<(), StoreError>;
+
     /// Takes a room out of the deadline index (its live state is gone).
     async fn clear_deadline(&self, code: &str) -> Result<(), StoreError>;
 

@@ -344,6 +344,18 @@ impl LiveStore for RedisStore {
         .map_err(unavailable)
     }
 
+    async fn defer_deadline(&self, code: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
+        let mut conn = self.conn.clone();
+        redis::cmd("ZADD")
+            .arg(self.deadlines_key())
+            .arg("XX")
+            .arg(at.timestamp_millis())
+            .arg(code)
+            .query_async::<()>(&mut conn)
+            .await
+            .map_err(unavailable)
+    }
+
     async fn clear_deadline(&self, code: &str) -> Result<(), StoreError> {
         let mut conn = self.conn.clone();
         conn.zrem(self.deadlines_key(), code)

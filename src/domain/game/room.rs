@@ -326,6 +326,7 @@ impl Room {
                 host_id: self.host_id,
             });
         }
+        self.forget_lobby_leavers();
         events.push(Event::PlayerLeft {
             user_id,
             participant_count: self.active_count(),
@@ -369,6 +370,33 @@ impl Room {
         self.require_member(to)?;
         self.host_id = to;
         Ok(vec![Event::HostChanged { host_id: to }])
+    }
+
+    /// Before the first round leavers have nothing to keep (no points, no answers), so only
+    /// the last `max_players` of them are remembered (to rejoin with their place): players
+    /// coming and going never grow the room's state past that.
+    fn forget_lobby_leavers(&mut self) {
+        if self.status != RoomStatus::Lobby || self.round.is_some() {
+            return;
+        }
+        let leavers = |p: &Participant| !p.active && !p.kicked;
+        let keep = self.settings.max_players as usize;
+        let mut excess = self
+            .participants
+            .iter()
+            .filter(|p| leavers(p))
+            .count()
+            .saturating_sub(keep);
+        let scores = &mut self.scores;
+        self.participants.retain(|p| {
+            if excess > 0 && leavers(p) {
+                excess -= 1;
+                scores.remove(&p.user_id);
+                false
+            } else {
+                true
+            }
+        });
     }
 
     fn deactivate(&mut self, user: UserId, kicked: bool) {

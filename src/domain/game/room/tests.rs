@@ -1123,3 +1123,24 @@ fn a_vote_arriving_at_or_after_the_deadline_is_refused_before_the_tick() {
             .is_ok()
     );
 }
+
+#[test]
+fn lobby_leavers_are_remembered_only_up_to_the_room_size() {
+    let mut room = lobby(2);
+    let max = room.settings.max_players as u128;
+    for n in 10..(10 + 5 * max) {
+        room.apply(join(n)).unwrap();
+        room.apply(leave(n)).unwrap();
+    }
+    let gone = room.participants.iter().filter(|p| !p.active).count();
+    assert_eq!(gone, max as usize, "only the last leavers are kept");
+    assert_eq!(room.participants.len(), 2 + max as usize);
+    assert_eq!(room.scores.len(), room.participants.len());
+    // The most recent leaver still rejoins with their place; the earliest is a stranger now.
+    let last = 10 + 5 * max - 1;
+    assert_eq!(
+        kinds(&room.apply(join(last)).unwrap()),
+        vec!["player_rejoined", "player_joined"]
+    );
+    assert!(room.participant(id(10)).is_none());
+}

@@ -1,0 +1,89 @@
+//! Rooms do not hold each other up or pile up state (issue 10, item 14): a room whose deadline
+//! tick hangs in Postgres does not delay another room's deadline, and presence hashes expire.
+
+mod common;
+
+use common::{eventually, fresh_prefix, socket::Sock, spawn_app_with, test_config};
+use reqwest::StatusCode;
+use serde_json::json;
+use sqlx::PgPool;
+use tf_rust_socketio::TransportType;
+
+const LOCK: i64 = 7777;
+
+#[sqlx::test]
+async fn a_room_whose_tick_hangs_does_not_hold_up_another_rooms_deadline(pool: PgPool) {
+    let app = spawn_app_with(pool.clone(), test_config(&fresh_prefix())).await;
+    let host = app.register("Host").await;
+    let ann = app.register("Ann").await;
+    let settings = json!({"answer_seconds": 3});
+    let stuck = app.create_room(&host, settings.clone()).await;
+    let fine = app.create_room(&host, settings).await;
+    for code in [&stuck, &fine] {
+        assert_eq!(app.join(&ann, code).await.0, StatusCode::OK);
+    }
+    // Moving the stuck room's round on waits on a lock the test never lets go of.
+    let stuck_id: uuid::Uuid = sqlx::query_scalar("SELECT id FROM rooms WHERE code = $1")
+        .bind(&stuck)
+        .fetch_one(&pool)
+        .await
+        .expect("room id");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        r#"CREATE FUNCTION test_stuck() RETURNS trigger AS $$
+        BEGIN
+          IF NEW.room_id = '{stuck_id}' THEN PERFORM pg_advisory_xact_lock({LOCK}); END IF;
+          RETURN NEW;
+        END $$ LANGUAGE plpgsql;
+        CREATE TRIGGER test_stuck BEFORE UPDATE ON rounds
+          FOR EACH ROW EXECUTE FUNCTION test_stuck();"#
+    )))
+    .execute(&pool)
+    .await
+    .expect("trigger");
+    let mut gate = pool.acquire().await.expect("connection");
+    sqlx::query("SELECT pg_advisory_lock($1)")
+        .bind(LOCK)
+        .execute(&mut *gate)
+        .await
+        .expect("lock");
+    // The stuck room's deadline comes first, so a timer taking rooms one by one meets it first.
+    for code in [&stuck, &fine] {
+        let (status, body) = app
+            .call("POST", &format!("/api/game/{code}/start"), &host, None)
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    let watcher = Sock::connect(&app.base, &ann.token, TransportType::Websocket).await;
+    watcher.ok("join_room", json!({ "room_code": fine })).await;
+    // `wait_for` allows 10 s: the fine room's 3 s deadline plus a poll is well within it.
+    watcher.inbox.wait_for("voting_started", |_| true).await;
+
+    sqlx::query("SELECT pg_advisory_unlock($1)")
+        .bind(LOCK)
+        .execute(&mut *gate)
+        .await
+        .expect("unlock");
+}
+
+#[sqlx::test]
+async fn presence_hashes_expire(pool: PgPool) {
+    let app = spawn_app_with(pool, test_config(&fresh_prefix())).await;
+    let host = app.register("Host").await;
+    let code = app.create_room(&host, json!({})).await;
+    let s = Sock::connect(&app.base, &host.token, TransportType::Websocket).await;
+    s.ok("join_room", json!({ "room_code": code })).await;
+    let mut redis = common::redis_of(&app).await;
+    let key = format!("{}presence:{code}", app.prefix);
+    let ttl = eventually("the presence hash", || {
+        let (mut redis, key) = (redis.clone(), key.clone());
+        async move {
+            let ttl: i64 = redis::AsyncCommands::ttl(&mut redis, key).await.ok()?;
+            (ttl != -2).then_some(ttl)
+        }
+    })
+    .await;
+    assert!(ttl > 0, "the presence hash has a time to live ({ttl})");
+    let _: () = redis::AsyncCommands::del(&mut redis, &key)
+        .await
+        .expect("del");
+}
