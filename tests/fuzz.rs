@@ -1,10 +1,11 @@
-//! Thousands of malformed, mistyped, oversized and out-of-order payloads to every socket event
-//! and REST route: never a 5xx, never a dropped socket for a sane-sized message, and a normal
-//! game still plays afterwards.
+//! Ten thousand malformed, mistyped, oversized and out-of-order payloads to every socket event
+//! and REST route, among them text that JSON parsers or Postgres refuse (lone surrogates, NUL,
+//! noncharacters, bidi controls, numbers out of range, deep nesting): never a 5xx, never a
+//! dropped socket for a sane-sized message, and a normal game still plays afterwards.
 
 mod common;
 
-use common::{fresh_prefix, socket::Sock, spawn_app_with, unlimited_config};
+use common::{fresh_prefix, socket::Sock, spawn_app_with, unlimited_config, wire::Wire};
 use futures::StreamExt;
 use rand::{Rng, SeedableRng, rngs::StdRng, seq::IndexedRandom};
 use reqwest::{Client, StatusCode};
@@ -43,6 +44,53 @@ const EVENTS: &[&str] = &[
     "error",
     "connect",
 ];
+
+/// JSON text (not values: a `serde_json::Value` cannot hold most of these) that Postgres or a
+/// JSON parser refuses, or that is merely odd: lone surrogates, NUL, noncharacters, bidi and
+/// zero-width controls, numbers out of range, nesting past any parser's limit.
+const NASTY: &[&str] = &[
+    r#""\ud800""#,
+    r#""x\udc00y""#,
+    r#""\udbff\u0041""#,
+    r#""\u0000""#,
+    r#""a\u0000b""#,
+    r#""\ufffe""#,
+    r#""\uffff""#,
+    "\"\u{fffe}\u{ffff}\"",
+    r#""\u202eevil\u2066x\u2069""#,
+    "\"\u{202e}\u{200b}\u{2028}\u{feff}\"",
+    r#""\u200b""#,
+    "1e400",
+    "-1e400",
+    "1e-400",
+    "123456789012345678901234567890123",
+    "-0",
+    "18446744073709551616",
+    "\"é🎲\"",
+    "\"\"",
+    "null",
+];
+
+/// Events that take an acknowledgement.
+const ACKED: &[&str] = &[
+    "join_room",
+    "leave_room",
+    "start_game",
+    "submit_answer",
+    "start_voting",
+    "submit_vote",
+    "end_round",
+    "next_round",
+    "kick_player",
+];
+/// Payloads by kind: 1,500 socket events through the client library, `RAW_FRAMES` raw
+/// Socket.IO frames and `REST_REQUESTS` REST requests (half of them raw nasty text): 10,000.
+const SOCKET_EVENTS: usize = 1_500;
+const RAW_FRAMES: u64 = 4_000;
+/// Raw frames in flight at once: well under the server's per-socket send buffer (128 packets
+/// in socketioxide), which each ack and any `room_state` take a place in.
+const RAW_CHUNK: u64 = 50;
+const REST_REQUESTS: usize = 4_500;
 
 struct Gen {
     rng: StdRng,
@@ -103,6 +151,42 @@ impl Gen {
         Value::Object(map)
     }
 
+    /// A JSON text from `NASTY`, a real id or code, or a nesting `depth` levels deep.
+    fn nasty_value(&mut self) -> String {
+        match self.rng.random_range(0..10) {
+            0 => {
+                let depth = *[64usize, 129, 1_000].choose(&mut self.rng).unwrap_or(&129);
+                format!("{}1{}", "[".repeat(depth), "]".repeat(depth))
+            }
+            1 => {
+                let depth = *[64usize, 129, 500].choose(&mut self.rng).unwrap_or(&129);
+                format!("{}1{}", "{\"a\":".repeat(depth), "}".repeat(depth))
+            }
+            2 => self
+                .ids
+                .choose(&mut self.rng)
+                .map(Value::to_string)
+                .unwrap_or_default(),
+            _ => NASTY
+                .choose(&mut self.rng)
+                .copied()
+                .unwrap_or("null")
+                .to_string(),
+        }
+    }
+
+    /// A JSON object text whose fields (duplicates allowed) hold nasty values; under 16 KiB,
+    /// so a Socket.IO frame of it is within the server's message limit.
+    fn nasty_payload(&mut self) -> String {
+        let fields: Vec<String> = (0..self.rng.random_range(1..5))
+            .map(|_| {
+                let key = FIELDS.choose(&mut self.rng).copied().unwrap_or("x");
+                format!("\"{key}\":{}", self.nasty_value())
+            })
+            .collect();
+        format!("{{{}}}", fields.join(","))
+    }
+
     fn payload(&mut self, max_str: usize) -> Value {
         if self.rng.random_bool(0.7) {
             self.object(0, max_str)
@@ -130,7 +214,7 @@ async fn thousands_of_hostile_payloads_break_nothing(pool: PgPool) {
 
     // Socket.IO: every event, half with a callback (the ack must come back well-formed).
     let sock = Sock::connect(&app.base, &ann.token, TransportType::Websocket).await;
-    for i in 0..1500 {
+    for i in 0..SOCKET_EVENTS {
         let event = *EVENTS.choose(&mut fz.rng).unwrap_or(&"join_room");
         let payload = fz.payload(2_000);
         // Events without a callback, and the reserved or unknown names, are fire-and-forget.
@@ -150,6 +234,38 @@ async fn thousands_of_hostile_payloads_break_nothing(pool: PgPool) {
     }
     // Still connected and served.
     sock.ok("join_room", json!({"room_code": code})).await;
+
+    // Raw frames whose text no JSON value can hold, sent in pipelined chunks: every one is
+    // acknowledged, never with an internal error, and the socket stays connected.
+    let mut wire = Wire::connect(&app.base, &ann.token).await;
+    let mut sent = 0u64;
+    while sent < RAW_FRAMES {
+        let chunk = RAW_CHUNK.min(RAW_FRAMES - sent);
+        for id in sent..sent + chunk {
+            let event = *ACKED.choose(&mut fz.rng).unwrap_or(&"join_room");
+            let frame = format!("42{id}[\"{event}\",{}]", fz.nasty_payload());
+            wire.send_text(&frame).await;
+        }
+        let mut acked = 0;
+        while acked < chunk {
+            let frame = wire
+                .next_frame()
+                .await
+                .unwrap_or_else(|| panic!("the socket was dropped after {sent} raw frames"));
+            if frame.starts_with("43") {
+                acked += 1;
+                assert!(
+                    !frame.contains("internal_error") && frame.contains("\"ok\""),
+                    "{frame}"
+                );
+            }
+        }
+        sent += chunk;
+    }
+    let ack = wire
+        .request(sent, "join_room", json!({"room_code": code}))
+        .await;
+    assert!(ack.contains("\"ok\":true"), "{ack}");
 
     // REST: every route, random bodies and path segments, some oversized.
     let routes: Vec<(&str, String)> = vec![
@@ -171,7 +287,7 @@ async fn thousands_of_hostile_payloads_break_nothing(pool: PgPool) {
         ("POST", "/api/game/rounds/{id}/end".into()),
     ];
     let mut requests: Vec<(&str, String, String, String)> = Vec::new();
-    for i in 0..1500 {
+    for i in 0..REST_REQUESTS {
         let (method, template): (&str, String) = routes
             .choose(&mut fz.rng)
             .cloned()
@@ -192,6 +308,8 @@ async fn thousands_of_hostile_payloads_break_nothing(pool: PgPool) {
         let body = match i % 10 {
             0 => "{\"unterminated".to_string(),
             1 => "x".repeat(70_000),
+            // Text no JSON value can hold (lone surrogates, 1e400, deep nesting, NUL).
+            _ if i >= 1500 => fz.nasty_payload(),
             _ => fz.payload(500).to_string(),
         };
         let token = if i % 7 == 0 {
@@ -219,7 +337,7 @@ async fn thousands_of_hostile_payloads_break_nothing(pool: PgPool) {
                 (status, path, res.text().await.unwrap_or_default())
             }
         })
-        .buffer_unordered(8)
+        .buffer_unordered(16)
         .collect()
         .await;
     for (status, path, body) in &results {

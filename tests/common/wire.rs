@@ -86,6 +86,11 @@ impl Wire {
         }
     }
 
+    /// The next text frame (pings answered on the way); `None` once the connection is closed.
+    pub async fn next_frame(&mut self) -> Option<String> {
+        self.next_text().await
+    }
+
     /// Every frame the server sends until it disconnects the namespace (`41`) or closes the
     /// connection; the `41`, if any, is the last one.
     pub async fn until_disconnected(&mut self) -> Vec<String> {
