@@ -13,6 +13,7 @@ use crate::domain::{Round, UserId};
 pub(crate) struct NewRounds {
     ids: Vec<Uuid>,
     rooms: Vec<Uuid>,
+    games: Vec<Option<Uuid>>,
     numbers: Vec<i32>,
     questions: Vec<String>,
     time_limits: Vec<i32>,
@@ -23,9 +24,10 @@ pub(crate) struct NewRounds {
 }
 
 impl NewRounds {
-    pub(crate) fn push(&mut self, room_id: Uuid, round: &Round) {
+    pub(crate) fn push(&mut self, room_id: Uuid, game_id: Option<Uuid>, round: &Round) {
         self.ids.push(round.id);
         self.rooms.push(room_id);
+        self.games.push(game_id);
         self.numbers.push(to_i32(round.number));
         self.questions.push(round.question.clone());
         self.time_limits.push(to_i32(round.time_limit));
@@ -39,10 +41,10 @@ impl NewRounds {
             return Ok(());
         }
         sqlx::query(
-            "INSERT INTO rounds (id, room_id, round_number, question, status, time_limit, deadline, players) \
-             SELECT id, room_id, n, q, 'answering', tl, dl, p::uuid[] \
-             FROM UNNEST($1::uuid[], $2::uuid[], $3::int4[], $4::text[], $5::int4[], $6::timestamptz[], $7::text[]) \
-                  AS t(id, room_id, n, q, tl, dl, p) \
+            "INSERT INTO rounds (id, room_id, round_number, question, status, time_limit, deadline, players, game_id) \
+             SELECT id, room_id, n, q, 'answering', tl, dl, p::uuid[], g \
+             FROM UNNEST($1::uuid[], $2::uuid[], $3::int4[], $4::text[], $5::int4[], $6::timestamptz[], $7::text[], $8::uuid[]) \
+                  AS t(id, room_id, n, q, tl, dl, p, g) \
              ON CONFLICT (id) DO NOTHING",
         )
         .bind(self.ids)
@@ -52,6 +54,7 @@ impl NewRounds {
         .bind(self.time_limits)
         .bind(self.deadlines)
         .bind(self.players)
+        .bind(self.games)
         .execute(conn)
         .await?;
         Ok(())

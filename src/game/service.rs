@@ -15,14 +15,15 @@ use super::{
     pipeline::{Decide, Outcome, Pipeline, room_not_found},
     questions::Questions,
     view::{
-        self, AnswerView, LeaderboardView, NextRound, RoomView, RoundEnd, RoundView, VoteCount,
+        self, AnswerView, GameStart, LeaderboardView, NextRound, RoomView, RoundEnd, RoundView,
+        VoteCount,
     },
 };
 use crate::{
     db::{self, DbError},
     domain::{
         Command, Event, Room, RoomStatus, Settings, UserId,
-        game::{AnswersAccess, code, hosting},
+        game::{AnswersAccess, code, hosting, room::patched_settings},
     },
     error::Error,
     store::LiveStore,
@@ -176,6 +177,49 @@ impl GameService {
             NextRound::Started {
                 round: current_round(&out.room)?,
             }
+        })
+    }
+
+    /// After `game_ended`, the room's next game with the same players: `settings` (a partial
+    /// object, possibly absent) is laid over the room's, and its first round starts at once.
+    pub async fn play_again(
+        &self,
+        by: UserId,
+        code: &str,
+        settings: Option<serde_json::Value>,
+    ) -> Result<GameStart, Error> {
+        let code = normalize_code(code)?;
+        let stored = self.rooms.load(&code).await?;
+        // The first question already follows a changed theme.
+        let mut preview = stored.room.clone();
+        if let Some(patch) = &settings {
+            preview.settings = patched_settings(&preview.settings, patch)?;
+        }
+        let question = self.questions.ready(&preview).await?;
+        let round_id = Uuid::new_v4();
+        let out = self
+            .execute(&code, move |room, now| {
+                let settings = settings
+                    .as_ref()
+                    .map(|patch| patched_settings(&room.settings, patch))
+                    .transpose()?;
+                Ok(Command::PlayAgain {
+                    by,
+                    round_id,
+                    question: question.clone(),
+                    settings,
+                    now,
+                })
+            })
+            .await?;
+        if out.room.has_more_rounds() {
+            self.questions.prepare(&out.room);
+        }
+        Ok(GameStart {
+            game_id: round_id,
+            game_number: out.room.game_number,
+            settings: out.room.settings.clone(),
+            round: current_round(&out.room)?,
         })
     }
 

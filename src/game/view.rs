@@ -21,6 +21,10 @@ pub struct RoomView {
     pub settings: Settings,
     pub participants: Vec<ParticipantView>,
     pub current_round: Option<RoundView>,
+    /// Which of the room's games this is (1, then one more per `play_again`).
+    pub game_number: u32,
+    /// The current (or last) game's id, for `GET /api/games/{id}`; null before the first game.
+    pub game_id: Option<Uuid>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -153,6 +157,8 @@ impl RoomView {
                 })
                 .collect(),
             current_round: room.round.as_ref().map(RoundView::from),
+            game_number: room.game_number,
+            game_id: room.game_id,
         }
     }
 }
@@ -197,4 +203,13 @@ pub(crate) fn answers(room: &Room, round: &Round, with_votes: bool) -> Vec<Answe
             .map(AnswerView::from)
             .collect(),
     }
+}
+
+/// What `play_again` started: the new game and its first round.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct GameStart {
+    pub game_id: Uuid,
+    pub game_number: u32,
+    pub settings: Settings,
+    pub round: RoundView,
 }

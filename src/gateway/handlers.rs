@@ -39,6 +39,7 @@ pub(crate) async fn on_connect(s: SocketRef<Adapter>, State(st): State<GatewaySt
     s.on(p::END_ROUND, end_round);
     s.on(p::NEXT_ROUND, next_round);
     s.on(p::KICK_PLAYER, kick_player);
+    s.on(p::PLAY_AGAIN, play_again);
     s.on_disconnect(on_disconnect);
     super::connect::watch_session(&s, &st).await;
 }
@@ -246,6 +247,16 @@ handler!(
             .kick(user.id, &input.room_code, input.user_id)
             .await?;
         Ok(json!({}))
+    }
+);
+
+handler!(
+    play_again,
+    p::PLAY_AGAIN,
+    |_socket, st, user, input: p::PlayAgain| {
+        st.game
+            .play_again(user.id, &input.room_code, input.settings)
+            .await
     }
 );
 

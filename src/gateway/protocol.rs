@@ -21,6 +21,7 @@ pub(crate) const SUBMIT_VOTE: &str = "submit_vote";
 pub(crate) const END_ROUND: &str = "end_round";
 pub(crate) const NEXT_ROUND: &str = "next_round";
 pub(crate) const KICK_PLAYER: &str = "kick_player";
+pub(crate) const PLAY_AGAIN: &str = "play_again";
 
 // Server → client event names.
 pub(crate) const ROOM_STATE: &str = "room_state";
@@ -37,6 +38,8 @@ pub(crate) const VOTE_UPDATE: &str = "vote_update";
 pub(crate) const ROUND_ENDED: &str = "round_ended";
 pub(crate) const ROUND_STARTED: &str = "round_started";
 pub(crate) const GAME_ENDED: &str = "game_ended";
+/// `play_again` began the room's next game; its `game_started` follows.
+pub(crate) const GAME_RESET: &str = "game_reset";
 /// The connection's token was signed out, revoked or expired; a disconnect follows.
 pub(crate) const SESSION_ENDED: &str = "session_ended";
 
@@ -63,6 +66,14 @@ pub(crate) struct SubmitVote {
     pub round_id: Uuid,
     pub room_code: String,
     pub answer_id: Uuid,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct PlayAgain {
+    pub room_code: String,
+    /// Only the settings to change; the rest are kept.
+    #[serde(default)]
+    pub settings: Option<Value>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -199,6 +210,16 @@ pub(crate) fn broadcast_of(event: &Event) -> Option<(&'static str, Value)> {
         Event::GameEnded { final_leaderboard } => (
             GAME_ENDED,
             json!({"final_leaderboard": lb(final_leaderboard)}),
+        ),
+        Event::GameReset {
+            game_id,
+            game_number,
+            settings,
+            leaderboard,
+        } => (
+            GAME_RESET,
+            json!({"game_id": game_id, "game_number": game_number, "settings": settings,
+                   "leaderboard": lb(leaderboard)}),
         ),
         Event::PlayerRejoined { .. } | Event::RoomClosed => return None,
     })

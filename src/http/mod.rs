@@ -9,6 +9,7 @@ pub(crate) mod extract;
 pub(crate) mod game;
 pub(crate) mod guard;
 pub(crate) mod health;
+pub(crate) mod history;
 pub(crate) mod rooms;
 
 use axum::{
@@ -50,7 +51,8 @@ pub struct AppState {
         auth::register, auth::login, auth::logout, auth::me,
         rooms::create, rooms::join, rooms::get, rooms::kick, rooms::leave,
         game::start, game::answer, game::answers, game::vote, game::start_voting,
-        game::end_round, game::next, game::leaderboard,
+        game::end_round, game::next, game::leaderboard, game::play_again,
+        history::my_games, history::game, history::export,
         health::health, health::ready,
     ),
     components(schemas(error::ErrorBody, crate::domain::Settings)),
@@ -101,6 +103,10 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/api/game/{code}/start", post(game::start))
         .route("/api/game/{code}/next", post(game::next))
         .route("/api/game/{code}/leaderboard", get(game::leaderboard))
+        .route("/api/game/{code}/play-again", post(game::play_again))
+        .route("/api/me/games", get(history::my_games))
+        .route("/api/games/{id}", get(history::game))
+        .route("/api/games/{id}/export", get(history::export))
         .route("/api/game/rounds/{id}/answer", post(game::answer))
         .route("/api/game/rounds/{id}/answers", get(game::answers))
         .route("/api/game/rounds/{id}/vote", post(game::vote))

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::UserId;
+use super::{Settings, UserId};
 
 /// One request to change a room, handed to [`super::Room::apply`]. Every command carries the
 /// caller's `now` because any of them may end a phase and so start the next phase's clock.
@@ -69,6 +69,15 @@ pub enum Command {
         question: String,
         now: DateTime<Utc>,
     },
+    /// After a game ended: a new game in the same room with the same players, scores at zero,
+    /// `settings` replacing the room's when given; its first round starts at once.
+    PlayAgain {
+        by: UserId,
+        round_id: Uuid,
+        question: String,
+        settings: Option<Settings>,
+        now: DateTime<Utc>,
+    },
     /// A deadline may have passed: ends the phase if so, otherwise does nothing.
     Tick {
         now: DateTime<Utc>,
@@ -89,6 +98,7 @@ impl Command {
             | Command::Vote { now, .. }
             | Command::EndRound { now, .. }
             | Command::NextRound { now, .. }
+            | Command::PlayAgain { now, .. }
             | Command::Tick { now } => *now,
         }
     }

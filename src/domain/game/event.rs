@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::UserId;
+use super::{Settings, UserId};
 
 /// One line of a leaderboard; `rank` is shared by equal scores (5, 5, 3 → 1, 1, 3).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -87,6 +87,14 @@ pub enum Event {
     },
     GameEnded {
         final_leaderboard: Vec<LeaderboardEntry>,
+    },
+    /// `play_again` began game `game_number` (id `game_id`) with `settings` and everyone back
+    /// at zero; its first `RoundStarted` follows in the same breath.
+    GameReset {
+        game_id: Uuid,
+        game_number: u32,
+        settings: Settings,
+        leaderboard: Vec<LeaderboardEntry>,
     },
 }
 

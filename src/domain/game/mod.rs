@@ -4,6 +4,7 @@
 pub(crate) mod code;
 pub(crate) mod command;
 pub(crate) mod event;
+pub(crate) mod history;
 pub(crate) mod hosting;
 pub(crate) mod presence;
 pub(crate) mod room;

@@ -60,6 +60,14 @@ pub struct Room {
     /// Set when the last participant left; a closed room accepts nothing but ticks.
     pub closed: bool,
     pub created_at: DateTime<Utc>,
+    /// Which of the room's games this is: 1 for the first, one more for each `play_again`.
+    /// Defaults so that live state written before games were counted still reads.
+    #[serde(default = "replay::first_game")]
+    pub game_number: u32,
+    /// The current (or last) game's id, which is the id of its first round (fresh and unique
+    /// already); `None` before the first game starts.
+    #[serde(default)]
+    pub game_id: Option<Uuid>,
 }
 
 /// `now + seconds`, saturating instead of panicking on an absurd date.
@@ -96,6 +104,8 @@ impl Room {
             used_questions: Vec::new(),
             closed: false,
             created_at: now,
+            game_number: replay::first_game(),
+            game_id: None,
         }
     }
 
@@ -218,6 +228,13 @@ impl Room {
                 now,
             } => self.next_round(by, round_id, &question, now),
             Command::Tick { now } => Ok(self.tick(now)),
+            Command::PlayAgain {
+                by,
+                round_id,
+                question,
+                settings,
+                now,
+            } => self.play_again(by, round_id, &question, settings, now),
         }
     }
 
@@ -478,6 +495,9 @@ impl Room {
         });
         self.used_questions.push(question.clone());
         self.status = RoomStatus::Playing;
+        if number == 1 {
+            self.game_id = Some(round_id);
+        }
         Event::RoundStarted {
             round_id,
             round_number: number,
@@ -666,5 +686,7 @@ impl Room {
     }
 }
 
+mod replay;
+pub(crate) use replay::patched_settings;
 #[cfg(test)]
 mod tests;

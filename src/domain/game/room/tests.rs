@@ -182,6 +182,7 @@ fn kinds(events: &[Event]) -> Vec<&'static str> {
             Event::VoteCast { .. } => "vote_cast",
             Event::RoundEnded { .. } => "round_ended",
             Event::GameEnded { .. } => "game_ended",
+            Event::GameReset { .. } => "game_reset",
         })
         .collect()
 }
