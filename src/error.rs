@@ -158,7 +158,9 @@ impl Error {
             Error::Rule(e) => match e {
                 D::NotHost | D::NotParticipant | D::OwnAnswer | D::Kicked => Class::Forbidden,
                 D::AnswerNotFound | D::RoomClosed => Class::NotFound,
-                D::Validation { .. } | D::CannotKickSelf => Class::Validation,
+                D::Validation { .. } | D::CannotKickSelf | D::Inappropriate { .. } => {
+                    Class::Validation
+                }
                 D::RoomFull
                 | D::GameInProgress
                 | D::GameFinished
@@ -166,7 +168,8 @@ impl Error {
                 | D::AlreadyAnswered
                 | D::AlreadyVoted
                 | D::NotEnoughPlayers
-                | D::StaleRound => Class::Conflict,
+                | D::StaleRound
+                | D::AnswerHidden => Class::Conflict,
             },
             Error::Malformed(_) => Class::BadRequest,
             Error::Validation { .. } => Class::Validation,

@@ -376,3 +376,159 @@ async fn finished_games_are_listed_read_and_exported_by_the_right_people(pool: P
     assert_eq!(lines.len(), 4, "{csv}");
     assert!(lines[1].starts_with("1,1,"), "{csv}");
 }
+
+#[sqlx::test]
+async fn the_room_filter_refuses_or_masks_and_the_host_hides_an_answer(pool: PgPool) {
+    let p = party(
+        pool,
+        &["Host", "Ann", "Bob"],
+        json!({"max_rounds": 2, "answer_seconds": 60, "vote_seconds": 60, "profanity_filter": "refuse"}),
+    )
+    .await;
+    let data = p.socks[0]
+        .ok("start_game", json!({"room_code": p.code}))
+        .await;
+    assert_eq!(data["round"]["round_number"], 1);
+    let round_id = id(&data["round"]["id"]);
+    let (status, room) = get(&p.app, &p.players[1], &format!("/api/rooms/{}", p.code)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(room["room"]["settings"]["profanity_filter"], "refuse");
+
+    // Refused with a clear code; a clean answer goes through.
+    p.socks[1]
+        .refused(
+            "submit_answer",
+            json!({"round_id": round_id, "room_code": p.code, "answer": "you fucking idiot"}),
+            "inappropriate_content",
+        )
+        .await;
+    let mut answers = Vec::new();
+    for (i, s) in p.socks.iter().enumerate() {
+        let data = s
+            .ok(
+                "submit_answer",
+                json!({"round_id": round_id, "room_code": p.code, "answer": format!("clean answer {i}")}),
+            )
+            .await;
+        answers.push(id(&data["answer_id"]));
+    }
+    let voting = p.socks[1].inbox.wait_for("voting_started", |_| true).await;
+    assert_eq!(voting["answers"].as_array().map(Vec::len), Some(3));
+
+    // Bob votes for Ann's answer; the host then hides it: the vote is withdrawn, Ann is told.
+    p.socks[2]
+        .ok(
+            "submit_vote",
+            json!({"round_id": round_id, "room_code": p.code, "answer_id": answers[1]}),
+        )
+        .await;
+    p.socks[1]
+        .refused(
+            "hide_answer",
+            json!({"round_id": round_id, "room_code": p.code, "answer_id": answers[1]}),
+            "not_host",
+        )
+        .await;
+    let (status, _) = p
+        .app
+        .call(
+            "POST",
+            &format!("/api/game/rounds/{round_id}/hide"),
+            &p.players[0],
+            Some(json!({"answer_id": answers[1]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    for s in &p.socks {
+        let hidden = s.inbox.wait_for("answer_hidden", |_| true).await;
+        assert_eq!(hidden["answer_id"], answers[1].to_string());
+        assert!(hidden.get("author_id").is_none(), "{hidden}");
+    }
+    let told = p.socks[1]
+        .inbox
+        .wait_for("my_answer_hidden", |_| true)
+        .await;
+    assert_eq!(told["answer_id"], answers[1].to_string());
+    assert_eq!(p.socks[2].inbox.count("my_answer_hidden"), 0);
+    p.socks[2]
+        .refused(
+            "submit_vote",
+            json!({"round_id": round_id, "room_code": p.code, "answer_id": answers[1]}),
+            "answer_hidden",
+        )
+        .await;
+    // Bob's vote was withdrawn, so he votes again; the round ends when all have voted.
+    p.socks[1]
+        .ok(
+            "submit_vote",
+            json!({"round_id": round_id, "room_code": p.code, "answer_id": answers[0]}),
+        )
+        .await;
+    p.socks[2]
+        .ok(
+            "submit_vote",
+            json!({"round_id": round_id, "room_code": p.code, "answer_id": answers[0]}),
+        )
+        .await;
+    p.socks[0]
+        .ok(
+            "submit_vote",
+            json!({"round_id": round_id, "room_code": p.code, "answer_id": answers[2]}),
+        )
+        .await;
+    let ended = p.socks[1].inbox.wait_for("round_ended", |_| true).await;
+    let results = ended["results"].as_array().expect("results");
+    assert_eq!(
+        results.len(),
+        2,
+        "the hidden answer is not in the results: {ended}"
+    );
+    assert!(
+        results
+            .iter()
+            .all(|r| r["answer_id"] != answers[1].to_string())
+    );
+    let (_, body) = get(
+        &p.app,
+        &p.players[1],
+        &format!("/api/game/rounds/{round_id}/answers"),
+    )
+    .await;
+    assert_eq!(body["answers"].as_array().map(Vec::len), Some(2), "{body}");
+}
+
+#[sqlx::test]
+async fn a_masking_room_stars_out_what_its_filter_matches(pool: PgPool) {
+    let p = party(
+        pool,
+        &["Host", "Ann"],
+        json!({"max_rounds": 1, "profanity_filter": "mask"}),
+    )
+    .await;
+    let data = p.socks[0]
+        .ok("start_game", json!({"room_code": p.code}))
+        .await;
+    let round_id = id(&data["round"]["id"]);
+    for (i, text) in ["what the shit", "a duck"].iter().enumerate() {
+        p.socks[i]
+            .ok(
+                "submit_answer",
+                json!({"round_id": round_id, "room_code": p.code, "answer": text}),
+            )
+            .await;
+    }
+    let voting = p.socks[0].inbox.wait_for("voting_started", |_| true).await;
+    let shown: Vec<&str> = voting["answers"]
+        .as_array()
+        .expect("answers")
+        .iter()
+        .filter_map(|a| a["content"].as_str())
+        .collect();
+    assert!(shown.contains(&"a duck"), "{voting}");
+    assert!(
+        shown
+            .iter()
+            .any(|a| a.starts_with("what the ") && a.contains('*') && !a.contains("shit")),
+        "{voting}"
+    );
+}

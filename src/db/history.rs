@@ -174,7 +174,8 @@ pub(crate) async fn record(
     let answers = sqlx::query_as::<_, AnswerRow>(
         "SELECT a.id, a.round_id, a.content, a.user_id AS author_id FROM answers a \
          JOIN rounds x ON x.id = a.round_id \
-         WHERE x.game_id = $1 AND x.status = 'finished' ORDER BY a.created_at, a.id",
+         WHERE x.game_id = $1 AND x.status = 'finished' AND NOT a.hidden \
+         ORDER BY a.created_at, a.id",
     )
     .bind(game.id)
     .fetch_all(pool)

@@ -261,7 +261,7 @@ pub(crate) async fn results(
          JOIN rounds x ON x.id = a.round_id \
          JOIN users u ON u.id = a.user_id \
          LEFT JOIN room_participants p ON p.room_id = x.room_id AND p.user_id = a.user_id \
-         WHERE a.round_id = $1 AND x.status = 'finished' \
+         WHERE a.round_id = $1 AND x.status = 'finished' AND NOT a.hidden \
          ORDER BY votes DESC, a.id",
     )
     .bind(round_id)
@@ -287,4 +287,17 @@ pub(crate) async fn overdue_rooms(
     .bind(limit)
     .fetch_all(pool)
     .await?)
+}
+
+/// Marks an answer hidden by the host and withdraws the votes it had.
+pub(crate) async fn hide_answer(conn: &mut PgConnection, answer_id: Uuid) -> Result<(), DbError> {
+    sqlx::query("UPDATE answers SET hidden = TRUE WHERE id = $1")
+        .bind(answer_id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("DELETE FROM votes WHERE answer_id = $1")
+        .bind(answer_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }

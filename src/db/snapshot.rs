@@ -46,6 +46,7 @@ struct AnswerRow {
     id: Uuid,
     user_id: Uuid,
     content: String,
+    hidden: bool,
 }
 
 #[derive(sqlx::FromRow)]
@@ -134,7 +135,7 @@ pub(crate) async fn load_room(pool: &PgPool, code: &str) -> Result<Option<Room>,
         None => None,
         Some(r) => {
             let answers = sqlx::query_as::<_, AnswerRow>(
-                "SELECT id, user_id, content FROM answers WHERE round_id = $1 ORDER BY created_at, id",
+                "SELECT id, user_id, content, hidden FROM answers WHERE round_id = $1 ORDER BY created_at, id",
             )
             .bind(r.id)
             .fetch_all(pool)
@@ -146,6 +147,7 @@ pub(crate) async fn load_room(pool: &PgPool, code: &str) -> Result<Option<Room>,
             .fetch_all(pool)
             .await?;
             let phase = phase_of(&r.status);
+            let hidden = answers.iter().filter(|a| a.hidden).map(|a| a.id).collect();
             Some(Round {
                 id: r.id,
                 number: to_u32(r.round_number),
@@ -173,6 +175,7 @@ pub(crate) async fn load_room(pool: &PgPool, code: &str) -> Result<Option<Room>,
                     })
                     .collect(),
                 players: r.players,
+                hidden,
             })
         }
     };

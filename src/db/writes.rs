@@ -42,6 +42,10 @@ pub(crate) enum Write {
     GameEnded {
         game_id: Uuid,
     },
+    /// The host hid an answer: marked hidden, its votes withdrawn.
+    AnswerHidden {
+        answer_id: Uuid,
+    },
     Round {
         room_id: Uuid,
         game_id: Option<Uuid>,
@@ -97,7 +101,8 @@ impl Write {
             Write::Answer { .. } => 2,
             Write::VotingStarted { .. } => 3,
             Write::Vote { .. } => 4,
-            Write::RoundFinished { .. } => 5,
+            // After the votes, so withdrawing them finds every one.
+            Write::RoundFinished { .. } | Write::AnswerHidden { .. } => 5,
             Write::Status { .. } | Write::GameEnded { .. } => 6,
         }
     }
@@ -223,6 +228,9 @@ pub(crate) fn plan(room: &Room, events: &[Event]) -> Vec<Write> {
             }
             // Its game's row comes with the first round's `RoundStarted`, just after it.
             Event::GameReset { .. } => {}
+            Event::AnswerHidden { answer_id, .. } => out.push(Write::AnswerHidden {
+                answer_id: *answer_id,
+            }),
         }
     }
     out
@@ -265,6 +273,7 @@ pub(crate) async fn apply(conn: &mut PgConnection, writes: &[&Write]) -> Result<
                     settings,
                 } => games::start(conn, *game_id, *room_id, *number, *host_id, settings).await?,
                 Write::GameEnded { game_id } => games::end(conn, *game_id).await?,
+                Write::AnswerHidden { answer_id } => rounds::hide_answer(conn, *answer_id).await?,
                 Write::Round {
                     room_id,
                     game_id,

@@ -33,6 +33,10 @@ pub enum DomainError {
     RoomClosed,
     #[error("the host cannot kick themselves; leave the room instead")]
     CannotKickSelf,
+    #[error("{field}: the room's filter does not allow this text")]
+    Inappropriate { field: &'static str },
+    #[error("the host has hidden this answer")]
+    AnswerHidden,
     #[error("{field}: {message}")]
     Validation {
         field: &'static str,
@@ -57,6 +61,8 @@ impl DomainError {
             DomainError::NotEnoughPlayers => "not_enough_players",
             DomainError::StaleRound => "stale_round",
             DomainError::AnswerNotFound => "answer_not_found",
+            DomainError::Inappropriate { .. } => "inappropriate_content",
+            DomainError::AnswerHidden => "answer_hidden",
             // A closed room is gone as far as clients are concerned.
             DomainError::RoomClosed => "room_not_found",
             // Kicking oneself is a bad `user_id` field, not a state conflict.
@@ -93,6 +99,11 @@ mod tests {
             (DomainError::StaleRound, "stale_round"),
             (DomainError::AnswerNotFound, "answer_not_found"),
             (DomainError::RoomClosed, "room_not_found"),
+            (
+                DomainError::Inappropriate { field: "answer" },
+                "inappropriate_content",
+            ),
+            (DomainError::AnswerHidden, "answer_hidden"),
             (DomainError::CannotKickSelf, "validation_failed"),
             (
                 DomainError::validation("answer", "too long"),

@@ -365,6 +365,27 @@ impl GameService {
         })
     }
 
+    /// The host hides an answer of the current round before it is voted on.
+    pub async fn hide_answer(
+        &self,
+        by: UserId,
+        code: Option<&str>,
+        round_id: Uuid,
+        answer_id: Uuid,
+    ) -> Result<(), Error> {
+        let code = self.code_for(code, round_id).await?;
+        self.execute(&code, move |_, now| {
+            Ok(Command::HideAnswer {
+                by,
+                round_id,
+                answer_id,
+                now,
+            })
+        })
+        .await?;
+        Ok(())
+    }
+
     pub async fn leaderboard(&self, code: &str) -> Result<Vec<LeaderboardView>, Error> {
         let code = normalize_code(code)?;
         Ok(view::leaderboard(&self.rooms.load(&code).await?.room))

@@ -185,6 +185,7 @@ pub(crate) fn answers(room: &Room, round: &Round, with_votes: bool) -> Vec<Answe
             let mut list: Vec<AnswerView> = round
                 .answers
                 .iter()
+                .filter(|a| !round.hidden.contains(&a.id))
                 .map(|a| AnswerView {
                     id: a.id,
                     content: a.content.clone(),

@@ -40,6 +40,7 @@ pub(crate) async fn on_connect(s: SocketRef<Adapter>, State(st): State<GatewaySt
     s.on(p::NEXT_ROUND, next_round);
     s.on(p::KICK_PLAYER, kick_player);
     s.on(p::PLAY_AGAIN, play_again);
+    s.on(p::HIDE_ANSWER, hide_answer);
     s.on_disconnect(on_disconnect);
     super::connect::watch_session(&s, &st).await;
 }
@@ -257,6 +258,22 @@ handler!(
         st.game
             .play_again(user.id, &input.room_code, input.settings)
             .await
+    }
+);
+
+handler!(
+    hide_answer,
+    p::HIDE_ANSWER,
+    |_socket, st, user, input: p::HideAnswer| {
+        st.game
+            .hide_answer(
+                user.id,
+                Some(&input.room_code),
+                input.round_id,
+                input.answer_id,
+            )
+            .await?;
+        Ok(json!({}))
     }
 );
 

@@ -109,6 +109,24 @@ impl Publisher for SocketPublisher {
             {
                 tracing::warn!(code = %room.code, event = name, error = %e, "broadcast failed");
             }
+            // Only the author hears that it was their answer.
+            if let Event::AnswerHidden {
+                round_id,
+                answer_id,
+                author_id,
+                ..
+            } = event
+                && let Err(e) = self
+                    .io
+                    .to(handlers::user_room(*author_id))
+                    .emit(
+                        protocol::MY_ANSWER_HIDDEN,
+                        &serde_json::json!({"round_id": round_id, "answer_id": answer_id, "room_code": room.code}),
+                    )
+                    .await
+            {
+                tracing::warn!(code = %room.code, error = %e, "could not tell an author their answer was hidden");
+            }
             // A player who left or was kicked stops getting the room's events on every socket.
             if let Event::PlayerLeft { user_id, .. } = event
                 && let Err(e) = self

@@ -22,6 +22,7 @@ pub(crate) const END_ROUND: &str = "end_round";
 pub(crate) const NEXT_ROUND: &str = "next_round";
 pub(crate) const KICK_PLAYER: &str = "kick_player";
 pub(crate) const PLAY_AGAIN: &str = "play_again";
+pub(crate) const HIDE_ANSWER: &str = "hide_answer";
 
 // Server → client event names.
 pub(crate) const ROOM_STATE: &str = "room_state";
@@ -40,6 +41,10 @@ pub(crate) const ROUND_STARTED: &str = "round_started";
 pub(crate) const GAME_ENDED: &str = "game_ended";
 /// `play_again` began the room's next game; its `game_started` follows.
 pub(crate) const GAME_RESET: &str = "game_reset";
+/// The host hid an answer (to everyone, without its author).
+pub(crate) const ANSWER_HIDDEN: &str = "answer_hidden";
+/// To the author's sockets only: the host hid their answer.
+pub(crate) const MY_ANSWER_HIDDEN: &str = "my_answer_hidden";
 /// The connection's token was signed out, revoked or expired; a disconnect follows.
 pub(crate) const SESSION_ENDED: &str = "session_ended";
 
@@ -63,6 +68,13 @@ pub(crate) struct RoundRef {
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct SubmitVote {
+    pub round_id: Uuid,
+    pub room_code: String,
+    pub answer_id: Uuid,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct HideAnswer {
     pub round_id: Uuid,
     pub room_code: String,
     pub answer_id: Uuid,
@@ -220,6 +232,14 @@ pub(crate) fn broadcast_of(event: &Event) -> Option<(&'static str, Value)> {
             GAME_RESET,
             json!({"game_id": game_id, "game_number": game_number, "settings": settings,
                    "leaderboard": lb(leaderboard)}),
+        ),
+        Event::AnswerHidden {
+            round_id,
+            answer_id,
+            ..
+        } => (
+            ANSWER_HIDDEN,
+            json!({"round_id": round_id, "answer_id": answer_id}),
         ),
         Event::PlayerRejoined { .. } | Event::RoomClosed => return None,
     })

@@ -27,6 +27,11 @@ pub(crate) struct VoteRequest {
     pub answer_id: Uuid,
 }
 
+#[derive(Deserialize, ToSchema)]
+pub(crate) struct HideRequest {
+    pub answer_id: Uuid,
+}
+
 #[derive(Deserialize, Default, ToSchema)]
 pub(crate) struct PlayAgainRequest {
     /// Only the settings to change (any of the room settings); the others are kept.
@@ -177,4 +182,23 @@ pub(crate) async fn play_again(
     Ok(Json(
         state.game.play_again(user.id, &code, req.settings).await?,
     ))
+}
+
+#[utoipa::path(post, path = "/api/game/rounds/{id}/hide", tag = "game", request_body = HideRequest,
+    params(("id" = Uuid, Path)),
+    responses((status = 204, description = "hidden (again: no change)"),
+              (status = 403, body = ErrorBody, description = "not_host"),
+              (status = 404, body = ErrorBody, description = "answer_not_found"),
+              (status = 409, body = ErrorBody, description = "wrong_phase (the round ended), stale_round")))]
+pub(crate) async fn hide_answer(
+    State(state): State<AppState>,
+    user: AuthUser,
+    IdPath(round_id): IdPath,
+    ApiJson(req): ApiJson<HideRequest>,
+) -> ApiResult<StatusCode> {
+    state
+        .game
+        .hide_answer(user.id, None, round_id, req.answer_id)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }

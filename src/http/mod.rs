@@ -51,7 +51,7 @@ pub struct AppState {
         auth::register, auth::login, auth::logout, auth::me,
         rooms::create, rooms::join, rooms::get, rooms::kick, rooms::leave,
         game::start, game::answer, game::answers, game::vote, game::start_voting,
-        game::end_round, game::next, game::leaderboard, game::play_again,
+        game::end_round, game::next, game::leaderboard, game::play_again, game::hide_answer,
         history::my_games, history::game, history::export,
         health::health, health::ready,
     ),
@@ -112,6 +112,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/api/game/rounds/{id}/vote", post(game::vote))
         .route("/api/game/rounds/{id}/voting", post(game::start_voting))
         .route("/api/game/rounds/{id}/end", post(game::end_round))
+        .route("/api/game/rounds/{id}/hide", post(game::hide_answer))
         .route("/health", get(health::health))
         .route("/ready", get(health::ready))
         .route("/metrics", get(health::metrics))

@@ -78,6 +78,14 @@ pub enum Command {
         settings: Option<Settings>,
         now: DateTime<Utc>,
     },
+    /// The host hides an answer before it is voted on (answering or voting): it leaves the
+    /// ballot, any votes it had are withdrawn, and its author is told.
+    HideAnswer {
+        by: UserId,
+        round_id: Uuid,
+        answer_id: Uuid,
+        now: DateTime<Utc>,
+    },
     /// A deadline may have passed: ends the phase if so, otherwise does nothing.
     Tick {
         now: DateTime<Utc>,
@@ -99,6 +107,7 @@ impl Command {
             | Command::EndRound { now, .. }
             | Command::NextRound { now, .. }
             | Command::PlayAgain { now, .. }
+            | Command::HideAnswer { now, .. }
             | Command::Tick { now } => *now,
         }
     }

@@ -88,6 +88,14 @@ pub enum Event {
     GameEnded {
         final_leaderboard: Vec<LeaderboardEntry>,
     },
+    /// The host hid an answer; `withdrawn` are the voters whose vote for it was taken back
+    /// (they may vote again). `author_id` is for telling the author only, never broadcast.
+    AnswerHidden {
+        round_id: Uuid,
+        answer_id: Uuid,
+        author_id: UserId,
+        withdrawn: Vec<UserId>,
+    },
     /// `play_again` began game `game_number` (id `game_id`) with `settings` and everyone back
     /// at zero; its first `RoundStarted` follows in the same breath.
     GameReset {

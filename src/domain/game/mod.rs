@@ -6,6 +6,7 @@ pub(crate) mod command;
 pub(crate) mod event;
 pub(crate) mod history;
 pub(crate) mod hosting;
+pub(crate) mod moderation;
 pub(crate) mod presence;
 pub(crate) mod room;
 pub(crate) mod round;

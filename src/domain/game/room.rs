@@ -7,11 +7,11 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::scoring;
 use super::{
     Answer, Command, DomainError, Event, LeaderboardEntry, Round, RoundPhase, Settings, UserId,
     Vote,
 };
+use super::{moderation, scoring};
 use crate::domain::text;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -235,6 +235,12 @@ impl Room {
                 settings,
                 now,
             } => self.play_again(by, round_id, &question, settings, now),
+            Command::HideAnswer {
+                by,
+                round_id,
+                answer_id,
+                now,
+            } => self.hide_answer(by, round_id, answer_id, now),
         }
     }
 
@@ -461,7 +467,10 @@ impl Room {
                 "this room has already had this question",
             ));
         }
-        Ok(question.to_string())
+        Ok(moderation::screen_question(
+            self.settings.profanity_filter,
+            question.to_string(),
+        ))
     }
 
     fn begin_round(
@@ -492,6 +501,7 @@ impl Room {
             answers: Vec::new(),
             votes: Vec::new(),
             players,
+            hidden: Vec::new(),
         });
         self.used_questions.push(question.clone());
         self.status = RoomStatus::Playing;
@@ -522,6 +532,7 @@ impl Room {
             return Err(DomainError::AlreadyAnswered);
         }
         let content = text::ANSWER.check(content)?;
+        let content = moderation::screen_answer(self.settings.profanity_filter, content)?;
         if round.answer(answer_id).is_some() {
             return Err(DomainError::validation(
                 "answer_id",
@@ -560,6 +571,9 @@ impl Room {
             return Err(DomainError::AlreadyVoted);
         }
         let answer = round.answer(answer_id).ok_or(DomainError::AnswerNotFound)?;
+        if round.hidden.contains(&answer_id) {
+            return Err(DomainError::AnswerHidden);
+        }
         if answer.author_id == by {
             return Err(DomainError::OwnAnswer);
         }
@@ -644,6 +658,7 @@ impl Room {
         let mut answers: Vec<(Uuid, String)> = round
             .answers
             .iter()
+            .filter(|a| !round.hidden.contains(&a.id))
             .map(|a| (a.id, a.content.clone()))
             .collect();
         answers.sort_by_key(|(id, _)| *id);
@@ -686,6 +701,7 @@ impl Room {
     }
 }
 
+mod hiding;
 mod replay;
 pub(crate) use replay::patched_settings;
 #[cfg(test)]

@@ -43,6 +43,9 @@ pub struct Round {
     pub votes: Vec<Vote>,
     /// The active participants when the round started: the ones whose answers are awaited.
     pub players: Vec<UserId>,
+    /// Answers the host hid (`hide_answer`): never shown for voting, never voted for.
+    #[serde(default)]
+    pub hidden: Vec<Uuid>,
 }
 
 impl Round {
@@ -63,9 +66,11 @@ impl Round {
         self.votes.iter().find(|v| v.voter_id == user)
     }
 
-    /// Whether `user` has something to vote for: an answer that is not their own.
+    /// Whether `user` has something to vote for: an answer that is not their own or hidden.
     pub fn can_vote(&self, user: UserId) -> bool {
-        self.answers.iter().any(|a| a.author_id != user)
+        self.answers
+            .iter()
+            .any(|a| a.author_id != user && !self.hidden.contains(&a.id))
     }
 
     /// The answers with their authors and votes, most votes first; equal votes keep the
@@ -74,6 +79,7 @@ impl Round {
         let mut results: Vec<RoundResult> = self
             .answers
             .iter()
+            .filter(|a| !self.hidden.contains(&a.id))
             .map(|a| RoundResult {
                 answer_id: a.id,
                 content: a.content.clone(),
@@ -156,6 +162,7 @@ mod tests {
                 },
             ],
             players: vec![id(1), id(2), id(3)],
+            hidden: vec![],
         };
         (room, round)
     }

@@ -143,6 +143,7 @@ mod tests {
                 },
             ],
             players: vec![],
+            hidden: vec![],
         };
         assert_eq!(
             round_points(&round),

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::DomainError;
+use super::{DomainError, moderation::ProfanityFilter};
 use crate::domain::text;
 
 /// How a room's game is played. Missing (or `null`) fields take their defaults, so a client may
@@ -16,6 +16,8 @@ pub struct Settings {
     pub vote_seconds: u32,
     pub max_players: u32,
     pub theme: Option<String>,
+    /// What the room does with answers (and questions) its word list matches.
+    pub profanity_filter: ProfanityFilter,
 }
 
 impl Default for Settings {
@@ -26,6 +28,7 @@ impl Default for Settings {
             vote_seconds: 45,
             max_players: 8,
             theme: None,
+            profanity_filter: ProfanityFilter::Off,
         }
     }
 }
@@ -39,6 +42,7 @@ struct SettingsInput {
     vote_seconds: Option<u32>,
     max_players: Option<u32>,
     theme: Option<String>,
+    profanity_filter: Option<ProfanityFilter>,
 }
 
 impl From<SettingsInput> for Settings {
@@ -50,6 +54,7 @@ impl From<SettingsInput> for Settings {
             vote_seconds: input.vote_seconds.unwrap_or(d.vote_seconds),
             max_players: input.max_players.unwrap_or(d.max_players),
             theme: input.theme,
+            profanity_filter: input.profanity_filter.unwrap_or(d.profanity_filter),
         }
     }
 }
@@ -124,7 +129,7 @@ mod tests {
                 answer_seconds: answer,
                 vote_seconds: vote,
                 max_players: players,
-                theme: None,
+                ..Settings::default()
             };
             assert_eq!(s.validate(), Ok(()));
         }

@@ -183,6 +183,7 @@ fn kinds(events: &[Event]) -> Vec<&'static str> {
             Event::RoundEnded { .. } => "round_ended",
             Event::GameEnded { .. } => "game_ended",
             Event::GameReset { .. } => "game_reset",
+            Event::AnswerHidden { .. } => "answer_hidden",
         })
         .collect()
 }
