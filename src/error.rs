@@ -156,7 +156,9 @@ impl Error {
         use DomainError as D;
         match self {
             Error::Rule(e) => match e {
-                D::NotHost | D::NotParticipant | D::OwnAnswer | D::Kicked => Class::Forbidden,
+                D::NotHost | D::NotParticipant | D::OwnAnswer | D::Kicked | D::NotAudience => {
+                    Class::Forbidden
+                }
                 D::AnswerNotFound | D::RoomClosed => Class::NotFound,
                 D::Validation { .. } | D::CannotKickSelf | D::Inappropriate { .. } => {
                     Class::Validation
@@ -169,7 +171,9 @@ impl Error {
                 | D::AlreadyVoted
                 | D::NotEnoughPlayers
                 | D::StaleRound
-                | D::AnswerHidden => Class::Conflict,
+                | D::AnswerHidden
+                | D::AudienceClosed
+                | D::AudienceFull => Class::Conflict,
             },
             Error::Malformed(_) => Class::BadRequest,
             Error::Validation { .. } => Class::Validation,

@@ -532,3 +532,169 @@ async fn a_masking_room_stars_out_what_its_filter_matches(pool: PgPool) {
         "{voting}"
     );
 }
+
+#[sqlx::test]
+async fn the_audience_watches_and_votes_apart_without_holding_the_game(pool: PgPool) {
+    let p = party(
+        pool,
+        &["Host", "Ann"],
+        json!({"max_players": 2, "max_rounds": 1, "answer_seconds": 60, "vote_seconds": 60, "audience_bonus": 3}),
+    )
+    .await;
+    // The room is full: newcomers may watch. One over Socket.IO, one over REST.
+    let fans = [p.app.register("Fan").await, p.app.register("Fon").await];
+    let watcher = Sock::connect(&p.app.base, &fans[0].token, TransportType::Websocket).await;
+    let data = watcher
+        .ok("join_audience", json!({"room_code": p.code}))
+        .await;
+    assert_eq!(data["room"]["audience_count"], 1);
+    assert_eq!(
+        data["room"]["participants"].as_array().map(Vec::len),
+        Some(2)
+    );
+    watcher.inbox.wait_for("room_state", |_| true).await;
+    let (status, body) = p
+        .app
+        .call(
+            "POST",
+            &format!("/api/rooms/{}/audience", p.code),
+            &fans[1],
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["room"]["audience_count"], 2);
+    let (status, body) = p.app.join(&fans[1], &p.code).await;
+    assert_error(status, &body, StatusCode::CONFLICT, "room_full");
+
+    let data = p.socks[0]
+        .ok("start_game", json!({"room_code": p.code}))
+        .await;
+    let round_id = id(&data["round"]["id"]);
+    watcher.inbox.wait_for("game_started", |_| true).await;
+    watcher
+        .refused(
+            "submit_answer",
+            json!({"round_id": round_id, "room_code": p.code, "answer": "me too"}),
+            "not_participant",
+        )
+        .await;
+    let mut answers = Vec::new();
+    for (i, s) in p.socks.iter().enumerate() {
+        let data = s
+            .ok(
+                "submit_answer",
+                json!({"round_id": round_id, "room_code": p.code, "answer": format!("answer {i}")}),
+            )
+            .await;
+        answers.push(id(&data["answer_id"]));
+    }
+    // Voting opened by the players alone; the audience sees it too.
+    let voting = watcher.inbox.wait_for("voting_started", |_| true).await;
+    assert_eq!(voting["answers"].as_array().map(Vec::len), Some(2));
+
+    let counted = watcher
+        .ok(
+            "audience_vote",
+            json!({"round_id": round_id, "room_code": p.code, "answer_id": answers[1]}),
+        )
+        .await;
+    assert_eq!(counted["audience_votes"], 1);
+    watcher
+        .refused(
+            "audience_vote",
+            json!({"round_id": round_id, "room_code": p.code, "answer_id": answers[0]}),
+            "already_voted",
+        )
+        .await;
+    watcher
+        .refused(
+            "submit_vote",
+            json!({"round_id": round_id, "room_code": p.code, "answer_id": answers[0]}),
+            "not_participant",
+        )
+        .await;
+    p.socks[0]
+        .refused(
+            "audience_vote",
+            json!({"round_id": round_id, "room_code": p.code, "answer_id": answers[1]}),
+            "not_audience",
+        )
+        .await;
+    let (status, body) = p
+        .app
+        .call(
+            "POST",
+            &format!("/api/game/rounds/{round_id}/audience-vote"),
+            &fans[1],
+            Some(json!({"answer_id": answers[1]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["audience_votes"], 2);
+    // Players hear the audience's counts (coalesced), apart from their own votes.
+    p.socks[0]
+        .inbox
+        .wait_for("vote_totals", |v| {
+            v["answers"]
+                .as_array()
+                .is_some_and(|a| a.iter().any(|x| x["audience_votes"] == 2))
+        })
+        .await;
+    assert_eq!(p.socks[0].inbox.count("vote_update"), 0);
+    // The audience voted, yet the round waits for the players.
+    let (_, body) = get(&p.app, &p.players[1], &format!("/api/rooms/{}", p.code)).await;
+    assert_eq!(body["room"]["current_round"]["status"], "voting");
+
+    p.socks[0]
+        .ok(
+            "submit_vote",
+            json!({"round_id": round_id, "room_code": p.code, "answer_id": answers[1]}),
+        )
+        .await;
+    // The audience gets the players' votes as coalesced totals, not one by one.
+    watcher
+        .inbox
+        .wait_for("vote_totals", |v| {
+            v["answers"]
+                .as_array()
+                .is_some_and(|a| a.iter().any(|x| x["vote_count"] == 1))
+        })
+        .await;
+    assert_eq!(watcher.inbox.count("vote_update"), 0);
+    p.socks[1]
+        .ok(
+            "submit_vote",
+            json!({"round_id": round_id, "room_code": p.code, "answer_id": answers[0]}),
+        )
+        .await;
+    let ended = watcher.inbox.wait_for("round_ended", |_| true).await;
+    let results = ended["results"].as_array().expect("results");
+    let of = |a: Uuid| {
+        results
+            .iter()
+            .find(|r| r["answer_id"] == a.to_string())
+            .cloned()
+            .expect("result")
+    };
+    assert_eq!(
+        (
+            of(answers[1])["votes"].clone(),
+            of(answers[1])["audience_votes"].clone()
+        ),
+        (json!(1), json!(2))
+    );
+    assert_eq!(of(answers[0])["audience_votes"], 0);
+    // Ann's answer was the audience favourite: 1 vote + the host's bonus of 3.
+    let board = ended["leaderboard"].as_array().expect("leaderboard");
+    assert_eq!(
+        board.len(),
+        2,
+        "the audience is not on the leaderboard: {ended}"
+    );
+    let ann = board
+        .iter()
+        .find(|e| e["user_id"] == p.players[1].id.to_string())
+        .expect("ann");
+    assert_eq!(ann["score"], 4);
+}

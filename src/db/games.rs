@@ -1,5 +1,5 @@
 //! Games in Postgres: one row per game a room plays (`play_again` starts another), written
-//! when its first round starts and marked when it ends.
+//! when its first round starts and marked when it ends; and the room's audience.
 
 use sqlx::{PgConnection, types::Json};
 use uuid::Uuid;
@@ -38,6 +38,34 @@ pub(crate) async fn start(
 pub(crate) async fn end(conn: &mut PgConnection, game_id: Uuid) -> Result<(), DbError> {
     sqlx::query("UPDATE games SET ended_at = COALESCE(ended_at, now()) WHERE id = $1")
         .bind(game_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub(crate) async fn join_audience(
+    conn: &mut PgConnection,
+    room_id: Uuid,
+    user_id: UserId,
+) -> Result<(), DbError> {
+    sqlx::query(
+        "INSERT INTO room_audience (room_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+    )
+    .bind(room_id)
+    .bind(user_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub(crate) async fn leave_audience(
+    conn: &mut PgConnection,
+    room_id: Uuid,
+    user_id: UserId,
+) -> Result<(), DbError> {
+    sqlx::query("DELETE FROM room_audience WHERE room_id = $1 AND user_id = $2")
+        .bind(room_id)
+        .bind(user_id)
         .execute(conn)
         .await?;
     Ok(())

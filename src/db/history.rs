@@ -105,6 +105,7 @@ pub(crate) struct AnswerRow {
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub(crate) struct VoteRow {
+    pub audience: bool,
     pub voter_id: Uuid,
     pub answer_id: Uuid,
 }
@@ -181,7 +182,7 @@ pub(crate) async fn record(
     .fetch_all(pool)
     .await?;
     let votes = sqlx::query_as::<_, VoteRow>(
-        "SELECT v.voter_id, v.answer_id FROM votes v \
+        "SELECT v.audience, v.voter_id, v.answer_id FROM votes v \
          JOIN rounds x ON x.id = v.round_id \
          WHERE x.game_id = $1 AND x.status = 'finished' ORDER BY v.created_at, v.id",
     )

@@ -136,6 +136,8 @@ pub(crate) struct NewVotes {
     rounds: Vec<Uuid>,
     voters: Vec<Uuid>,
     answers: Vec<Uuid>,
+    /// An audience member's vote (counted apart) rather than a player's.
+    audience: Vec<bool>,
 }
 
 impl NewVotes {
@@ -143,6 +145,14 @@ impl NewVotes {
         self.rounds.push(round_id);
         self.voters.push(voter);
         self.answers.push(answer_id);
+        self.audience.push(false);
+    }
+
+    pub(crate) fn push_audience(&mut self, round_id: Uuid, voter: UserId, answer_id: Uuid) {
+        self.rounds.push(round_id);
+        self.voters.push(voter);
+        self.answers.push(answer_id);
+        self.audience.push(true);
     }
 
     pub(crate) async fn insert(self, conn: &mut PgConnection) -> Result<(), DbError> {
@@ -151,14 +161,15 @@ impl NewVotes {
         }
         let ids: Vec<Uuid> = self.rounds.iter().map(|_| Uuid::new_v4()).collect();
         sqlx::query(
-            "INSERT INTO votes (id, round_id, voter_id, answer_id) \
-             SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[]) \
+            "INSERT INTO votes (id, round_id, voter_id, answer_id, audience) \
+             SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::bool[]) \
              ON CONFLICT (round_id, voter_id) DO NOTHING",
         )
         .bind(ids)
         .bind(self.rounds)
         .bind(self.voters)
         .bind(self.answers)
+        .bind(self.audience)
         .execute(conn)
         .await?;
         Ok(())
@@ -245,6 +256,7 @@ pub struct AnswerResultRow {
     pub author_id: Uuid,
     pub display_name: String,
     pub votes: i64,
+    pub audience_votes: i64,
 }
 
 /// A finished round's answers with authors and votes, most votes first (for rounds that are
@@ -256,7 +268,8 @@ pub(crate) async fn results(
     Ok(sqlx::query_as::<_, AnswerResultRow>(
         "SELECT a.id, a.content, a.user_id AS author_id, \
                 COALESCE(p.display_name, u.display_name) AS display_name, \
-                (SELECT count(*) FROM votes v WHERE v.answer_id = a.id) AS votes \
+                (SELECT count(*) FROM votes v WHERE v.answer_id = a.id AND NOT v.audience) AS votes, \
+                (SELECT count(*) FROM votes v WHERE v.answer_id = a.id AND v.audience) AS audience_votes \
          FROM answers a \
          JOIN rounds x ON x.id = a.round_id \
          JOIN users u ON u.id = a.user_id \

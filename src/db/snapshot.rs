@@ -8,7 +8,10 @@ use std::collections::BTreeMap;
 use uuid::Uuid;
 
 use super::DbError;
-use crate::domain::{Answer, Participant, Room, RoomStatus, Round, RoundPhase, Settings, Vote};
+use crate::domain::{
+    Answer, Participant, Room, RoomStatus, Round, RoundPhase, Settings, Vote,
+    game::room::audience::AudienceBallot,
+};
 
 #[derive(sqlx::FromRow)]
 struct RoomRow {
@@ -53,6 +56,7 @@ struct AnswerRow {
 struct VoteRow {
     voter_id: Uuid,
     answer_id: Uuid,
+    audience: bool,
 }
 
 fn status_of(s: &str) -> RoomStatus {
@@ -131,6 +135,12 @@ pub(crate) async fn load_room(pool: &PgPool, code: &str) -> Result<Option<Room>,
     .bind(game_id)
     .fetch_optional(pool)
     .await?;
+    let audience: Vec<Uuid> =
+        sqlx::query_scalar("SELECT user_id FROM room_audience WHERE room_id = $1")
+            .bind(row.id)
+            .fetch_all(pool)
+            .await?;
+    let mut ballot = AudienceBallot::default();
     let round = match current {
         None => None,
         Some(r) => {
@@ -141,13 +151,25 @@ pub(crate) async fn load_room(pool: &PgPool, code: &str) -> Result<Option<Room>,
             .fetch_all(pool)
             .await?;
             let votes = sqlx::query_as::<_, VoteRow>(
-                "SELECT voter_id, answer_id FROM votes WHERE round_id = $1 ORDER BY created_at, id",
+                "SELECT voter_id, answer_id, audience FROM votes WHERE round_id = $1 ORDER BY created_at, id",
             )
             .bind(r.id)
             .fetch_all(pool)
             .await?;
             let phase = phase_of(&r.status);
             let hidden = answers.iter().filter(|a| a.hidden).map(|a| a.id).collect();
+            let (audience_votes, votes): (Vec<VoteRow>, Vec<VoteRow>) =
+                votes.into_iter().partition(|v| v.audience);
+            ballot = AudienceBallot {
+                round_id: Some(r.id),
+                votes: audience_votes
+                    .into_iter()
+                    .map(|v| Vote {
+                        voter_id: v.voter_id,
+                        answer_id: v.answer_id,
+                    })
+                    .collect(),
+            };
             Some(Round {
                 id: r.id,
                 number: to_u32(r.round_number),
@@ -216,5 +238,7 @@ pub(crate) async fn load_room(pool: &PgPool, code: &str) -> Result<Option<Room>,
         created_at: row.created_at,
         game_number,
         game_id,
+        audience: audience.into_iter().collect(),
+        audience_ballot: ballot,
     }))
 }

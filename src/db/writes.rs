@@ -42,6 +42,19 @@ pub(crate) enum Write {
     GameEnded {
         game_id: Uuid,
     },
+    AudienceJoined {
+        room_id: Uuid,
+        user_id: UserId,
+    },
+    AudienceLeft {
+        room_id: Uuid,
+        user_id: UserId,
+    },
+    AudienceVote {
+        round_id: Uuid,
+        voter: UserId,
+        answer_id: Uuid,
+    },
     /// The host hid an answer: marked hidden, its votes withdrawn.
     AnswerHidden {
         answer_id: Uuid,
@@ -82,7 +95,9 @@ pub(crate) enum Write {
 /// Whether a group needs no transaction: one statement is atomic by itself, and a group of
 /// nothing but votes (the common case while a round is being voted on) is one statement.
 pub(crate) fn single_statement(writes: &[&Write]) -> bool {
-    writes.iter().all(|w| matches!(w, Write::Vote { .. }))
+    writes
+        .iter()
+        .all(|w| matches!(w, Write::Vote { .. } | Write::AudienceVote { .. }))
         || writes.iter().all(|w| matches!(w, Write::Answer { .. }))
 }
 
@@ -96,11 +111,13 @@ impl Write {
             Write::Participant { .. }
             | Write::Left { .. }
             | Write::Host { .. }
-            | Write::Game { .. } => 0,
+            | Write::Game { .. }
+            | Write::AudienceJoined { .. }
+            | Write::AudienceLeft { .. } => 0,
             Write::Round { .. } => 1,
             Write::Answer { .. } => 2,
             Write::VotingStarted { .. } => 3,
-            Write::Vote { .. } => 4,
+            Write::Vote { .. } | Write::AudienceVote { .. } => 4,
             // After the votes, so withdrawing them finds every one.
             Write::RoundFinished { .. } | Write::AnswerHidden { .. } => 5,
             Write::Status { .. } | Write::GameEnded { .. } => 6,
@@ -231,6 +248,24 @@ pub(crate) fn plan(room: &Room, events: &[Event]) -> Vec<Write> {
             Event::AnswerHidden { answer_id, .. } => out.push(Write::AnswerHidden {
                 answer_id: *answer_id,
             }),
+            Event::AudienceJoined { user_id, .. } => out.push(Write::AudienceJoined {
+                room_id: room.id,
+                user_id: *user_id,
+            }),
+            Event::AudienceLeft { user_id, .. } => out.push(Write::AudienceLeft {
+                room_id: room.id,
+                user_id: *user_id,
+            }),
+            Event::AudienceVoteCast {
+                voter_id,
+                round_id,
+                answer_id,
+                ..
+            } => out.push(Write::AudienceVote {
+                round_id: *round_id,
+                voter: *voter_id,
+                answer_id: *answer_id,
+            }),
         }
     }
     out
@@ -274,6 +309,17 @@ pub(crate) async fn apply(conn: &mut PgConnection, writes: &[&Write]) -> Result<
                 } => games::start(conn, *game_id, *room_id, *number, *host_id, settings).await?,
                 Write::GameEnded { game_id } => games::end(conn, *game_id).await?,
                 Write::AnswerHidden { answer_id } => rounds::hide_answer(conn, *answer_id).await?,
+                Write::AudienceJoined { room_id, user_id } => {
+                    games::join_audience(conn, *room_id, *user_id).await?
+                }
+                Write::AudienceLeft { room_id, user_id } => {
+                    games::leave_audience(conn, *room_id, *user_id).await?
+                }
+                Write::AudienceVote {
+                    round_id,
+                    voter,
+                    answer_id,
+                } => votes.push_audience(*round_id, *voter, *answer_id),
                 Write::Round {
                     room_id,
                     game_id,

@@ -37,6 +37,12 @@ pub enum DomainError {
     Inappropriate { field: &'static str },
     #[error("the host has hidden this answer")]
     AnswerHidden,
+    #[error("the room still has places for players: join as a player")]
+    AudienceClosed,
+    #[error("the room's audience is full")]
+    AudienceFull,
+    #[error("you are not in this room's audience")]
+    NotAudience,
     #[error("{field}: {message}")]
     Validation {
         field: &'static str,
@@ -63,6 +69,9 @@ impl DomainError {
             DomainError::AnswerNotFound => "answer_not_found",
             DomainError::Inappropriate { .. } => "inappropriate_content",
             DomainError::AnswerHidden => "answer_hidden",
+            DomainError::AudienceClosed => "audience_closed",
+            DomainError::AudienceFull => "audience_full",
+            DomainError::NotAudience => "not_audience",
             // A closed room is gone as far as clients are concerned.
             DomainError::RoomClosed => "room_not_found",
             // Kicking oneself is a bad `user_id` field, not a state conflict.
@@ -104,6 +113,9 @@ mod tests {
                 "inappropriate_content",
             ),
             (DomainError::AnswerHidden, "answer_hidden"),
+            (DomainError::AudienceClosed, "audience_closed"),
+            (DomainError::AudienceFull, "audience_full"),
+            (DomainError::NotAudience, "not_audience"),
             (DomainError::CannotKickSelf, "validation_failed"),
             (
                 DomainError::validation("answer", "too long"),

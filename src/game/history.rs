@@ -52,6 +52,8 @@ pub(crate) struct AnswerRecord {
     pub(crate) display_name: String,
     pub(crate) votes: u32,
     pub(crate) voters: Vec<Uuid>,
+    /// The audience's votes, apart (its voters are not listed).
+    pub(crate) audience_votes: u32,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -160,8 +162,13 @@ fn shape(record: GameRecord) -> GameRecordView {
         .collect();
     let name = |u: &Uuid| names.get(u).copied().unwrap_or_default().to_string();
     let mut voters: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    let mut audience: HashMap<Uuid, u32> = HashMap::new();
     for v in &record.votes {
-        voters.entry(v.answer_id).or_default().push(v.voter_id);
+        if v.audience {
+            *audience.entry(v.answer_id).or_default() += 1;
+        } else {
+            voters.entry(v.answer_id).or_default().push(v.voter_id);
+        }
     }
     let rounds = record
         .rounds
@@ -180,6 +187,7 @@ fn shape(record: GameRecord) -> GameRecordView {
                         display_name: name(&a.author_id),
                         votes: to_u32(voters.len()),
                         voters,
+                        audience_votes: audience.get(&a.id).copied().unwrap_or(0),
                     }
                 })
                 .collect();
@@ -256,7 +264,7 @@ pub(crate) fn to_csv(game: &GameRecordView) -> String {
     let names: HashMap<Uuid, &LeaderboardView> =
         game.final_scores.iter().map(|e| (e.user_id, e)).collect();
     let mut out = String::from(
-        "game_number,round_number,question,answer_id,answer,author_id,author,votes,voters,author_final_score,author_rank\r\n",
+        "game_number,round_number,question,answer_id,answer,author_id,author,votes,voters,audience_votes,author_final_score,author_rank\r\n",
     );
     for round in &game.rounds {
         for a in &round.answers {
@@ -284,6 +292,7 @@ pub(crate) fn to_csv(game: &GameRecordView) -> String {
                 a.display_name.clone(),
                 a.votes.to_string(),
                 voters.join("; "),
+                a.audience_votes.to_string(),
                 score,
                 rank,
             ];
@@ -339,6 +348,7 @@ mod tests {
                     display_name: "Ann".into(),
                     votes: 1,
                     voters: vec![voter],
+                    audience_votes: 3,
                 }],
             }],
             final_scores: vec![
@@ -362,7 +372,7 @@ mod tests {
         assert_eq!(
             lines[1],
             format!(
-                "2,1,\"Why, though?\",{},\"because \"\"reasons\"\"\",{author},Ann,1,Bob,1,1",
+                "2,1,\"Why, though?\",{},\"because \"\"reasons\"\"\",{author},Ann,1,Bob,3,1,1",
                 Uuid::from_u128(11)
             )
         );

@@ -15,8 +15,8 @@ use super::{
     pipeline::{Decide, Outcome, Pipeline, room_not_found},
     questions::Questions,
     view::{
-        self, AnswerView, GameStart, LeaderboardView, NextRound, RoomView, RoundEnd, RoundView,
-        VoteCount,
+        self, AnswerView, AudienceVoteCount, GameStart, LeaderboardView, NextRound, RoomView,
+        RoundEnd, RoundView, VoteCount,
     },
 };
 use crate::{
@@ -384,6 +384,60 @@ impl GameService {
         })
         .await?;
         Ok(())
+    }
+
+    /// Joins the room's audience (or, for a player, changes nothing).
+    pub async fn join_audience(&self, user: UserId, code: &str) -> Result<Outcome, Error> {
+        let code = normalize_code(code)?;
+        self.execute(&code, move |_, now| {
+            Ok(Command::JoinAudience { user_id: user, now })
+        })
+        .await
+    }
+
+    pub async fn leave_audience(&self, user: UserId, code: &str) -> Result<String, Error> {
+        let code = normalize_code(code)?;
+        self.execute(&code, move |_, now| {
+            Ok(Command::LeaveAudience { user_id: user, now })
+        })
+        .await?;
+        Ok(code)
+    }
+
+    /// An audience member's vote; returns the answer's audience votes right after it.
+    pub async fn audience_vote(
+        &self,
+        by: UserId,
+        code: Option<&str>,
+        round_id: Uuid,
+        answer_id: Uuid,
+    ) -> Result<AudienceVoteCount, Error> {
+        let code = self.code_for(code, round_id).await?;
+        let out = self
+            .execute(&code, move |_, now| {
+                Ok(Command::AudienceVote {
+                    by,
+                    round_id,
+                    answer_id,
+                    now,
+                })
+            })
+            .await?;
+        out.events
+            .iter()
+            .find_map(|e| match e {
+                Event::AudienceVoteCast {
+                    voter_id,
+                    answer_id,
+                    audience_votes,
+                    ..
+                } if *voter_id == by => Some(AudienceVoteCount {
+                    answer_id: *answer_id,
+                    audience_votes: *audience_votes,
+                }),
+                _ => None,
+            })
+            .ok_or_else(|| Error::Internal("vote missing after voting".into()))
     }
 
     pub async fn leaderboard(&self, code: &str) -> Result<Vec<LeaderboardView>, Error> {

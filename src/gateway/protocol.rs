@@ -23,6 +23,9 @@ pub(crate) const NEXT_ROUND: &str = "next_round";
 pub(crate) const KICK_PLAYER: &str = "kick_player";
 pub(crate) const PLAY_AGAIN: &str = "play_again";
 pub(crate) const HIDE_ANSWER: &str = "hide_answer";
+pub(crate) const JOIN_AUDIENCE: &str = "join_audience";
+pub(crate) const LEAVE_AUDIENCE: &str = "leave_audience";
+pub(crate) const AUDIENCE_VOTE: &str = "audience_vote";
 
 // Server → client event names.
 pub(crate) const ROOM_STATE: &str = "room_state";
@@ -45,6 +48,14 @@ pub(crate) const GAME_RESET: &str = "game_reset";
 pub(crate) const ANSWER_HIDDEN: &str = "answer_hidden";
 /// To the author's sockets only: the host hid their answer.
 pub(crate) const MY_ANSWER_HIDDEN: &str = "my_answer_hidden";
+/// Vote counts, coalesced: to the audience for every vote, to players for audience votes.
+pub(crate) const VOTE_TOTALS: &str = "vote_totals";
+
+/// The Socket.IO room of a room's audience: apart from the players' room, so that each vote
+/// reaches the players at once while the audience gets the coalesced `vote_totals`.
+pub(crate) fn audience_room(code: &str) -> String {
+    format!("{code}#audience")
+}
 /// The connection's token was signed out, revoked or expired; a disconnect follows.
 pub(crate) const SESSION_ENDED: &str = "session_ended";
 
@@ -241,6 +252,11 @@ pub(crate) fn broadcast_of(event: &Event) -> Option<(&'static str, Value)> {
             ANSWER_HIDDEN,
             json!({"round_id": round_id, "answer_id": answer_id}),
         ),
-        Event::PlayerRejoined { .. } | Event::RoomClosed => return None,
+        // Counts go out coalesced (`gateway::coalesce`); the audience's size is in `room`.
+        Event::PlayerRejoined { .. }
+        | Event::RoomClosed
+        | Event::AudienceJoined { .. }
+        | Event::AudienceLeft { .. }
+        | Event::AudienceVoteCast { .. } => return None,
     })
 }

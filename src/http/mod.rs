@@ -2,6 +2,7 @@
 //! Handlers are thin: they parse, call a service, and shape the reply. The web client is served
 //! from here too (`client`): every non-API page is the client's `index.html`.
 
+pub(crate) mod audience;
 pub(crate) mod auth;
 pub(crate) mod client;
 pub(crate) mod error;
@@ -53,6 +54,7 @@ pub struct AppState {
         game::start, game::answer, game::answers, game::vote, game::start_voting,
         game::end_round, game::next, game::leaderboard, game::play_again, game::hide_answer,
         history::my_games, history::game, history::export,
+        audience::join, audience::leave, audience::vote,
         health::health, health::ready,
     ),
     components(schemas(error::ErrorBody, crate::domain::Settings)),
@@ -104,6 +106,11 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/api/game/{code}/next", post(game::next))
         .route("/api/game/{code}/leaderboard", get(game::leaderboard))
         .route("/api/game/{code}/play-again", post(game::play_again))
+        .route(
+            "/api/rooms/{code}/audience",
+            post(audience::join).delete(audience::leave),
+        )
+        .route("/api/game/rounds/{id}/audience-vote", post(audience::vote))
         .route("/api/me/games", get(history::my_games))
         .route("/api/games/{id}", get(history::game))
         .route("/api/games/{id}/export", get(history::export))

@@ -86,6 +86,22 @@ pub enum Command {
         answer_id: Uuid,
         now: DateTime<Utc>,
     },
+    /// Joins the audience (see `room/audience.rs` for when that is allowed).
+    JoinAudience {
+        user_id: UserId,
+        now: DateTime<Utc>,
+    },
+    LeaveAudience {
+        user_id: UserId,
+        now: DateTime<Utc>,
+    },
+    /// An audience member's vote, counted apart from the players'.
+    AudienceVote {
+        by: UserId,
+        round_id: Uuid,
+        answer_id: Uuid,
+        now: DateTime<Utc>,
+    },
     /// A deadline may have passed: ends the phase if so, otherwise does nothing.
     Tick {
         now: DateTime<Utc>,
@@ -108,6 +124,9 @@ impl Command {
             | Command::NextRound { now, .. }
             | Command::PlayAgain { now, .. }
             | Command::HideAnswer { now, .. }
+            | Command::JoinAudience { now, .. }
+            | Command::LeaveAudience { now, .. }
+            | Command::AudienceVote { now, .. }
             | Command::Tick { now } => *now,
         }
     }

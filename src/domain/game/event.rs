@@ -24,6 +24,9 @@ pub struct RoundResult {
     pub author_id: UserId,
     pub display_name: String,
     pub votes: u32,
+    /// The audience's votes, shown apart (they earn no points, only the host's bonus).
+    #[serde(default)]
+    pub audience_votes: u32,
 }
 
 /// Something that happened to a room. `Room::apply` returns them in the order they happened.
@@ -95,6 +98,20 @@ pub enum Event {
         answer_id: Uuid,
         author_id: UserId,
         withdrawn: Vec<UserId>,
+    },
+    AudienceJoined {
+        user_id: UserId,
+        audience_count: usize,
+    },
+    AudienceLeft {
+        user_id: UserId,
+        audience_count: usize,
+    },
+    AudienceVoteCast {
+        voter_id: UserId,
+        round_id: Uuid,
+        answer_id: Uuid,
+        audience_votes: u32,
     },
     /// `play_again` began game `game_number` (id `game_id`) with `settings` and everyone back
     /// at zero; its first `RoundStarted` follows in the same breath.

@@ -1,7 +1,7 @@
 //! The room aggregate: who is in it and how far its game has got. `Room::apply` is the single
 //! door through which every rule of the game is enforced.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
@@ -68,6 +68,12 @@ pub struct Room {
     /// already); `None` before the first game starts.
     #[serde(default)]
     pub game_id: Option<Uuid>,
+    /// Audience members (never participants; see `room/audience.rs`).
+    #[serde(default)]
+    pub audience: BTreeSet<UserId>,
+    /// The audience's votes in the current round.
+    #[serde(default)]
+    pub audience_ballot: audience::AudienceBallot,
 }
 
 /// `now + seconds`, saturating instead of panicking on an absurd date.
@@ -106,6 +112,8 @@ impl Room {
             created_at: now,
             game_number: replay::first_game(),
             game_id: None,
+            audience: BTreeSet::new(),
+            audience_ballot: audience::AudienceBallot::default(),
         }
     }
 
@@ -241,6 +249,14 @@ impl Room {
                 answer_id,
                 now,
             } => self.hide_answer(by, round_id, answer_id, now),
+            Command::JoinAudience { user_id, .. } => self.join_audience(user_id),
+            Command::LeaveAudience { user_id, .. } => self.leave_audience(user_id),
+            Command::AudienceVote {
+                by,
+                round_id,
+                answer_id,
+                now,
+            } => self.audience_vote(by, round_id, answer_id, now),
         }
     }
 
@@ -682,7 +698,13 @@ impl Room {
         round.phase = RoundPhase::Finished;
         round.deadline = None;
         let (round_id, round_number) = (round.id, round.number);
-        let points = scoring::round_points(round);
+        let mut points = scoring::round_points(round);
+        audience::add_bonus(
+            &mut points,
+            round,
+            &self.audience_ballot,
+            self.settings.audience_bonus,
+        );
         for (user, earned) in &points {
             *self.scores.entry(*user).or_insert(0) += earned;
         }
@@ -701,6 +723,7 @@ impl Room {
     }
 }
 
+pub(crate) mod audience;
 mod hiding;
 mod replay;
 pub(crate) use replay::patched_settings;

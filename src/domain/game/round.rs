@@ -90,6 +90,7 @@ impl Round {
                     .map(|p| p.display_name.clone())
                     .unwrap_or_default(),
                 votes: self.vote_count(a.id),
+                audience_votes: room.audience_ballot.count(self.id, a.id),
             })
             .collect();
         results.sort_by(|a, b| b.votes.cmp(&a.votes).then(a.answer_id.cmp(&b.answer_id)));

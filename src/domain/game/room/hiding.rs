@@ -44,6 +44,9 @@ impl Room {
             .map(|v| v.voter_id)
             .collect();
         round.votes.retain(|v| v.answer_id != answer_id);
+        self.audience_ballot
+            .votes
+            .retain(|v| v.answer_id != answer_id);
         let mut events = vec![Event::AnswerHidden {
             round_id,
             answer_id,

@@ -184,6 +184,9 @@ fn kinds(events: &[Event]) -> Vec<&'static str> {
             Event::GameEnded { .. } => "game_ended",
             Event::GameReset { .. } => "game_reset",
             Event::AnswerHidden { .. } => "answer_hidden",
+            Event::AudienceJoined { .. } => "audience_joined",
+            Event::AudienceLeft { .. } => "audience_left",
+            Event::AudienceVoteCast { .. } => "audience_vote_cast",
         })
         .collect()
 }
