@@ -156,9 +156,13 @@ impl Error {
         use DomainError as D;
         match self {
             Error::Rule(e) => match e {
-                D::NotHost | D::NotParticipant | D::OwnAnswer | D::Kicked => Class::Forbidden,
+                D::NotHost | D::NotParticipant | D::OwnAnswer | D::Kicked | D::NotAudience => {
+                    Class::Forbidden
+                }
                 D::AnswerNotFound | D::RoomClosed => Class::NotFound,
-                D::Validation { .. } | D::CannotKickSelf => Class::Validation,
+                D::Validation { .. } | D::CannotKickSelf | D::Inappropriate { .. } => {
+                    Class::Validation
+                }
                 D::RoomFull
                 | D::GameInProgress
                 | D::GameFinished
@@ -166,7 +170,10 @@ impl Error {
                 | D::AlreadyAnswered
                 | D::AlreadyVoted
                 | D::NotEnoughPlayers
-                | D::StaleRound => Class::Conflict,
+                | D::StaleRound
+                | D::AnswerHidden
+                | D::AudienceClosed
+                | D::AudienceFull => Class::Conflict,
             },
             Error::Malformed(_) => Class::BadRequest,
             Error::Validation { .. } => Class::Validation,

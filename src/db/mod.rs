@@ -2,6 +2,8 @@
 //! "the database is down" (a 503 for the client) apart from a constraint a write ran into.
 
 pub(crate) mod committer;
+pub(crate) mod games;
+pub(crate) mod history;
 pub(crate) mod repair;
 pub(crate) mod rooms;
 pub(crate) mod rounds;

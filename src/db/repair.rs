@@ -3,6 +3,7 @@
 //! Postgres lacks (a round, an answer), and the next action whose rows refer to it would fail
 //! a foreign key. Such a failure is repaired by writing the live room's own rows (every write
 //! is idempotent) and committing again: what was live stays, and no client sees the error.
+//! Every kind of live row belongs here (games, audience, hidden answers included).
 
 use super::writes::Write;
 use crate::domain::{Room, RoundPhase, game::scoring};
@@ -45,6 +46,23 @@ pub(crate) fn rows_of(room: &Room) -> Vec<Write> {
         status: room.status,
         closed: room.closed,
     });
+    for user_id in &room.audience {
+        out.push(Write::AudienceJoined {
+            room_id: room.id,
+            user_id: *user_id,
+        });
+    }
+    // The game row before its rounds (a crash may also have lost the first round's group,
+    // which carries it).
+    if let Some(game_id) = room.game_id {
+        out.push(Write::Game {
+            game_id,
+            room_id: room.id,
+            number: room.game_number,
+            host_id: room.host_id,
+            settings: Box::new(room.settings.clone()),
+        });
+    }
     let Some(round) = &room.round else {
         return out;
     };
@@ -53,6 +71,7 @@ pub(crate) fn rows_of(room: &Room) -> Vec<Write> {
     bare.votes.clear();
     out.push(Write::Round {
         room_id: room.id,
+        game_id: room.game_id,
         round: Box::new(bare),
     });
     for a in &round.answers {
@@ -78,6 +97,20 @@ pub(crate) fn rows_of(room: &Room) -> Vec<Write> {
             voter: v.voter_id,
             answer_id: v.answer_id,
         });
+    }
+    for answer_id in &round.hidden {
+        out.push(Write::AnswerHidden {
+            answer_id: *answer_id,
+        });
+    }
+    if room.audience_ballot.round_id == Some(round.id) {
+        for v in &room.audience_ballot.votes {
+            out.push(Write::AudienceVote {
+                round_id: round.id,
+                voter: v.voter_id,
+                answer_id: v.answer_id,
+            });
+        }
     }
     if round.phase == RoundPhase::Finished {
         out.push(Write::RoundFinished {

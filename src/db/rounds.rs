@@ -13,6 +13,7 @@ use crate::domain::{Round, UserId};
 pub(crate) struct NewRounds {
     ids: Vec<Uuid>,
     rooms: Vec<Uuid>,
+    games: Vec<Option<Uuid>>,
     numbers: Vec<i32>,
     questions: Vec<String>,
     time_limits: Vec<i32>,
@@ -23,9 +24,10 @@ pub(crate) struct NewRounds {
 }
 
 impl NewRounds {
-    pub(crate) fn push(&mut self, room_id: Uuid, round: &Round) {
+    pub(crate) fn push(&mut self, room_id: Uuid, game_id: Option<Uuid>, round: &Round) {
         self.ids.push(round.id);
         self.rooms.push(room_id);
+        self.games.push(game_id);
         self.numbers.push(to_i32(round.number));
         self.questions.push(round.question.clone());
         self.time_limits.push(to_i32(round.time_limit));
@@ -39,10 +41,10 @@ impl NewRounds {
             return Ok(());
         }
         sqlx::query(
-            "INSERT INTO rounds (id, room_id, round_number, question, status, time_limit, deadline, players) \
-             SELECT id, room_id, n, q, 'answering', tl, dl, p::uuid[] \
-             FROM UNNEST($1::uuid[], $2::uuid[], $3::int4[], $4::text[], $5::int4[], $6::timestamptz[], $7::text[]) \
-                  AS t(id, room_id, n, q, tl, dl, p) \
+            "INSERT INTO rounds (id, room_id, round_number, question, status, time_limit, deadline, players, game_id) \
+             SELECT id, room_id, n, q, 'answering', tl, dl, p::uuid[], g \
+             FROM UNNEST($1::uuid[], $2::uuid[], $3::int4[], $4::text[], $5::int4[], $6::timestamptz[], $7::text[], $8::uuid[]) \
+                  AS t(id, room_id, n, q, tl, dl, p, g) \
              ON CONFLICT (id) DO NOTHING",
         )
         .bind(self.ids)
@@ -52,6 +54,7 @@ impl NewRounds {
         .bind(self.time_limits)
         .bind(self.deadlines)
         .bind(self.players)
+        .bind(self.games)
         .execute(conn)
         .await?;
         Ok(())
@@ -133,6 +136,8 @@ pub(crate) struct NewVotes {
     rounds: Vec<Uuid>,
     voters: Vec<Uuid>,
     answers: Vec<Uuid>,
+    /// An audience member's vote (counted apart) rather than a player's.
+    audience: Vec<bool>,
 }
 
 impl NewVotes {
@@ -140,6 +145,14 @@ impl NewVotes {
         self.rounds.push(round_id);
         self.voters.push(voter);
         self.answers.push(answer_id);
+        self.audience.push(false);
+    }
+
+    pub(crate) fn push_audience(&mut self, round_id: Uuid, voter: UserId, answer_id: Uuid) {
+        self.rounds.push(round_id);
+        self.voters.push(voter);
+        self.answers.push(answer_id);
+        self.audience.push(true);
     }
 
     pub(crate) async fn insert(self, conn: &mut PgConnection) -> Result<(), DbError> {
@@ -148,14 +161,15 @@ impl NewVotes {
         }
         let ids: Vec<Uuid> = self.rounds.iter().map(|_| Uuid::new_v4()).collect();
         sqlx::query(
-            "INSERT INTO votes (id, round_id, voter_id, answer_id) \
-             SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[]) \
+            "INSERT INTO votes (id, round_id, voter_id, answer_id, audience) \
+             SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::bool[]) \
              ON CONFLICT (round_id, voter_id) DO NOTHING",
         )
         .bind(ids)
         .bind(self.rounds)
         .bind(self.voters)
         .bind(self.answers)
+        .bind(self.audience)
         .execute(conn)
         .await?;
         Ok(())
@@ -242,6 +256,7 @@ pub struct AnswerResultRow {
     pub author_id: Uuid,
     pub display_name: String,
     pub votes: i64,
+    pub audience_votes: i64,
 }
 
 /// A finished round's answers with authors and votes, most votes first (for rounds that are
@@ -253,12 +268,13 @@ pub(crate) async fn results(
     Ok(sqlx::query_as::<_, AnswerResultRow>(
         "SELECT a.id, a.content, a.user_id AS author_id, \
                 COALESCE(p.display_name, u.display_name) AS display_name, \
-                (SELECT count(*) FROM votes v WHERE v.answer_id = a.id) AS votes \
+                (SELECT count(*) FROM votes v WHERE v.answer_id = a.id AND NOT v.audience) AS votes, \
+                (SELECT count(*) FROM votes v WHERE v.answer_id = a.id AND v.audience) AS audience_votes \
          FROM answers a \
          JOIN rounds x ON x.id = a.round_id \
          JOIN users u ON u.id = a.user_id \
          LEFT JOIN room_participants p ON p.room_id = x.room_id AND p.user_id = a.user_id \
-         WHERE a.round_id = $1 AND x.status = 'finished' \
+         WHERE a.round_id = $1 AND x.status = 'finished' AND NOT a.hidden \
          ORDER BY votes DESC, a.id",
     )
     .bind(round_id)
@@ -284,4 +300,17 @@ pub(crate) async fn overdue_rooms(
     .bind(limit)
     .fetch_all(pool)
     .await?)
+}
+
+/// Marks an answer hidden by the host and withdraws the votes it had.
+pub(crate) async fn hide_answer(conn: &mut PgConnection, answer_id: Uuid) -> Result<(), DbError> {
+    sqlx::query("UPDATE answers SET hidden = TRUE WHERE id = $1")
+        .bind(answer_id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("DELETE FROM votes WHERE answer_id = $1")
+        .bind(answer_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }

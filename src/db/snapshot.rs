@@ -8,7 +8,10 @@ use std::collections::BTreeMap;
 use uuid::Uuid;
 
 use super::DbError;
-use crate::domain::{Answer, Participant, Room, RoomStatus, Round, RoundPhase, Settings, Vote};
+use crate::domain::{
+    Answer, Participant, Room, RoomStatus, Round, RoundPhase, Settings, Vote,
+    game::room::audience::AudienceBallot,
+};
 
 #[derive(sqlx::FromRow)]
 struct RoomRow {
@@ -46,12 +49,14 @@ struct AnswerRow {
     id: Uuid,
     user_id: Uuid,
     content: String,
+    hidden: bool,
 }
 
 #[derive(sqlx::FromRow)]
 struct VoteRow {
     voter_id: Uuid,
     answer_id: Uuid,
+    audience: bool,
 }
 
 fn status_of(s: &str) -> RoomStatus {
@@ -92,40 +97,79 @@ pub(crate) async fn load_room(pool: &PgPool, code: &str) -> Result<Option<Room>,
     .bind(row.id)
     .fetch_all(pool)
     .await?;
-    let questions: Vec<String> =
-        sqlx::query_scalar("SELECT question FROM rounds WHERE room_id = $1 ORDER BY round_number")
-            .bind(row.id)
-            .fetch_all(pool)
-            .await?;
-    let scores: Vec<(Uuid, i64)> = sqlx::query_as(
-        "SELECT user_id, SUM(points)::BIGINT FROM scores WHERE room_id = $1 GROUP BY user_id",
+    let questions: Vec<String> = sqlx::query_scalar(
+        "SELECT question FROM rounds WHERE room_id = $1 ORDER BY started_at, round_number",
     )
     .bind(row.id)
     .fetch_all(pool)
     .await?;
-    let current = sqlx::query_as::<_, RoundRow>(
-        "SELECT id, round_number, question, status, time_limit, deadline, players FROM rounds \
-         WHERE room_id = $1 ORDER BY round_number DESC LIMIT 1",
+    // The room's latest game is the one live state holds; scores count within it only.
+    let game: Option<(Uuid, i32)> = sqlx::query_as(
+        "SELECT id, number FROM games WHERE room_id = $1 ORDER BY number DESC LIMIT 1",
     )
     .bind(row.id)
     .fetch_optional(pool)
     .await?;
+    let game_id = game.map(|(id, _)| id);
+    let game_number = game.map_or(1, |(_, n)| to_u32(n).max(1));
+    let scores: Vec<(Uuid, i64)> = sqlx::query_as(
+        "SELECT s.user_id, SUM(s.points)::BIGINT FROM scores s JOIN rounds x ON x.id = s.round_id \
+         WHERE s.room_id = $1 AND x.game_id IS NOT DISTINCT FROM $2 GROUP BY s.user_id",
+    )
+    .bind(row.id)
+    .bind(game_id)
+    .fetch_all(pool)
+    .await?;
+    // Who is on the game's board with no points yet: everyone dealt into one of its rounds
+    // (and, below, everyone present), as the live room keeps them.
+    let dealt: Vec<Uuid> =
+        sqlx::query_scalar("SELECT DISTINCT unnest(players) FROM rounds WHERE game_id = $1")
+            .bind(game_id)
+            .fetch_all(pool)
+            .await?;
+    let current = sqlx::query_as::<_, RoundRow>(
+        "SELECT id, round_number, question, status, time_limit, deadline, players FROM rounds \
+         WHERE room_id = $1 AND game_id IS NOT DISTINCT FROM $2 ORDER BY round_number DESC LIMIT 1",
+    )
+    .bind(row.id)
+    .bind(game_id)
+    .fetch_optional(pool)
+    .await?;
+    let audience: Vec<Uuid> =
+        sqlx::query_scalar("SELECT user_id FROM room_audience WHERE room_id = $1")
+            .bind(row.id)
+            .fetch_all(pool)
+            .await?;
+    let mut ballot = AudienceBallot::default();
     let round = match current {
         None => None,
         Some(r) => {
             let answers = sqlx::query_as::<_, AnswerRow>(
-                "SELECT id, user_id, content FROM answers WHERE round_id = $1 ORDER BY created_at, id",
+                "SELECT id, user_id, content, hidden FROM answers WHERE round_id = $1 ORDER BY created_at, id",
             )
             .bind(r.id)
             .fetch_all(pool)
             .await?;
             let votes = sqlx::query_as::<_, VoteRow>(
-                "SELECT voter_id, answer_id FROM votes WHERE round_id = $1 ORDER BY created_at, id",
+                "SELECT voter_id, answer_id, audience FROM votes WHERE round_id = $1 ORDER BY created_at, id",
             )
             .bind(r.id)
             .fetch_all(pool)
             .await?;
             let phase = phase_of(&r.status);
+            let hidden = answers.iter().filter(|a| a.hidden).map(|a| a.id).collect();
+            let (audience_votes, votes): (Vec<VoteRow>, Vec<VoteRow>) =
+                votes.into_iter().partition(|v| v.audience);
+            ballot = AudienceBallot {
+                round_id: Some(r.id),
+                votes: audience_votes
+                    .into_iter()
+                    .map(|v| Vote {
+                        voter_id: v.voter_id,
+                        answer_id: v.answer_id,
+                    })
+                    .collect(),
+            };
             Some(Round {
                 id: r.id,
                 number: to_u32(r.round_number),
@@ -153,9 +197,24 @@ pub(crate) async fn load_room(pool: &PgPool, code: &str) -> Result<Option<Room>,
                     })
                     .collect(),
                 players: r.players,
+                hidden,
             })
         }
     };
+    let mut board: BTreeMap<Uuid, u32> = BTreeMap::new();
+    for p in &participants {
+        // The first game's board has everyone who ever joined (joining puts one on it); a
+        // later game's starts from those present when it began.
+        if !p.kicked && (game_number == 1 || p.active) {
+            board.insert(p.user_id, 0);
+        }
+    }
+    for user in dealt {
+        board.insert(user, 0);
+    }
+    for (user, points) in scores {
+        board.insert(user, to_u32(points));
+    }
     Ok(Some(Room {
         id: row.id,
         code: row.code,
@@ -173,12 +232,13 @@ pub(crate) async fn load_room(pool: &PgPool, code: &str) -> Result<Option<Room>,
             })
             .collect(),
         round,
-        scores: scores
-            .into_iter()
-            .map(|(u, s)| (u, to_u32(s)))
-            .collect::<BTreeMap<_, _>>(),
+        scores: board,
         used_questions: questions,
         closed: row.closed_at.is_some(),
         created_at: row.created_at,
+        game_number,
+        game_id,
+        audience: audience.into_iter().collect(),
+        audience_ballot: ballot,
     }))
 }

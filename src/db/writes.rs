@@ -8,8 +8,8 @@ use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use super::{DbError, rooms, rounds};
-use crate::domain::{Event, Room, RoomStatus, Round, UserId};
+use super::{DbError, games, rooms, rounds};
+use crate::domain::{Event, Room, RoomStatus, Round, Settings, UserId};
 
 /// One row-level change, captured from the room state right after the action that caused it
 /// (so a group can be written later without that state).
@@ -30,8 +30,38 @@ pub(crate) enum Write {
         room_id: Uuid,
         host_id: UserId,
     },
+    /// A game began (its first round is in the same group): its row, and the room's settings,
+    /// which `play_again` may have changed.
+    Game {
+        game_id: Uuid,
+        room_id: Uuid,
+        number: u32,
+        host_id: UserId,
+        settings: Box<Settings>,
+    },
+    GameEnded {
+        game_id: Uuid,
+    },
+    AudienceJoined {
+        room_id: Uuid,
+        user_id: UserId,
+    },
+    AudienceLeft {
+        room_id: Uuid,
+        user_id: UserId,
+    },
+    AudienceVote {
+        round_id: Uuid,
+        voter: UserId,
+        answer_id: Uuid,
+    },
+    /// The host hid an answer: marked hidden, its votes withdrawn.
+    AnswerHidden {
+        answer_id: Uuid,
+    },
     Round {
         room_id: Uuid,
+        game_id: Option<Uuid>,
         round: Box<Round>,
     },
     Answer {
@@ -65,7 +95,9 @@ pub(crate) enum Write {
 /// Whether a group needs no transaction: one statement is atomic by itself, and a group of
 /// nothing but votes (the common case while a round is being voted on) is one statement.
 pub(crate) fn single_statement(writes: &[&Write]) -> bool {
-    writes.iter().all(|w| matches!(w, Write::Vote { .. }))
+    writes
+        .iter()
+        .all(|w| matches!(w, Write::Vote { .. } | Write::AudienceVote { .. }))
         || writes.iter().all(|w| matches!(w, Write::Answer { .. }))
 }
 
@@ -76,13 +108,19 @@ impl Write {
     /// the order its writes came.
     fn stage(&self) -> u8 {
         match self {
-            Write::Participant { .. } | Write::Left { .. } | Write::Host { .. } => 0,
+            Write::Participant { .. }
+            | Write::Left { .. }
+            | Write::Host { .. }
+            | Write::Game { .. }
+            | Write::AudienceJoined { .. }
+            | Write::AudienceLeft { .. } => 0,
             Write::Round { .. } => 1,
             Write::Answer { .. } => 2,
             Write::VotingStarted { .. } => 3,
-            Write::Vote { .. } => 4,
-            Write::RoundFinished { .. } => 5,
-            Write::Status { .. } => 6,
+            Write::Vote { .. } | Write::AudienceVote { .. } => 4,
+            // After the votes, so withdrawing them finds every one.
+            Write::RoundFinished { .. } | Write::AnswerHidden { .. } => 5,
+            Write::Status { .. } | Write::GameEnded { .. } => 6,
         }
     }
 }
@@ -130,6 +168,13 @@ pub(crate) fn plan(room: &Room, events: &[Event]) -> Vec<Write> {
                         status: room.status,
                         closed: false,
                     });
+                    out.push(Write::Game {
+                        game_id: *round_id,
+                        room_id: room.id,
+                        number: room.game_number,
+                        host_id: room.host_id,
+                        settings: Box::new(room.settings.clone()),
+                    });
                 }
                 if let Some(round) = room.round.as_ref().filter(|r| r.id == *round_id) {
                     // Only what the row keeps: a new round has no answers or votes yet.
@@ -138,6 +183,7 @@ pub(crate) fn plan(room: &Room, events: &[Event]) -> Vec<Write> {
                     round.votes.clear();
                     out.push(Write::Round {
                         room_id: room.id,
+                        game_id: room.game_id,
                         round: Box::new(round),
                     });
                 }
@@ -187,10 +233,38 @@ pub(crate) fn plan(room: &Room, events: &[Event]) -> Vec<Write> {
                 round_id: *round_id,
                 points: points.clone(),
             }),
-            Event::GameEnded { .. } => out.push(Write::Status {
+            Event::GameEnded { .. } => {
+                out.push(Write::Status {
+                    room_id: room.id,
+                    status: room.status,
+                    closed: room.closed,
+                });
+                if let Some(game_id) = room.game_id {
+                    out.push(Write::GameEnded { game_id });
+                }
+            }
+            // Its game's row comes with the first round's `RoundStarted`, just after it.
+            Event::GameReset { .. } => {}
+            Event::AnswerHidden { answer_id, .. } => out.push(Write::AnswerHidden {
+                answer_id: *answer_id,
+            }),
+            Event::AudienceJoined { user_id, .. } => out.push(Write::AudienceJoined {
                 room_id: room.id,
-                status: room.status,
-                closed: room.closed,
+                user_id: *user_id,
+            }),
+            Event::AudienceLeft { user_id, .. } => out.push(Write::AudienceLeft {
+                room_id: room.id,
+                user_id: *user_id,
+            }),
+            Event::AudienceVoteCast {
+                voter_id,
+                round_id,
+                answer_id,
+                ..
+            } => out.push(Write::AudienceVote {
+                round_id: *round_id,
+                voter: *voter_id,
+                answer_id: *answer_id,
             }),
         }
     }
@@ -226,7 +300,31 @@ pub(crate) async fn apply(conn: &mut PgConnection, writes: &[&Write]) -> Result<
                 Write::Host { room_id, host_id } => {
                     rooms::set_host(conn, *room_id, *host_id).await?
                 }
-                Write::Round { room_id, round } => new_rounds.push(*room_id, round),
+                Write::Game {
+                    game_id,
+                    room_id,
+                    number,
+                    host_id,
+                    settings,
+                } => games::start(conn, *game_id, *room_id, *number, *host_id, settings).await?,
+                Write::GameEnded { game_id } => games::end(conn, *game_id).await?,
+                Write::AnswerHidden { answer_id } => rounds::hide_answer(conn, *answer_id).await?,
+                Write::AudienceJoined { room_id, user_id } => {
+                    games::join_audience(conn, *room_id, *user_id).await?
+                }
+                Write::AudienceLeft { room_id, user_id } => {
+                    games::leave_audience(conn, *room_id, *user_id).await?
+                }
+                Write::AudienceVote {
+                    round_id,
+                    voter,
+                    answer_id,
+                } => votes.push_audience(*round_id, *voter, *answer_id),
+                Write::Round {
+                    room_id,
+                    game_id,
+                    round,
+                } => new_rounds.push(*room_id, *game_id, round),
                 Write::Answer {
                     round_id,
                     answer_id,

@@ -33,6 +33,16 @@ pub enum DomainError {
     RoomClosed,
     #[error("the host cannot kick themselves; leave the room instead")]
     CannotKickSelf,
+    #[error("{field}: the room's filter does not allow this text")]
+    Inappropriate { field: &'static str },
+    #[error("the host has hidden this answer")]
+    AnswerHidden,
+    #[error("the room still has places for players: join as a player")]
+    AudienceClosed,
+    #[error("the room's audience is full")]
+    AudienceFull,
+    #[error("you are not in this room's audience")]
+    NotAudience,
     #[error("{field}: {message}")]
     Validation {
         field: &'static str,
@@ -57,6 +67,11 @@ impl DomainError {
             DomainError::NotEnoughPlayers => "not_enough_players",
             DomainError::StaleRound => "stale_round",
             DomainError::AnswerNotFound => "answer_not_found",
+            DomainError::Inappropriate { .. } => "inappropriate_content",
+            DomainError::AnswerHidden => "answer_hidden",
+            DomainError::AudienceClosed => "audience_closed",
+            DomainError::AudienceFull => "audience_full",
+            DomainError::NotAudience => "not_audience",
             // A closed room is gone as far as clients are concerned.
             DomainError::RoomClosed => "room_not_found",
             // Kicking oneself is a bad `user_id` field, not a state conflict.
@@ -93,6 +108,14 @@ mod tests {
             (DomainError::StaleRound, "stale_round"),
             (DomainError::AnswerNotFound, "answer_not_found"),
             (DomainError::RoomClosed, "room_not_found"),
+            (
+                DomainError::Inappropriate { field: "answer" },
+                "inappropriate_content",
+            ),
+            (DomainError::AnswerHidden, "answer_hidden"),
+            (DomainError::AudienceClosed, "audience_closed"),
+            (DomainError::AudienceFull, "audience_full"),
+            (DomainError::NotAudience, "not_audience"),
             (DomainError::CannotKickSelf, "validation_failed"),
             (
                 DomainError::validation("answer", "too long"),

@@ -9,7 +9,9 @@
 //! - `questions`: each round's question, prepared ahead in the background.
 //! - `timers`: deadlines and hand-overs, polled on every node.
 //! - `view`: the read models both transports send.
+//! - `history`: finished games read back (lists, records, the host's export).
 
+pub(crate) mod history;
 mod lookups;
 pub(crate) mod nodes;
 mod pipeline;

@@ -5,7 +5,11 @@
 use std::sync::Arc;
 
 use crate::{
-    domain::{Room, text::already_asked},
+    domain::{
+        Room,
+        game::moderation::{self, ProfanityFilter},
+        text::already_asked,
+    },
     error::Error,
     questions::QuestionProvider,
     store::LiveStore,
@@ -35,8 +39,12 @@ impl Questions {
     /// A question for the room's next round, ready now: the one prepared in the background if
     /// there is one the room has not had, else one from the bank.
     pub(super) async fn ready(&self, room: &Room) -> Result<String, Error> {
+        // A prepared question the room's filter would have to mask is passed over for the
+        // bank's (the domain masks whatever still matches).
+        let filtered = room.settings.profanity_filter != ProfanityFilter::Off;
         if let Some(q) = self.store.take_next_question(&room.code).await?
             && !already_asked(&q, &room.used_questions)
+            && !(filtered && moderation::matches(&q))
         {
             return Ok(q);
         }

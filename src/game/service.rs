@@ -15,14 +15,15 @@ use super::{
     pipeline::{Decide, Outcome, Pipeline, room_not_found},
     questions::Questions,
     view::{
-        self, AnswerView, LeaderboardView, NextRound, RoomView, RoundEnd, RoundView, VoteCount,
+        self, AnswerView, AudienceVoteCount, GameStart, LeaderboardView, NextRound, RoomView,
+        RoundEnd, RoundView, VoteCount,
     },
 };
 use crate::{
     db::{self, DbError},
     domain::{
         Command, Event, Room, RoomStatus, Settings, UserId,
-        game::{AnswersAccess, code, hosting, lookup},
+        game::{AnswersAccess, code, hosting, lookup, room::patched_settings},
     },
     error::Error,
     store::LiveStore,
@@ -184,6 +185,49 @@ impl GameService {
         })
     }
 
+    /// After `game_ended`, the room's next game with the same players: `settings` (a partial
+    /// object, possibly absent) is laid over the room's, and its first round starts at once.
+    pub async fn play_again(
+        &self,
+        by: UserId,
+        code: &str,
+        settings: Option<serde_json::Value>,
+    ) -> Result<GameStart, Error> {
+        let code = normalize_code(code)?;
+        let stored = self.rooms.load(&code).await?;
+        // The first question already follows a changed theme.
+        let mut preview = stored.room.clone();
+        if let Some(patch) = &settings {
+            preview.settings = patched_settings(&preview.settings, patch)?;
+        }
+        let question = self.questions.ready(&preview).await?;
+        let round_id = Uuid::new_v4();
+        let out = self
+            .execute(&code, move |room, now| {
+                let settings = settings
+                    .as_ref()
+                    .map(|patch| patched_settings(&room.settings, patch))
+                    .transpose()?;
+                Ok(Command::PlayAgain {
+                    by,
+                    round_id,
+                    question: question.clone(),
+                    settings,
+                    now,
+                })
+            })
+            .await?;
+        if out.room.has_more_rounds() {
+            self.questions.prepare(&out.room);
+        }
+        Ok(GameStart {
+            game_id: round_id,
+            game_number: out.room.game_number,
+            settings: out.room.settings.clone(),
+            round: current_round(&out.room)?,
+        })
+    }
+
     /// Starts the first (`first`) or the next round with a question that is ready now, and
     /// has the question after it prepared if the game goes on.
     async fn round_command(&self, code: &str, by: UserId, first: bool) -> Result<Outcome, Error> {
@@ -328,6 +372,81 @@ impl GameService {
             round: current_round(&out.room)?,
             leaderboard: view::leaderboard(&out.room),
         })
+    }
+
+    /// The host hides an answer of the current round before it is voted on.
+    pub async fn hide_answer(
+        &self,
+        by: UserId,
+        code: Option<&str>,
+        round_id: Uuid,
+        answer_id: Uuid,
+    ) -> Result<(), Error> {
+        let code = self.code_for(code, round_id).await?;
+        self.execute_as(by, &code, move |_, now| {
+            Ok(Command::HideAnswer {
+                by,
+                round_id,
+                answer_id,
+                now,
+            })
+        })
+        .await?;
+        Ok(())
+    }
+
+    /// Joins the room's audience (or, for a player, changes nothing).
+    pub async fn join_audience(&self, user: UserId, code: &str) -> Result<Outcome, Error> {
+        let code = normalize_code(code)?;
+        self.execute(&code, move |_, now| {
+            Ok(Command::JoinAudience { user_id: user, now })
+        })
+        .await
+    }
+
+    pub async fn leave_audience(&self, user: UserId, code: &str) -> Result<String, Error> {
+        let code = normalize_code(code)?;
+        self.execute_as(user, &code, move |_, now| {
+            Ok(Command::LeaveAudience { user_id: user, now })
+        })
+        .await?;
+        Ok(code)
+    }
+
+    /// An audience member's vote; returns the answer's audience votes right after it.
+    pub async fn audience_vote(
+        &self,
+        by: UserId,
+        code: Option<&str>,
+        round_id: Uuid,
+        answer_id: Uuid,
+    ) -> Result<AudienceVoteCount, Error> {
+        let code = self.code_for(code, round_id).await?;
+        let out = self
+            .execute_as(by, &code, move |_, now| {
+                Ok(Command::AudienceVote {
+                    by,
+                    round_id,
+                    answer_id,
+                    now,
+                })
+            })
+            .await?;
+        out.events
+            .iter()
+            .find_map(|e| match e {
+                Event::AudienceVoteCast {
+                    voter_id,
+                    answer_id,
+                    audience_votes,
+                    ..
+                } if *voter_id == by => Some(AudienceVoteCount {
+                    answer_id: *answer_id,
+                    audience_votes: *audience_votes,
+                }),
+                _ => None,
+            })
+            .ok_or_else(|| Error::Internal("vote missing after voting".into()))
     }
 
     pub async fn leaderboard(

@@ -21,6 +21,12 @@ pub struct RoomView {
     pub settings: Settings,
     pub participants: Vec<ParticipantView>,
     pub current_round: Option<RoundView>,
+    /// How many are watching as audience.
+    pub audience_count: usize,
+    /// Which of the room's games this is (1, then one more per `play_again`).
+    pub game_number: u32,
+    /// The current (or last) game's id, for `GET /api/games/{id}`; null before the first game.
+    pub game_id: Option<Uuid>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -79,6 +85,9 @@ pub struct AnswerView {
     pub author_id: Option<Uuid>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
+    /// The audience's votes, apart from the players' (`votes`); shown whenever `votes` is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audience_votes: Option<u32>,
 }
 
 /// A finished round's answer from the live state.
@@ -90,6 +99,7 @@ impl From<RoundResult> for AnswerView {
             votes: Some(r.votes),
             author_id: Some(r.author_id),
             display_name: Some(r.display_name),
+            audience_votes: Some(r.audience_votes),
         }
     }
 }
@@ -103,6 +113,7 @@ impl From<crate::db::rounds::AnswerResultRow> for AnswerView {
             votes: Some(u32::try_from(r.votes).unwrap_or(u32::MAX)),
             author_id: Some(r.author_id),
             display_name: Some(r.display_name),
+            audience_votes: Some(u32::try_from(r.audience_votes).unwrap_or(u32::MAX)),
         }
     }
 }
@@ -153,6 +164,9 @@ impl RoomView {
                 })
                 .collect(),
             current_round: room.round.as_ref().map(RoundView::from),
+            audience_count: room.audience.len(),
+            game_number: room.game_number,
+            game_id: room.game_id,
         }
     }
 }
@@ -179,12 +193,14 @@ pub(crate) fn answers(room: &Room, round: &Round, with_votes: bool) -> Vec<Answe
             let mut list: Vec<AnswerView> = round
                 .answers
                 .iter()
+                .filter(|a| !round.hidden.contains(&a.id))
                 .map(|a| AnswerView {
                     id: a.id,
                     content: a.content.clone(),
                     votes: with_votes.then(|| round.vote_count(a.id)),
                     author_id: None,
                     display_name: None,
+                    audience_votes: with_votes.then(|| room.audience_ballot.count(round.id, a.id)),
                 })
                 .collect();
             // Submission order would hint at authors; id order is meaningless.
@@ -197,4 +213,20 @@ pub(crate) fn answers(room: &Room, round: &Round, with_votes: bool) -> Vec<Answe
             .map(AnswerView::from)
             .collect(),
     }
+}
+
+/// What `play_again` started: the new game and its first round.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct GameStart {
+    pub game_id: Uuid,
+    pub game_number: u32,
+    pub settings: Settings,
+    pub round: RoundView,
+}
+
+/// An audience vote as counted: the answer and its audience votes right after this vote.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+pub struct AudienceVoteCount {
+    pub answer_id: Uuid,
+    pub audience_votes: u32,
 }

@@ -39,6 +39,11 @@ pub(crate) async fn on_connect(s: SocketRef<Adapter>, State(st): State<GatewaySt
     s.on(p::END_ROUND, end_round);
     s.on(p::NEXT_ROUND, next_round);
     s.on(p::KICK_PLAYER, kick_player);
+    s.on(p::PLAY_AGAIN, play_again);
+    s.on(p::HIDE_ANSWER, hide_answer);
+    s.on(p::JOIN_AUDIENCE, join_audience);
+    s.on(p::LEAVE_AUDIENCE, leave_audience);
+    s.on(p::AUDIENCE_VOTE, audience_vote);
     s.on_disconnect(on_disconnect);
     super::connect::watch_session(&s, &st).await;
 }
@@ -246,6 +251,81 @@ handler!(
             .kick(user.id, &input.room_code, input.user_id)
             .await?;
         Ok(json!({}))
+    }
+);
+
+handler!(
+    play_again,
+    p::PLAY_AGAIN,
+    |_socket, st, user, input: p::PlayAgain| {
+        st.game
+            .play_again(user.id, &input.room_code, input.settings)
+            .await
+    }
+);
+
+handler!(
+    hide_answer,
+    p::HIDE_ANSWER,
+    |_socket, st, user, input: p::HideAnswer| {
+        st.game
+            .hide_answer(
+                user.id,
+                Some(&input.room_code),
+                input.round_id,
+                input.answer_id,
+            )
+            .await?;
+        Ok(json!({}))
+    }
+);
+
+handler!(
+    join_audience,
+    p::JOIN_AUDIENCE,
+    |socket, st, user, input: p::RoomCode| {
+        st.limits.join(user.id)?;
+        let out = st.game.join_audience(user.id, &input.room_code).await?;
+        let code = out.room.code.clone();
+        // A player asking to watch stays in the players' room.
+        if out.room.is_member(user.id) {
+            socket.join(code);
+        } else {
+            socket.join(p::audience_room(&code));
+        }
+        let view = st.game.view(&out.room).await?;
+        let state = RoomState::build(&out.room, view.clone(), user.id);
+        let s2 = socket.clone();
+        tokio::spawn(async move {
+            tokio::task::yield_now().await;
+            let _ = s2.emit(p::ROOM_STATE, &state);
+        });
+        Ok(json!({ "room": view }))
+    }
+);
+
+handler!(
+    leave_audience,
+    p::LEAVE_AUDIENCE,
+    |socket, st, user, input: p::RoomCode| {
+        let code = st.game.leave_audience(user.id, &input.room_code).await?;
+        socket.leave(p::audience_room(&code));
+        Ok(json!({}))
+    }
+);
+
+handler!(
+    audience_vote,
+    p::AUDIENCE_VOTE,
+    |_socket, st, user, input: p::SubmitVote| {
+        st.game
+            .audience_vote(
+                user.id,
+                Some(&input.room_code),
+                input.round_id,
+                input.answer_id,
+            )
+            .await
     }
 );
 

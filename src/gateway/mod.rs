@@ -2,6 +2,7 @@
 //! to the game service, and publishes the game's events to the rooms' sockets.
 
 pub(crate) mod ack;
+pub(crate) mod coalesce;
 pub(crate) mod connect;
 pub(crate) mod handlers;
 pub(crate) mod protocol;
@@ -86,7 +87,10 @@ pub(crate) async fn layer(
     io.ns("/", handlers::on_connect.with(connect::authenticate))
         .await
         .map_err(|e| e.to_string())?;
-    game.set_publisher(Arc::new(SocketPublisher { io: io.clone() }));
+    game.set_publisher(Arc::new(SocketPublisher {
+        io: io.clone(),
+        counts: coalesce::Coalescer::new(io.clone()),
+    }));
     auth.set_session_ender(Arc::new(connect::SocketSessions { io: io.clone() }));
     Ok((layer, io))
 }
@@ -94,6 +98,8 @@ pub(crate) async fn layer(
 /// The game's publisher: each domain event becomes the contract's broadcast to the room.
 struct SocketPublisher {
     io: Io,
+    /// Vote counts for the audience (and the audience's for the players), at most 10/s.
+    counts: Arc<coalesce::Coalescer>,
 }
 
 #[async_trait]
@@ -104,10 +110,35 @@ impl Publisher for SocketPublisher {
             if let Some((name, _)) = &broadcast {
                 crate::metrics::event("out", name);
             }
+            // Everything reaches the audience too, except each vote: that is coalesced.
+            let to = if matches!(event, Event::VoteCast { .. }) {
+                vec![room.code.clone()]
+            } else {
+                vec![room.code.clone(), protocol::audience_room(&room.code)]
+            };
+            self.counts.note(room, event);
             if let Some((name, payload)) = broadcast
-                && let Err(e) = self.io.to(room.code.clone()).emit(name, &payload).await
+                && let Err(e) = self.io.to(to).emit(name, &payload).await
             {
                 tracing::warn!(code = %room.code, event = name, error = %e, "broadcast failed");
+            }
+            // Only the author hears that it was their answer.
+            if let Event::AnswerHidden {
+                round_id,
+                answer_id,
+                author_id,
+                ..
+            } = event
+                && let Err(e) = self
+                    .io
+                    .to(handlers::user_room(*author_id))
+                    .emit(
+                        protocol::MY_ANSWER_HIDDEN,
+                        &serde_json::json!({"round_id": round_id, "answer_id": answer_id, "room_code": room.code}),
+                    )
+                    .await
+            {
+                tracing::warn!(code = %room.code, error = %e, "could not tell an author their answer was hidden");
             }
             // A player who left or was kicked stops getting the room's events on every socket.
             if let Event::PlayerLeft { user_id, .. } = event

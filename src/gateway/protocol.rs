@@ -21,6 +21,11 @@ pub(crate) const SUBMIT_VOTE: &str = "submit_vote";
 pub(crate) const END_ROUND: &str = "end_round";
 pub(crate) const NEXT_ROUND: &str = "next_round";
 pub(crate) const KICK_PLAYER: &str = "kick_player";
+pub(crate) const PLAY_AGAIN: &str = "play_again";
+pub(crate) const HIDE_ANSWER: &str = "hide_answer";
+pub(crate) const JOIN_AUDIENCE: &str = "join_audience";
+pub(crate) const LEAVE_AUDIENCE: &str = "leave_audience";
+pub(crate) const AUDIENCE_VOTE: &str = "audience_vote";
 
 // Server → client event names.
 pub(crate) const ROOM_STATE: &str = "room_state";
@@ -37,6 +42,20 @@ pub(crate) const VOTE_UPDATE: &str = "vote_update";
 pub(crate) const ROUND_ENDED: &str = "round_ended";
 pub(crate) const ROUND_STARTED: &str = "round_started";
 pub(crate) const GAME_ENDED: &str = "game_ended";
+/// `play_again` began the room's next game; its `game_started` follows.
+pub(crate) const GAME_RESET: &str = "game_reset";
+/// The host hid an answer (to everyone, without its author).
+pub(crate) const ANSWER_HIDDEN: &str = "answer_hidden";
+/// To the author's sockets only: the host hid their answer.
+pub(crate) const MY_ANSWER_HIDDEN: &str = "my_answer_hidden";
+/// Vote counts, coalesced: to the audience for every vote, to players for audience votes.
+pub(crate) const VOTE_TOTALS: &str = "vote_totals";
+
+/// The Socket.IO room of a room's audience: apart from the players' room, so that each vote
+/// reaches the players at once while the audience gets the coalesced `vote_totals`.
+pub(crate) fn audience_room(code: &str) -> String {
+    format!("{code}#audience")
+}
 /// The connection's token was signed out, revoked or expired; a disconnect follows.
 pub(crate) const SESSION_ENDED: &str = "session_ended";
 
@@ -63,6 +82,21 @@ pub(crate) struct SubmitVote {
     pub round_id: Uuid,
     pub room_code: String,
     pub answer_id: Uuid,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct HideAnswer {
+    pub round_id: Uuid,
+    pub room_code: String,
+    pub answer_id: Uuid,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct PlayAgain {
+    pub room_code: String,
+    /// Only the settings to change; the rest are kept.
+    #[serde(default)]
+    pub settings: Option<Value>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -200,6 +234,29 @@ pub(crate) fn broadcast_of(event: &Event) -> Option<(&'static str, Value)> {
             GAME_ENDED,
             json!({"final_leaderboard": lb(final_leaderboard)}),
         ),
-        Event::PlayerRejoined { .. } | Event::RoomClosed => return None,
+        Event::GameReset {
+            game_id,
+            game_number,
+            settings,
+            leaderboard,
+        } => (
+            GAME_RESET,
+            json!({"game_id": game_id, "game_number": game_number, "settings": settings,
+                   "leaderboard": lb(leaderboard)}),
+        ),
+        Event::AnswerHidden {
+            round_id,
+            answer_id,
+            ..
+        } => (
+            ANSWER_HIDDEN,
+            json!({"round_id": round_id, "answer_id": answer_id}),
+        ),
+        // Counts go out coalesced (`gateway::coalesce`); the audience's size is in `room`.
+        Event::PlayerRejoined { .. }
+        | Event::RoomClosed
+        | Event::AudienceJoined { .. }
+        | Event::AudienceLeft { .. }
+        | Event::AudienceVoteCast { .. } => return None,
     })
 }

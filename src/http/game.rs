@@ -12,7 +12,9 @@ use super::{
 };
 use crate::{
     auth::AuthUser,
-    game::view::{AnswerView, LeaderboardView, NextRound, RoundEnd, RoundView, VoteCount},
+    game::view::{
+        AnswerView, GameStart, LeaderboardView, NextRound, RoundEnd, RoundView, VoteCount,
+    },
 };
 
 #[derive(Deserialize, ToSchema)]
@@ -23,6 +25,19 @@ pub(crate) struct AnswerRequest {
 #[derive(Deserialize, ToSchema)]
 pub(crate) struct VoteRequest {
     pub answer_id: Uuid,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub(crate) struct HideRequest {
+    pub answer_id: Uuid,
+}
+
+#[derive(Deserialize, Default, ToSchema)]
+pub(crate) struct PlayAgainRequest {
+    /// Only the settings to change (any of the room settings); the others are kept.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub settings: Option<serde_json::Value>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -150,4 +165,40 @@ pub(crate) async fn leaderboard(
     Ok(Json(LeaderboardResponse {
         leaderboard: state.game.leaderboard(user.id, &code).await?,
     }))
+}
+
+#[utoipa::path(post, path = "/api/game/{code}/play-again", tag = "game", request_body = PlayAgainRequest,
+    params(("code" = String, Path)),
+    responses((status = 200, body = GameStart),
+              (status = 403, body = ErrorBody, description = "not_host"),
+              (status = 409, body = ErrorBody, description = "game_in_progress, wrong_phase (lobby), not_enough_players"),
+              (status = 422, body = ErrorBody, description = "a setting out of range")))]
+pub(crate) async fn play_again(
+    State(state): State<AppState>,
+    user: AuthUser,
+    CodePath(code): CodePath,
+    ApiJson(req): ApiJson<PlayAgainRequest>,
+) -> ApiResult<Json<GameStart>> {
+    Ok(Json(
+        state.game.play_again(user.id, &code, req.settings).await?,
+    ))
+}
+
+#[utoipa::path(post, path = "/api/game/rounds/{id}/hide", tag = "game", request_body = HideRequest,
+    params(("id" = Uuid, Path)),
+    responses((status = 204, description = "hidden (again: no change)"),
+              (status = 403, body = ErrorBody, description = "not_host"),
+              (status = 404, body = ErrorBody, description = "answer_not_found"),
+              (status = 409, body = ErrorBody, description = "wrong_phase (the round ended), stale_round")))]
+pub(crate) async fn hide_answer(
+    State(state): State<AppState>,
+    user: AuthUser,
+    IdPath(round_id): IdPath,
+    ApiJson(req): ApiJson<HideRequest>,
+) -> ApiResult<StatusCode> {
+    state
+        .game
+        .hide_answer(user.id, None, round_id, req.answer_id)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }

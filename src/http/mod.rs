@@ -2,6 +2,7 @@
 //! Handlers are thin: they parse, call a service, and shape the reply. The web client is served
 //! from here too (`client`): every non-API page is the client's `index.html`.
 
+pub(crate) mod audience;
 pub(crate) mod auth;
 pub(crate) mod client;
 pub(crate) mod error;
@@ -9,6 +10,7 @@ pub(crate) mod extract;
 pub(crate) mod game;
 pub(crate) mod guard;
 pub(crate) mod health;
+pub(crate) mod history;
 pub(crate) mod rooms;
 
 use axum::{
@@ -50,7 +52,9 @@ pub struct AppState {
         auth::register, auth::login, auth::logout, auth::me,
         rooms::create, rooms::join, rooms::get, rooms::kick, rooms::leave,
         game::start, game::answer, game::answers, game::vote, game::start_voting,
-        game::end_round, game::next, game::leaderboard,
+        game::end_round, game::next, game::leaderboard, game::play_again, game::hide_answer,
+        history::my_games, history::game, history::export,
+        audience::join, audience::leave, audience::vote,
         health::health, health::ready,
     ),
     components(schemas(error::ErrorBody, crate::domain::Settings)),
@@ -101,11 +105,21 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/api/game/{code}/start", post(game::start))
         .route("/api/game/{code}/next", post(game::next))
         .route("/api/game/{code}/leaderboard", get(game::leaderboard))
+        .route("/api/game/{code}/play-again", post(game::play_again))
+        .route(
+            "/api/rooms/{code}/audience",
+            post(audience::join).delete(audience::leave),
+        )
+        .route("/api/game/rounds/{id}/audience-vote", post(audience::vote))
+        .route("/api/me/games", get(history::my_games))
+        .route("/api/games/{id}", get(history::game))
+        .route("/api/games/{id}/export", get(history::export))
         .route("/api/game/rounds/{id}/answer", post(game::answer))
         .route("/api/game/rounds/{id}/answers", get(game::answers))
         .route("/api/game/rounds/{id}/vote", post(game::vote))
         .route("/api/game/rounds/{id}/voting", post(game::start_voting))
         .route("/api/game/rounds/{id}/end", post(game::end_round))
+        .route("/api/game/rounds/{id}/hide", post(game::hide_answer))
         .route("/health", get(health::health))
         .route("/ready", get(health::ready))
         .route("/metrics", get(health::metrics))

@@ -4,6 +4,7 @@
 //! votes/s, updates/s, exactly-once delivery, connect rate, round-start time, server RSS and,
 //! with `--cpu`, the CPU time of the processes behind the server per vote (`cpu.rs`).
 
+mod audience;
 mod cpu;
 mod eio;
 mod stats;
@@ -91,6 +92,9 @@ struct Args {
     /// load where the generator is never behind).
     #[arg(long, value_enum, default_value_t = LatencyFrom::Scheduled)]
     latency_from: LatencyFrom,
+    /// Audience members watching (and voting in) the first room (`audience.rs`).
+    #[arg(long, default_value_t = 0)]
+    audience: usize,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -142,7 +146,7 @@ async fn main() {
     let base = format!("http://{}", args.server);
 
     // 1. Accounts and rooms over REST.
-    let total = args.rooms * args.players;
+    let total = args.rooms * args.players + args.audience;
     eprintln!("registering {total} players…");
     let run = Uuid::new_v4().simple().to_string();
     let mut players = args
@@ -184,6 +188,10 @@ async fn main() {
             Err(e) => stats.error(e),
         }
     }
+
+    // Whoever is left over watches the first room.
+    let crowd: Vec<Player> = iter.collect();
+    let audience_stats = Arc::new(audience::AudienceStats::default());
 
     // 2. Connections, as fast as the server takes them.
     let rss_before = args.server_pid.and_then(rss_kb);
@@ -266,6 +274,23 @@ async fn main() {
     }))
     .await;
 
+    let mut watchers = Vec::new();
+    if args.audience > 0
+        && let Some((code, _)) = seated.first()
+    {
+        eprintln!("seating {} audience members…", crowd.len());
+        watchers = audience::seat(
+            args.server,
+            args.sources,
+            args.connect_concurrency,
+            code,
+            crowd,
+            args.vote_spread_ms,
+            Arc::clone(&audience_stats),
+        )
+        .await;
+    }
+
     let meter = cpu::Meter::new(args.cpu.clone());
     let cpu_before = meter.snapshot();
     let voting_start = Instant::now();
@@ -295,6 +320,9 @@ async fn main() {
             s.client.close();
         }
     }
+    for w in &watchers {
+        w.close();
+    }
     let mut report = stats::report(
         &stats,
         &args.scenario,
@@ -307,8 +335,34 @@ async fn main() {
     report["players_per_room"] = json!(args.players);
     report["latency_from"] = json!(args.latency_from.name());
     report["cpu"] = meter.report(&cpu_before, &cpu_after, stats.get(&stats.votes));
+    if args.audience > 0 {
+        report["audience"] = audience_stats.report(args.audience);
+    }
     eprintln!();
     println!("{}", stats::table(&report));
+    if args.audience > 0 {
+        let a = &report["audience"];
+        let q = |f: &str| {
+            a["vote_to_totals"][f]
+                .as_f64()
+                .map_or("-".into(), |v| format!("{v:.2}"))
+        };
+        println!(
+            "audience            {} joined, {} votes ({} timed, {} after the round closed), errors {}\n\
+             audience vote→totals ms  p50 {}  p99 {}  max {}\n\
+             vote_totals         {} received, at most {} per member in one second",
+            a["joined"],
+            a["votes"],
+            a["votes_timed"],
+            a["late_votes"],
+            a["errors"],
+            q("p50_ms"),
+            q("p99_ms"),
+            q("max_ms"),
+            a["vote_totals_received"],
+            a["max_vote_totals_per_member_per_s"],
+        );
+    }
     if let Some(path) = &args.json
         && let Err(e) = std::fs::write(
             path,
@@ -317,8 +371,10 @@ async fn main() {
     {
         eprintln!("could not write {}: {e}", path.display());
     }
-    let clean =
-        report["errors"] == 0 && report["lost_updates"] == 0 && report["duplicated_updates"] == 0;
+    let clean = report["errors"] == 0
+        && report["lost_updates"] == 0
+        && report["duplicated_updates"] == 0
+        && audience_stats.errors.load(Ordering::Relaxed) == 0;
     std::process::exit(if clean { 0 } else { 1 });
 }
 

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::UserId;
+use super::{Settings, UserId};
 
 /// One request to change a room, handed to [`super::Room::apply`]. Every command carries the
 /// caller's `now` because any of them may end a phase and so start the next phase's clock.
@@ -69,6 +69,39 @@ pub enum Command {
         question: String,
         now: DateTime<Utc>,
     },
+    /// After a game ended: a new game in the same room with the same players, scores at zero,
+    /// `settings` replacing the room's when given; its first round starts at once.
+    PlayAgain {
+        by: UserId,
+        round_id: Uuid,
+        question: String,
+        settings: Option<Settings>,
+        now: DateTime<Utc>,
+    },
+    /// The host hides an answer before it is voted on (answering or voting): it leaves the
+    /// ballot, any votes it had are withdrawn, and its author is told.
+    HideAnswer {
+        by: UserId,
+        round_id: Uuid,
+        answer_id: Uuid,
+        now: DateTime<Utc>,
+    },
+    /// Joins the audience (see `room/audience.rs` for when that is allowed).
+    JoinAudience {
+        user_id: UserId,
+        now: DateTime<Utc>,
+    },
+    LeaveAudience {
+        user_id: UserId,
+        now: DateTime<Utc>,
+    },
+    /// An audience member's vote, counted apart from the players'.
+    AudienceVote {
+        by: UserId,
+        round_id: Uuid,
+        answer_id: Uuid,
+        now: DateTime<Utc>,
+    },
     /// A deadline may have passed: ends the phase if so, otherwise does nothing.
     Tick {
         now: DateTime<Utc>,
@@ -89,6 +122,11 @@ impl Command {
             | Command::Vote { now, .. }
             | Command::EndRound { now, .. }
             | Command::NextRound { now, .. }
+            | Command::PlayAgain { now, .. }
+            | Command::HideAnswer { now, .. }
+            | Command::JoinAudience { now, .. }
+            | Command::LeaveAudience { now, .. }
+            | Command::AudienceVote { now, .. }
             | Command::Tick { now } => *now,
         }
     }

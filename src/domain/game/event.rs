@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::UserId;
+use super::{Settings, UserId};
 
 /// One line of a leaderboard; `rank` is shared by equal scores (5, 5, 3 → 1, 1, 3).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -24,6 +24,9 @@ pub struct RoundResult {
     pub author_id: UserId,
     pub display_name: String,
     pub votes: u32,
+    /// The audience's votes, shown apart (they earn no points, only the host's bonus).
+    #[serde(default)]
+    pub audience_votes: u32,
 }
 
 /// Something that happened to a room. `Room::apply` returns them in the order they happened.
@@ -87,6 +90,36 @@ pub enum Event {
     },
     GameEnded {
         final_leaderboard: Vec<LeaderboardEntry>,
+    },
+    /// The host hid an answer; `withdrawn` are the voters whose vote for it was taken back
+    /// (they may vote again). `author_id` is for telling the author only, never broadcast.
+    AnswerHidden {
+        round_id: Uuid,
+        answer_id: Uuid,
+        author_id: UserId,
+        withdrawn: Vec<UserId>,
+    },
+    AudienceJoined {
+        user_id: UserId,
+        audience_count: usize,
+    },
+    AudienceLeft {
+        user_id: UserId,
+        audience_count: usize,
+    },
+    AudienceVoteCast {
+        voter_id: UserId,
+        round_id: Uuid,
+        answer_id: Uuid,
+        audience_votes: u32,
+    },
+    /// `play_again` began game `game_number` (id `game_id`) with `settings` and everyone back
+    /// at zero; its first `RoundStarted` follows in the same breath.
+    GameReset {
+        game_id: Uuid,
+        game_number: u32,
+        settings: Settings,
+        leaderboard: Vec<LeaderboardEntry>,
     },
 }
 

@@ -1,14 +1,15 @@
 //! Finding a room by its code. Codes are short, so a lookup must cost something or they could
 //! be guessed: any lookup by code (reading a room or its leaderboard, any action naming a room)
 //! by someone who has never been in that room, or of a code no room has, spends the same
-//! budget as a join. Whoever has been in a room knows its code already and spends nothing.
+//! budget as a join. Whoever has been in a room (as a player or in its audience) knows its
+//! code already and spends nothing.
 
 use super::{DomainError, Room, UserId};
 
 /// Whether `user` looking up a room by code spends their join budget; `room` is `None` when
 /// no open room has the code.
 pub(crate) fn spends_join_budget(room: Option<&Room>, user: UserId) -> bool {
-    room.is_none_or(|r| r.participant(user).is_none())
+    room.is_none_or(|r| r.participant(user).is_none() && !r.audience.contains(&user))
 }
 
 /// Whether `by` may have a round started in `room` with the question prepared for it: only

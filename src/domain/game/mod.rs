@@ -5,8 +5,10 @@
 pub(crate) mod code;
 pub(crate) mod command;
 pub(crate) mod event;
+pub(crate) mod history;
 pub(crate) mod hosting;
 pub(crate) mod lookup;
+pub(crate) mod moderation;
 pub(crate) mod presence;
 pub(crate) mod room;
 pub(crate) mod round;

@@ -89,7 +89,7 @@ fn settings() -> impl Strategy<Value = Settings> {
         answer_seconds: a,
         vote_seconds: v,
         max_players: p,
-        theme: None,
+        ..Settings::default()
     })
 }
 

@@ -1,17 +1,17 @@
 //! The room aggregate: who is in it and how far its game has got. `Room::apply` is the single
 //! door through which every rule of the game is enforced.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::scoring;
 use super::{
     Answer, Command, DomainError, Event, LeaderboardEntry, Round, RoundPhase, Settings, UserId,
     Vote,
 };
+use super::{moderation, scoring};
 use crate::domain::text;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -60,6 +60,20 @@ pub struct Room {
     /// Set when the last participant left; a closed room accepts nothing but ticks.
     pub closed: bool,
     pub created_at: DateTime<Utc>,
+    /// Which of the room's games this is: 1 for the first, one more for each `play_again`.
+    /// Defaults so that live state written before games were counted still reads.
+    #[serde(default = "replay::first_game")]
+    pub game_number: u32,
+    /// The current (or last) game's id, which is the id of its first round (fresh and unique
+    /// already); `None` before the first game starts.
+    #[serde(default)]
+    pub game_id: Option<Uuid>,
+    /// Audience members (never participants; see `room/audience.rs`).
+    #[serde(default)]
+    pub audience: BTreeSet<UserId>,
+    /// The audience's votes in the current round.
+    #[serde(default)]
+    pub audience_ballot: audience::AudienceBallot,
 }
 
 /// `now + seconds`, saturating instead of panicking on an absurd date.
@@ -96,6 +110,10 @@ impl Room {
             used_questions: Vec::new(),
             closed: false,
             created_at: now,
+            game_number: replay::first_game(),
+            game_id: None,
+            audience: BTreeSet::new(),
+            audience_ballot: audience::AudienceBallot::default(),
         }
     }
 
@@ -218,6 +236,27 @@ impl Room {
                 now,
             } => self.next_round(by, round_id, &question, now),
             Command::Tick { now } => Ok(self.tick(now)),
+            Command::PlayAgain {
+                by,
+                round_id,
+                question,
+                settings,
+                now,
+            } => self.play_again(by, round_id, &question, settings, now),
+            Command::HideAnswer {
+                by,
+                round_id,
+                answer_id,
+                now,
+            } => self.hide_answer(by, round_id, answer_id, now),
+            Command::JoinAudience { user_id, .. } => self.join_audience(user_id),
+            Command::LeaveAudience { user_id, .. } => self.leave_audience(user_id),
+            Command::AudienceVote {
+                by,
+                round_id,
+                answer_id,
+                now,
+            } => self.audience_vote(by, round_id, answer_id, now),
         }
     }
 
@@ -472,7 +511,10 @@ impl Room {
                 "this room has already had this question",
             ));
         }
-        Ok(question.to_string())
+        Ok(moderation::screen_question(
+            self.settings.profanity_filter,
+            question.to_string(),
+        ))
     }
 
     fn begin_round(
@@ -503,9 +545,13 @@ impl Room {
             answers: Vec::new(),
             votes: Vec::new(),
             players,
+            hidden: Vec::new(),
         });
         self.used_questions.push(question.clone());
         self.status = RoomStatus::Playing;
+        if number == 1 {
+            self.game_id = Some(round_id);
+        }
         Event::RoundStarted {
             round_id,
             round_number: number,
@@ -533,6 +579,7 @@ impl Room {
             return Err(DomainError::AlreadyAnswered);
         }
         let content = text::ANSWER.check(content)?;
+        let content = moderation::screen_answer(self.settings.profanity_filter, content)?;
         if round.answer(answer_id).is_some() {
             return Err(DomainError::validation(
                 "answer_id",
@@ -574,6 +621,9 @@ impl Room {
             return Err(DomainError::AlreadyVoted);
         }
         let answer = round.answer(answer_id).ok_or(DomainError::AnswerNotFound)?;
+        if round.hidden.contains(&answer_id) {
+            return Err(DomainError::AnswerHidden);
+        }
         if answer.author_id == by {
             return Err(DomainError::OwnAnswer);
         }
@@ -658,6 +708,7 @@ impl Room {
         let mut answers: Vec<(Uuid, String)> = round
             .answers
             .iter()
+            .filter(|a| !round.hidden.contains(&a.id))
             .map(|a| (a.id, a.content.clone()))
             .collect();
         answers.sort_by_key(|(id, _)| *id);
@@ -681,7 +732,13 @@ impl Room {
         round.phase = RoundPhase::Finished;
         round.deadline = None;
         let (round_id, round_number) = (round.id, round.number);
-        let points = scoring::round_points(round);
+        let mut points = scoring::round_points(round);
+        audience::add_bonus(
+            &mut points,
+            round,
+            &self.audience_ballot,
+            self.settings.audience_bonus,
+        );
         for (user, earned) in &points {
             *self.scores.entry(*user).or_insert(0) += earned;
         }
@@ -700,5 +757,9 @@ impl Room {
     }
 }
 
+pub(crate) mod audience;
+mod hiding;
+mod replay;
+pub(crate) use replay::patched_settings;
 #[cfg(test)]
 mod tests;

@@ -43,6 +43,9 @@ pub struct Round {
     pub votes: Vec<Vote>,
     /// The active participants when the round started: the ones whose answers are awaited.
     pub players: Vec<UserId>,
+    /// Answers the host hid (`hide_answer`): never shown for voting, never voted for.
+    #[serde(default)]
+    pub hidden: Vec<Uuid>,
 }
 
 impl Round {
@@ -69,9 +72,11 @@ impl Round {
         self.deadline.is_none_or(|deadline| at < deadline)
     }
 
-    /// Whether `user` has something to vote for: an answer that is not their own.
+    /// Whether `user` has something to vote for: an answer that is not their own or hidden.
     pub fn can_vote(&self, user: UserId) -> bool {
-        self.answers.iter().any(|a| a.author_id != user)
+        self.answers
+            .iter()
+            .any(|a| a.author_id != user && !self.hidden.contains(&a.id))
     }
 
     /// The answers with their authors and votes, most votes first; equal votes keep the
@@ -80,6 +85,7 @@ impl Round {
         let mut results: Vec<RoundResult> = self
             .answers
             .iter()
+            .filter(|a| !self.hidden.contains(&a.id))
             .map(|a| RoundResult {
                 answer_id: a.id,
                 content: a.content.clone(),
@@ -90,6 +96,7 @@ impl Round {
                     .map(|p| p.display_name.clone())
                     .unwrap_or_default(),
                 votes: self.vote_count(a.id),
+                audience_votes: room.audience_ballot.count(self.id, a.id),
             })
             .collect();
         results.sort_by(|a, b| b.votes.cmp(&a.votes).then(a.answer_id.cmp(&b.answer_id)));
@@ -162,6 +169,7 @@ mod tests {
                 },
             ],
             players: vec![id(1), id(2), id(3)],
+            hidden: vec![],
         };
         (room, round)
     }

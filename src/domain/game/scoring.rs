@@ -15,7 +15,9 @@ pub(crate) fn round_points(round: &Round) -> Vec<(UserId, u32)> {
         .collect()
 }
 
-/// Everyone who is or was in the room except the kicked, highest score first, then by display
+/// Everyone in the current game except the kicked: whoever is in the room, and whoever left
+/// it during this game (they have a score; a `play_again` starts the scores afresh with only
+/// those present, so people gone before it drop off). Highest score first, then by display
 /// name and id so the order never depends on storage order. Ranks follow competition ranking:
 /// equal scores share a rank and the next rank skips (5, 5, 3 → 1, 1, 3).
 pub(crate) fn leaderboard(
@@ -24,7 +26,7 @@ pub(crate) fn leaderboard(
 ) -> Vec<LeaderboardEntry> {
     let mut entries: Vec<LeaderboardEntry> = participants
         .iter()
-        .filter(|p| !p.kicked)
+        .filter(|p| !p.kicked && (p.active || scores.contains_key(&p.user_id)))
         .map(|p| LeaderboardEntry {
             user_id: p.user_id,
             display_name: p.display_name.clone(),
@@ -141,6 +143,7 @@ mod tests {
                 },
             ],
             players: vec![],
+            hidden: vec![],
         };
         assert_eq!(
             round_points(&round),

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::DomainError;
+use super::{DomainError, moderation::ProfanityFilter};
 use crate::domain::text;
 
 /// How a room's game is played. Missing (or `null`) fields take their defaults, so a client may
@@ -16,6 +16,13 @@ pub struct Settings {
     pub vote_seconds: u32,
     pub max_players: u32,
     pub theme: Option<String>,
+    /// What the room does with answers (and questions) its word list matches.
+    pub profanity_filter: ProfanityFilter,
+    /// Whether people may join as audience even while the room has places for players
+    /// (they always may once it has none).
+    pub audience_open: bool,
+    /// Points to the author of the answer(s) the audience voted for most in a round (0–1000).
+    pub audience_bonus: u32,
 }
 
 impl Default for Settings {
@@ -26,6 +33,9 @@ impl Default for Settings {
             vote_seconds: 45,
             max_players: 8,
             theme: None,
+            profanity_filter: ProfanityFilter::Off,
+            audience_open: false,
+            audience_bonus: 0,
         }
     }
 }
@@ -39,6 +49,9 @@ struct SettingsInput {
     vote_seconds: Option<u32>,
     max_players: Option<u32>,
     theme: Option<String>,
+    profanity_filter: Option<ProfanityFilter>,
+    audience_open: Option<bool>,
+    audience_bonus: Option<u32>,
 }
 
 impl From<SettingsInput> for Settings {
@@ -50,6 +63,9 @@ impl From<SettingsInput> for Settings {
             vote_seconds: input.vote_seconds.unwrap_or(d.vote_seconds),
             max_players: input.max_players.unwrap_or(d.max_players),
             theme: input.theme,
+            profanity_filter: input.profanity_filter.unwrap_or(d.profanity_filter),
+            audience_open: input.audience_open.unwrap_or(d.audience_open),
+            audience_bonus: input.audience_bonus.unwrap_or(d.audience_bonus),
         }
     }
 }
@@ -73,6 +89,7 @@ impl Settings {
         in_range("answer_seconds", self.answer_seconds, 3, 600)?;
         in_range("vote_seconds", self.vote_seconds, 3, 600)?;
         in_range("max_players", self.max_players, 2, 100)?;
+        in_range("audience_bonus", self.audience_bonus, 0, 1000)?;
         if let Some(theme) = &self.theme {
             text::THEME.check(theme)?;
         }
@@ -124,7 +141,7 @@ mod tests {
                 answer_seconds: answer,
                 vote_seconds: vote,
                 max_players: players,
-                theme: None,
+                ..Settings::default()
             };
             assert_eq!(s.validate(), Ok(()));
         }

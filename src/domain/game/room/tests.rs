@@ -182,6 +182,11 @@ fn kinds(events: &[Event]) -> Vec<&'static str> {
             Event::VoteCast { .. } => "vote_cast",
             Event::RoundEnded { .. } => "round_ended",
             Event::GameEnded { .. } => "game_ended",
+            Event::GameReset { .. } => "game_reset",
+            Event::AnswerHidden { .. } => "answer_hidden",
+            Event::AudienceJoined { .. } => "audience_joined",
+            Event::AudienceLeft { .. } => "audience_left",
+            Event::AudienceVoteCast { .. } => "audience_vote_cast",
         })
         .collect()
 }

@@ -1,0 +1,700 @@
+//! What party hosts expect around the game, end to end against the real server, Postgres and
+//! Redis: playing again in the same room, the history and export of finished games,
+//! moderation, and an audience.
+
+mod common;
+
+use common::{Player, TestApp, assert_error, socket::Sock, spawn_app};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use sqlx::PgPool;
+use tf_rust_socketio::TransportType;
+use uuid::Uuid;
+
+struct Party {
+    app: TestApp,
+    players: Vec<Player>,
+    socks: Vec<Sock>,
+    code: String,
+}
+
+/// `names.len()` signed-in players with sockets in one room; players[0] is the host.
+async fn party(pool: PgPool, names: &[&str], settings: Value) -> Party {
+    let app = spawn_app(pool).await;
+    let mut players = Vec::new();
+    for name in names {
+        players.push(app.register(name).await);
+    }
+    let code = app.create_room(&players[0], settings).await;
+    let mut socks = Vec::new();
+    for p in &players {
+        let s = Sock::connect(&app.base, &p.token, TransportType::Websocket).await;
+        s.ok("join_room", json!({"room_code": code})).await;
+        s.inbox.wait_for("room_state", |_| true).await;
+        socks.push(s);
+    }
+    Party {
+        app,
+        players,
+        socks,
+        code,
+    }
+}
+
+fn id(v: &Value) -> Uuid {
+    v.as_str()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("not a uuid: {v}"))
+}
+
+impl Party {
+    /// Everyone answers (`answer i`), then player i votes for player i+1's answer, so everyone
+    /// scores one point; returns the answer ids in player order.
+    async fn play_round(&self, round_id: Uuid) -> Vec<Uuid> {
+        let mut answers = Vec::new();
+        for (i, s) in self.socks.iter().enumerate() {
+            let data = s
+                .ok(
+                    "submit_answer",
+                    json!({"round_id": round_id, "room_code": self.code, "answer": format!("answer {i} of {round_id}")}),
+                )
+                .await;
+            answers.push(id(&data["answer_id"]));
+        }
+        for s in &self.socks {
+            s.inbox
+                .wait_for("voting_started", |v| v["round_id"] == round_id.to_string())
+                .await;
+        }
+        let n = self.socks.len();
+        for (i, s) in self.socks.iter().enumerate() {
+            s.ok(
+                "submit_vote",
+                json!({"round_id": round_id, "room_code": self.code, "answer_id": answers[(i + 1) % n]}),
+            )
+            .await;
+        }
+        for s in &self.socks {
+            s.inbox
+                .wait_for("round_ended", |v| v["round_id"] == round_id.to_string())
+                .await;
+        }
+        answers
+    }
+
+    /// Starts game 1 and plays its one round to `game_ended`; returns the round id.
+    async fn play_one_round_game(&self) -> Uuid {
+        let data = self.socks[0]
+            .ok("start_game", json!({"room_code": self.code}))
+            .await;
+        let round_id = id(&data["round"]["id"]);
+        self.play_round(round_id).await;
+        let end = self.socks[0]
+            .ok("next_round", json!({"room_code": self.code}))
+            .await;
+        assert!(end["final_leaderboard"].is_array(), "{end}");
+        for s in &self.socks {
+            s.inbox.wait_for("game_ended", |_| true).await;
+        }
+        round_id
+    }
+}
+
+#[sqlx::test]
+async fn the_host_plays_again_with_the_same_players_and_fresh_scores(pool: PgPool) {
+    let p = party(
+        pool.clone(),
+        &["Host", "Ann", "Bob"],
+        json!({"max_rounds": 1, "answer_seconds": 60, "vote_seconds": 60}),
+    )
+    .await;
+    // Not before the game has ended.
+    p.socks[0]
+        .refused("play_again", json!({"room_code": p.code}), "wrong_phase")
+        .await;
+    let first_round = p.play_one_round_game().await;
+    let first_question =
+        p.socks[1].inbox.wait_for("game_started", |_| true).await["question"].clone();
+
+    p.socks[1]
+        .refused("play_again", json!({"room_code": p.code}), "not_host")
+        .await;
+    p.socks[0]
+        .refused(
+            "play_again",
+            json!({"room_code": p.code, "settings": {"max_rounds": 0}}),
+            "validation_failed",
+        )
+        .await;
+    let data = p.socks[0]
+        .ok(
+            "play_again",
+            json!({"room_code": p.code, "settings": {"max_rounds": 2}}),
+        )
+        .await;
+    assert_eq!(data["game_number"], 2);
+    assert_eq!(data["settings"]["max_rounds"], 2);
+    // Settings not named are kept.
+    assert_eq!(data["settings"]["answer_seconds"], 60);
+    assert_eq!(data["round"]["round_number"], 1);
+    let game_id = id(&data["game_id"]);
+    let round_id = id(&data["round"]["id"]);
+    assert_eq!(game_id, round_id, "a game's id is its first round's");
+
+    // Every client hears of the new game without joining again, scores back at zero.
+    for s in &p.socks {
+        let reset = s.inbox.wait_for("game_reset", |_| true).await;
+        assert_eq!(reset["game_number"], 2);
+        assert_eq!(reset["game_id"], game_id.to_string());
+        let board = reset["leaderboard"].as_array().expect("leaderboard");
+        assert_eq!(board.len(), 3);
+        assert!(board.iter().all(|e| e["score"] == 0), "{reset}");
+        let started = s
+            .inbox
+            .wait_for("game_started", |v| v["round_id"] == round_id.to_string())
+            .await;
+        assert_ne!(started["question"], first_question, "a question came twice");
+    }
+    // The new game is played by the same sockets.
+    p.play_round(round_id).await;
+    let (status, body) = p
+        .app
+        .call(
+            "GET",
+            &format!("/api/game/{}/leaderboard", p.code),
+            &p.players[1],
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let board = body["leaderboard"].as_array().expect("leaderboard");
+    assert!(board.iter().all(|e| e["score"] == 1), "{body}");
+
+    // The REST mirror: refused while the new game runs.
+    let (status, body) = p
+        .app
+        .call(
+            "POST",
+            &format!("/api/game/{}/play-again", p.code),
+            &p.players[0],
+            None,
+        )
+        .await;
+    assert_error(status, &body, StatusCode::CONFLICT, "game_in_progress");
+    let (status, body) = p
+        .app
+        .call(
+            "GET",
+            &format!("/api/rooms/{}", p.code),
+            &p.players[2],
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["room"]["game_number"], 2);
+    assert_eq!(body["room"]["game_id"], game_id.to_string());
+
+    // Postgres keeps both games, each with its own round 1.
+    let games: Vec<(Uuid, i32, bool)> = sqlx::query_as(
+        "SELECT g.id, g.number, g.ended_at IS NOT NULL FROM games g JOIN rooms r ON r.id = g.room_id \
+         WHERE r.code = $1 ORDER BY g.number",
+    )
+    .bind(&p.code)
+    .fetch_all(&pool)
+    .await
+    .expect("games");
+    assert_eq!(games, vec![(first_round, 1, true), (game_id, 2, false)]);
+    let rounds: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM rounds WHERE game_id = ANY($1) AND round_number = 1",
+    )
+    .bind(vec![first_round, game_id])
+    .fetch_one(&pool)
+    .await
+    .expect("rounds");
+    assert_eq!(rounds, 2);
+}
+
+#[sqlx::test]
+async fn play_again_over_rest_takes_a_partial_settings_object(pool: PgPool) {
+    let p = party(
+        pool,
+        &["Host", "Ann"],
+        json!({"max_rounds": 1, "theme": "animals"}),
+    )
+    .await;
+    p.play_one_round_game().await;
+    let path = format!("/api/game/{}/play-again", p.code);
+    let (status, body) = p
+        .app
+        .call(
+            "POST",
+            &path,
+            &p.players[0],
+            Some(json!({"settings": {"vote_seconds": 9}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["game_number"], 2);
+    assert_eq!(body["settings"]["vote_seconds"], 9);
+    assert_eq!(body["settings"]["theme"], "animals");
+    assert_eq!(body["round"]["status"], "answering");
+    p.socks[1].inbox.wait_for("game_reset", |_| true).await;
+}
+
+async fn get(app: &TestApp, who: &Player, path: &str) -> (StatusCode, Value) {
+    app.call("GET", path, who, None).await
+}
+
+#[sqlx::test]
+async fn finished_games_are_listed_read_and_exported_by_the_right_people(pool: PgPool) {
+    let p = party(
+        pool,
+        &["Host", "Ann", "Bob"],
+        json!({"max_rounds": 1, "answer_seconds": 60, "vote_seconds": 60}),
+    )
+    .await;
+    let first = p.play_one_round_game().await;
+    p.socks[0]
+        .ok("play_again", json!({"room_code": p.code}))
+        .await;
+    let reset = p.socks[0].inbox.wait_for("game_reset", |_| true).await;
+    let second = id(&reset["game_id"]);
+    let outsider = p.app.register("Eve").await;
+
+    // Newest first, paged, with the caller's own score.
+    let (status, body) = get(&p.app, &p.players[1], "/api/me/games?per_page=1").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["total"], 2);
+    assert_eq!(
+        (body["page"].clone(), body["per_page"].clone()),
+        (json!(1), json!(1))
+    );
+    assert_eq!(body["games"][0]["id"], second.to_string());
+    assert_eq!(body["games"][0]["status"], "playing");
+    let (_, body) = get(&p.app, &p.players[1], "/api/me/games?page=2&per_page=1").await;
+    let listed = &body["games"][0];
+    assert_eq!(listed["id"], first.to_string());
+    assert_eq!(listed["status"], "finished");
+    assert_eq!(listed["game_number"], 1);
+    assert_eq!(listed["room_code"], p.code);
+    assert_eq!(listed["rounds"], 1);
+    assert_eq!(listed["my_score"], 1);
+    let (_, body) = get(&p.app, &outsider, "/api/me/games").await;
+    assert_eq!(body["total"], 0);
+    let (status, body) = get(&p.app, &outsider, "/api/me/games?per_page=101").await;
+    assert_error(
+        status,
+        &body,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    );
+    let (status, body) = get(&p.app, &outsider, "/api/me/games?page=x").await;
+    assert_error(
+        status,
+        &body,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    );
+
+    // The record: every round's question, answers with authors and voters, final scores.
+    let (status, body) = get(&p.app, &p.players[2], &format!("/api/games/{first}")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let game = &body["game"];
+    assert_eq!(game["game_number"], 1);
+    assert_eq!(game["status"], "finished");
+    let rounds = game["rounds"].as_array().expect("rounds");
+    assert_eq!(rounds.len(), 1);
+    assert!(
+        rounds[0]["question"]
+            .as_str()
+            .is_some_and(|q| !q.is_empty())
+    );
+    let answers = rounds[0]["answers"].as_array().expect("answers");
+    assert_eq!(answers.len(), 3);
+    for a in answers {
+        assert_eq!(a["votes"], 1, "{a}");
+        assert_eq!(a["voters"].as_array().map(Vec::len), Some(1));
+        assert!(a["display_name"].as_str().is_some_and(|n| !n.is_empty()));
+        assert!(
+            a["content"]
+                .as_str()
+                .is_some_and(|c| c.starts_with("answer "))
+        );
+    }
+    let scores = game["final_scores"].as_array().expect("scores");
+    assert_eq!(scores.len(), 3);
+    assert!(scores.iter().all(|s| s["score"] == 1 && s["rank"] == 1));
+    // The running game shows no round yet: nothing is revealed before a round ends.
+    let (status, body) = get(&p.app, &p.players[1], &format!("/api/games/{second}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["game"]["rounds"], json!([]));
+
+    let (status, body) = get(&p.app, &outsider, &format!("/api/games/{first}")).await;
+    assert_error(status, &body, StatusCode::FORBIDDEN, "not_participant");
+    let (status, body) = get(&p.app, &outsider, &format!("/api/games/{}", Uuid::new_v4())).await;
+    assert_error(status, &body, StatusCode::NOT_FOUND, "game_not_found");
+
+    // The export is the host's.
+    let export = format!("/api/games/{first}/export");
+    let (status, body) = get(&p.app, &p.players[1], &format!("{export}?format=csv")).await;
+    assert_error(status, &body, StatusCode::FORBIDDEN, "not_host");
+    let (status, body) = get(&p.app, &outsider, &format!("{export}?format=csv")).await;
+    assert_error(status, &body, StatusCode::FORBIDDEN, "not_participant");
+    let (status, body) = get(&p.app, &p.players[0], &format!("{export}?format=xml")).await;
+    assert_error(
+        status,
+        &body,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    );
+    let (status, body) = get(&p.app, &p.players[0], &format!("{export}?format=json")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["game"]["id"], first.to_string());
+
+    let res = reqwest::Client::new()
+        .get(p.app.url(&format!("{export}?format=csv")))
+        .bearer_auth(&p.players[0].token)
+        .send()
+        .await
+        .expect("export");
+    assert_eq!(res.status(), StatusCode::OK);
+    let header = |name: &str| {
+        res.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(header("content-type").starts_with("text/csv"));
+    assert_eq!(
+        header("content-disposition"),
+        format!("attachment; filename=\"game-{}-1.csv\"", p.code)
+    );
+    let csv = res.text().await.expect("csv");
+    let lines: Vec<&str> = csv.lines().collect();
+    assert!(lines[0].starts_with("game_number,round_number,question,answer_id,answer,"));
+    assert_eq!(lines.len(), 4, "{csv}");
+    assert!(lines[1].starts_with("1,1,"), "{csv}");
+}
+
+#[sqlx::test]
+async fn the_room_filter_refuses_or_masks_and_the_host_hides_an_answer(pool: PgPool) {
+    let p = party(
+        pool,
+        &["Host", "Ann", "Bob"],
+        json!({"max_rounds": 2, "answer_seconds": 60, "vote_seconds": 60, "profanity_filter": "refuse"}),
+    )
+    .await;
+    let data = p.socks[0]
+        .ok("start_game", json!({"room_code": p.code}))
+        .await;
+    assert_eq!(data["round"]["round_number"], 1);
+    let round_id = id(&data["round"]["id"]);
+    let (status, room) = get(&p.app, &p.players[1], &format!("/api/rooms/{}", p.code)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(room["room"]["settings"]["profanity_filter"], "refuse");
+
+    // Refused with a clear code; a clean answer goes through.
+    p.socks[1]
+        .refused(
+            "submit_answer",
+            json!({"round_id": round_id, "room_code": p.code, "answer": "you fucking idiot"}),
+            "inappropriate_content",
+        )
+        .await;
+    let mut answers = Vec::new();
+    for (i, s) in p.socks.iter().enumerate() {
+        let data = s
+            .ok(
+                "submit_answer",
+                json!({"round_id": round_id, "room_code": p.code, "answer": format!("clean answer {i}")}),
+            )
+            .await;
+        answers.push(id(&data["answer_id"]));
+    }
+    let voting = p.socks[1].inbox.wait_for("voting_started", |_| true).await;
+    assert_eq!(voting["answers"].as_array().map(Vec::len), Some(3));
+
+    // Bob votes for Ann's answer; the host then hides it: the vote is withdrawn, Ann is told.
+    p.socks[2]
+        .ok(
+            "submit_vote",
+            json!({"round_id": round_id, "room_code": p.code, "answer_id": answers[1]}),
+        )
+        .await;
+    p.socks[1]
+        .refused(
+            "hide_answer",
+            json!({"round_id": round_id, "room_code": p.code, "answer_id": answers[1]}),
+            "not_host",
+        )
+        .await;
+    let (status, _) = p
+        .app
+        .call(
+            "POST",
+            &format!("/api/game/rounds/{round_id}/hide"),
+            &p.players[0],
+            Some(json!({"answer_id": answers[1]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    for s in &p.socks {
+        let hidden = s.inbox.wait_for("answer_hidden", |_| true).await;
+        assert_eq!(hidden["answer_id"], answers[1].to_string());
+        assert!(hidden.get("author_id").is_none(), "{hidden}");
+    }
+    let told = p.socks[1]
+        .inbox
+        .wait_for("my_answer_hidden", |_| true)
+        .await;
+    assert_eq!(told["answer_id"], answers[1].to_string());
+    assert_eq!(p.socks[2].inbox.count("my_answer_hidden"), 0);
+    p.socks[2]
+        .refused(
+            "submit_vote",
+            json!({"round_id": round_id, "room_code": p.code, "answer_id": answers[1]}),
+            "answer_hidden",
+        )
+        .await;
+    // Bob's vote was withdrawn, so he votes again; the round ends when all have voted.
+    p.socks[1]
+        .ok(
+            "submit_vote",
+            json!({"round_id": round_id, "room_code": p.code, "answer_id": answers[0]}),
+        )
+        .await;
+    p.socks[2]
+        .ok(
+            "submit_vote",
+            json!({"round_id": round_id, "room_code": p.code, "answer_id": answers[0]}),
+        )
+        .await;
+    p.socks[0]
+        .ok(
+            "submit_vote",
+            json!({"round_id": round_id, "room_code": p.code, "answer_id": answers[2]}),
+        )
+        .await;
+    let ended = p.socks[1].inbox.wait_for("round_ended", |_| true).await;
+    let results = ended["results"].as_array().expect("results");
+    assert_eq!(
+        results.len(),
+        2,
+        "the hidden answer is not in the results: {ended}"
+    );
+    assert!(
+        results
+            .iter()
+            .all(|r| r["answer_id"] != answers[1].to_string())
+    );
+    let (_, body) = get(
+        &p.app,
+        &p.players[1],
+        &format!("/api/game/rounds/{round_id}/answers"),
+    )
+    .await;
+    assert_eq!(body["answers"].as_array().map(Vec::len), Some(2), "{body}");
+}
+
+#[sqlx::test]
+async fn a_masking_room_stars_out_what_its_filter_matches(pool: PgPool) {
+    let p = party(
+        pool,
+        &["Host", "Ann"],
+        json!({"max_rounds": 1, "profanity_filter": "mask"}),
+    )
+    .await;
+    let data = p.socks[0]
+        .ok("start_game", json!({"room_code": p.code}))
+        .await;
+    let round_id = id(&data["round"]["id"]);
+    for (i, text) in ["what the shit", "a duck"].iter().enumerate() {
+        p.socks[i]
+            .ok(
+                "submit_answer",
+                json!({"round_id": round_id, "room_code": p.code, "answer": text}),
+            )
+            .await;
+    }
+    let voting = p.socks[0].inbox.wait_for("voting_started", |_| true).await;
+    let shown: Vec<&str> = voting["answers"]
+        .as_array()
+        .expect("answers")
+        .iter()
+        .filter_map(|a| a["content"].as_str())
+        .collect();
+    assert!(shown.contains(&"a duck"), "{voting}");
+    assert!(
+        shown
+            .iter()
+            .any(|a| a.starts_with("what the ") && a.contains('*') && !a.contains("shit")),
+        "{voting}"
+    );
+}
+
+#[sqlx::test]
+async fn the_audience_watches_and_votes_apart_without_holding_the_game(pool: PgPool) {
+    let p = party(
+        pool,
+        &["Host", "Ann"],
+        json!({"max_players": 2, "max_rounds": 1, "answer_seconds": 60, "vote_seconds": 60, "audience_bonus": 3}),
+    )
+    .await;
+    // The room is full: newcomers may watch. One over Socket.IO, one over REST.
+    let fans = [p.app.register("Fan").await, p.app.register("Fon").await];
+    let watcher = Sock::connect(&p.app.base, &fans[0].token, TransportType::Websocket).await;
+    let data = watcher
+        .ok("join_audience", json!({"room_code": p.code}))
+        .await;
+    assert_eq!(data["room"]["audience_count"], 1);
+    assert_eq!(
+        data["room"]["participants"].as_array().map(Vec::len),
+        Some(2)
+    );
+    watcher.inbox.wait_for("room_state", |_| true).await;
+    let (status, body) = p
+        .app
+        .call(
+            "POST",
+            &format!("/api/rooms/{}/audience", p.code),
+            &fans[1],
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["room"]["audience_count"], 2);
+    let (status, body) = p.app.join(&fans[1], &p.code).await;
+    assert_error(status, &body, StatusCode::CONFLICT, "room_full");
+
+    let data = p.socks[0]
+        .ok("start_game", json!({"room_code": p.code}))
+        .await;
+    let round_id = id(&data["round"]["id"]);
+    watcher.inbox.wait_for("game_started", |_| true).await;
+    watcher
+        .refused(
+            "submit_answer",
+            json!({"round_id": round_id, "room_code": p.code, "answer": "me too"}),
+            "not_participant",
+        )
+        .await;
+    let mut answers = Vec::new();
+    for (i, s) in p.socks.iter().enumerate() {
+        let data = s
+            .ok(
+                "submit_answer",
+                json!({"round_id": round_id, "room_code": p.code, "answer": format!("answer {i}")}),
+            )
+            .await;
+        answers.push(id(&data["answer_id"]));
+    }
+    // Voting opened by the players alone; the audience sees it too.
+    let voting = watcher.inbox.wait_for("voting_started", |_| true).await;
+    assert_eq!(voting["answers"].as_array().map(Vec::len), Some(2));
+
+    let counted = watcher
+        .ok(
+            "audience_vote",
+            json!({"round_id": round_id, "room_code": p.code, "answer_id": answers[1]}),
+        )
+        .await;
+    assert_eq!(counted["audience_votes"], 1);
+    watcher
+        .refused(
+            "audience_vote",
+            json!({"round_id": round_id, "room_code": p.code, "answer_id": answers[0]}),
+            "already_voted",
+        )
+        .await;
+    watcher
+        .refused(
+            "submit_vote",
+            json!({"round_id": round_id, "room_code": p.code, "answer_id": answers[0]}),
+            "not_participant",
+        )
+        .await;
+    p.socks[0]
+        .refused(
+            "audience_vote",
+            json!({"round_id": round_id, "room_code": p.code, "answer_id": answers[1]}),
+            "not_audience",
+        )
+        .await;
+    let (status, body) = p
+        .app
+        .call(
+            "POST",
+            &format!("/api/game/rounds/{round_id}/audience-vote"),
+            &fans[1],
+            Some(json!({"answer_id": answers[1]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["audience_votes"], 2);
+    // Players hear the audience's counts (coalesced), apart from their own votes.
+    p.socks[0]
+        .inbox
+        .wait_for("vote_totals", |v| {
+            v["answers"]
+                .as_array()
+                .is_some_and(|a| a.iter().any(|x| x["audience_votes"] == 2))
+        })
+        .await;
+    assert_eq!(p.socks[0].inbox.count("vote_update"), 0);
+    // The audience voted, yet the round waits for the players.
+    let (_, body) = get(&p.app, &p.players[1], &format!("/api/rooms/{}", p.code)).await;
+    assert_eq!(body["room"]["current_round"]["status"], "voting");
+
+    p.socks[0]
+        .ok(
+            "submit_vote",
+            json!({"round_id": round_id, "room_code": p.code, "answer_id": answers[1]}),
+        )
+        .await;
+    // The audience gets the players' votes as coalesced totals, not one by one.
+    watcher
+        .inbox
+        .wait_for("vote_totals", |v| {
+            v["answers"]
+                .as_array()
+                .is_some_and(|a| a.iter().any(|x| x["vote_count"] == 1))
+        })
+        .await;
+    assert_eq!(watcher.inbox.count("vote_update"), 0);
+    p.socks[1]
+        .ok(
+            "submit_vote",
+            json!({"round_id": round_id, "room_code": p.code, "answer_id": answers[0]}),
+        )
+        .await;
+    let ended = watcher.inbox.wait_for("round_ended", |_| true).await;
+    let results = ended["results"].as_array().expect("results");
+    let of = |a: Uuid| {
+        results
+            .iter()
+            .find(|r| r["answer_id"] == a.to_string())
+            .cloned()
+            .expect("result")
+    };
+    assert_eq!(
+        (
+            of(answers[1])["votes"].clone(),
+            of(answers[1])["audience_votes"].clone()
+        ),
+        (json!(1), json!(2))
+    );
+    assert_eq!(of(answers[0])["audience_votes"], 0);
+    // Ann's answer was the audience favourite: 1 vote + the host's bonus of 3.
+    let board = ended["leaderboard"].as_array().expect("leaderboard");
+    assert_eq!(
+        board.len(),
+        2,
+        "the audience is not on the leaderboard: {ended}"
+    );
+    let ann = board
+        .iter()
+        .find(|e| e["user_id"] == p.players[1].id.to_string())
+        .expect("ann");
+    assert_eq!(ann["score"], 4);
+}
