@@ -89,11 +89,18 @@ pub async fn build_with_pool(config: &Config, pool: sqlx::PgPool) -> Result<App,
         config.host_grace,
     );
 
+    let polls = crate::polls::PollService::new(
+        pool.clone(),
+        crate::polls::cache::PollCache::connect(&config.redis_url, &config.redis_prefix).await?,
+        &config.admin_emails,
+    );
+
     let shutdown = CancellationToken::new();
     let limits = Arc::new(Limits::new(config.limits, config.trusted_proxies.clone()));
     let state = AppState {
         auth: Arc::clone(&auth),
         game: Arc::clone(&game),
+        polls: Arc::clone(&polls),
         db: pool,
         store,
         limits: Arc::clone(&limits),
@@ -104,6 +111,7 @@ pub async fn build_with_pool(config: &Config, pool: sqlx::PgPool) -> Result<App,
         config,
         Arc::clone(&auth),
         Arc::clone(&game),
+        Arc::clone(&polls),
         Arc::clone(&limits),
     )
     .await
@@ -116,6 +124,7 @@ pub async fn build_with_pool(config: &Config, pool: sqlx::PgPool) -> Result<App,
         .layer(sio)
         .layer(http::cors(&config.allowed_origins));
     timers::spawn(Arc::clone(&game), shutdown.clone());
+    crate::polls::expiry::spawn(polls, shutdown.clone());
     Ok(App {
         router,
         auth,

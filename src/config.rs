@@ -74,6 +74,8 @@ pub struct Config {
     pub trusted_proxies: TrustedProxies,
     /// How long a disconnected host keeps the room before it passes to someone present.
     pub host_grace: Duration,
+    /// Accounts (by email, any case) that may add poll categories and delete any poll.
+    pub admin_emails: Vec<String>,
 }
 
 /// Abuse limits; every one can be raised for load tests or lowered for tests of the limits.
@@ -210,6 +212,12 @@ impl Config {
             },
             trusted_proxies: parse(&get, "TRUSTED_PROXIES", TrustedProxies::default())?,
             host_grace: Duration::from_secs(parse(&get, "HOST_GRACE_SECONDS", 30)?),
+            admin_emails: get("ADMIN_EMAILS")
+                .unwrap_or_default()
+                .split(',')
+                .map(|e| e.trim().to_lowercase())
+                .filter(|e| !e.is_empty())
+                .collect(),
         })
     }
 }
