@@ -44,7 +44,7 @@ async fn anonymous_get(app: &TestApp, path: &str) -> (StatusCode, Value) {
 async fn a_poll_is_created_open_with_its_options_and_read_by_anyone(app: &TestApp) {
     let alice = app.register("Alice").await;
     let poll = create(
-        &app,
+        app,
         &alice,
         json!({"question": " Best pet? ", "description": "Be honest", "options": ["Cat", "Dog"],
                "category": "general", "allow_multiple": true}),
@@ -127,7 +127,7 @@ async fn drafts_are_their_creators_alone_and_only_the_creator_changes_a_poll(app
     let alice = app.register("Alice").await;
     let bob = app.register("Bob").await;
     let draft = create(
-        &app,
+        app,
         &alice,
         json!({"question": "Draft?", "options": ["a", "b"], "publish": false}),
     )
@@ -197,7 +197,7 @@ async fn unlisted_polls_are_reachable_by_id(app: &TestApp) {
     let alice = app.register("Alice").await;
     let bob = app.register("Bob").await;
     let poll = create(
-        &app,
+        app,
         &alice,
         json!({"question": "Secret?", "options": ["a", "b"], "is_public": false}),
     )
@@ -222,7 +222,7 @@ async fn a_vote_replaces_the_earlier_one_and_counts_are_exact(app: &TestApp) {
     let alice = app.register("Alice").await;
     let bob = app.register("Bob").await;
     let poll = create(
-        &app,
+        app,
         &alice,
         json!({"question": "Pick two", "options": ["a", "b", "c"], "allow_multiple": true, "max_choices": 2}),
     )
@@ -326,7 +326,7 @@ async fn fifty_concurrent_changes_by_one_voter_end_as_one_choice(app: &TestApp) 
     let alice = app.register("Alice").await;
     let bob = app.register("Bob").await;
     let poll = create(
-        &app,
+        app,
         &alice,
         json!({"question": "Race", "options": ["a", "b", "c", "d"]}),
     )
@@ -400,7 +400,7 @@ async fn options_change_only_while_unvoted_and_a_poll_keeps_two_to_twenty(app: &
     let alice = app.register("Alice").await;
     let bob = app.register("Bob").await;
     let poll = create(
-        &app,
+        app,
         &alice,
         json!({"question": "Opts", "options": ["a", "b"]}),
     )
@@ -607,7 +607,7 @@ async fn a_poll_closes_itself_at_its_expiry_once(app: &TestApp) {
     let alice = app.register("Alice").await;
     let at = chrono::Utc::now() + chrono::TimeDelta::milliseconds(700);
     let poll = create(
-        &app,
+        app,
         &alice,
         json!({"question": "Soon over", "options": ["a", "b"], "expires_at": at.to_rfc3339()}),
     )

@@ -9,6 +9,7 @@ pub(crate) mod extract;
 pub(crate) mod game;
 pub(crate) mod guard;
 pub(crate) mod health;
+pub(crate) mod poll_ws;
 pub(crate) mod polls;
 pub(crate) mod rooms;
 
@@ -36,6 +37,7 @@ pub struct AppState {
     pub auth: Arc<AuthService>,
     pub game: Arc<GameService>,
     pub polls: Arc<crate::polls::PollService>,
+    pub poll_watchers: Arc<crate::polls::watch::Watchers>,
     pub db: PgPool,
     pub store: Arc<dyn LiveStore>,
     pub limits: Arc<crate::limits::Limits>,
@@ -57,7 +59,7 @@ pub struct AppState {
         polls::create, polls::get, polls::update, polls::delete, polls::publish, polls::close,
         polls::reopen, polls::add_option, polls::edit_option, polls::delete_option, polls::vote,
         polls::withdraw, polls::results, polls::poll_audit, polls::my_audit, polls::categories,
-        polls::add_category,
+        polls::add_category, poll_ws::ws,
     ),
     components(schemas(error::ErrorBody, crate::domain::Settings)),
     modifiers(&SecurityAddon),
@@ -118,6 +120,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/", get(client::index))
         .route("/assets/{*path}", get(client::asset))
         .merge(polls::routes())
+        .route("/ws/polls/{id}", get(poll_ws::ws))
         .fallback(fallback)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(

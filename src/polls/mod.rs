@@ -5,6 +5,7 @@
 //! - `service`: polls themselves (create, read, edit, delete, status changes) and options.
 //! - `votes`: voting, withdrawing, results, and the counts (cached or rebuilt).
 //! - `catalog`: categories and audit reads. `expiry`: the sweep that closes expired polls.
+//! - `watch`: node-local change watchers for the plain WebSocket.
 //! - `cache`: the counts in Redis. `view`: the read models. `publisher`: the live transport.
 
 pub(crate) mod cache;
@@ -14,6 +15,7 @@ pub(crate) mod publisher;
 pub(crate) mod service;
 pub(crate) mod view;
 pub(crate) mod votes;
+pub(crate) mod watch;
 
 pub(crate) use publisher::PollPublisher;
 pub(crate) use service::PollService;
