@@ -319,7 +319,19 @@ async fn a_vote_replaces_the_earlier_one_and_counts_are_exact(app: &TestApp) {
     );
     let (s, mine) = app.call("GET", "/api/me/audit", &bob, None).await;
     assert_eq!(s, StatusCode::OK);
-    assert_eq!(mine["entries"].as_array().map(Vec::len), Some(3), "{mine}");
+    // Bob's own: his three vote actions, newest first, after his account's (registration and
+    // the sign-ins, written with them).
+    let mine: Vec<&str> = mine["entries"]
+        .as_array()
+        .map(|e| e.iter().filter_map(|x| x["action"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        mine[..3],
+        ["vote_withdrawn", "vote_changed", "vote_cast"],
+        "{mine:?}"
+    );
+    assert_eq!(mine.last(), Some(&"user_registered"), "{mine:?}");
+    assert!(mine.contains(&"login"), "{mine:?}");
 }
 
 async fn fifty_concurrent_changes_by_one_voter_end_as_one_choice(app: &TestApp) {

@@ -383,3 +383,87 @@ async fn the_plain_websocket_sends_the_poll_and_its_changes(pool: PgPool) {
         }
     }
 }
+
+/// Postgres down: every poll call that needs it is a 503 with nothing half-written, and all is
+/// well once it is back (a private cluster stopped by `pg_ctl stop -m fast`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_down_is_a_503_and_nothing_half_written() {
+    let pg = tokio::task::spawn_blocking(common::pg_server::PrivatePostgres::start)
+        .await
+        .expect("initdb");
+    let mut config = test_config(&common::fresh_prefix());
+    config.database_url = pg.url("postgres");
+    let pool = voting_game::db::pool(&config.database_url).expect("pool");
+    let app = spawn_app_with(pool, config).await;
+    let creator = app.register("Creator").await;
+    let poll = poll_with(&app, &creator, &["a", "b"]).await;
+    let pid = poll["id"].as_str().unwrap_or_default().to_string();
+    let vote = format!("/api/polls/{pid}/vote");
+    let (s, _) = app
+        .call(
+            "PUT",
+            &vote,
+            &creator,
+            Some(json!({"option_ids": [opt(&poll, 0)]})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+
+    let pg = std::sync::Arc::new(pg);
+    let stop = std::sync::Arc::clone(&pg);
+    tokio::task::spawn_blocking(move || stop.stop_fast())
+        .await
+        .expect("pg_ctl stop");
+    let (s, b) = app
+        .call(
+            "PUT",
+            &vote,
+            &creator,
+            Some(json!({"option_ids": [opt(&poll, 1)]})),
+        )
+        .await;
+    common::assert_error(
+        s,
+        &b,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "service_unavailable",
+    );
+    let (s, b) = app
+        .call(
+            "POST",
+            "/api/polls",
+            &creator,
+            Some(json!({"question": "q", "options": ["x", "y"]})),
+        )
+        .await;
+    common::assert_error(
+        s,
+        &b,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "service_unavailable",
+    );
+
+    let start = std::sync::Arc::clone(&pg);
+    tokio::task::spawn_blocking(move || start.pg_start())
+        .await
+        .expect("pg_ctl start");
+    let r = common::eventually("the server to recover", || async {
+        let (s, r) = app
+            .call("GET", &format!("/api/polls/{pid}/results"), &creator, None)
+            .await;
+        (s == StatusCode::OK).then_some(r)
+    })
+    .await;
+    // The refused change left the first vote as it was.
+    assert_eq!(r["options"][0]["votes"], 1, "{r}");
+    assert_eq!(r["options"][1]["votes"], 0, "{r}");
+    let (s, _) = app
+        .call(
+            "PUT",
+            &vote,
+            &creator,
+            Some(json!({"option_ids": [opt(&poll, 1)]})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+}

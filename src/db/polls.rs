@@ -234,18 +234,22 @@ pub(crate) async fn delete(conn: &mut PgConnection, id: Uuid) -> Result<(), DbEr
     Ok(())
 }
 
-/// Closes open polls whose expiry has passed, at most `limit`; returns their ids. The
-/// `WHERE status = 'open'` makes each close happen once, whichever node's sweep runs it.
+/// Closes open polls whose expiry has passed (among `only`, or any), at most `limit`; returns
+/// their ids. The `WHERE status = 'open'` and `SKIP LOCKED` make each close happen once,
+/// whichever node's sweep runs it.
 pub(crate) async fn close_expired(
     conn: &mut PgConnection,
+    only: Option<&[Uuid]>,
     limit: i64,
 ) -> Result<Vec<Uuid>, DbError> {
     Ok(sqlx::query_scalar(
         "UPDATE polls SET status = 'closed', closed_at = expires_at, updated_at = now() \
          WHERE id IN (SELECT id FROM polls WHERE status = 'open' AND expires_at <= now() \
-                      ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED) \
+                      AND ($1::uuid[] IS NULL OR id = ANY($1)) \
+                      ORDER BY expires_at LIMIT $2 FOR UPDATE SKIP LOCKED) \
          AND status = 'open' RETURNING id",
     )
+    .bind(only)
     .bind(limit)
     .fetch_all(conn)
     .await?)

@@ -36,6 +36,8 @@ use crate::{
 
 /// At most this many `poll_results` per second per poll, cluster-wide.
 const RESULTS_PERIOD: Duration = Duration::from_millis(100);
+/// Polls one socket may watch at once: each subscription is a room entry held in memory.
+const MAX_SUBSCRIPTIONS: usize = 100;
 /// At most one creator notification per poll this often.
 const NOTIFY_PERIOD: Duration = Duration::from_secs(5);
 
@@ -111,8 +113,17 @@ async fn subscribe_poll(
         wants,
         p::SUBSCRIBE_POLL,
         |user, input: p::PollRef| async move {
-            // Join first, so no change between the read and the join is missed.
             let room = poll_room(input.poll_id);
+            let watched = socket.rooms();
+            if !watched.iter().any(|r| *r == room)
+                && watched.iter().filter(|r| r.starts_with("poll:")).count() >= MAX_SUBSCRIPTIONS
+            {
+                return Err(Error::validation(
+                    "poll_id",
+                    format!("poll_id: a socket watches at most {MAX_SUBSCRIPTIONS} polls at once"),
+                ));
+            }
+            // Join first, so no change between the read and the join is missed.
             socket.join(room.clone());
             match st.polls.get(user.map(|u| u.id), input.poll_id).await {
                 Ok(poll) => Ok(json!({ "poll": poll })),

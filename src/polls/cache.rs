@@ -183,6 +183,55 @@ impl PollCache {
         Ok((left > 0).then(|| Duration::from_millis(left)))
     }
 
+    fn expiries_key(&self) -> String {
+        format!("{}poll_expiries", self.prefix)
+    }
+
+    /// Puts an open poll's expiry in the deadline index (or takes it out: `None`).
+    pub(crate) async fn schedule_expiry(
+        &self,
+        poll: Uuid,
+        at: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<(), StoreError> {
+        let mut conn = self.conn.clone();
+        let mut cmd = match at {
+            Some(at) => {
+                let mut c = redis::cmd("ZADD");
+                c.arg(self.expiries_key()).arg(at.timestamp_millis());
+                c
+            }
+            None => {
+                let mut c = redis::cmd("ZREM");
+                c.arg(self.expiries_key());
+                c
+            }
+        };
+        cmd.arg(poll.to_string())
+            .query_async::<()>(&mut conn)
+            .await
+            .map_err(unavailable)
+    }
+
+    /// Polls whose indexed expiry is at or before `now`, at most `limit`.
+    pub(crate) async fn due_expiries(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+        limit: usize,
+    ) -> Result<Vec<Uuid>, StoreError> {
+        let mut conn = self.conn.clone();
+        let ids: Vec<String> = redis::cmd("ZRANGEBYSCORE")
+            .arg(self.expiries_key())
+            .arg("-inf")
+            .arg(now.timestamp_millis())
+            .arg("LIMIT")
+            .arg(0)
+            .arg(limit)
+            .query_async(&mut conn)
+            .await
+            .map_err(unavailable)?;
+        Ok(ids.iter().filter_map(|i| i.parse().ok()).collect())
+    }
+
     pub(crate) async fn forget(&self, poll: Uuid) -> Result<(), StoreError> {
         let mut conn = self.conn.clone();
         redis::cmd("DEL")

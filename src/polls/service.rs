@@ -136,6 +136,7 @@ impl PollService {
             .await?
             .ok_or_else(|| Error::Internal("a created poll is missing".into()))?;
         tx.commit().await.map_err(DbError::from)?;
+        self.index_expiry(&record).await;
         // A new poll has no votes: its counts start cached at zero, no Postgres count needed.
         let counts = self.cache.install(id, &[], 0).await.unwrap_or_default();
         Ok(PollView::build(&record, &counts, Vec::new(), now))
@@ -173,6 +174,18 @@ impl PollService {
         Ok(PollView::build(record, &counts, mine, Utc::now()))
     }
 
+    /// Keeps the expiry index in step with a committed poll: an open poll with an expiry is
+    /// in it. A failure is only logged: the Postgres sweep (`expiry`) closes the poll anyway.
+    async fn index_expiry(&self, record: &PollRecord) {
+        let p = &record.poll;
+        let at = p
+            .expires_at
+            .filter(|_| p.status == PollStatus::Open.as_str());
+        if let Err(e) = self.cache.schedule_expiry(p.id, at).await {
+            tracing::debug!(error = %e, poll = %p.id, "expiry not indexed; the sweep will close it");
+        }
+    }
+
     /// Opens a transaction with the poll locked; a draft of someone else is 404.
     async fn locked(
         &self,
@@ -197,6 +210,7 @@ impl PollService {
             .await?
             .ok_or(PollError::PollNotFound)?;
         tx.commit().await.map_err(DbError::from)?;
+        self.index_expiry(&record).await;
         let view = self.view(&record, Some(actor)).await?;
         if let Some(p) = self.publisher() {
             let mut public = view.clone();
