@@ -467,3 +467,42 @@ async fn postgres_down_is_a_503_and_nothing_half_written() {
         .await;
     assert_eq!(s, StatusCode::OK);
 }
+
+/// The load generator's polls scenario, tiny: anonymous subscribers, voters, cold polls; no
+/// errors, and every subscriber ends on the exact final counts. No timing is asserted.
+#[sqlx::test]
+async fn the_load_generator_polls_scenario_runs_clean(pool: PgPool) {
+    let app = spawn_app_with(pool, common::unlimited_config(&common::fresh_prefix())).await;
+    let report = std::env::temp_dir().join(format!(
+        "loadgen-polls-{}.json",
+        uuid::Uuid::new_v4().simple()
+    ));
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_loadgen"))
+        .args(["--server", &app.addr.to_string(), "--scenario", "polls"])
+        .args(["--rooms", "1", "--players", "3", "--poll-subscribers", "20"])
+        .args([
+            "--poll-rate",
+            "30",
+            "--poll-seconds",
+            "1",
+            "--cold-polls",
+            "3",
+        ])
+        .arg("--json")
+        .arg(&report)
+        .output()
+        .await
+        .expect("loadgen runs");
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).expect("report")).expect("json");
+    let _ = std::fs::remove_file(&report);
+    assert_eq!(r["errors"], 0, "{r}");
+    assert_eq!(r["subscribers_exact"], 20, "{r}");
+    assert!(r["votes"].as_u64().is_some_and(|v| v > 0), "{r}");
+}

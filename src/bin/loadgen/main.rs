@@ -6,6 +6,7 @@
 
 mod cpu;
 mod eio;
+mod polls;
 mod stats;
 
 use clap::Parser;
@@ -91,6 +92,19 @@ struct Args {
     /// load where the generator is never behind).
     #[arg(long, value_enum, default_value_t = LatencyFrom::Scheduled)]
     latency_from: LatencyFrom,
+    /// `--scenario polls`: anonymous sockets watching the hot poll.
+    #[arg(long, default_value_t = 5_000)]
+    poll_subscribers: usize,
+    /// `--scenario polls`: votes per second into the hot poll, all voters together (the
+    /// voters are the `--rooms` × `--players` accounts).
+    #[arg(long, default_value_t = 5_000.0)]
+    poll_rate: f64,
+    /// `--scenario polls`: seconds of voting.
+    #[arg(long, default_value_t = 10)]
+    poll_seconds: u64,
+    /// `--scenario polls`: polls with ten votes each beside the hot one.
+    #[arg(long, default_value_t = 1_000)]
+    cold_polls: usize,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -171,6 +185,11 @@ async fn main() {
     if args.register_only {
         eprintln!("{} accounts ready", players.len());
         std::process::exit(if players.len() < total { 1 } else { 0 });
+    }
+    if args.scenario == "polls" {
+        let tokens = players.into_iter().map(|p| p.token).collect();
+        polls::run(&args, &http, &base, tokens).await;
+        return;
     }
     let mut rooms: Vec<(String, Vec<Player>)> = Vec::new();
     let mut iter = players.into_iter();
