@@ -89,12 +89,20 @@ pub async fn build_with_pool(config: &Config, pool: sqlx::PgPool) -> Result<App,
         config.host_grace,
     );
 
+    let polls = crate::polls::PollService::new(
+        pool.clone(),
+        crate::polls::cache::PollCache::connect(&config.redis_url, &config.redis_prefix).await?,
+        &config.admin_emails,
+    );
+
     let shutdown = CancellationToken::new();
     let limits = Arc::new(Limits::new(config.limits, config.trusted_proxies.clone()));
     game.set_limits(Arc::clone(&limits));
     let state = AppState {
         auth: Arc::clone(&auth),
         game: Arc::clone(&game),
+        polls: Arc::clone(&polls),
+        poll_watchers: Arc::default(),
         db: pool,
         store,
         limits: Arc::clone(&limits),
@@ -105,6 +113,7 @@ pub async fn build_with_pool(config: &Config, pool: sqlx::PgPool) -> Result<App,
         config,
         Arc::clone(&auth),
         Arc::clone(&game),
+        Arc::clone(&polls),
         Arc::clone(&limits),
     )
     .await
@@ -122,6 +131,7 @@ pub async fn build_with_pool(config: &Config, pool: sqlx::PgPool) -> Result<App,
         e.report("node heartbeat");
     }
     nodes::spawn(Arc::clone(&game), config.presence_lease, shutdown.clone());
+    crate::polls::expiry::spawn(polls, shutdown.clone());
     Ok(App {
         router,
         auth,

@@ -82,6 +82,8 @@ pub struct Config {
     /// (`PRESENCE_LEASE_SECONDS`): after a crash, its players count as gone (and its hosts'
     /// grace period starts from that heartbeat) once this has passed.
     pub presence_lease: Duration,
+    /// Accounts (by email, any case) that may add poll categories and delete any poll.
+    pub admin_emails: Vec<String>,
 }
 
 /// Abuse limits; every one can be raised for load tests or lowered for tests of the limits.
@@ -220,6 +222,12 @@ impl Config {
             host_grace: Duration::from_secs(parse(&get, "HOST_GRACE_SECONDS", 30)?),
             deadline_poll: Duration::from_millis(parse(&get, "DEADLINE_POLL_MS", 100)?.max(1)),
             presence_lease: Duration::from_secs(parse(&get, "PRESENCE_LEASE_SECONDS", 10)?.max(2)),
+            admin_emails: get("ADMIN_EMAILS")
+                .unwrap_or_default()
+                .split(',')
+                .map(|e| e.trim().to_lowercase())
+                .filter(|e| !e.is_empty())
+                .collect(),
         })
     }
 }

@@ -4,12 +4,22 @@
 
 use std::{borrow::Cow, error::Error as StdError, fmt, sync::Arc};
 
-use crate::{db::DbError, domain::DomainError, store::StoreError};
+use crate::{
+    db::DbError,
+    domain::{
+        DomainError,
+        poll::{PollError, error::PollErrorKind},
+    },
+    store::StoreError,
+};
 
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum Error {
     #[error(transparent)]
     Rule(#[from] DomainError),
+    /// A poll rule (`domain::poll`).
+    #[error(transparent)]
+    Poll(#[from] PollError),
     /// A payload that is not what the event or route takes (not an object, wrong types).
     #[error("{0}")]
     Malformed(String),
@@ -139,6 +149,7 @@ impl Error {
     pub fn code(&self) -> &'static str {
         match self {
             Error::Rule(e) => e.code(),
+            Error::Poll(e) => e.code(),
             Error::Malformed(_) => "malformed_request",
             Error::Validation { .. } => "validation_failed",
             Error::Unauthorized => "unauthorized",
@@ -174,6 +185,12 @@ impl Error {
                 | D::AnswerHidden
                 | D::AudienceClosed
                 | D::AudienceFull => Class::Conflict,
+            },
+            Error::Poll(e) => match e.kind() {
+                PollErrorKind::Forbidden => Class::Forbidden,
+                PollErrorKind::NotFound => Class::NotFound,
+                PollErrorKind::Conflict => Class::Conflict,
+                PollErrorKind::Validation => Class::Validation,
             },
             Error::Malformed(_) => Class::BadRequest,
             Error::Validation { .. } => Class::Validation,

@@ -26,5 +26,6 @@ pub(crate) mod http;
 pub(crate) mod input;
 pub(crate) mod limits;
 pub(crate) mod metrics;
+pub(crate) mod polls;
 pub(crate) mod questions;
 pub(crate) mod store;

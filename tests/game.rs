@@ -527,8 +527,15 @@ async fn connections_without_a_valid_token_are_refused(pool: PgPool) {
     assert_eq!(s, StatusCode::NO_CONTENT);
     let mut tampered = p.token.clone();
     tampered.insert(20, 'x');
+    // No credentials at all is an anonymous socket (contract v2: it may watch polls), which
+    // every game event refuses.
+    let anonymous = Sock::handshake(&app.base, Default::default())
+        .await
+        .expect("an anonymous socket connects");
+    anonymous
+        .refused("join_room", json!({"room_code": "ZZZZZZ"}), "unauthorized")
+        .await;
     for token in [
-        None,
         Some("garbage"),
         Some(tampered.as_str()),
         Some(revoked.token.as_str()),

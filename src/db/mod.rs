@@ -1,9 +1,12 @@
 //! Durable state in Postgres: the pool, the embedded migrations, and one error type that tells
 //! "the database is down" (a 503 for the client) apart from a constraint a write ran into.
 
+pub(crate) mod audit;
+pub(crate) mod ballots;
 pub(crate) mod committer;
 pub(crate) mod games;
 pub(crate) mod history;
+pub(crate) mod polls;
 pub(crate) mod repair;
 pub(crate) mod rooms;
 pub(crate) mod rounds;

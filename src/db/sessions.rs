@@ -14,12 +14,18 @@ pub(crate) async fn insert(
     user_id: Uuid,
     expires_at: DateTime<Utc>,
 ) -> Result<(), DbError> {
-    sqlx::query("INSERT INTO sessions (jti, user_id, expires_at) VALUES ($1, $2, $3)")
-        .bind(jti)
-        .bind(user_id)
-        .bind(expires_at)
-        .execute(pool)
-        .await?;
+    // The `login` audit entry is written by the same statement, so neither exists alone.
+    sqlx::query(
+        "WITH s AS (INSERT INTO sessions (jti, user_id, expires_at) VALUES ($1, $2, $3) \
+         RETURNING jti, user_id) \
+         INSERT INTO audit_log (actor_id, action, target_type, target_id, details) \
+         SELECT user_id, 'login', 'user', user_id, jsonb_build_object('session', jti) FROM s",
+    )
+    .bind(jti)
+    .bind(user_id)
+    .bind(expires_at)
+    .execute(pool)
+    .await?;
     Ok(())
 }
 
@@ -41,10 +47,16 @@ pub(crate) async fn revoked(
 
 /// Revokes one session (idempotent: a second revocation keeps the first time).
 pub(crate) async fn revoke(pool: &PgPool, jti: Uuid) -> Result<(), DbError> {
-    sqlx::query("UPDATE sessions SET revoked_at = coalesce(revoked_at, now()) WHERE jti = $1")
-        .bind(jti)
-        .execute(pool)
-        .await?;
+    // The `logout` audit entry comes with the first revocation only, in the same statement.
+    sqlx::query(
+        "WITH s AS (UPDATE sessions SET revoked_at = now() WHERE jti = $1 AND revoked_at IS NULL \
+         RETURNING jti, user_id) \
+         INSERT INTO audit_log (actor_id, action, target_type, target_id, details) \
+         SELECT user_id, 'logout', 'user', user_id, jsonb_build_object('session', jti) FROM s",
+    )
+    .bind(jti)
+    .execute(pool)
+    .await?;
     Ok(())
 }
 

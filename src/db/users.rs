@@ -22,8 +22,12 @@ pub(crate) async fn insert(
     password_hash: &str,
 ) -> Result<UserRow, DbError> {
     let row = sqlx::query_as::<_, UserRow>(
-        "INSERT INTO users (id, email, display_name, password_hash) VALUES ($1, $2, $3, $4) \
-         RETURNING id, email, display_name, password_hash, created_at",
+        // The `user_registered` audit entry is written by the same statement.
+        "WITH u AS (INSERT INTO users (id, email, display_name, password_hash) \
+         VALUES ($1, $2, $3, $4) RETURNING id, email, display_name, password_hash, created_at), \
+         a AS (INSERT INTO audit_log (actor_id, action, target_type, target_id) \
+         SELECT id, 'user_registered', 'user', id FROM u) \
+         SELECT id, email, display_name, password_hash, created_at FROM u",
     )
     .bind(Uuid::new_v4())
     .bind(email)

@@ -3,11 +3,13 @@
 //! publish the returned `Event`s.
 //!
 //! - `game`: the voting game's rules (rooms, rounds, codes, hosting, presence).
+//! - `poll`: the polls' rules (creation limits, who edits what, status, choices, vote deltas).
 //! - `text`: the rules for text a client sends, shared by every product (the game, polls).
 //! - `error`: `DomainError`, one variant per refusal with its contract code.
 
 pub(crate) mod error;
 pub(crate) mod game;
+pub(crate) mod poll;
 pub(crate) mod text;
 
 pub(crate) use error::DomainError;

@@ -53,7 +53,9 @@ pub(crate) enum Refused {
     TooManyForAddress(u32),
 }
 
-/// Connect middleware: a valid, unrevoked token, and for the cookie an allowed page.
+/// Connect middleware: a valid, unrevoked token, and for the cookie an allowed page. A
+/// connection with no credentials at all is let in anonymously (contract v2): it may only watch
+/// polls (`gateway::polls`); every game event answers it `unauthorized`.
 pub(crate) async fn authenticate(
     s: SocketRef<Adapter>,
     auth: TryData<HandshakeAuth>,
@@ -67,19 +69,21 @@ pub(crate) async fn authenticate(
         .filter(|t| !t.is_empty())
         .or_else(|| bearer_from_headers(headers));
     let token = match given {
-        Some(token) => token,
-        None => {
-            let token = cookie_from_headers(headers).ok_or(Refused::Unauthorized)?;
-            if !origin::cookie_allowed(headers, &state.allowed_origins) {
+        Some(token) => Some(token),
+        None => match cookie_from_headers(headers) {
+            Some(_) if !origin::cookie_allowed(headers, &state.allowed_origins) => {
                 return Err(Refused::Origin);
             }
-            token
-        }
+            other => other,
+        },
     };
-    let user: AuthUser = state.auth.authenticate(&token).await.map_err(|e| match e {
-        Error::Unavailable(_) => Refused::Unavailable,
-        _ => Refused::Unauthorized,
-    })?;
+    let user: Option<AuthUser> = match token {
+        Some(token) => Some(state.auth.authenticate(&token).await.map_err(|e| match e {
+            Error::Unavailable(_) => Refused::Unavailable,
+            _ => Refused::Unauthorized,
+        })?),
+        None => None,
+    };
     let peer = s
         .req_parts()
         .extensions
@@ -89,13 +93,16 @@ pub(crate) async fn authenticate(
     let slot = state
         .limits
         .sockets
-        .acquire(user.id, ip)
+        // An anonymous socket counts against its address only.
+        .acquire(user.map_or_else(Uuid::new_v4, |u| u.id), ip)
         .map_err(|cap| match cap {
             CapExceeded::PerUser(n) => Refused::TooManyForUser(n),
             CapExceeded::PerIp(n) => Refused::TooManyForAddress(n),
         })?;
     s.extensions.insert(Arc::new(slot));
-    s.extensions.insert(user);
+    if let Some(user) = user {
+        s.extensions.insert(user);
+    }
     s.extensions.insert(Arc::new(SocketRooms::default()));
     s.extensions
         .insert(Arc::new(SocketBudget::new(&state.limits.settings)));

@@ -5,6 +5,7 @@ pub(crate) mod ack;
 pub(crate) mod coalesce;
 pub(crate) mod connect;
 pub(crate) mod handlers;
+pub(crate) mod polls;
 pub(crate) mod protocol;
 
 use async_trait::async_trait;
@@ -42,6 +43,7 @@ pub(crate) const MAX_BINARY_BYTES: usize = 0;
 pub(crate) struct GatewayState {
     pub auth: Arc<AuthService>,
     pub game: Arc<GameService>,
+    pub polls: Arc<crate::polls::PollService>,
     pub limits: Arc<Limits>,
     /// Pages allowed to open a cookie-authenticated connection (besides the server's own).
     pub allowed_origins: Arc<Vec<String>>,
@@ -55,11 +57,13 @@ pub(crate) async fn layer(
     config: &Config,
     auth: Arc<AuthService>,
     game: Arc<GameService>,
+    polls: Arc<crate::polls::PollService>,
     limits: Arc<Limits>,
 ) -> Result<(SocketIoLayer<Adapter>, Io), String> {
     let state = GatewayState {
         auth: Arc::clone(&auth),
         game: Arc::clone(&game),
+        polls: Arc::clone(&polls),
         limits,
         allowed_origins: Arc::new(config.allowed_origins.clone()),
     };
@@ -84,13 +88,17 @@ pub(crate) async fn layer(
         .ack_timeout(ACK_TIMEOUT)
         .with_adapter::<Adapter>(adapter)
         .build_layer();
-    io.ns("/", handlers::on_connect.with(connect::authenticate))
+    io.ns("/", polls::on_connect.with(connect::authenticate))
         .await
         .map_err(|e| e.to_string())?;
     game.set_publisher(Arc::new(SocketPublisher {
         io: io.clone(),
         counts: coalesce::Coalescer::new(io.clone()),
     }));
+    polls.set_publisher(Arc::new(polls::Publisher(polls::SocketPollPublisher::new(
+        io.clone(),
+        &polls,
+    ))));
     auth.set_session_ender(Arc::new(connect::SocketSessions { io: io.clone() }));
     Ok((layer, io))
 }

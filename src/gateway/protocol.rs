@@ -260,3 +260,24 @@ pub(crate) fn broadcast_of(event: &Event) -> Option<(&'static str, Value)> {
         | Event::AudienceVoteCast { .. } => return None,
     })
 }
+
+// Polls (contract v2). Client → server:
+pub(crate) const SUBSCRIBE_POLL: &str = "subscribe_poll";
+pub(crate) const UNSUBSCRIBE_POLL: &str = "unsubscribe_poll";
+pub(crate) const VOTE_POLL: &str = "vote_poll";
+// Server → client:
+pub(crate) const POLL_RESULTS: &str = "poll_results";
+pub(crate) const POLL_UPDATED: &str = "poll_updated";
+pub(crate) const POLL_DELETED: &str = "poll_deleted";
+pub(crate) const NOTIFICATION: &str = "notification";
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct PollRef {
+    pub poll_id: Uuid,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct VotePoll {
+    pub poll_id: Uuid,
+    pub option_ids: Vec<Uuid>,
+}

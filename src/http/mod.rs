@@ -11,6 +11,8 @@ pub(crate) mod game;
 pub(crate) mod guard;
 pub(crate) mod health;
 pub(crate) mod history;
+pub(crate) mod poll_ws;
+pub(crate) mod polls;
 pub(crate) mod rooms;
 
 use axum::{
@@ -36,6 +38,8 @@ pub(crate) const MAX_BODY_BYTES: usize = 64 * 1024;
 pub struct AppState {
     pub auth: Arc<AuthService>,
     pub game: Arc<GameService>,
+    pub polls: Arc<crate::polls::PollService>,
+    pub poll_watchers: Arc<crate::polls::watch::Watchers>,
     pub db: PgPool,
     pub store: Arc<dyn LiveStore>,
     pub limits: Arc<crate::limits::Limits>,
@@ -56,6 +60,10 @@ pub struct AppState {
         history::my_games, history::game, history::export,
         audience::join, audience::leave, audience::vote,
         health::health, health::ready,
+        polls::create, polls::get, polls::update, polls::delete, polls::publish, polls::close,
+        polls::reopen, polls::add_option, polls::edit_option, polls::delete_option, polls::vote,
+        polls::withdraw, polls::results, polls::poll_audit, polls::my_audit, polls::categories,
+        polls::add_category, poll_ws::ws,
     ),
     components(schemas(error::ErrorBody, crate::domain::Settings)),
     modifiers(&SecurityAddon),
@@ -125,6 +133,8 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/metrics", get(health::metrics))
         .route("/", get(client::index))
         .route("/assets/{*path}", get(client::asset))
+        .merge(polls::routes())
+        .route("/ws/polls/{id}", get(poll_ws::ws))
         .fallback(fallback)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(
@@ -156,7 +166,14 @@ pub(crate) fn cors(allowed_origins: &[String]) -> CorsLayer {
     CorsLayer::new()
         .allow_origin(origins)
         .allow_credentials(true)
-        .allow_methods([Method::GET, Method::POST, Method::DELETE, Method::OPTIONS])
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+            Method::OPTIONS,
+        ])
         .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION])
 }
 

@@ -7,6 +7,7 @@
 mod audience;
 mod cpu;
 mod eio;
+mod polls;
 mod stats;
 
 use clap::Parser;
@@ -95,6 +96,19 @@ struct Args {
     /// Audience members watching (and voting in) the first room (`audience.rs`).
     #[arg(long, default_value_t = 0)]
     audience: usize,
+    /// `--scenario polls`: anonymous sockets watching the hot poll.
+    #[arg(long, default_value_t = 5_000)]
+    poll_subscribers: usize,
+    /// `--scenario polls`: votes per second into the hot poll, all voters together (the
+    /// voters are the `--rooms` × `--players` accounts).
+    #[arg(long, default_value_t = 5_000.0)]
+    poll_rate: f64,
+    /// `--scenario polls`: seconds of voting.
+    #[arg(long, default_value_t = 10)]
+    poll_seconds: u64,
+    /// `--scenario polls`: polls with ten votes each beside the hot one.
+    #[arg(long, default_value_t = 1_000)]
+    cold_polls: usize,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -175,6 +189,11 @@ async fn main() {
     if args.register_only {
         eprintln!("{} accounts ready", players.len());
         std::process::exit(if players.len() < total { 1 } else { 0 });
+    }
+    if args.scenario == "polls" {
+        let tokens = players.into_iter().map(|p| p.token).collect();
+        polls::run(&args, &http, &base, tokens).await;
+        return;
     }
     let mut rooms: Vec<(String, Vec<Player>)> = Vec::new();
     let mut iter = players.into_iter();

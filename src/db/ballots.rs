@@ -1,0 +1,182 @@
+//! Ballots (one row per voter per poll, see the migration) and the counts derived from them.
+//!
+//! The Redis counts (`polls::cache`) are kept by deltas applied after each commit. A rebuild
+//! from these rows must never meet a delta half-way (counted in its snapshot and then applied
+//! again on top), so every vote holds a shared advisory lock on its poll from before its
+//! commit until its delta is applied, and a rebuild takes the same lock exclusively. Shared
+//! holders never wait on each other: the lock costs voters nothing unless a rebuild runs.
+
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+
+use super::DbError;
+
+/// The advisory lock key of a poll's counts: its id's first 64 bits (a collision between two
+/// polls only makes one wait for the other's rebuild).
+fn lock_key(poll: Uuid) -> i64 {
+    let b = poll.as_bytes();
+    i64::from_be_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]])
+}
+
+/// Held by a vote from before its commit until its delta is in Redis (session-level, so it
+/// outlives the transaction; a connection that dies releases it).
+pub(crate) async fn lock_counts_shared(conn: &mut PgConnection, poll: Uuid) -> Result<(), DbError> {
+    sqlx::query("SELECT pg_advisory_lock_shared($1)")
+        .bind(lock_key(poll))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub(crate) async fn unlock_counts_shared(
+    conn: &mut PgConnection,
+    poll: Uuid,
+) -> Result<(), DbError> {
+    sqlx::query("SELECT pg_advisory_unlock_shared($1)")
+        .bind(lock_key(poll))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Held by a rebuild while it counts and installs: no vote is between commit and delta then.
+pub(crate) async fn lock_counts(conn: &mut PgConnection, poll: Uuid) -> Result<(), DbError> {
+    sqlx::query("SELECT pg_advisory_lock($1)")
+        .bind(lock_key(poll))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub(crate) async fn unlock_counts(conn: &mut PgConnection, poll: Uuid) -> Result<(), DbError> {
+    sqlx::query("SELECT pg_advisory_unlock($1)")
+        .bind(lock_key(poll))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The voter's ballot, locked until the transaction ends (concurrent changes by the same voter
+/// wait here, so each sees the one before it).
+pub(crate) async fn lock_ballot(
+    conn: &mut PgConnection,
+    poll: Uuid,
+    voter: Uuid,
+) -> Result<Option<Vec<Uuid>>, DbError> {
+    Ok(sqlx::query_scalar(
+        "SELECT option_ids FROM poll_ballots WHERE poll_id = $1 AND voter_key = $2 FOR UPDATE",
+    )
+    .bind(poll)
+    .bind(voter)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// Inserts a first ballot; false if one appeared meanwhile (the caller locks and reads again).
+pub(crate) async fn insert_ballot(
+    conn: &mut PgConnection,
+    poll: Uuid,
+    voter: Uuid,
+    user: Option<Uuid>,
+    options: &[Uuid],
+) -> Result<bool, DbError> {
+    let inserted: Option<bool> = sqlx::query_scalar(
+        "INSERT INTO poll_ballots (poll_id, voter_key, user_id, option_ids) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (poll_id, voter_key) DO NOTHING RETURNING true",
+    )
+    .bind(poll)
+    .bind(voter)
+    .bind(user)
+    .bind(options)
+    .fetch_optional(conn)
+    .await?;
+    Ok(inserted.unwrap_or(false))
+}
+
+pub(crate) async fn update_ballot(
+    conn: &mut PgConnection,
+    poll: Uuid,
+    voter: Uuid,
+    options: &[Uuid],
+) -> Result<(), DbError> {
+    sqlx::query(
+        "UPDATE poll_ballots SET option_ids = $3, voted_at = now() \
+         WHERE poll_id = $1 AND voter_key = $2",
+    )
+    .bind(poll)
+    .bind(voter)
+    .bind(options)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub(crate) async fn delete_ballot(
+    conn: &mut PgConnection,
+    poll: Uuid,
+    voter: Uuid,
+) -> Result<(), DbError> {
+    sqlx::query("DELETE FROM poll_ballots WHERE poll_id = $1 AND voter_key = $2")
+        .bind(poll)
+        .bind(voter)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The voter's ballot, unlocked (for `my_votes`).
+pub(crate) async fn ballot(
+    pool: &PgPool,
+    poll: Uuid,
+    voter: Uuid,
+) -> Result<Option<Vec<Uuid>>, DbError> {
+    Ok(sqlx::query_scalar(
+        "SELECT option_ids FROM poll_ballots WHERE poll_id = $1 AND voter_key = $2",
+    )
+    .bind(poll)
+    .bind(voter)
+    .fetch_optional(pool)
+    .await?)
+}
+
+/// Per option of the poll, how many ballots chose it; and how many ballots there are.
+pub(crate) async fn count(
+    conn: &mut PgConnection,
+    poll: Uuid,
+) -> Result<(Vec<(Uuid, i64)>, i64), DbError> {
+    let options: Vec<(Uuid, i64)> = sqlx::query_as(
+        "SELECT o, count(*) FROM poll_ballots b, unnest(b.option_ids) AS o \
+         WHERE b.poll_id = $1 GROUP BY o",
+    )
+    .bind(poll)
+    .fetch_all(&mut *conn)
+    .await?;
+    let voters: i64 = sqlx::query_scalar("SELECT count(*) FROM poll_ballots WHERE poll_id = $1")
+        .bind(poll)
+        .fetch_one(conn)
+        .await?;
+    Ok((options, voters))
+}
+
+pub(crate) async fn poll_has_votes(conn: &mut PgConnection, poll: Uuid) -> Result<bool, DbError> {
+    Ok(
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM poll_ballots WHERE poll_id = $1)")
+            .bind(poll)
+            .fetch_one(conn)
+            .await?,
+    )
+}
+
+pub(crate) async fn option_has_votes(
+    conn: &mut PgConnection,
+    poll: Uuid,
+    option: Uuid,
+) -> Result<bool, DbError> {
+    Ok(sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM poll_ballots WHERE poll_id = $1 AND $2 = ANY(option_ids))",
+    )
+    .bind(poll)
+    .bind(option)
+    .fetch_one(conn)
+    .await?)
+}

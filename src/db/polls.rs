@@ -1,0 +1,336 @@
+//! Polls, their options and the categories in Postgres. Every write takes the caller's
+//! transaction, so the service can add the audit entry to the same one.
+
+use chrono::{DateTime, Utc};
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+
+use super::DbError;
+use crate::domain::poll::{PollState, PollStatus};
+
+const POLL_COLUMNS: &str = "p.id, p.creator_id, u.display_name AS creator_name, p.question, \
+    p.description, p.status, p.allow_multiple, p.max_choices, p.is_public, p.allow_anonymous, \
+    p.expires_at, p.created_at, p.updated_at, p.closed_at, \
+    c.id AS category_id, c.slug AS category_slug, c.name AS category_name, \
+    c.description AS category_description";
+
+const POLL_FROM: &str = "FROM polls p JOIN users u ON u.id = p.creator_id \
+    LEFT JOIN poll_categories c ON c.id = p.category_id";
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub(crate) struct PollRow {
+    pub id: Uuid,
+    pub creator_id: Uuid,
+    pub creator_name: String,
+    pub question: String,
+    pub description: String,
+    pub status: String,
+    pub allow_multiple: bool,
+    pub max_choices: i32,
+    pub is_public: bool,
+    pub allow_anonymous: bool,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub category_id: Option<Uuid>,
+    pub category_slug: Option<String>,
+    pub category_name: Option<String>,
+    pub category_description: Option<String>,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub(crate) struct OptionRow {
+    pub id: Uuid,
+    pub text: String,
+    pub position: i32,
+}
+
+/// A poll with its options in position order.
+#[derive(Debug, Clone)]
+pub(crate) struct PollRecord {
+    pub poll: PollRow,
+    pub options: Vec<OptionRow>,
+}
+
+impl PollRecord {
+    /// What the domain rules need (`has_votes` is the caller's to fill when it matters).
+    pub(crate) fn state(&self, has_votes: bool) -> PollState {
+        PollState {
+            creator_id: self.poll.creator_id,
+            status: PollStatus::parse(&self.poll.status).unwrap_or(PollStatus::Closed),
+            allow_multiple: self.poll.allow_multiple,
+            max_choices: u32::try_from(self.poll.max_choices).unwrap_or(1),
+            expires_at: self.poll.expires_at,
+            option_ids: self.options.iter().map(|o| o.id).collect(),
+            has_votes,
+        }
+    }
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub(crate) struct CategoryRow {
+    pub id: Uuid,
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    pub poll_count: i64,
+}
+
+async fn options_of(conn: &mut PgConnection, poll: Uuid) -> Result<Vec<OptionRow>, DbError> {
+    Ok(sqlx::query_as::<_, OptionRow>(
+        "SELECT id, text, position FROM poll_options WHERE poll_id = $1 ORDER BY position, id",
+    )
+    .bind(poll)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// A poll and its options, read on `conn` (`lock`: and the poll row locked until the
+/// transaction ends, so edits of one poll happen one at a time).
+pub(crate) async fn load(
+    conn: &mut PgConnection,
+    id: Uuid,
+    lock: bool,
+) -> Result<Option<PollRecord>, DbError> {
+    let sql = format!(
+        "SELECT {POLL_COLUMNS} {POLL_FROM} WHERE p.id = $1{}",
+        if lock { " FOR UPDATE OF p" } else { "" }
+    );
+    // Built from constants only: no client input in the text.
+    let Some(poll) = sqlx::query_as::<_, PollRow>(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let options = options_of(conn, id).await?;
+    Ok(Some(PollRecord { poll, options }))
+}
+
+pub(crate) async fn get(pool: &PgPool, id: Uuid) -> Result<Option<PollRecord>, DbError> {
+    let mut conn = pool.acquire().await?;
+    load(&mut conn, id, false).await
+}
+
+/// The fields of a new poll row.
+pub(crate) struct NewPollRow<'a> {
+    pub id: Uuid,
+    pub creator_id: Uuid,
+    pub question: &'a str,
+    pub description: &'a str,
+    pub category_id: Option<Uuid>,
+    pub status: PollStatus,
+    pub allow_multiple: bool,
+    pub max_choices: u32,
+    pub is_public: bool,
+    pub allow_anonymous: bool,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+pub(crate) async fn insert(
+    conn: &mut PgConnection,
+    p: &NewPollRow<'_>,
+    options: &[String],
+) -> Result<(), DbError> {
+    sqlx::query(
+        "INSERT INTO polls (id, creator_id, question, description, category_id, status, \
+         allow_multiple, max_choices, is_public, allow_anonymous, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )
+    .bind(p.id)
+    .bind(p.creator_id)
+    .bind(p.question)
+    .bind(p.description)
+    .bind(p.category_id)
+    .bind(p.status.as_str())
+    .bind(p.allow_multiple)
+    .bind(i32::try_from(p.max_choices).unwrap_or(1))
+    .bind(p.is_public)
+    .bind(p.allow_anonymous)
+    .bind(p.expires_at)
+    .execute(&mut *conn)
+    .await?;
+    let ids: Vec<Uuid> = options.iter().map(|_| Uuid::new_v4()).collect();
+    let positions: Vec<i32> = (0..options.len())
+        .map(|i| i32::try_from(i).unwrap_or(i32::MAX))
+        .collect();
+    sqlx::query(
+        "INSERT INTO poll_options (id, poll_id, text, position) \
+         SELECT o.id, $1, o.text, o.position FROM unnest($2::uuid[], $3::text[], $4::int[]) \
+         AS o(id, text, position)",
+    )
+    .bind(p.id)
+    .bind(&ids)
+    .bind(options)
+    .bind(&positions)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The editable fields of a poll; `None` leaves one unchanged (`Some(None)` clears a nullable).
+#[derive(Debug, Default)]
+pub(crate) struct PollChanges {
+    pub question: Option<String>,
+    pub description: Option<String>,
+    pub category_id: Option<Option<Uuid>>,
+    pub is_public: Option<bool>,
+    pub allow_anonymous: Option<bool>,
+    pub expires_at: Option<Option<DateTime<Utc>>>,
+    pub max_choices: Option<u32>,
+}
+
+pub(crate) async fn update(
+    conn: &mut PgConnection,
+    id: Uuid,
+    c: &PollChanges,
+) -> Result<(), DbError> {
+    sqlx::query(
+        "UPDATE polls SET question = COALESCE($2, question), \
+         description = COALESCE($3, description), \
+         category_id = CASE WHEN $4 THEN $5 ELSE category_id END, \
+         is_public = COALESCE($6, is_public), allow_anonymous = COALESCE($7, allow_anonymous), \
+         expires_at = CASE WHEN $8 THEN $9 ELSE expires_at END, \
+         max_choices = COALESCE($10, max_choices), updated_at = now() WHERE id = $1",
+    )
+    .bind(id)
+    .bind(c.question.as_deref())
+    .bind(c.description.as_deref())
+    .bind(c.category_id.is_some())
+    .bind(c.category_id.flatten())
+    .bind(c.is_public)
+    .bind(c.allow_anonymous)
+    .bind(c.expires_at.is_some())
+    .bind(c.expires_at.flatten())
+    .bind(c.max_choices.and_then(|n| i32::try_from(n).ok()))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub(crate) async fn set_status(
+    conn: &mut PgConnection,
+    id: Uuid,
+    status: PollStatus,
+) -> Result<(), DbError> {
+    sqlx::query(
+        "UPDATE polls SET status = $2, updated_at = now(), \
+         closed_at = CASE WHEN $2 = 'closed' THEN now() ELSE NULL END WHERE id = $1",
+    )
+    .bind(id)
+    .bind(status.as_str())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub(crate) async fn delete(conn: &mut PgConnection, id: Uuid) -> Result<(), DbError> {
+    sqlx::query("DELETE FROM polls WHERE id = $1")
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Closes open polls whose expiry has passed (among `only`, or any), at most `limit`; returns
+/// their ids. The `WHERE status = 'open'` and `SKIP LOCKED` make each close happen once,
+/// whichever node's sweep runs it.
+pub(crate) async fn close_expired(
+    conn: &mut PgConnection,
+    only: Option<&[Uuid]>,
+    limit: i64,
+) -> Result<Vec<Uuid>, DbError> {
+    Ok(sqlx::query_scalar(
+        "UPDATE polls SET status = 'closed', closed_at = expires_at, updated_at = now() \
+         WHERE id IN (SELECT id FROM polls WHERE status = 'open' AND expires_at <= now() \
+                      AND ($1::uuid[] IS NULL OR id = ANY($1)) \
+                      ORDER BY expires_at LIMIT $2 FOR UPDATE SKIP LOCKED) \
+         AND status = 'open' RETURNING id",
+    )
+    .bind(only)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?)
+}
+
+// Options.
+
+pub(crate) async fn insert_option(
+    conn: &mut PgConnection,
+    poll: Uuid,
+    text: &str,
+) -> Result<OptionRow, DbError> {
+    Ok(sqlx::query_as::<_, OptionRow>(
+        "INSERT INTO poll_options (id, poll_id, text, position) \
+         SELECT $1, $2, $3, COALESCE(max(position) + 1, 0) FROM poll_options WHERE poll_id = $2 \
+         RETURNING id, text, position",
+    )
+    .bind(Uuid::new_v4())
+    .bind(poll)
+    .bind(text)
+    .fetch_one(conn)
+    .await?)
+}
+
+pub(crate) async fn update_option(
+    conn: &mut PgConnection,
+    option: Uuid,
+    text: &str,
+) -> Result<OptionRow, DbError> {
+    Ok(sqlx::query_as::<_, OptionRow>(
+        "UPDATE poll_options SET text = $2 WHERE id = $1 RETURNING id, text, position",
+    )
+    .bind(option)
+    .bind(text)
+    .fetch_one(conn)
+    .await?)
+}
+
+pub(crate) async fn delete_option(conn: &mut PgConnection, option: Uuid) -> Result<(), DbError> {
+    sqlx::query("DELETE FROM poll_options WHERE id = $1")
+        .bind(option)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+// Categories.
+
+pub(crate) async fn categories(pool: &PgPool) -> Result<Vec<CategoryRow>, DbError> {
+    Ok(sqlx::query_as::<_, CategoryRow>(
+        "SELECT c.id, c.slug, c.name, c.description, \
+         (SELECT count(*) FROM polls p WHERE p.category_id = c.id AND p.is_public \
+          AND p.status <> 'draft') AS poll_count \
+         FROM poll_categories c ORDER BY c.slug",
+    )
+    .fetch_all(pool)
+    .await?)
+}
+
+pub(crate) async fn category_id(pool: &PgPool, slug: &str) -> Result<Option<Uuid>, DbError> {
+    Ok(
+        sqlx::query_scalar("SELECT id FROM poll_categories WHERE slug = $1")
+            .bind(slug)
+            .fetch_optional(pool)
+            .await?,
+    )
+}
+
+pub(crate) async fn insert_category(
+    pool: &PgPool,
+    slug: &str,
+    name: &str,
+    description: &str,
+) -> Result<CategoryRow, DbError> {
+    Ok(sqlx::query_as::<_, CategoryRow>(
+        "INSERT INTO poll_categories (slug, name, description) VALUES ($1, $2, $3) \
+         RETURNING id, slug, name, description, 0::bigint AS poll_count",
+    )
+    .bind(slug)
+    .bind(name)
+    .bind(description)
+    .fetch_one(pool)
+    .await?)
+}

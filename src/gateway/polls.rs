@@ -1,0 +1,347 @@
+//! Polls over Socket.IO: `subscribe_poll` / `unsubscribe_poll` / `vote_poll`, and the
+//! publisher that sends `poll_results`, `poll_updated`, `poll_deleted` and the creator's
+//! `notification`s to a poll's room (`poll:{id}`) on every node through the Redis adapter.
+//!
+//! `poll_results` is coalesced cluster-wide: a node with changed counts takes the poll's
+//! 100 ms broadcast slot in Redis (at most 10 broadcasts a second per poll, whichever node
+//! sends), reads the counts fresh from the cache and sends them; if another node holds the
+//! slot it waits for it to free and tries again. Since every node with a change keeps trying
+//! until it has sent counts read after that change, the last broadcast always carries the
+//! exact final counts.
+
+use async_trait::async_trait;
+use serde::{Serialize, de::DeserializeOwned};
+use serde_json::{Value, json};
+use socketioxide::extract::{AckSender, SocketRef, State, TryData};
+use std::{
+    collections::HashMap,
+    future::Future,
+    sync::{Arc, Mutex, Weak},
+    time::Duration,
+};
+use uuid::Uuid;
+
+use super::{
+    Adapter, GatewayState, Io,
+    ack::{Reply, WantsAck},
+    handlers::user_room,
+    protocol as p,
+};
+use crate::{
+    auth::AuthUser,
+    error::Error,
+    limits::{Budget, SocketBudget},
+    polls::{PollPublisher, PollService, view::PollView, votes::Voter},
+};
+
+/// At most this many `poll_results` per second per poll, cluster-wide.
+const RESULTS_PERIOD: Duration = Duration::from_millis(100);
+/// Polls one socket may watch at once: each subscription is a room entry held in memory.
+const MAX_SUBSCRIPTIONS: usize = 100;
+/// At most one creator notification per poll this often.
+const NOTIFY_PERIOD: Duration = Duration::from_secs(5);
+
+pub(crate) fn poll_room(poll: Uuid) -> String {
+    format!("poll:{poll}")
+}
+
+/// Every socket gets the poll events beside the game's (see `gateway::layer`).
+pub(crate) async fn on_connect(s: SocketRef<Adapter>, st: State<GatewayState>) {
+    s.on(p::SUBSCRIBE_POLL, subscribe_poll);
+    s.on(p::UNSUBSCRIBE_POLL, unsubscribe_poll);
+    s.on(p::VOTE_POLL, vote_poll);
+    super::handlers::on_connect(s, st).await;
+}
+
+/// Like the game's handlers, but a signed-in user is optional: anonymous sockets may watch.
+async fn handle<T, R, F, Fut>(
+    s: SocketRef<Adapter>,
+    payload: Result<Value, impl std::fmt::Display>,
+    ack: AckSender<Adapter>,
+    wants_ack: bool,
+    event: &'static str,
+    f: F,
+) where
+    T: DeserializeOwned,
+    R: Serialize,
+    F: FnOnce(Option<AuthUser>, T) -> Fut,
+    Fut: Future<Output = Result<R, Error>>,
+{
+    let reply = Reply {
+        socket: s.clone(),
+        ack,
+        wants_ack,
+        event,
+    };
+    if let Some(budget) = s.extensions.get::<Arc<SocketBudget>>() {
+        match budget.spend() {
+            Budget::Ok => {}
+            Budget::Refused { retry_after } => {
+                return reply.fail(Error::RateLimited { retry_after });
+            }
+            Budget::Exhausted => {
+                reply.fail(Error::RateLimited { retry_after: 1 });
+                let _ = s.disconnect();
+                return;
+            }
+        }
+    }
+    crate::metrics::event("in", event);
+    let user = s.extensions.get::<AuthUser>();
+    let result = match payload
+        .map_err(|e| Error::Malformed(format!("unreadable payload: {e}")))
+        .and_then(|v| crate::input::decode::<T>(&v).map_err(crate::input::DecodeError::into_socket))
+    {
+        Ok(input) => f(user, input).await,
+        Err(e) => Err(e),
+    };
+    reply.send(result);
+}
+
+async fn subscribe_poll(
+    s: SocketRef<Adapter>,
+    TryData(payload): TryData<Value>,
+    ack: AckSender<Adapter>,
+    WantsAck(wants): WantsAck,
+    State(st): State<GatewayState>,
+) {
+    let socket = s.clone();
+    handle(
+        s,
+        payload,
+        ack,
+        wants,
+        p::SUBSCRIBE_POLL,
+        |user, input: p::PollRef| async move {
+            let room = poll_room(input.poll_id);
+            let watched = socket.rooms();
+            if !watched.iter().any(|r| *r == room)
+                && watched.iter().filter(|r| r.starts_with("poll:")).count() >= MAX_SUBSCRIPTIONS
+            {
+                return Err(Error::validation(
+                    "poll_id",
+                    format!("poll_id: a socket watches at most {MAX_SUBSCRIPTIONS} polls at once"),
+                ));
+            }
+            // Join first, so no change between the read and the join is missed.
+            socket.join(room.clone());
+            match st.polls.get(user.map(|u| u.id), input.poll_id).await {
+                Ok(poll) => Ok(json!({ "poll": poll })),
+                Err(e) => {
+                    socket.leave(room);
+                    Err(e)
+                }
+            }
+        },
+    )
+    .await;
+}
+
+async fn unsubscribe_poll(
+    s: SocketRef<Adapter>,
+    TryData(payload): TryData<Value>,
+    ack: AckSender<Adapter>,
+    WantsAck(wants): WantsAck,
+) {
+    let socket = s.clone();
+    handle(
+        s,
+        payload,
+        ack,
+        wants,
+        p::UNSUBSCRIBE_POLL,
+        |_, input: p::PollRef| async move {
+            socket.leave(poll_room(input.poll_id));
+            Ok(json!({}))
+        },
+    )
+    .await;
+}
+
+async fn vote_poll(
+    s: SocketRef<Adapter>,
+    TryData(payload): TryData<Value>,
+    ack: AckSender<Adapter>,
+    WantsAck(wants): WantsAck,
+    State(st): State<GatewayState>,
+) {
+    handle(
+        s,
+        payload,
+        ack,
+        wants,
+        p::VOTE_POLL,
+        |user, input: p::VotePoll| async move {
+            let user = user.ok_or(Error::Unauthorized)?;
+            let poll = st
+                .polls
+                .vote(Voter::user(user.id), input.poll_id, &input.option_ids)
+                .await?;
+            Ok(json!({ "poll": poll }))
+        },
+    )
+    .await;
+}
+
+/// The polls' publisher (see the module's doc for the coalescing).
+pub(crate) struct SocketPollPublisher {
+    io: Io,
+    polls: Weak<PollService>,
+    /// Polls with a broadcast task on this node, and whether a change came since it last read.
+    pending: Mutex<HashMap<Uuid, bool>>,
+}
+
+impl SocketPollPublisher {
+    pub(crate) fn new(io: Io, polls: &Arc<PollService>) -> Arc<Self> {
+        Arc::new(SocketPollPublisher {
+            io,
+            polls: Arc::downgrade(polls),
+            pending: Mutex::new(HashMap::new()),
+        })
+    }
+
+    fn pending(&self) -> std::sync::MutexGuard<'_, HashMap<Uuid, bool>> {
+        self.pending.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Sends `poll`'s counts until none changed since the last read; one task per poll.
+    async fn broadcast(self: Arc<Self>, poll: Uuid) {
+        let mut failures = 0u32;
+        loop {
+            let Some(polls) = self.polls.upgrade() else {
+                return;
+            };
+            match polls
+                .cache()
+                .take_slot(poll, "results", RESULTS_PERIOD)
+                .await
+            {
+                Ok(None) => {}
+                Ok(Some(wait)) => {
+                    tokio::time::sleep(wait).await;
+                    continue;
+                }
+                Err(e) => {
+                    failures += 1;
+                    if failures > 20 {
+                        tracing::warn!(error = %e, poll = %poll, "poll results not broadcast");
+                        self.pending().remove(&poll);
+                        return;
+                    }
+                    tokio::time::sleep(RESULTS_PERIOD).await;
+                    continue;
+                }
+            }
+            // Reads after this see every change marked before it.
+            self.pending().insert(poll, false);
+            match polls.live_results(poll).await {
+                Ok(Some(results)) => {
+                    crate::metrics::event("out", p::POLL_RESULTS);
+                    if let Err(e) = self
+                        .io
+                        .to(poll_room(poll))
+                        .emit(p::POLL_RESULTS, &results)
+                        .await
+                    {
+                        tracing::debug!(error = %e, poll = %poll, "poll_results not sent");
+                    }
+                    self.notify(
+                        &polls,
+                        poll,
+                        results.creator_id,
+                        "poll_votes",
+                        results.total_votes,
+                    )
+                    .await;
+                }
+                Ok(None) => {}
+                Err(e) => e.report("poll results broadcast"),
+            }
+            let mut pending = self.pending();
+            if pending.get(&poll) != Some(&true) {
+                pending.remove(&poll);
+                return;
+            }
+        }
+    }
+
+    /// The creator's `notification`, at most once per `NOTIFY_PERIOD` per poll.
+    async fn notify(&self, polls: &PollService, poll: Uuid, creator: Uuid, kind: &str, total: i64) {
+        if let Ok(None) = polls.cache().take_slot(poll, "notify", NOTIFY_PERIOD).await {
+            let payload = json!({"type": kind, "poll_id": poll, "total_votes": total, "likes": 0});
+            let _ = self
+                .io
+                .to(user_room(creator))
+                .emit(p::NOTIFICATION, &payload)
+                .await;
+        }
+    }
+}
+
+/// The `Arc` handed to the service; broadcasts run on clones of the inner publisher.
+pub(crate) struct Publisher(pub Arc<SocketPollPublisher>);
+
+#[async_trait]
+impl PollPublisher for Publisher {
+    async fn counts_changed(&self, poll: Uuid, _creator: Uuid) {
+        let start = {
+            let mut pending = self.0.pending();
+            match pending.get_mut(&poll) {
+                Some(changed) => {
+                    *changed = true;
+                    false
+                }
+                None => {
+                    pending.insert(poll, true);
+                    true
+                }
+            }
+        };
+        if start {
+            tokio::spawn(Arc::clone(&self.0).broadcast(poll));
+        }
+    }
+
+    async fn updated(&self, poll: &PollView) {
+        crate::metrics::event("out", p::POLL_UPDATED);
+        let room = poll_room(poll.id);
+        if let Err(e) = self
+            .0
+            .io
+            .to(room)
+            .emit(p::POLL_UPDATED, &json!({"poll": poll}))
+            .await
+        {
+            tracing::debug!(error = %e, poll = %poll.id, "poll_updated not sent");
+        }
+        if poll.status == "closed"
+            && let Some(polls) = self.0.polls.upgrade()
+        {
+            self.0
+                .notify(
+                    &polls,
+                    poll.id,
+                    poll.creator.id,
+                    "poll_closed",
+                    poll.total_votes,
+                )
+                .await;
+        }
+    }
+
+    async fn deleted(&self, poll: Uuid) {
+        let room = poll_room(poll);
+        let io = &self.0.io;
+        if let Err(e) = io
+            .to(room.clone())
+            .emit(p::POLL_DELETED, &json!({"poll_id": poll}))
+            .await
+        {
+            tracing::debug!(error = %e, poll = %poll, "poll_deleted not sent");
+        }
+        // The room is emptied on every node.
+        if let Err(e) = io.to(room.clone()).leave(room).await {
+            tracing::debug!(error = %e, poll = %poll, "could not empty a deleted poll's room");
+        }
+    }
+}

@@ -1,0 +1,86 @@
+//! `GET /ws/polls/{id}`: a plain WebSocket for clients without Socket.IO (the first polling
+//! seed). It sends `{"type": "poll_update", "poll"}` on connect and on every change (at most
+//! ten a second), and `{"type": "poll_deleted"}` before closing when the poll is deleted. It
+//! takes no input; the auth cookie is optional and only fills `my_votes`.
+
+use axum::{
+    extract::{
+        State,
+        ws::{Message, WebSocket, WebSocketUpgrade},
+    },
+    response::Response,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{AppState, error::ApiResult, extract::IdPath, polls::MaybeUser};
+use crate::{db, polls::watch::Watched};
+
+#[utoipa::path(get, path = "/ws/polls/{id}", tag = "polls", params(("id" = Uuid, Path)),
+    responses((status = 101, description = "WebSocket: poll_update and poll_deleted messages"),
+              (status = 404, body = super::error::ErrorBody)))]
+pub(crate) async fn ws(
+    State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
+    IdPath(id): IdPath,
+    upgrade: WebSocketUpgrade,
+) -> ApiResult<Response> {
+    let viewer = user.map(|u| u.id);
+    // Refused before the upgrade: an unknown poll (or another's draft) is a plain 404.
+    let first = state.polls.get(viewer, id).await?;
+    Ok(upgrade.on_upgrade(move |socket| serve(state, socket, id, viewer, first)))
+}
+
+async fn serve(
+    state: AppState,
+    mut socket: WebSocket,
+    id: Uuid,
+    viewer: Option<Uuid>,
+    first: crate::polls::view::PollView,
+) {
+    let mut changes = state.poll_watchers.watch(&state.polls, id);
+    let update = |poll: &crate::polls::view::PollView| {
+        Message::Text(
+            json!({"type": "poll_update", "poll": poll})
+                .to_string()
+                .into(),
+        )
+    };
+    if socket.send(update(&first)).await.is_err() {
+        return;
+    }
+    loop {
+        tokio::select! {
+            changed = changes.changed() => {
+                if changed.is_err() {
+                    break;
+                }
+                let next = changes.borrow_and_update().clone();
+                match next {
+                    Some(Watched::Poll(mut poll)) => {
+                        if let Some(v) = viewer
+                            && let Ok(Some(mine)) = db::ballots::ballot(&state.db, id, v).await
+                        {
+                            poll.my_votes = mine;
+                        }
+                        if socket.send(update(&poll)).await.is_err() {
+                            break;
+                        }
+                    }
+                    Some(Watched::Deleted) => {
+                        let bye = json!({"type": "poll_deleted"}).to_string();
+                        let _ = socket.send(Message::Text(bye.into())).await;
+                        let _ = socket.send(Message::Close(None)).await;
+                        break;
+                    }
+                    None => {}
+                }
+            }
+            incoming = socket.recv() => match incoming {
+                // Input is ignored; pings are answered by axum.
+                Some(Ok(Message::Close(_)) | Err(_)) | None => break,
+                Some(Ok(_)) => {}
+            },
+        }
+    }
+}

@@ -1,0 +1,445 @@
+//! REST poll routes (contract v2): polls, their status, options, votes, results, audit and
+//! categories. Thin: parse, call `PollService`, shape the reply.
+
+use axum::{
+    Json,
+    extract::{FromRequestParts, Path, State},
+    http::{StatusCode, request::Parts},
+    response::IntoResponse,
+};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::{
+    AppState,
+    error::{ApiError, ApiResult, ErrorBody},
+    extract::{ApiJson, IdPath},
+};
+use crate::{
+    auth::{AuthUser, token::token_from_headers},
+    domain::poll::{create::NewPollInput, lifecycle::Transition},
+    polls::{
+        service::{CreatePoll, PollPatch},
+        view::{AuditEntry, CategoryView, OptionView, PollView, ResultsView},
+        votes::Voter,
+    },
+};
+
+/// The caller if signed in; anonymous otherwise. A token that is sent but invalid is still 401,
+/// so a client never silently loses its identity.
+pub(crate) struct MaybeUser(pub Option<AuthUser>);
+
+impl FromRequestParts<AppState> for MaybeUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        if token_from_headers(&parts.headers).is_none() {
+            return Ok(MaybeUser(None));
+        }
+        AuthUser::from_request_parts(parts, state)
+            .await
+            .map(|u| MaybeUser(Some(u)))
+    }
+}
+
+/// `/api/polls/{id}/options/{option_id}`.
+pub(crate) struct OptionPath(pub Uuid, pub Uuid);
+
+impl<S: Send + Sync> FromRequestParts<S> for OptionPath {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let Path((poll, option)) = Path::<(String, String)>::from_request_parts(parts, state)
+            .await
+            .map_err(|e| ApiError::malformed(e.to_string()))?;
+        match (poll.parse(), option.parse()) {
+            (Ok(p), Ok(o)) => Ok(OptionPath(p, o)),
+            _ => Err(ApiError::malformed("the ids in the path must be UUIDs")),
+        }
+    }
+}
+
+/// A field that may be absent (unchanged), `null` (cleared) or a value.
+fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+#[derive(Deserialize, ToSchema)]
+pub(crate) struct CreatePollRequest {
+    /// 1–200 characters.
+    pub question: String,
+    /// Up to 1,000 characters.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// 2–20 texts of 1–100 characters, unique ignoring case and surrounding space.
+    pub options: Vec<String>,
+    #[serde(default)]
+    pub allow_multiple: Option<bool>,
+    /// 1 for single choice; 1..option count for multiple choice (default: the option count).
+    #[serde(default)]
+    pub max_choices: Option<i64>,
+    #[serde(default)]
+    pub is_public: Option<bool>,
+    #[serde(default)]
+    pub allow_anonymous: Option<bool>,
+    /// A category slug.
+    #[serde(default)]
+    pub category: Option<String>,
+    /// In the future when set.
+    #[serde(default)]
+    pub expires_at: Option<DateTime<Utc>>,
+    /// `false` keeps the poll a draft (default: published, `open`).
+    #[serde(default)]
+    pub publish: Option<bool>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub(crate) struct PatchPollRequest {
+    #[serde(default)]
+    pub question: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// A slug, or `null` for none.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    pub category: Option<Option<String>>,
+    #[serde(default)]
+    pub is_public: Option<bool>,
+    #[serde(default)]
+    pub allow_anonymous: Option<bool>,
+    /// A future time, or `null` for none.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<DateTime<Utc>>)]
+    pub expires_at: Option<Option<DateTime<Utc>>>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub(crate) struct OptionRequest {
+    /// 1–100 characters.
+    pub text: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub(crate) struct VoteRequest {
+    pub option_ids: Vec<Uuid>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub(crate) struct CategoryRequest {
+    pub slug: String,
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct PollResponse {
+    pub poll: PollView,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct OptionResponse {
+    pub option: OptionView,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct CategoriesResponse {
+    pub categories: Vec<CategoryView>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct CategoryResponse {
+    pub category: CategoryView,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct AuditResponse {
+    pub entries: Vec<AuditEntry>,
+}
+
+fn poll(poll: PollView) -> Json<PollResponse> {
+    Json(PollResponse { poll })
+}
+
+#[utoipa::path(post, path = "/api/polls", tag = "polls", request_body = CreatePollRequest,
+    responses((status = 201, body = PollResponse), (status = 401, body = ErrorBody),
+              (status = 422, body = ErrorBody, description = "a limit, naming its field")))]
+pub(crate) async fn create(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiJson(req): ApiJson<CreatePollRequest>,
+) -> ApiResult<impl IntoResponse> {
+    let view = state
+        .polls
+        .create(
+            user.id,
+            CreatePoll {
+                input: NewPollInput {
+                    question: req.question,
+                    description: req.description,
+                    options: req.options,
+                    allow_multiple: req.allow_multiple,
+                    max_choices: req.max_choices,
+                    expires_at: req.expires_at,
+                },
+                category: req.category,
+                is_public: req.is_public,
+                allow_anonymous: req.allow_anonymous,
+                publish: req.publish,
+            },
+        )
+        .await?;
+    Ok((StatusCode::CREATED, poll(view)))
+}
+
+#[utoipa::path(get, path = "/api/polls/{id}", tag = "polls", params(("id" = Uuid, Path)),
+    responses((status = 200, body = PollResponse),
+              (status = 404, body = ErrorBody, description = "poll_not_found (drafts of others too)")))]
+pub(crate) async fn get(
+    State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
+    IdPath(id): IdPath,
+) -> ApiResult<Json<PollResponse>> {
+    Ok(poll(state.polls.get(user.map(|u| u.id), id).await?))
+}
+
+#[utoipa::path(patch, path = "/api/polls/{id}", tag = "polls", params(("id" = Uuid, Path)),
+    request_body = PatchPollRequest,
+    responses((status = 200, body = PollResponse),
+              (status = 403, body = ErrorBody, description = "not_creator"),
+              (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody, description = "poll_has_votes"),
+              (status = 422, body = ErrorBody)))]
+pub(crate) async fn update(
+    State(state): State<AppState>,
+    user: AuthUser,
+    IdPath(id): IdPath,
+    ApiJson(req): ApiJson<PatchPollRequest>,
+) -> ApiResult<Json<PollResponse>> {
+    let patch = PollPatch {
+        question: req.question,
+        description: req.description,
+        category: req.category,
+        is_public: req.is_public,
+        allow_anonymous: req.allow_anonymous,
+        expires_at: req.expires_at,
+    };
+    Ok(poll(state.polls.update(user.id, id, patch).await?))
+}
+
+#[utoipa::path(delete, path = "/api/polls/{id}", tag = "polls", params(("id" = Uuid, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody, description = "not_creator"),
+              (status = 404, body = ErrorBody)))]
+pub(crate) async fn delete(
+    State(state): State<AppState>,
+    user: AuthUser,
+    IdPath(id): IdPath,
+) -> ApiResult<StatusCode> {
+    state.polls.delete(user.id, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn transition(
+    state: AppState,
+    user: AuthUser,
+    id: Uuid,
+    t: Transition,
+) -> ApiResult<Json<PollResponse>> {
+    Ok(poll(state.polls.transition(user.id, id, t).await?))
+}
+
+#[utoipa::path(post, path = "/api/polls/{id}/publish", tag = "polls", params(("id" = Uuid, Path)),
+    responses((status = 200, body = PollResponse), (status = 403, body = ErrorBody),
+              (status = 409, body = ErrorBody, description = "wrong_state")))]
+pub(crate) async fn publish(
+    State(state): State<AppState>,
+    user: AuthUser,
+    IdPath(id): IdPath,
+) -> ApiResult<Json<PollResponse>> {
+    transition(state, user, id, Transition::Publish).await
+}
+
+#[utoipa::path(post, path = "/api/polls/{id}/close", tag = "polls", params(("id" = Uuid, Path)),
+    responses((status = 200, body = PollResponse), (status = 403, body = ErrorBody),
+              (status = 409, body = ErrorBody, description = "wrong_state")))]
+pub(crate) async fn close(
+    State(state): State<AppState>,
+    user: AuthUser,
+    IdPath(id): IdPath,
+) -> ApiResult<Json<PollResponse>> {
+    transition(state, user, id, Transition::Close).await
+}
+
+#[utoipa::path(post, path = "/api/polls/{id}/reopen", tag = "polls", params(("id" = Uuid, Path)),
+    responses((status = 200, body = PollResponse), (status = 403, body = ErrorBody),
+              (status = 409, body = ErrorBody, description = "wrong_state (an expired poll too)")))]
+pub(crate) async fn reopen(
+    State(state): State<AppState>,
+    user: AuthUser,
+    IdPath(id): IdPath,
+) -> ApiResult<Json<PollResponse>> {
+    transition(state, user, id, Transition::Reopen).await
+}
+
+#[utoipa::path(post, path = "/api/polls/{id}/options", tag = "polls", params(("id" = Uuid, Path)),
+    request_body = OptionRequest,
+    responses((status = 201, body = OptionResponse), (status = 403, body = ErrorBody),
+              (status = 409, body = ErrorBody, description = "duplicate_option"),
+              (status = 422, body = ErrorBody, description = "over 20 options, or the text")))]
+pub(crate) async fn add_option(
+    State(state): State<AppState>,
+    user: AuthUser,
+    IdPath(id): IdPath,
+    ApiJson(req): ApiJson<OptionRequest>,
+) -> ApiResult<impl IntoResponse> {
+    let option = state.polls.add_option(user.id, id, &req.text).await?;
+    Ok((StatusCode::CREATED, Json(OptionResponse { option })))
+}
+
+#[utoipa::path(patch, path = "/api/polls/{id}/options/{option_id}", tag = "polls",
+    params(("id" = Uuid, Path), ("option_id" = Uuid, Path)), request_body = OptionRequest,
+    responses((status = 200, body = OptionResponse), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody, description = "option_not_found"),
+              (status = 409, body = ErrorBody, description = "option_has_votes, duplicate_option")))]
+pub(crate) async fn edit_option(
+    State(state): State<AppState>,
+    user: AuthUser,
+    OptionPath(id, option): OptionPath,
+    ApiJson(req): ApiJson<OptionRequest>,
+) -> ApiResult<Json<OptionResponse>> {
+    let option = state
+        .polls
+        .edit_option(user.id, id, option, &req.text)
+        .await?;
+    Ok(Json(OptionResponse { option }))
+}
+
+#[utoipa::path(delete, path = "/api/polls/{id}/options/{option_id}", tag = "polls",
+    params(("id" = Uuid, Path), ("option_id" = Uuid, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody, description = "option_not_found"),
+              (status = 409, body = ErrorBody, description = "option_has_votes, too_few_options")))]
+pub(crate) async fn delete_option(
+    State(state): State<AppState>,
+    user: AuthUser,
+    OptionPath(id, option): OptionPath,
+) -> ApiResult<StatusCode> {
+    state.polls.delete_option(user.id, id, option).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(put, path = "/api/polls/{id}/vote", tag = "polls", params(("id" = Uuid, Path)),
+    request_body = VoteRequest,
+    responses((status = 200, body = PollResponse),
+              (status = 404, body = ErrorBody, description = "poll_not_found, option_not_found"),
+              (status = 409, body = ErrorBody, description = "poll_closed (closed, draft or expired)"),
+              (status = 422, body = ErrorBody, description = "too_many_choices, empty or repeated option_ids")))]
+pub(crate) async fn vote(
+    State(state): State<AppState>,
+    user: AuthUser,
+    IdPath(id): IdPath,
+    ApiJson(req): ApiJson<VoteRequest>,
+) -> ApiResult<Json<PollResponse>> {
+    Ok(poll(
+        state
+            .polls
+            .vote(Voter::user(user.id), id, &req.option_ids)
+            .await?,
+    ))
+}
+
+#[utoipa::path(delete, path = "/api/polls/{id}/vote", tag = "polls", params(("id" = Uuid, Path)),
+    responses((status = 200, body = PollResponse),
+              (status = 404, body = ErrorBody, description = "no_vote"),
+              (status = 409, body = ErrorBody, description = "poll_closed")))]
+pub(crate) async fn withdraw(
+    State(state): State<AppState>,
+    user: AuthUser,
+    IdPath(id): IdPath,
+) -> ApiResult<Json<PollResponse>> {
+    Ok(poll(state.polls.withdraw(Voter::user(user.id), id).await?))
+}
+
+#[utoipa::path(get, path = "/api/polls/{id}/results", tag = "polls", params(("id" = Uuid, Path)),
+    responses((status = 200, body = ResultsView), (status = 404, body = ErrorBody)))]
+pub(crate) async fn results(
+    State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
+    IdPath(id): IdPath,
+) -> ApiResult<Json<ResultsView>> {
+    Ok(Json(state.polls.results(user.map(|u| u.id), id).await?))
+}
+
+#[utoipa::path(get, path = "/api/polls/{id}/audit", tag = "polls", params(("id" = Uuid, Path)),
+    responses((status = 200, body = AuditResponse),
+              (status = 403, body = ErrorBody, description = "not_creator"),
+              (status = 404, body = ErrorBody)))]
+pub(crate) async fn poll_audit(
+    State(state): State<AppState>,
+    user: AuthUser,
+    IdPath(id): IdPath,
+) -> ApiResult<Json<AuditResponse>> {
+    let entries = state.polls.poll_audit(user.id, id).await?;
+    Ok(Json(AuditResponse { entries }))
+}
+
+#[utoipa::path(get, path = "/api/me/audit", tag = "polls",
+    responses((status = 200, body = AuditResponse), (status = 401, body = ErrorBody)))]
+pub(crate) async fn my_audit(
+    State(state): State<AppState>,
+    user: AuthUser,
+) -> ApiResult<Json<AuditResponse>> {
+    let entries = state.polls.my_audit(user.id).await?;
+    Ok(Json(AuditResponse { entries }))
+}
+
+#[utoipa::path(get, path = "/api/categories", tag = "polls",
+    responses((status = 200, body = CategoriesResponse)))]
+pub(crate) async fn categories(
+    State(state): State<AppState>,
+) -> ApiResult<Json<CategoriesResponse>> {
+    let categories = state.polls.categories().await?;
+    Ok(Json(CategoriesResponse { categories }))
+}
+
+#[utoipa::path(post, path = "/api/categories", tag = "polls", request_body = CategoryRequest,
+    responses((status = 201, body = CategoryResponse),
+              (status = 403, body = ErrorBody, description = "not_admin (ADMIN_EMAILS)"),
+              (status = 409, body = ErrorBody, description = "slug_taken"),
+              (status = 422, body = ErrorBody)))]
+pub(crate) async fn add_category(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiJson(req): ApiJson<CategoryRequest>,
+) -> ApiResult<impl IntoResponse> {
+    let category = state
+        .polls
+        .add_category(user.id, &req.slug, &req.name, req.description.as_deref())
+        .await?;
+    Ok((StatusCode::CREATED, Json(CategoryResponse { category })))
+}
+
+/// The poll routes, merged into the API router by `http::router`.
+pub(crate) fn routes() -> axum::Router<AppState> {
+    use axum::routing::{self as r, post};
+    axum::Router::new()
+        .route("/api/polls", post(create))
+        .route("/api/polls/{id}", r::get(get).patch(update).delete(delete))
+        .route("/api/polls/{id}/publish", post(publish))
+        .route("/api/polls/{id}/close", post(close))
+        .route("/api/polls/{id}/reopen", post(reopen))
+        .route("/api/polls/{id}/options", post(add_option))
+        .route(
+            "/api/polls/{id}/options/{option_id}",
+            axum::routing::patch(edit_option).delete(delete_option),
+        )
+        .route("/api/polls/{id}/vote", r::put(vote).delete(withdraw))
+        .route("/api/polls/{id}/results", r::get(results))
+        .route("/api/polls/{id}/audit", r::get(poll_audit))
+        .route("/api/me/audit", r::get(my_audit))
+        .route("/api/categories", r::get(categories).post(add_category))
+}

@@ -1,0 +1,91 @@
+//! Categories (anyone reads them; administrators add them) and the audit log's reads (a poll's
+//! entries for its creator or an administrator; one's own actions).
+
+use uuid::Uuid;
+
+use super::{
+    PollService,
+    view::{AuditEntry, CategoryView},
+};
+use crate::{
+    db::{self, DbError},
+    domain::poll::{PollError, create},
+    error::Error,
+};
+
+/// Entries returned at most per audit read.
+const AUDIT_LIMIT: i64 = 500;
+
+impl PollService {
+    pub(crate) async fn categories(&self) -> Result<Vec<CategoryView>, Error> {
+        Ok(db::polls::categories(&self.db)
+            .await?
+            .into_iter()
+            .map(CategoryView::from)
+            .collect())
+    }
+
+    pub(crate) async fn add_category(
+        &self,
+        actor: Uuid,
+        slug: &str,
+        name: &str,
+        description: Option<&str>,
+    ) -> Result<CategoryView, Error> {
+        if !self.is_admin(actor).await? {
+            return Err(PollError::NotAdmin.into());
+        }
+        let slug = slug.trim().to_lowercase();
+        if slug.is_empty()
+            || slug.len() > 40
+            || !slug
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        {
+            return Err(
+                PollError::validation("slug", "must be 1–40 characters of a–z, 0–9 and -").into(),
+            );
+        }
+        let name = crate::domain::text::TextRule {
+            field: "name",
+            max_chars: 50,
+            nfc: true,
+            visible_only: true,
+        }
+        .check(name)
+        .map_err(|e| PollError::validation("name", e.to_string()))?;
+        let description = create::description(description.unwrap_or(""))
+            .map_err(|e| PollError::validation("description", e.to_string()))?;
+        match db::polls::insert_category(&self.db, &slug, &name, &description).await {
+            Ok(row) => Ok(row.into()),
+            Err(DbError::Unique(_)) => Err(PollError::SlugTaken.into()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// A poll's audit log: its creator's or an administrator's to read.
+    pub(crate) async fn poll_audit(&self, actor: Uuid, id: Uuid) -> Result<Vec<AuditEntry>, Error> {
+        let admin = self.is_admin(actor).await?;
+        let record = match db::polls::get(&self.db, id).await? {
+            Some(r) if admin || r.state(false).visible_to(Some(actor)) => r,
+            _ => return Err(PollError::PollNotFound.into()),
+        };
+        if !admin {
+            record.state(false).ensure_creator(actor)?;
+        }
+        Ok(db::audit::for_poll(&self.db, id, AUDIT_LIMIT)
+            .await?
+            .into_iter()
+            .map(AuditEntry::from)
+            .collect())
+    }
+
+    /// What `actor` did, newest first.
+    pub(crate) async fn my_audit(&self, actor: Uuid) -> Result<Vec<AuditEntry>, Error> {
+        Ok(db::audit::for_actor(&self.db, actor, AUDIT_LIMIT)
+            .await?
+            .into_iter()
+            .map(AuditEntry::from)
+            .collect())
+    }
+}

@@ -1,0 +1,21 @@
+//! Polls: coordination, no rules. Each action loads the poll from Postgres, asks
+//! `domain::poll` to decide, writes the change and its audit entry in one transaction, keeps
+//! the Redis counts (`cache`) exact, and publishes what changed.
+//!
+//! - `service`: polls themselves (create, read, edit, delete, status changes) and options.
+//! - `votes`: voting, withdrawing, results, and the counts (cached or rebuilt).
+//! - `catalog`: categories and audit reads. `expiry`: the sweep that closes expired polls.
+//! - `watch`: node-local change watchers for the plain WebSocket.
+//! - `cache`: the counts in Redis. `view`: the read models. `publisher`: the live transport.
+
+pub(crate) mod cache;
+pub(crate) mod catalog;
+pub(crate) mod expiry;
+pub(crate) mod publisher;
+pub(crate) mod service;
+pub(crate) mod view;
+pub(crate) mod votes;
+pub(crate) mod watch;
+
+pub(crate) use publisher::PollPublisher;
+pub(crate) use service::PollService;

@@ -1,0 +1,17 @@
+//! Where polls hand their changes to the real-time transport. A trait so `polls` does not
+//! depend on Socket.IO; the gateway implements it (`gateway::polls`).
+
+use async_trait::async_trait;
+use uuid::Uuid;
+
+use super::view::PollView;
+
+#[async_trait]
+pub(crate) trait PollPublisher: Send + Sync {
+    /// A vote changed `poll`'s counts (the transport coalesces and reads the latest counts).
+    async fn counts_changed(&self, poll: Uuid, creator: Uuid);
+    /// The poll changed (an edit, a status change, an option change): `poll` as anyone sees it.
+    async fn updated(&self, poll: &PollView);
+    /// The poll is gone: tell its subscribers and empty its rooms.
+    async fn deleted(&self, poll: Uuid);
+}

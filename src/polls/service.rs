@@ -1,0 +1,451 @@
+//! The poll API both transports call: create, read, edit, delete, status changes and options.
+//! Every change runs in one transaction with its audit entry, on the poll row locked, so two
+//! edits of one poll happen one after the other.
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+use sqlx::{PgConnection, PgPool};
+use std::sync::{Arc, OnceLock};
+use uuid::Uuid;
+
+use super::{
+    PollPublisher,
+    cache::{Counts, PollCache},
+    view::{OptionView, PollView},
+};
+use crate::{
+    db::{
+        self, DbError,
+        audit::{self, Target},
+        ballots,
+        polls::{NewPollRow, PollChanges, PollRecord},
+    },
+    domain::poll::{
+        PollError, PollStatus,
+        create::{self, NewPollInput},
+        lifecycle::Transition,
+    },
+    error::Error,
+};
+
+/// A new poll as asked for (`category` is a slug).
+#[derive(Debug, Default)]
+pub(crate) struct CreatePoll {
+    pub input: NewPollInput,
+    pub category: Option<String>,
+    pub is_public: Option<bool>,
+    pub allow_anonymous: Option<bool>,
+    pub publish: Option<bool>,
+}
+
+/// A PATCH: absent fields stay; `Some(None)` clears a nullable one.
+#[derive(Debug, Default)]
+pub(crate) struct PollPatch {
+    pub question: Option<String>,
+    pub description: Option<String>,
+    pub category: Option<Option<String>>,
+    pub is_public: Option<bool>,
+    pub allow_anonymous: Option<bool>,
+    pub expires_at: Option<Option<DateTime<Utc>>>,
+}
+
+pub struct PollService {
+    pub(super) db: PgPool,
+    pub(super) cache: PollCache,
+    /// Emails (lowercase) of the accounts that may add categories and delete any poll.
+    admins: Vec<String>,
+    publisher: OnceLock<Arc<dyn PollPublisher>>,
+}
+
+impl PollService {
+    pub(crate) fn new(db: PgPool, cache: PollCache, admins: &[String]) -> Arc<Self> {
+        Arc::new(PollService {
+            db,
+            cache,
+            admins: admins.iter().map(|e| e.trim().to_lowercase()).collect(),
+            publisher: OnceLock::new(),
+        })
+    }
+
+    pub(crate) fn set_publisher(&self, p: Arc<dyn PollPublisher>) {
+        let _ = self.publisher.set(p);
+    }
+
+    pub(super) fn publisher(&self) -> Option<&Arc<dyn PollPublisher>> {
+        self.publisher.get()
+    }
+
+    pub(crate) fn cache(&self) -> &PollCache {
+        &self.cache
+    }
+
+    pub(crate) async fn is_admin(&self, user: Uuid) -> Result<bool, Error> {
+        if self.admins.is_empty() {
+            return Ok(false);
+        }
+        let row = db::users::by_id(&self.db, user).await?;
+        Ok(row.is_some_and(|u| self.admins.contains(&u.email.to_lowercase())))
+    }
+
+    async fn category(&self, slug: Option<&str>) -> Result<Option<Uuid>, Error> {
+        let Some(slug) = slug else { return Ok(None) };
+        db::polls::category_id(&self.db, slug.trim())
+            .await?
+            .map(Some)
+            .ok_or_else(|| PollError::validation("category", "no such category").into())
+    }
+
+    pub(crate) async fn create(&self, actor: Uuid, req: CreatePoll) -> Result<PollView, Error> {
+        let now = Utc::now();
+        let poll = req.input.validate(now)?;
+        let category_id = self.category(req.category.as_deref()).await?;
+        let id = Uuid::new_v4();
+        let status = if req.publish.unwrap_or(true) {
+            PollStatus::Open
+        } else {
+            PollStatus::Draft
+        };
+        let mut tx = self.db.begin().await.map_err(DbError::from)?;
+        db::polls::insert(
+            &mut tx,
+            &NewPollRow {
+                id,
+                creator_id: actor,
+                question: &poll.question,
+                description: &poll.description,
+                category_id,
+                status,
+                allow_multiple: poll.allow_multiple,
+                max_choices: poll.max_choices,
+                is_public: req.is_public.unwrap_or(true),
+                allow_anonymous: req.allow_anonymous.unwrap_or(false),
+                expires_at: poll.expires_at,
+            },
+            &poll.options,
+        )
+        .await?;
+        audit::record(
+            &mut tx,
+            Some(actor),
+            "poll_created",
+            Target::poll(id),
+            json!({"question": poll.question, "status": status.as_str()}),
+        )
+        .await?;
+        let record = db::polls::load(&mut tx, id, false)
+            .await?
+            .ok_or_else(|| Error::Internal("a created poll is missing".into()))?;
+        tx.commit().await.map_err(DbError::from)?;
+        self.index_expiry(&record).await;
+        // A new poll has no votes: its counts start cached at zero, no Postgres count needed.
+        let counts = self.cache.install(id, &[], 0).await.unwrap_or_default();
+        Ok(PollView::build(&record, &counts, Vec::new(), now))
+    }
+
+    /// A poll as `viewer` sees it; a draft is 404 for everyone but its creator.
+    pub(crate) async fn get(&self, viewer: Option<Uuid>, id: Uuid) -> Result<PollView, Error> {
+        let record = self.visible(viewer, id).await?;
+        self.view(&record, viewer).await
+    }
+
+    pub(super) async fn visible(
+        &self,
+        viewer: Option<Uuid>,
+        id: Uuid,
+    ) -> Result<PollRecord, Error> {
+        match db::polls::get(&self.db, id).await? {
+            Some(r) if r.state(false).visible_to(viewer) => Ok(r),
+            _ => Err(PollError::PollNotFound.into()),
+        }
+    }
+
+    pub(super) async fn view(
+        &self,
+        record: &PollRecord,
+        viewer: Option<Uuid>,
+    ) -> Result<PollView, Error> {
+        let counts = self.counts(record.poll.id).await?;
+        let mine = match viewer {
+            Some(v) => ballots::ballot(&self.db, record.poll.id, v)
+                .await?
+                .unwrap_or_default(),
+            None => Vec::new(),
+        };
+        Ok(PollView::build(record, &counts, mine, Utc::now()))
+    }
+
+    /// Keeps the expiry index in step with a committed poll: an open poll with an expiry is
+    /// in it. A failure is only logged: the Postgres sweep (`expiry`) closes the poll anyway.
+    async fn index_expiry(&self, record: &PollRecord) {
+        let p = &record.poll;
+        let at = p
+            .expires_at
+            .filter(|_| p.status == PollStatus::Open.as_str());
+        if let Err(e) = self.cache.schedule_expiry(p.id, at).await {
+            tracing::debug!(error = %e, poll = %p.id, "expiry not indexed; the sweep will close it");
+        }
+    }
+
+    /// Opens a transaction with the poll locked; a draft of someone else is 404.
+    async fn locked(
+        &self,
+        actor: Uuid,
+        id: Uuid,
+    ) -> Result<(sqlx::Transaction<'static, sqlx::Postgres>, PollRecord), Error> {
+        let mut tx = self.db.begin().await.map_err(DbError::from)?;
+        match db::polls::load(&mut tx, id, true).await? {
+            Some(r) if r.state(false).visible_to(Some(actor)) => Ok((tx, r)),
+            _ => Err(PollError::PollNotFound.into()),
+        }
+    }
+
+    /// Commits an edit and tells the poll's watchers; returns the poll as `actor` sees it.
+    async fn finish(
+        &self,
+        mut tx: sqlx::Transaction<'static, sqlx::Postgres>,
+        actor: Uuid,
+        id: Uuid,
+    ) -> Result<PollView, Error> {
+        let record = db::polls::load(&mut tx, id, false)
+            .await?
+            .ok_or(PollError::PollNotFound)?;
+        tx.commit().await.map_err(DbError::from)?;
+        self.index_expiry(&record).await;
+        let view = self.view(&record, Some(actor)).await?;
+        if let Some(p) = self.publisher() {
+            let mut public = view.clone();
+            public.my_votes = Vec::new();
+            p.updated(&public).await;
+        }
+        Ok(view)
+    }
+
+    pub(crate) async fn update(
+        &self,
+        actor: Uuid,
+        id: Uuid,
+        patch: PollPatch,
+    ) -> Result<PollView, Error> {
+        let now = Utc::now();
+        let question = patch
+            .question
+            .as_deref()
+            .map(create::question)
+            .transpose()?;
+        let description = patch
+            .description
+            .as_deref()
+            .map(create::description)
+            .transpose()?;
+        let expires_at = match patch.expires_at {
+            Some(at) => Some(create::expiry(at, now)?),
+            None => None,
+        };
+        let category_id = match &patch.category {
+            Some(slug) => Some(self.category(slug.as_deref()).await?),
+            None => None,
+        };
+        let (mut tx, record) = self.locked(actor, id).await?;
+        let changes_question = question
+            .as_deref()
+            .is_some_and(|q| q != record.poll.question);
+        let has_votes = changes_question && ballots::poll_has_votes(&mut tx, id).await?;
+        record
+            .state(has_votes)
+            .check_edit(actor, changes_question)?;
+        let changes = PollChanges {
+            question,
+            description,
+            category_id,
+            is_public: patch.is_public,
+            allow_anonymous: patch.allow_anonymous,
+            expires_at,
+            max_choices: None,
+        };
+        db::polls::update(&mut tx, id, &changes).await?;
+        audit::record(
+            &mut tx,
+            Some(actor),
+            "poll_updated",
+            Target::poll(id),
+            json!({
+                "question": changes.question,
+                "description": changes.description.is_some(),
+                "category": patch.category,
+                "is_public": changes.is_public,
+                "allow_anonymous": changes.allow_anonymous,
+                "expires_at": changes.expires_at,
+            }),
+        )
+        .await?;
+        self.finish(tx, actor, id).await
+    }
+
+    pub(crate) async fn transition(
+        &self,
+        actor: Uuid,
+        id: Uuid,
+        t: Transition,
+    ) -> Result<PollView, Error> {
+        let (mut tx, record) = self.locked(actor, id).await?;
+        let next = record.state(false).transition(actor, t, Utc::now())?;
+        db::polls::set_status(&mut tx, id, next).await?;
+        let action = match t {
+            Transition::Publish => "poll_published",
+            Transition::Close => "poll_closed",
+            Transition::Reopen => "poll_reopened",
+        };
+        audit::record(&mut tx, Some(actor), action, Target::poll(id), json!({})).await?;
+        self.finish(tx, actor, id).await
+    }
+
+    pub(crate) async fn delete(&self, actor: Uuid, id: Uuid) -> Result<(), Error> {
+        let admin = self.is_admin(actor).await?;
+        let mut tx = self.db.begin().await.map_err(DbError::from)?;
+        let record = match db::polls::load(&mut tx, id, true).await? {
+            Some(r) if admin || r.state(false).visible_to(Some(actor)) => r,
+            _ => return Err(PollError::PollNotFound.into()),
+        };
+        if !admin {
+            record.state(false).ensure_creator(actor)?;
+        }
+        audit::record(
+            &mut tx,
+            Some(actor),
+            "poll_deleted",
+            Target::poll(id),
+            json!({"question": record.poll.question, "by_admin": admin && actor != record.poll.creator_id}),
+        )
+        .await?;
+        db::polls::delete(&mut tx, id).await?;
+        tx.commit().await.map_err(DbError::from)?;
+        if let Err(e) = self.cache.forget(id).await {
+            tracing::debug!(error = %e, poll = %id, "could not drop a deleted poll's counts");
+        }
+        if let Some(p) = self.publisher() {
+            p.deleted(id).await;
+        }
+        Ok(())
+    }
+
+    pub(crate) async fn add_option(
+        &self,
+        actor: Uuid,
+        id: Uuid,
+        text: &str,
+    ) -> Result<OptionView, Error> {
+        let text = create::option_text(text, "text")?;
+        let (mut tx, record) = self.locked(actor, id).await?;
+        let keys: Vec<String> = record
+            .options
+            .iter()
+            .map(|o| create::option_key(&o.text))
+            .collect();
+        record
+            .state(false)
+            .check_add_option(actor, &create::option_key(&text), &keys)?;
+        let option = db::polls::insert_option(&mut tx, id, &text)
+            .await
+            .map_err(duplicate_option)?;
+        audit::record(
+            &mut tx,
+            Some(actor),
+            "option_added",
+            Target::option(id, option.id),
+            json!({"text": option.text}),
+        )
+        .await?;
+        self.finish(tx, actor, id).await?;
+        Ok(OptionView::of(&option, &Counts::default()))
+    }
+
+    pub(crate) async fn edit_option(
+        &self,
+        actor: Uuid,
+        id: Uuid,
+        option: Uuid,
+        text: &str,
+    ) -> Result<OptionView, Error> {
+        let text = create::option_text(text, "text")?;
+        let (mut tx, record) = self.locked(actor, id).await?;
+        let voted = option_voted(&mut tx, &record, id, option).await?;
+        record
+            .state(false)
+            .check_option_change(actor, option, voted, false)?;
+        let key = create::option_key(&text);
+        if record
+            .options
+            .iter()
+            .any(|o| o.id != option && create::option_key(&o.text) == key)
+        {
+            return Err(PollError::DuplicateOption.into());
+        }
+        let row = db::polls::update_option(&mut tx, option, &text)
+            .await
+            .map_err(duplicate_option)?;
+        audit::record(
+            &mut tx,
+            Some(actor),
+            "option_updated",
+            Target::option(id, option),
+            json!({"text": row.text}),
+        )
+        .await?;
+        self.finish(tx, actor, id).await?;
+        Ok(OptionView::of(&row, &Counts::default()))
+    }
+
+    pub(crate) async fn delete_option(
+        &self,
+        actor: Uuid,
+        id: Uuid,
+        option: Uuid,
+    ) -> Result<(), Error> {
+        let (mut tx, record) = self.locked(actor, id).await?;
+        let voted = option_voted(&mut tx, &record, id, option).await?;
+        let state = record.state(false);
+        state.check_option_change(actor, option, voted, true)?;
+        db::polls::delete_option(&mut tx, option).await?;
+        // A multiple-choice poll never allows more choices than it has options.
+        let max = state.max_choices_for(record.options.len().saturating_sub(1));
+        if max != state.max_choices {
+            let changes = PollChanges {
+                max_choices: Some(max),
+                ..PollChanges::default()
+            };
+            db::polls::update(&mut tx, id, &changes).await?;
+        }
+        audit::record(
+            &mut tx,
+            Some(actor),
+            "option_deleted",
+            Target::option(id, option),
+            json!({}),
+        )
+        .await?;
+        self.finish(tx, actor, id).await?;
+        Ok(())
+    }
+}
+
+/// Whether anyone chose `option` (only asked when it is the poll's and the actor its creator,
+/// so a stranger learns nothing from the answer).
+async fn option_voted(
+    conn: &mut PgConnection,
+    record: &PollRecord,
+    poll: Uuid,
+    option: Uuid,
+) -> Result<bool, Error> {
+    if !record.options.iter().any(|o| o.id == option) {
+        return Ok(false);
+    }
+    Ok(ballots::option_has_votes(conn, poll, option).await?)
+}
+
+/// Two concurrent adds of the same text: the unique index refuses the second.
+fn duplicate_option(e: DbError) -> Error {
+    match e {
+        DbError::Unique(_) => PollError::DuplicateOption.into(),
+        other => other.into(),
+    }
+}

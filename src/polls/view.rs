@@ -1,0 +1,218 @@
+//! The read models both transports send: `{poll}`, its options, results, categories and audit
+//! entries, in the contract's shape.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::cache::Counts;
+use crate::db::{
+    audit::AuditRow,
+    polls::{CategoryRow, OptionRow, PollRecord},
+};
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub(crate) struct CategoryView {
+    pub id: Uuid,
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    pub poll_count: i64,
+}
+
+impl From<CategoryRow> for CategoryView {
+    fn from(c: CategoryRow) -> Self {
+        CategoryView {
+            id: c.id,
+            slug: c.slug,
+            name: c.name,
+            description: c.description,
+            poll_count: c.poll_count,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub(crate) struct CreatorView {
+    pub id: Uuid,
+    pub display_name: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub(crate) struct OptionView {
+    pub id: Uuid,
+    pub text: String,
+    pub position: i32,
+    pub votes: i64,
+}
+
+impl OptionView {
+    pub(crate) fn of(o: &OptionRow, counts: &Counts) -> Self {
+        OptionView {
+            id: o.id,
+            text: o.text.clone(),
+            position: o.position,
+            votes: counts.votes(o.id),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub(crate) struct PollView {
+    pub id: Uuid,
+    pub question: String,
+    pub description: String,
+    pub category: Option<CategoryView>,
+    pub creator: CreatorView,
+    /// `draft`, `open` or `closed` (an open poll past `expires_at` reads as closed).
+    pub status: String,
+    pub allow_multiple: bool,
+    pub max_choices: i32,
+    pub is_public: bool,
+    pub allow_anonymous: bool,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub options: Vec<OptionView>,
+    /// Chosen options, summed.
+    pub total_votes: i64,
+    /// People who voted.
+    pub voters: i64,
+    pub likes: i64,
+    pub my_votes: Vec<Uuid>,
+    pub liked_by_me: bool,
+}
+
+impl PollView {
+    pub(crate) fn build(
+        r: &PollRecord,
+        counts: &Counts,
+        my_votes: Vec<Uuid>,
+        now: DateTime<Utc>,
+    ) -> Self {
+        let p = &r.poll;
+        let state = r.state(false);
+        let options: Vec<OptionView> = r
+            .options
+            .iter()
+            .map(|o| OptionView::of(o, counts))
+            .collect();
+        let category = match (&p.category_id, &p.category_slug) {
+            (Some(id), Some(slug)) => Some(CategoryView {
+                id: *id,
+                slug: slug.clone(),
+                name: p.category_name.clone().unwrap_or_default(),
+                description: p.category_description.clone().unwrap_or_default(),
+                // Not counted per poll read; `GET /api/categories` has it.
+                poll_count: 0,
+            }),
+            _ => None,
+        };
+        PollView {
+            id: p.id,
+            question: p.question.clone(),
+            description: p.description.clone(),
+            category,
+            creator: CreatorView {
+                id: p.creator_id,
+                display_name: p.creator_name.clone(),
+            },
+            status: state.status_at(now).as_str().to_string(),
+            allow_multiple: p.allow_multiple,
+            max_choices: p.max_choices,
+            is_public: p.is_public,
+            allow_anonymous: p.allow_anonymous,
+            expires_at: p.expires_at,
+            created_at: p.created_at,
+            updated_at: p.updated_at,
+            closed_at: p.closed_at.or_else(|| {
+                (state.status == crate::domain::poll::PollStatus::Open && state.expired(now))
+                    .then_some(p.expires_at)
+                    .flatten()
+            }),
+            total_votes: options.iter().map(|o| o.votes).sum(),
+            options,
+            voters: counts.voters.max(0),
+            likes: 0,
+            my_votes,
+            liked_by_me: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub(crate) struct OptionResult {
+    pub id: Uuid,
+    pub votes: i64,
+    /// This option's part of `total_votes`, 0–1 (0 when there are no votes).
+    pub share: f64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub(crate) struct ResultsView {
+    pub poll_id: Uuid,
+    pub options: Vec<OptionResult>,
+    pub total_votes: i64,
+    pub voters: i64,
+    pub as_of: DateTime<Utc>,
+}
+
+impl ResultsView {
+    pub(crate) fn build(r: &PollRecord, counts: &Counts, now: DateTime<Utc>) -> Self {
+        let total: i64 = r.options.iter().map(|o| counts.votes(o.id)).sum();
+        let options = r
+            .options
+            .iter()
+            .map(|o| {
+                let votes = counts.votes(o.id);
+                #[allow(clippy::cast_precision_loss)]
+                let share = if total > 0 {
+                    votes as f64 / total as f64
+                } else {
+                    0.0
+                };
+                OptionResult {
+                    id: o.id,
+                    votes,
+                    share,
+                }
+            })
+            .collect();
+        ResultsView {
+            poll_id: r.poll.id,
+            options,
+            total_votes: total,
+            voters: counts.voters.max(0),
+            as_of: now,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub(crate) struct AuditEntry {
+    pub id: i64,
+    pub actor_id: Option<Uuid>,
+    pub action: String,
+    pub target_type: String,
+    pub target_id: Option<Uuid>,
+    #[schema(value_type = Object)]
+    pub details: Value,
+    pub at: DateTime<Utc>,
+}
+
+impl From<AuditRow> for AuditEntry {
+    fn from(r: AuditRow) -> Self {
+        AuditEntry {
+            id: r.id,
+            actor_id: r.actor_id,
+            action: r.action,
+            target_type: r.target_type,
+            target_id: r.target_id,
+            details: r.details,
+            at: r.at,
+        }
+    }
+}

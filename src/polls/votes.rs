@@ -1,0 +1,266 @@
+//! Voting: a ballot replaces the voter's earlier one in one transaction (its row lock orders
+//! one voter's concurrent changes), the audit entry goes in the same transaction, and the
+//! counts' delta is added in Redis after the commit, before the answer, so any read after the
+//! answer sees it (read-your-writes on any node).
+
+use chrono::Utc;
+use serde_json::json;
+use sqlx::Connection;
+use uuid::Uuid;
+
+use super::{
+    PollService,
+    cache::Counts,
+    view::{PollView, ResultsView},
+};
+use crate::{
+    db::{
+        self, DbError,
+        audit::{self, Target},
+        ballots,
+    },
+    domain::poll::{PollError, vote::Delta},
+    error::Error,
+};
+
+/// Who votes: the account, and the key their ballot is filed under (the account id; an
+/// anonymous voter id once issue 12 adds them).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Voter {
+    pub user: Option<Uuid>,
+    pub key: Uuid,
+}
+
+impl Voter {
+    pub(crate) fn user(id: Uuid) -> Voter {
+        Voter {
+            user: Some(id),
+            key: id,
+        }
+    }
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub(crate) struct LiveOption {
+    pub id: Uuid,
+    pub votes: i64,
+}
+
+/// The payload of `poll_results`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub(crate) struct LiveResults {
+    pub poll_id: Uuid,
+    pub options: Vec<LiveOption>,
+    pub total_votes: i64,
+    pub voters: i64,
+    pub likes: i64,
+    #[serde(skip)]
+    pub creator_id: Uuid,
+}
+
+/// What a ballot write did.
+struct Written {
+    old: Option<Vec<Uuid>>,
+    counts: Option<Counts>,
+}
+
+impl PollService {
+    /// `PUT /api/polls/{id}/vote` and `vote_poll`.
+    pub(crate) async fn vote(
+        &self,
+        voter: Voter,
+        id: Uuid,
+        option_ids: &[Uuid],
+    ) -> Result<PollView, Error> {
+        let record = self.visible(voter.user, id).await?;
+        if voter.user.is_none() && !record.poll.allow_anonymous {
+            return Err(Error::Unauthorized);
+        }
+        let ballot = record.state(false).choice(option_ids, Utc::now())?;
+        let written = self.write(id, voter, Some(&ballot)).await?;
+        let counts = self.after_write(&record, written.counts).await?;
+        let _ = written.old;
+        Ok(PollView::build(&record, &counts, ballot, Utc::now()))
+    }
+
+    /// `DELETE /api/polls/{id}/vote`.
+    pub(crate) async fn withdraw(&self, voter: Voter, id: Uuid) -> Result<PollView, Error> {
+        let record = self.visible(voter.user, id).await?;
+        record.state(false).ensure_votable(Utc::now())?;
+        let written = self.write(id, voter, None).await?;
+        let counts = self.after_write(&record, written.counts).await?;
+        Ok(PollView::build(&record, &counts, Vec::new(), Utc::now()))
+    }
+
+    /// The counts to answer with, and the live update for the poll's watchers.
+    async fn after_write(
+        &self,
+        record: &db::polls::PollRecord,
+        applied: Option<Counts>,
+    ) -> Result<Counts, Error> {
+        let counts = match applied {
+            Some(c) => c,
+            None => self.counts(record.poll.id).await?,
+        };
+        if let Some(p) = self.publisher() {
+            p.counts_changed(record.poll.id, record.poll.creator_id)
+                .await;
+        }
+        Ok(counts)
+    }
+
+    /// Replaces (or with `new: None` removes) the voter's ballot and adds the delta to the
+    /// cached counts. Holds the poll's shared counts lock from before the commit until the
+    /// delta is in (see `db::ballots`).
+    async fn write(
+        &self,
+        poll: Uuid,
+        voter: Voter,
+        new: Option<&[Uuid]>,
+    ) -> Result<Written, Error> {
+        let mut conn = self.db.acquire().await.map_err(DbError::from)?;
+        ballots::lock_counts_shared(&mut conn, poll).await?;
+        let result = self.write_locked(&mut conn, poll, voter, new).await;
+        if ballots::unlock_counts_shared(&mut conn, poll)
+            .await
+            .is_err()
+        {
+            // Never hand a connection holding the lock back to the pool.
+            conn.close_on_drop();
+        }
+        let (old, delta) = result?;
+        if delta.is_empty() {
+            return Ok(Written { old, counts: None });
+        }
+        let counts = match self.cache.apply(poll, &delta).await {
+            Ok(c) => c,
+            Err(e) => {
+                // The vote is committed; the cached counts missed its delta. Drop them so the
+                // next read rebuilds them from Postgres, retrying in the background.
+                self.forget_later(poll);
+                return Err(e.into());
+            }
+        };
+        Ok(Written { old, counts })
+    }
+
+    async fn write_locked(
+        &self,
+        conn: &mut sqlx::PgConnection,
+        poll: Uuid,
+        voter: Voter,
+        new: Option<&[Uuid]>,
+    ) -> Result<(Option<Vec<Uuid>>, Delta), Error> {
+        let mut tx = conn.begin().await.map_err(DbError::from)?;
+        let old = loop {
+            if let Some(old) = ballots::lock_ballot(&mut tx, poll, voter.key).await? {
+                break Some(old);
+            }
+            let Some(ballot) = new else {
+                return Err(PollError::NoVote.into());
+            };
+            if ballots::insert_ballot(&mut tx, poll, voter.key, voter.user, ballot).await? {
+                break None;
+            }
+            // Another change by this voter inserted first: lock theirs and replace it.
+        };
+        let (action, ballot) = match (&old, new) {
+            (Some(old), Some(ballot)) if old.as_slice() == ballot => {
+                // The same choice again changes nothing (no entry either).
+                tx.rollback().await.map_err(DbError::from)?;
+                return Ok((Some(old.clone()), Delta::default()));
+            }
+            (Some(_), Some(ballot)) => {
+                ballots::update_ballot(&mut tx, poll, voter.key, ballot).await?;
+                ("vote_changed", ballot.to_vec())
+            }
+            (None, Some(ballot)) => ("vote_cast", ballot.to_vec()),
+            (Some(_), None) => {
+                ballots::delete_ballot(&mut tx, poll, voter.key).await?;
+                ("vote_withdrawn", Vec::new())
+            }
+            (None, None) => return Err(PollError::NoVote.into()),
+        };
+        audit::record(
+            &mut tx,
+            voter.user,
+            action,
+            Target::poll(poll),
+            json!({"option_ids": ballot, "previous": old}),
+        )
+        .await?;
+        tx.commit().await.map_err(DbError::from)?;
+        let delta = Delta::between(old.as_deref(), new);
+        Ok((old, delta))
+    }
+
+    fn forget_later(&self, poll: Uuid) {
+        let cache = self.cache.clone();
+        tokio::spawn(async move {
+            for _ in 0..60 {
+                if cache.forget(poll).await.is_ok() {
+                    return;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+            }
+            tracing::warn!(poll = %poll, "cached counts may be stale until they expire");
+        });
+    }
+
+    /// A poll's counts: the cached ones, or a fresh count installed in the cache. The rebuild
+    /// holds the poll's exclusive counts lock, so no vote is between its commit and its delta.
+    pub(crate) async fn counts(&self, poll: Uuid) -> Result<Counts, Error> {
+        if let Some(c) = self.cache.get(poll).await? {
+            return Ok(c);
+        }
+        let mut conn = self.db.acquire().await.map_err(DbError::from)?;
+        ballots::lock_counts(&mut conn, poll).await?;
+        let result = async {
+            if let Some(c) = self.cache.get(poll).await? {
+                return Ok(c);
+            }
+            let (options, voters) = ballots::count(&mut conn, poll).await?;
+            Ok::<_, Error>(self.cache.install(poll, &options, voters).await?)
+        }
+        .await;
+        if ballots::unlock_counts(&mut conn, poll).await.is_err() {
+            conn.close_on_drop();
+        }
+        result
+    }
+
+    /// What `poll_results` carries, read fresh (`None`: the poll is gone).
+    pub(crate) async fn live_results(&self, id: Uuid) -> Result<Option<LiveResults>, Error> {
+        let Some(record) = db::polls::get(&self.db, id).await? else {
+            return Ok(None);
+        };
+        let counts = self.counts(id).await?;
+        let options: Vec<LiveOption> = record
+            .options
+            .iter()
+            .map(|o| LiveOption {
+                id: o.id,
+                votes: counts.votes(o.id),
+            })
+            .collect();
+        Ok(Some(LiveResults {
+            poll_id: id,
+            total_votes: options.iter().map(|o| o.votes).sum(),
+            options,
+            voters: counts.voters.max(0),
+            likes: 0,
+            creator_id: record.poll.creator_id,
+        }))
+    }
+
+    /// `GET /api/polls/{id}/results`: from the cache.
+    pub(crate) async fn results(
+        &self,
+        viewer: Option<Uuid>,
+        id: Uuid,
+    ) -> Result<ResultsView, Error> {
+        let record = self.visible(viewer, id).await?;
+        let counts = self.counts(id).await?;
+        Ok(ResultsView::build(&record, &counts, Utc::now()))
+    }
+}
