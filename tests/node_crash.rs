@@ -71,3 +71,48 @@ async fn the_host_on_a_killed_process_is_handed_over_within_the_grace_period(poo
     assert_eq!(room["room"]["host_id"], ann.id.to_string());
     drop(h);
 }
+
+/// A node taken for dead while alive (a stall longer than its lease: another node dropped its
+/// presence entries) puts its sockets back with its next heartbeat.
+#[sqlx::test]
+async fn a_node_taken_for_dead_while_alive_restores_its_presence(pool: PgPool) {
+    let prefix = fresh_prefix();
+    let app = spawn_app_with(pool, test_config(&prefix)).await;
+    let host = app.register("Host").await;
+    let code = app.create_room(&host, json!({})).await;
+    let h = Sock::connect(&app.base, &host.token, TransportType::Websocket).await;
+    h.ok("join_room", json!({ "room_code": code })).await;
+    let host_id = host.id.to_string();
+    let connected = || async {
+        let (_, room) = app
+            .call("GET", &format!("/api/rooms/{code}"), &host, None)
+            .await;
+        host_connected(&room, &host_id)
+    };
+    assert_eq!(connected().await, Some(true));
+    // What another node's sweep does to a node whose lease ran out.
+    let mut redis = common::redis_of(&app).await;
+    let leases = format!("{prefix}nodes");
+    let nodes: Vec<String> = redis::AsyncCommands::zrange(&mut redis, &leases, 0, -1)
+        .await
+        .expect("nodes");
+    assert_eq!(nodes.len(), 1, "{nodes:?}");
+    let node = &nodes[0];
+    // Both at once, as the sweep's effect must not be half seen by a heartbeat.
+    let (removed, dropped): (i64, i64) = redis::pipe()
+        .atomic()
+        .zrem(&leases, node)
+        .hdel(
+            format!("{prefix}presence:{code}"),
+            format!("{host_id}@{node}"),
+        )
+        .query_async(&mut redis)
+        .await
+        .expect("drop the node");
+    assert_eq!((removed, dropped), (1, 1));
+    common::eventually("the host's presence to be restored", || async {
+        (connected().await == Some(true)).then_some(())
+    })
+    .await;
+    drop(h);
+}

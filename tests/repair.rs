@@ -223,3 +223,43 @@ async fn a_process_killed_between_swap_and_commit_leaves_no_broken_round(pool: P
         3
     );
 }
+
+/// A node that starts work on a room checks the live round against Postgres and writes what is
+/// missing, so even a round only Redis has can be answered over REST (which finds the room of
+/// a round through Postgres).
+#[sqlx::test]
+async fn a_node_that_loads_a_room_writes_the_live_round_postgres_lacks(pool: PgPool) {
+    let prefix = fresh_prefix();
+    let first = spawn_app_with(pool.clone(), test_config(&prefix)).await;
+    let host = first.register("Host").await;
+    let ann = first.register("Ann").await;
+    let code = first.create_room(&host, json!({})).await;
+    assert_eq!(first.join(&ann, &code).await.0, StatusCode::OK);
+    let start = ok(&first, &host, format!("/api/game/{code}/start"), None).await;
+    let round = start["round"]["id"].as_str().expect("round").to_string();
+    sqlx::query("DELETE FROM rounds WHERE id = $1::uuid")
+        .bind(&round)
+        .execute(&pool)
+        .await
+        .expect("delete round");
+    // Another node, whose worker for the room starts now (a socket joining the room).
+    let second = spawn_app_with(pool.clone(), test_config(&prefix)).await;
+    let sock = Sock::connect(&second.base, &ann.token, TransportType::Websocket).await;
+    sock.ok("join_room", json!({ "room_code": code })).await;
+    ok(
+        &second,
+        &ann,
+        format!("/api/game/rounds/{round}/answer"),
+        Some(json!({ "answer": "over REST" })),
+    )
+    .await;
+    assert_eq!(
+        count(
+            &pool,
+            "SELECT count(*) FROM answers WHERE round_id = $1::uuid",
+            &round
+        )
+        .await,
+        1
+    );
+}

@@ -1,8 +1,9 @@
 //! Bringing Postgres up to the live state. A room's actions are swapped into Redis before
 //! their rows are committed, so a process that dies between the two leaves live state that
 //! Postgres lacks (a round, an answer), and the next action whose rows refer to it would fail
-//! a foreign key. Such a failure is repaired by writing the live room's own rows (every write
-//! is idempotent) and committing again: what was live stays, and no client sees the error.
+//! a foreign key. A node that starts a room's worker checks the live round against Postgres,
+//! and a foreign-key failure is caught too; either way the live room's own rows are written
+//! (every write is idempotent): what was live stays, and no client sees an error.
 //! Every kind of live row belongs here (games, audience, hidden answers included).
 
 use super::writes::Write;
@@ -16,6 +17,24 @@ pub(crate) fn missing_reference(e: &super::DbError) -> bool {
             .is_some_and(|d| d.is_foreign_key_violation()),
         _ => false,
     }
+}
+
+/// Whether Postgres has the live room's current round with all its answers and votes (the
+/// rows a crash between swap and commit would leave missing).
+pub(crate) async fn is_recorded(pool: &sqlx::PgPool, room: &Room) -> Result<bool, super::DbError> {
+    let Some(round) = &room.round else {
+        return Ok(true);
+    };
+    let (exists, answers, votes): (bool, i64, i64) = sqlx::query_as(
+        "SELECT EXISTS (SELECT 1 FROM rounds WHERE id = $1),
+                (SELECT count(*) FROM answers WHERE round_id = $1),
+                (SELECT count(*) FROM votes WHERE round_id = $1)",
+    )
+    .bind(round.id)
+    .fetch_one(pool)
+    .await?;
+    let live = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+    Ok(exists && answers >= live(round.answers.len()) && votes >= live(round.votes.len()))
 }
 
 /// The rows that record `room` as it is live: its participants (leavers as left), host and

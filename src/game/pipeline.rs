@@ -169,7 +169,7 @@ impl Pipeline {
             // The room as this worker last saved it: the next batch decides against it and
             // swaps against its version without reading Redis first. A write from elsewhere
             // (another node, a rebuild) fails that swap, and the batch reloads and re-decides.
-            let mut cache: Option<Stored> = None;
+            let mut cache: Option<Stored> = me.load_recorded(&code).await;
             loop {
                 let first = match tokio::time::timeout(WORKER_IDLE, rx.recv()).await {
                     Ok(Some(job)) => job,
@@ -327,6 +327,21 @@ impl Pipeline {
         Err(Error::Unavailable(
             format!("room {code} is too busy; retry").into(),
         ))
+    }
+
+    /// The room as a new worker starts on it, with Postgres brought up to its live round if
+    /// a process died between a swap and its commit (see `db::repair`). `None` (the first
+    /// batch loads, and reports) if it cannot be read now.
+    async fn load_recorded(&self, code: &str) -> Option<Stored> {
+        let stored = self.load(code).await.ok()?;
+        if let Ok(false) = db::repair::is_recorded(&self.db, &stored.room).await {
+            tracing::warn!(%code, "live round missing from postgres; writing it");
+            let rows = db::repair::rows_of(&stored.room);
+            if let Err(e) = self.committer.commit(rows).await {
+                tracing::error!(%code, error = %crate::error::chain(&e), "could not write the live state to postgres");
+            }
+        }
+        Some(stored)
     }
 
     /// Puts back the state from before a swap whose rows Postgres did not take. If someone

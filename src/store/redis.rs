@@ -6,7 +6,11 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use redis::{AsyncCommands, Script, aio::ConnectionManager};
-use std::{collections::HashSet, sync::Arc, time::Duration};
+use std::{
+    collections::{HashMap, HashSet},
+    sync::Arc,
+    time::Duration,
+};
 use uuid::Uuid;
 
 use super::{LiveStore, StoreError, Stored};
@@ -107,13 +111,13 @@ end
 return out
 "#;
 
-/// Renews this node's lease: live until Redis's clock passes now + ARGV[2] ms.
+/// Renews this node's lease: live until Redis's clock passes now + ARGV[2] ms. Returns 1 when
+/// the node was not in the index (just started, or taken for dead after a stall).
 const HEARTBEAT_LUA: &str = r#"
 -- KEYS[1] node leases; ARGV: node, lease ms
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
-return 1
+return redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
 "#;
 
 /// Claims up to ARGV[1] nodes whose lease has run out: each is taken out of the lease index
@@ -153,6 +157,10 @@ pub(crate) struct RedisStore {
     prefix: String,
     /// This process's id in presence entries and the node lease index.
     node: String,
+    /// This node's own socket counts per room and user: what it writes back should another
+    /// node have taken it for dead (a stall longer than its lease) and dropped its entries.
+    /// Changes are serialised through it, which presence's rate (joins, disconnects) allows.
+    local: tokio::sync::Mutex<HashMap<(String, UserId), i64>>,
     save: Script,
     throttle: Script,
     presence: Script,
@@ -177,6 +185,7 @@ impl RedisStore {
             conn,
             prefix: prefix.to_string(),
             node: Uuid::new_v4().simple().to_string(),
+            local: tokio::sync::Mutex::default(),
             save: Script::new(SAVE_LUA),
             throttle: Script::new(THROTTLE_LUA),
             presence: Script::new(PRESENCE_LUA),
@@ -216,6 +225,13 @@ impl RedisStore {
         user: UserId,
         delta: i64,
     ) -> Result<i64, StoreError> {
+        let mut local = self.local.lock().await;
+        // The socket came or went whatever Redis says: the count kept here follows it.
+        let entry = local.entry((code.to_string(), user)).or_insert(0);
+        *entry += delta;
+        if *entry <= 0 {
+            local.remove(&(code.to_string(), user));
+        }
         let mut conn = self.conn.clone();
         self.presence
             .key(self.presence_key(code))
@@ -427,13 +443,33 @@ impl LiveStore for RedisStore {
 
     async fn heartbeat(&self, lease: Duration) -> Result<(), StoreError> {
         let mut conn = self.conn.clone();
-        self.heartbeat
+        let local = self.local.lock().await;
+        let new: i64 = self
+            .heartbeat
             .key(self.leases_key())
             .arg(&self.node)
             .arg(u64::try_from(lease.as_millis()).unwrap_or(u64::MAX))
-            .invoke_async::<()>(&mut conn)
+            .invoke_async(&mut conn)
             .await
-            .map_err(unavailable)
+            .map_err(unavailable)?;
+        if new == 0 || local.is_empty() {
+            return Ok(());
+        }
+        // Taken for dead while alive: put this node's sockets back.
+        tracing::warn!(node = %self.node, "this node's lease had run out; restoring its presence");
+        let mut pipe = redis::pipe();
+        for ((code, user), n) in local.iter() {
+            let key = self.presence_key(code);
+            pipe.hset(&key, format!("{user}@{}", self.node), *n)
+                .ignore()
+                .expire(&key, ROOM_TTL_SECS)
+                .ignore()
+                .sadd(self.node_rooms_key(&self.node), code)
+                .ignore();
+        }
+        pipe.expire(self.node_rooms_key(&self.node), ROOM_TTL_SECS)
+            .ignore();
+        pipe.query_async::<()>(&mut conn).await.map_err(unavailable)
     }
 
     async fn dead_nodes(&self, limit: usize) -> Result<Vec<(String, DateTime<Utc>)>, StoreError> {
