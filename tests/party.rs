@@ -698,3 +698,74 @@ async fn the_audience_watches_and_votes_apart_without_holding_the_game(pool: PgP
         .expect("ann");
     assert_eq!(ann["score"], 4);
 }
+
+#[sqlx::test]
+async fn a_later_game_with_its_audience_and_hidden_answer_is_rebuilt_from_postgres(pool: PgPool) {
+    let p = party(
+        pool,
+        &["Host", "Ann"],
+        json!({"max_players": 2, "max_rounds": 1, "answer_seconds": 60, "vote_seconds": 60}),
+    )
+    .await;
+    p.play_one_round_game().await;
+    let fan = p.app.register("Fan").await;
+    let (status, _) = p
+        .app
+        .call(
+            "POST",
+            &format!("/api/rooms/{}/audience", p.code),
+            &fan,
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let data = p.socks[0]
+        .ok("play_again", json!({"room_code": p.code}))
+        .await;
+    let round_id = id(&data["round"]["id"]);
+    let ann = p.socks[1]
+        .ok(
+            "submit_answer",
+            json!({"round_id": round_id, "room_code": p.code, "answer": "hide me"}),
+        )
+        .await;
+    p.socks[0]
+        .ok(
+            "hide_answer",
+            json!({"round_id": round_id, "room_code": p.code, "answer_id": ann["answer_id"]}),
+        )
+        .await;
+
+    // Redis loses the room: it comes back from Postgres as it was.
+    common::redis_server::flush_prefix(&p.app.config.redis_url, &p.app.prefix).await;
+    let (status, body) = get(&p.app, &p.players[1], &format!("/api/rooms/{}", p.code)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let room = &body["room"];
+    assert_eq!(room["game_number"], 2);
+    assert_eq!(room["game_id"], round_id.to_string());
+    assert_eq!(room["audience_count"], 1);
+    assert_eq!(room["current_round"]["round_number"], 1);
+    let (_, body) = get(
+        &p.app,
+        &p.players[1],
+        &format!("/api/game/{}/leaderboard", p.code),
+    )
+    .await;
+    let board = body["leaderboard"].as_array().expect("leaderboard");
+    assert_eq!(board.len(), 2);
+    assert!(board.iter().all(|e| e["score"] == 0), "{body}");
+    // The hidden answer stays off the ballot.
+    p.socks[0]
+        .ok(
+            "submit_answer",
+            json!({"round_id": round_id, "room_code": p.code, "answer": "kept"}),
+        )
+        .await;
+    let voting = p.socks[1]
+        .inbox
+        .wait_for("voting_started", |v| v["round_id"] == round_id.to_string())
+        .await;
+    let shown = voting["answers"].as_array().expect("answers");
+    assert_eq!(shown.len(), 1, "{voting}");
+    assert_eq!(shown[0]["content"], "kept");
+}

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{Room, RoomStatus};
-use crate::domain::{DomainError, Event, Round, RoundPhase, UserId, Vote};
+use crate::domain::{Command, DomainError, Event, Round, RoundPhase, UserId, Vote};
 
 /// Audience members one room takes at most.
 pub(crate) const MAX_AUDIENCE: usize = 10_000;
@@ -62,6 +62,16 @@ pub(crate) fn add_bonus(
             entry.1 = entry.1.saturating_add(bonus);
         }
     }
+}
+
+/// Whether `cmd` is an audience command: each of them checks everything before it changes
+/// anything, so a refusal leaves the room as it was without working on a copy (the property
+/// test below checks exactly that).
+pub(crate) fn changes_only_when_allowed(cmd: &Command) -> bool {
+    matches!(
+        cmd,
+        Command::JoinAudience { .. } | Command::LeaveAudience { .. } | Command::AudienceVote { .. }
+    )
 }
 
 impl Room {
@@ -154,7 +164,7 @@ impl Room {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{Command, Settings};
+    use crate::domain::Settings;
     use chrono::TimeDelta;
     use proptest::prelude::*;
 
