@@ -23,7 +23,10 @@ async fn a_new_room_has_its_creator_as_host_and_default_settings(pool: PgPool) {
     assert_eq!(room["status"], "lobby");
     assert_eq!(
         room["settings"],
-        json!({"max_rounds": 3, "answer_seconds": 60, "vote_seconds": 45, "max_players": 8, "theme": null})
+        json!({
+            "max_rounds": 3, "answer_seconds": 60, "vote_seconds": 45, "max_players": 8,
+            "theme": null, "profanity_filter": "off", "audience_open": false, "audience_bonus": 0
+        })
     );
     assert_eq!(room["participants"].as_array().map(Vec::len), Some(1));
     assert_eq!(room["participants"][0]["is_host"], true);
