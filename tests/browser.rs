@@ -258,6 +258,30 @@ async fn four_browsers_play_a_whole_game_through_the_ui(pool: PgPool) {
     );
 }
 
+/// Polls through the UI (tests/browser/polls.mjs): created by one browser, watched through its
+/// share link by a visitor whose bar chart follows the other's votes without a reload; voting,
+/// changing, closing, reopening, withdrawing and deleting as the two pages show them.
+#[sqlx::test]
+async fn a_poll_is_created_shared_and_followed_live_through_the_ui(pool: PgPool) {
+    let app: TestApp = spawn_app(pool).await;
+    let report = run(
+        "polls.mjs",
+        json!({"base": app.base, "shots": screenshots()}),
+    )
+    .await;
+    // The poll the UI deleted is gone on the server too.
+    let id = report["poll"].as_str().expect("poll id");
+    let (status, body) = app
+        .call(
+            "GET",
+            &format!("/api/polls/{id}"),
+            &app.register("Reader").await,
+            None,
+        )
+        .await;
+    assert_eq!(status, reqwest::StatusCode::NOT_FOUND, "{body}");
+}
+
 #[sqlx::test]
 async fn a_page_on_another_allowed_origin_plays_over_polling_then_websocket(pool: PgPool) {
     let page = bind().await;

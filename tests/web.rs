@@ -38,7 +38,14 @@ fn assets_in(html: &str) -> Vec<String> {
 #[sqlx::test]
 async fn pages_are_the_client_and_share_links_too(pool: PgPool) {
     let app = spawn_app(pool).await;
-    for path in ["/", "/r/K7M2QX", "/r/k7m2qx/", "/some/page"] {
+    for path in [
+        "/",
+        "/r/K7M2QX",
+        "/r/k7m2qx/",
+        "/p/0b9f5a52-5d4b-4f8e-9a39-4d1f3c1b2a10",
+        "/polls/new",
+        "/some/page",
+    ] {
         let res = raw().get(app.url(path)).send().await.expect("get");
         assert_eq!(res.status(), StatusCode::OK, "{path}");
         assert_eq!(

@@ -40,8 +40,33 @@ export function transportName(): string {
   return socket?.io.engine?.transport?.name ?? "none";
 }
 
+/** Whether the open socket carried the auth cookie (an anonymous poll watcher's does not). */
+let socketAsUser = false;
+/** Other modules' listeners (polls), attached to every socket this page opens. */
+const socketHooks: Array<(s: Socket) => void> = [];
+
+/** Runs `fn` on the current socket (if any) and on every one opened later. */
+export function onSocket(fn: (s: Socket) => void): void {
+  socketHooks.push(fn);
+  if (socket) fn(socket);
+}
+
+/** A socket for poll events: the signed-in one, or an anonymous one for a visitor. */
+export function ensureSocket(): Socket {
+  if (!socket) open(!!state.me);
+  return socket as unknown as Socket;
+}
+
+/** The signed-in socket; one opened anonymously before signing in is replaced (the server
+ * reads the cookie at the handshake only). */
 export function connect(): void {
+  if (socket && !socketAsUser) disconnect();
   if (socket) return;
+  open(true);
+}
+
+function open(asUser: boolean): void {
+  socketAsUser = asUser;
   update((s) => (s.conn = navigator.onLine ? "connecting" : "offline"));
   // Default transports on purpose: polling first, then WebSocket (works behind any proxy).
   // withCredentials sends the HttpOnly auth cookie, also from another allowed origin.
@@ -79,6 +104,7 @@ export function connect(): void {
     onSignedOut(describe({ code: "session_ended" }));
   });
   listen(s);
+  for (const fn of socketHooks) fn(s);
 }
 
 export function disconnect(): void {
@@ -106,7 +132,7 @@ window.addEventListener("online", () => {
   socket.connect();
 });
 
-async function emit<T>(event: string, payload: object): Promise<Ack<T>> {
+export async function emit<T>(event: string, payload: object): Promise<Ack<T>> {
   if (!socket) return { ok: false, error: { code: "network" } };
   try {
     return (await socket.timeout(ACK_TIMEOUT_MS).emitWithAck(event, payload)) as Ack<T>;

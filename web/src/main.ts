@@ -1,5 +1,6 @@
-// Start-up, routing and drawing. Routes: `/` (sign in, then create or join a room) and
-// `/r/CODE` (the share link: join that room; once in it, the game's screens). Every state change
+// Start-up, routing and drawing. Routes: `/` (sign in, then create or join a room),
+// `/r/CODE` (the share link: join that room; once in it, the game's screens), `/polls/new`
+// (create a poll) and `/p/ID` (a poll's page and share link, open to visitors too). Every state change
 // redraws: the screen is rebuilt only when its key changes (another phase, another round), and
 // otherwise patched in place, so typing, focus and countdowns are never disturbed.
 
@@ -7,6 +8,7 @@ import { api, ApiError } from "./api";
 import { h, setText } from "./dom";
 import { describe } from "./errors";
 import * as game from "./game";
+import * as polls from "./polls";
 import { isHost, state, subscribe, update, type Route, type User } from "./store";
 import { clearToasts, stopCountdowns, toast } from "./ui";
 import type { Screen } from "./screens/screen";
@@ -18,6 +20,8 @@ import { answerScreen } from "./screens/answer";
 import { voteScreen } from "./screens/vote";
 import { revealScreen } from "./screens/reveal";
 import { podiumScreen } from "./screens/podium";
+import { newPollScreen } from "./screens/newpoll";
+import { pollScreen } from "./screens/poll";
 import { bootErrorScreen, loadingScreen, missingScreen } from "./screens/misc";
 
 const SIGNED_IN_HINT = "vg.signedIn";
@@ -28,6 +32,9 @@ export function parseRoute(path: string): Route {
   if (path === "/" || path === "") return { name: "home" };
   const m = /^\/r\/([A-Za-z0-9]{4,12})\/?$/.exec(path);
   if (m) return { name: "room", code: m[1].toUpperCase() };
+  if (/^\/polls\/new\/?$/.test(path)) return { name: "newpoll" };
+  const p = /^\/p\/([0-9a-fA-F-]{36})\/?$/.exec(path);
+  if (p) return { name: "poll", id: p[1].toLowerCase() };
   return { name: "missing" };
 }
 
@@ -47,7 +54,9 @@ function route(wantsJoin = false): void {
   update((s) => {
     s.route = r;
     s.joinError = null;
+    s.pollSignIn = false;
   });
+  if (r.name !== "poll") polls.unwatch();
   if (r.name === "room") {
     if (state.game && state.game.room.code !== r.code) game.leaveLocally();
     if (state.me && (wantsJoin || game.isRemembered(r.code))) game.join(r.code);
@@ -108,8 +117,13 @@ function pick(): [string, () => Screen] {
   if (state.bootError) return ["boot-error", () => bootErrorScreen(state.bootError ?? "", boot)];
   const r = state.route;
   if (r.name === "missing") return ["missing", missingScreen];
+  // A poll's page is open to visitors; they sign in there only to vote.
+  if (r.name === "poll" && (state.me || !state.pollSignIn))
+    return [`poll:${r.id}:${state.me?.id ?? ""}`, () => pollScreen(r.id, navigate)];
   if (!state.me) return [`auth:${r.name === "room" ? r.code : ""}`, () => authScreen(r, signedIn)];
+  if (r.name === "newpoll") return ["newpoll", () => newPollScreen(navigate)];
   if (r.name === "home") return ["home", () => homeScreen(navigate)];
+  if (r.name === "poll") return ["missing", missingScreen];
   const g = state.game;
   if (!g || g.room.code !== r.code) return [`join:${r.code}`, () => joinScreen(r.code)];
   if (g.room.status === "finished" || g.final) return ["podium", () => podiumScreen(navigate)];
@@ -152,7 +166,7 @@ const CONN_TEXT: Record<string, string> = {
 };
 
 function drawHeader(): void {
-  const conn = state.me ? state.conn : "idle";
+  const conn = state.me || state.route.name === "poll" ? state.conn : "idle";
   connEl.dataset.state = conn;
   connEl.hidden = conn === "idle";
   const label = connEl.querySelector(".conn-text") ?? connEl.appendChild(h("span", { class: "conn-text" }));

@@ -82,7 +82,12 @@ export interface Game {
 
 export type Conn = "idle" | "connecting" | "connected" | "reconnecting" | "offline";
 
-export type Route = { name: "home" } | { name: "room"; code: string } | { name: "missing" };
+export type Route =
+  | { name: "home" }
+  | { name: "room"; code: string }
+  | { name: "newpoll" }
+  | { name: "poll"; id: string }
+  | { name: "missing" };
 
 export interface State {
   /** False until we know whether someone is signed in. */
@@ -97,6 +102,8 @@ export interface State {
   /** A join in flight, and the last join refusal (shown on the join screen). */
   joining: boolean;
   joinError: string | null;
+  /** A visitor on a poll page asked to sign in (to vote): the sign-in screen shows there. */
+  pollSignIn: boolean;
 }
 
 export const state: State = {
@@ -108,6 +115,7 @@ export const state: State = {
   game: null,
   joining: false,
   joinError: null,
+  pollSignIn: false,
 };
 
 type Listener = () => void;
@@ -131,3 +139,51 @@ export function update(change?: (s: State) => void): void {
 
 export const isHost = (g: Game | null, me: User | null): boolean =>
   !!g && !!me && g.room.host_id === me.id;
+
+// --- polls (contract v2) --------------------------------------------------------------------
+
+export interface PollOption {
+  id: string;
+  text: string;
+  position: number;
+  votes: number;
+}
+
+export interface Category {
+  id: string;
+  slug: string;
+  name: string;
+  description: string;
+  poll_count: number;
+}
+
+export interface Poll {
+  id: string;
+  question: string;
+  description: string;
+  category: Category | null;
+  creator: { id: string; display_name: string };
+  status: "draft" | "open" | "closed";
+  allow_multiple: boolean;
+  max_choices: number;
+  is_public: boolean;
+  allow_anonymous: boolean;
+  expires_at: string | null;
+  created_at: string;
+  updated_at: string;
+  closed_at: string | null;
+  options: PollOption[];
+  total_votes: number;
+  voters: number;
+  likes: number;
+  my_votes: string[];
+  liked_by_me: boolean;
+}
+
+/** `poll_results`: the counts only, as they change. */
+export interface PollResults {
+  poll_id: string;
+  options: Array<{ id: string; votes: number }>;
+  total_votes: number;
+  voters: number;
+}

@@ -1,4 +1,5 @@
-// Home: join a room by its code, or host a new one with its settings (REST `POST /api/rooms`).
+// Home: join a room by its code, or host a new one with its settings (REST `POST /api/rooms`);
+// the way to create a poll.
 
 import { api, ApiError } from "../api";
 import { h, setText } from "../dom";
@@ -169,6 +170,13 @@ export function homeScreen(navigate: Navigate): Screen {
       { class: "columns" },
       h("div", { class: "card" }, h("h2", null, "Join a game"), joinForm, recent()),
       h("div", { class: "card" }, h("h2", null, "Host a game"), createForm),
+    ),
+    h(
+      "div",
+      { class: "card poll-cta" },
+      h("h2", null, "Ask everyone something"),
+      h("p", { class: "hint" }, "A poll with live results and a link to share."),
+      h("a", { href: "/polls/new", "data-link": true, class: "btn btn-secondary" }, "New poll"),
     ),
   );
   return { el, title: "Home", update() {}, focus: undefined };

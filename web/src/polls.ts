@@ -1,0 +1,92 @@
+// Polls over the page's one socket (contract v2): the poll page watches one poll at a time with
+// `subscribe_poll`, sent again after every (re)connect, and gets its `poll_results`,
+// `poll_updated` and `poll_deleted`. Anonymous visitors get an anonymous socket for this (the
+// server lets it use the poll events only); signing in replaces it (see game.connect).
+
+import type { Socket } from "socket.io-client";
+import { api } from "./api";
+import type { ErrorLike } from "./errors";
+import { emit, ensureSocket, onSocket } from "./game";
+import type { Category, Poll, PollResults } from "./store";
+
+export interface Watcher {
+  /** The whole poll: the subscription's answer, or (`broadcast`) `poll_updated` after a change,
+   * which says nothing of this viewer's own votes. */
+  poll(p: Poll, broadcast: boolean): void;
+  results(r: PollResults): void;
+  deleted(): void;
+  failed(e: ErrorLike): void;
+}
+
+let watching: { id: string; w: Watcher } | null = null;
+let hooked = false;
+
+function hook(s: Socket): void {
+  s.on("connect", () => {
+    if (watching) void subscribe(watching.id);
+  });
+  s.on("poll_results", (r: PollResults) => {
+    if (watching && r?.poll_id === watching.id) watching.w.results(r);
+  });
+  s.on("poll_updated", (m: { poll?: Poll }) => {
+    if (watching && m?.poll?.id === watching.id) watching.w.poll(m.poll, true);
+  });
+  s.on("poll_deleted", (m: { poll_id?: string }) => {
+    if (watching && m?.poll_id === watching.id) watching.w.deleted();
+  });
+}
+
+async function subscribe(id: string): Promise<void> {
+  const r = await emit<{ poll: Poll }>("subscribe_poll", { poll_id: id });
+  if (watching?.id !== id) return;
+  if (r.ok) watching.w.poll(r.data.poll, false);
+  else watching.w.failed(r.error);
+}
+
+/** Watches poll `id` (and stops watching any other). */
+export function watch(id: string, w: Watcher): void {
+  if (watching && watching.id !== id) unwatch();
+  watching = { id, w };
+  if (!hooked) {
+    hooked = true;
+    onSocket(hook);
+  }
+  if (ensureSocket().connected) void subscribe(id);
+}
+
+export function unwatch(): void {
+  if (!watching) return;
+  const id = watching.id;
+  watching = null;
+  void emit("unsubscribe_poll", { poll_id: id });
+}
+
+let categories: Promise<Category[]> | null = null;
+
+/** The categories (`GET /api/categories`), asked once per page load. */
+export function loadCategories(): Promise<Category[]> {
+  categories ??= api<{ categories: Category[] }>("GET", "/api/categories").then(
+    (r) => r.categories,
+    (e) => {
+      categories = null;
+      throw e;
+    },
+  );
+  return categories;
+}
+
+export type PollState = "draft" | "open" | "closed" | "expired";
+
+/** What a reader should be told: an open poll past its expiry is closed (the server refuses
+ * votes from that moment, even before its closing timer has run). */
+export function pollState(p: Poll, now = Date.now()): PollState {
+  if (p.status === "draft") return "draft";
+  const expires = p.expires_at ? Date.parse(p.expires_at) : NaN;
+  if (!Number.isNaN(expires) && expires <= now) {
+    const closed = p.closed_at ? Date.parse(p.closed_at) : NaN;
+    // Closed by its creator before it would have expired: "closed" says why.
+    if (p.status === "closed" && !Number.isNaN(closed) && closed < expires) return "closed";
+    return "expired";
+  }
+  return p.status;
+}

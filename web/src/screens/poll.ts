@@ -1,0 +1,332 @@
+// A poll's page (`/p/{id}`, also its share link): the question, a live bar chart of the counts
+// (`poll_results` after `subscribe_poll`; anonymous visitors watch too), voting and changing or
+// withdrawing the vote (REST), the share link, and the creator's close/reopen/delete.
+
+import { api, ApiError } from "../api";
+import { h, setText } from "../dom";
+import { describe, type ErrorLike } from "../errors";
+import { pollState, unwatch, watch, type PollState } from "../polls";
+import { state, update, type Poll, type PollResults } from "../store";
+import { announce, toast } from "../ui";
+import { busyClick } from "./common";
+import { plural, syncList, type Screen } from "./screen";
+
+type Navigate = (path: string) => void;
+
+const STATE_TEXT: Record<PollState, string> = {
+  draft: "Draft",
+  open: "Open",
+  closed: "Closed",
+  expired: "Expired",
+};
+
+const pct = (votes: number, total: number) => (total > 0 ? Math.round((votes / total) * 100) : 0);
+
+function when(iso: string): string {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
+}
+
+export function pollScreen(id: string, navigate: Navigate): Screen {
+  let poll: Poll | null = null;
+  let gone: string | null = null;
+  /** What the voter has ticked but not sent yet (null: show what they voted). */
+  let picked: Set<string> | null = null;
+  let expiryTimer = 0;
+
+  const eyebrow = h("p", { class: "eyebrow poll-meta" });
+  const badge = h("span", { class: "poll-state" });
+  const title = h("h1", { class: "poll-question" }, "Loading the poll…");
+  const desc = h("p", { class: "lead poll-desc" });
+  const list = h("ul", { class: "poll-options" });
+  const legend = h("legend", { class: "hint" });
+  const total = h("p", { class: "poll-total", "aria-live": "polite", "aria-atomic": "true" });
+  const formError = h("p", { class: "form-error", role: "alert" });
+  const voteBtn = h("button", { type: "submit", class: "btn btn-primary" }, "Vote");
+  const withdrawBtn = h("button", { type: "button", class: "btn btn-quiet" }, "Withdraw my vote");
+  const signInBtn = h("button", { type: "button", class: "btn btn-secondary" }, "Sign in to vote");
+  signInBtn.addEventListener("click", () => update((s) => (s.pollSignIn = true)));
+  const note = h("p", { class: "hint poll-note" });
+
+  const form = h(
+    "form",
+    { class: "stack poll-form", onsubmit: (e: Event) => void vote(e) },
+    h("fieldset", { class: "poll-fieldset" }, legend, list),
+    total,
+    formError,
+    h("div", { class: "row" }, voteBtn, withdrawBtn, signInBtn),
+    note,
+  );
+
+  // --- share ---
+  const link = `${location.origin}/p/${id}`;
+  const linkEl = h("a", { class: "share-link", href: link }, link);
+  const copyBtn = h("button", { type: "button", class: "btn btn-secondary" }, "Copy link");
+  copyBtn.addEventListener("click", async () => {
+    try {
+      await navigator.clipboard.writeText(link);
+      setText(copyBtn, "Copied!");
+      setTimeout(() => setText(copyBtn, "Copy link"), 2000);
+    } catch {
+      // No clipboard access (an insecure origin, a refused permission): select it instead.
+      const range = document.createRange();
+      range.selectNodeContents(linkEl);
+      window.getSelection()?.removeAllRanges();
+      window.getSelection()?.addRange(range);
+      toast("Copy the selected link to share it.", "info");
+    }
+  });
+  const share = h(
+    "div",
+    { class: "card poll-share" },
+    h("h2", null, "Share this poll"),
+    h("p", null, linkEl),
+    h("div", { class: "row" }, copyBtn),
+  );
+
+  // --- creator ---
+  const closeBtn = h("button", { type: "button", class: "btn btn-secondary" }, "Close voting");
+  const reopenBtn = h("button", { type: "button", class: "btn btn-secondary" }, "Reopen voting");
+  const deleteBtn = h("button", { type: "button", class: "btn btn-danger" }, "Delete poll");
+  let armed = false;
+  const creatorBar = h(
+    "div",
+    { class: "host-bar", role: "group", "aria-label": "Creator controls" },
+    h("span", { class: "host-bar-label" }, "Yours"),
+    closeBtn,
+    reopenBtn,
+    deleteBtn,
+  );
+  busyClick(closeBtn, () => change("POST", "close"));
+  busyClick(reopenBtn, () => change("POST", "reopen"));
+  busyClick(deleteBtn, async () => {
+    // Two presses: a poll and its votes cannot come back.
+    if (!armed) {
+      armed = true;
+      setText(deleteBtn, "Really delete?");
+      setTimeout(() => {
+        armed = false;
+        setText(deleteBtn, "Delete poll");
+      }, 5000);
+      return;
+    }
+    try {
+      await api("DELETE", `/api/polls/${id}`);
+      unwatch();
+      toast("Poll deleted.", "info");
+      navigate("/");
+    } catch (e) {
+      toast(describe(err(e)));
+    }
+  });
+
+  const body = h("div", { class: "stack" }, form, creatorBar, share);
+  const el = h("section", { class: "screen screen-narrow poll-page" }, eyebrow, title, desc, body);
+
+  const err = (e: unknown): ErrorLike => (e instanceof ApiError ? e : { code: "network" });
+
+  async function change(method: string, action: string): Promise<void> {
+    try {
+      const r = await api<{ poll: Poll }>(method, `/api/polls/${id}/${action}`);
+      setPoll(r.poll);
+    } catch (e) {
+      toast(describe(err(e)));
+    }
+  }
+
+  function setPoll(p: Poll, broadcast = false): void {
+    // Broadcasts (poll_updated) say nothing of this viewer's own choice: keep the one we know.
+    const mine = broadcast ? (poll?.my_votes ?? []) : (p.my_votes ?? []);
+    poll = { ...p, my_votes: mine };
+    draw();
+  }
+
+  function failed(e: ErrorLike): void {
+    if (poll) return; // a refused re-subscription: the page still shows what it had
+    gone = e.code === "poll_not_found" || e.code === "not_found" ? "There's no poll here (any more)." : describe(e);
+    draw();
+  }
+
+  async function vote(e: Event): Promise<void> {
+    e.preventDefault();
+    if (!poll || voteBtn.disabled) return;
+    const ids = Array.from(list.querySelectorAll<HTMLInputElement>("input:checked")).map((i) => i.value);
+    if (ids.length === 0) {
+      setText(formError, poll.max_choices > 1 ? "Choose at least one option." : "Choose an option.");
+      return;
+    }
+    setText(formError, "");
+    voteBtn.disabled = true;
+    try {
+      const r = await api<{ poll: Poll }>("PUT", `/api/polls/${id}/vote`, { option_ids: ids });
+      picked = null;
+      setPoll(r.poll);
+      announce("Your vote is in.");
+    } catch (e) {
+      setText(formError, describe(err(e)));
+    } finally {
+      voteBtn.disabled = false;
+      draw();
+    }
+  }
+
+  busyClick(withdrawBtn, async () => {
+    try {
+      const r = await api<{ poll: Poll }>("DELETE", `/api/polls/${id}/vote`);
+      picked = null;
+      setPoll(r.poll);
+      announce("Your vote was withdrawn.");
+    } catch (e) {
+      setText(formError, describe(err(e)));
+    }
+  });
+
+  function onPick(): void {
+    if (!poll) return;
+    picked = new Set(
+      Array.from(list.querySelectorAll<HTMLInputElement>("input:checked")).map((i) => i.value),
+    );
+    setText(formError, "");
+    draw();
+  }
+
+  function draw(): void {
+    if (gone) {
+      setText(title, gone);
+      desc.hidden = true;
+      eyebrow.hidden = true;
+      body.replaceChildren(h("p", null, h("a", { href: "/", "data-link": true, class: "btn btn-secondary" }, "Home")));
+      return;
+    }
+    const p = poll;
+    if (!p) return;
+    const st = pollState(p);
+    const canVote = st === "open" && !!state.me;
+    const multi = p.max_choices > 1;
+    const mine = new Set(p.my_votes);
+    const chosen = picked ?? mine;
+
+    setText(title, p.question);
+    setText(desc, p.description);
+    desc.hidden = !p.description;
+    setText(badge, STATE_TEXT[st]);
+    badge.dataset.state = st;
+    const meta = [`by ${p.creator.display_name}`, p.category?.name, p.is_public ? null : "unlisted"]
+      .filter(Boolean)
+      .join(" · ");
+    if (eyebrow.dataset.meta !== meta) {
+      eyebrow.dataset.meta = meta;
+      eyebrow.replaceChildren(badge, h("span", null, meta));
+    }
+    setText(
+      legend,
+      st !== "open"
+        ? "Results"
+        : multi
+          ? `Choose up to ${p.max_choices}`
+          : "Choose one",
+    );
+
+    const options = [...p.options].sort((a, b) => a.position - b.position);
+    const full = multi && chosen.size >= p.max_choices;
+    syncList(
+      list,
+      options,
+      (o) => o.id,
+      (o) => {
+        const input = h("input", {
+          type: multi ? "checkbox" : "radio",
+          name: "option",
+          value: o.id,
+          onchange: onPick,
+        });
+        const fill = h("span", { class: "poll-bar-fill" });
+        return h(
+          "li",
+          { class: "poll-option" },
+          h("label", { class: "poll-label" }, input, h("span", { class: "poll-text" }, o.text)),
+          h("span", { class: "poll-count" }),
+          h("span", { class: "poll-bar", "aria-hidden": "true" }, fill),
+        );
+      },
+      (li, o) => {
+        const input = li.querySelector("input") as HTMLInputElement;
+        const wantType = multi ? "checkbox" : "radio";
+        if (input.type !== wantType) input.type = wantType;
+        input.checked = chosen.has(o.id);
+        input.disabled = !canVote || (full && !input.checked);
+        setText(li.querySelector(".poll-text") as HTMLElement, o.text);
+        const share = pct(o.votes, p.total_votes);
+        setText(li.querySelector(".poll-count") as HTMLElement, `${plural(o.votes, "vote")} · ${share}%`);
+        (li.querySelector(".poll-bar-fill") as HTMLElement).style.width = `${share}%`;
+        li.classList.toggle("mine", mine.has(o.id));
+        li.dataset.votes = String(o.votes);
+      },
+    );
+    setText(total, `${plural(p.total_votes, "vote")} from ${plural(p.voters, "voter")}`);
+
+    const voted = mine.size > 0;
+    voteBtn.hidden = !canVote;
+    setText(voteBtn, voted ? "Change my vote" : "Vote");
+    withdrawBtn.hidden = !canVote || !voted;
+    signInBtn.hidden = !!state.me || st !== "open";
+    setText(
+      note,
+      st === "closed"
+        ? "Voting is closed."
+        : st === "expired"
+          ? `Voting ended ${p.expires_at ? when(p.expires_at) : ""}.`
+          : st === "draft"
+            ? "This poll is a draft: only you can see it."
+            : p.expires_at
+              ? `Voting closes ${when(p.expires_at)}.`
+              : "",
+    );
+    note.hidden = !note.textContent;
+
+    const creator = !!state.me && state.me.id === p.creator.id;
+    creatorBar.hidden = !creator;
+    closeBtn.hidden = st !== "open";
+    reopenBtn.hidden = st !== "closed";
+
+    // Redraw at the expiry itself (the server's poll_updated follows when its timer runs).
+    clearTimeout(expiryTimer);
+    const left = p.expires_at ? Date.parse(p.expires_at) - Date.now() : NaN;
+    if (st === "open" && left > 0 && left < 2 ** 31 - 1) expiryTimer = window.setTimeout(draw, left + 50);
+  }
+
+  watch(id, {
+    poll: (p, broadcast) => {
+      // Subscribed: from now on the counts change live (the browser tests wait for this).
+      if (!broadcast) el.dataset.live = "true";
+      if (!gone) setPoll(p, broadcast);
+    },
+    results: (r: PollResults) => {
+      if (!poll) return;
+      const votes = new Map(r.options.map((o) => [o.id, o.votes]));
+      poll = {
+        ...poll,
+        total_votes: r.total_votes,
+        voters: r.voters,
+        options: poll.options.map((o) => ({ ...o, votes: votes.get(o.id) ?? o.votes })),
+      };
+      draw();
+    },
+    deleted: () => {
+      gone = "This poll was deleted by its creator.";
+      poll = null;
+      announce(gone);
+      draw();
+    },
+    failed,
+  });
+  // The REST read answers a missing poll at once (the socket may still be connecting).
+  api<{ poll: Poll }>("GET", `/api/polls/${id}`).then(
+    (r) => {
+      if (!poll && !gone) setPoll(r.poll);
+    },
+    (e) => failed(err(e)),
+  );
+
+  return { el, title: "Poll", update: draw };
+}
