@@ -32,7 +32,12 @@ impl Committer {
     pub(crate) fn start(pool: PgPool, in_flight: usize) -> Self {
         let (queue, rx) = mpsc::unbounded_channel();
         let in_flight = in_flight.max(1);
-        tokio::spawn(run(pool, rx, Arc::new(Semaphore::new(in_flight)), in_flight));
+        tokio::spawn(run(
+            pool,
+            rx,
+            Arc::new(Semaphore::new(in_flight)),
+            in_flight,
+        ));
         Committer { queue }
     }
 
