@@ -364,9 +364,114 @@ async fn the_openapi_document_lists_the_discovery_routes(pool: PgPool) {
         "/api/polls/recent",
         "/api/polls/search",
         "/api/polls/{id}/like",
+        "/api/users/{id}",
+        "/api/users/{id}/polls",
+        "/api/me/votes",
+        "/api/me/likes",
     ] {
         assert!(doc["paths"].get(path).is_some(), "{path} missing");
     }
     assert!(doc["paths"]["/api/polls"].get("get").is_some());
     assert!(doc["paths"]["/api/polls"].get("post").is_some());
+}
+
+#[sqlx::test]
+async fn profiles_show_public_counts_and_never_the_email(pool: PgPool) {
+    let app = &server(pool).await;
+    let alice = app.register("Alice").await;
+    let bob = app.register("Bob").await;
+    let public = create(
+        app,
+        &alice,
+        json!({"question": "Public?", "options": ["A", "B"]}),
+    )
+    .await;
+    let unlisted = create(
+        app,
+        &alice,
+        json!({"question": "Unlisted?", "options": ["A", "B"],
+        "is_public": false}),
+    )
+    .await;
+    let draft = create(
+        app,
+        &alice,
+        json!({"question": "Draft?", "options": ["A", "B"],
+        "publish": false}),
+    )
+    .await;
+    for poll in [&public, &unlisted] {
+        let (_, p) = app
+            .call("GET", &format!("/api/polls/{poll}"), &bob, None)
+            .await;
+        let option = p["poll"]["options"][1]["id"].clone();
+        let (s, b) = app
+            .call(
+                "PUT",
+                &format!("/api/polls/{poll}/vote"),
+                &bob,
+                Some(json!({"option_ids": [option]})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{b}");
+        let (s, _) = app
+            .call("PUT", &format!("/api/polls/{poll}/like"), &bob, None)
+            .await;
+        assert_eq!(s, StatusCode::OK);
+    }
+
+    let (s, b) = get(app, None, &format!("/api/users/{}", alice.id)).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(b["user"]["display_name"], "Alice");
+    assert_eq!(
+        (
+            b["user"]["polls_created"].as_i64(),
+            b["user"]["likes_received"].as_i64()
+        ),
+        (Some(1), Some(1)),
+        "{b}"
+    );
+    assert!(!b.to_string().contains(&alice.email), "{b}");
+    let (_, b) = get(app, None, &format!("/api/users/{}", bob.id)).await;
+    assert_eq!(b["user"]["votes_cast"], 1, "{b}");
+    let (s, _) = get(app, None, &format!("/api/users/{}", Uuid::new_v4())).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+
+    let (_, theirs) = get(app, Some(&bob), &format!("/api/users/{}/polls", alice.id)).await;
+    assert_eq!(ids(&theirs), vec![public.clone()], "{theirs}");
+    let (_, own) = get(app, Some(&alice), &format!("/api/users/{}/polls", alice.id)).await;
+    let own: HashSet<String> = ids(&own).into_iter().collect();
+    assert_eq!(
+        own,
+        [public.clone(), unlisted.clone(), draft]
+            .into_iter()
+            .collect::<HashSet<_>>()
+    );
+
+    let (s, votes) = app.call("GET", "/api/me/votes", &bob, None).await;
+    assert_eq!(s, StatusCode::OK, "{votes}");
+    let voted: HashSet<String> = votes["votes"]
+        .as_array()
+        .expect("votes")
+        .iter()
+        .map(|v| v["poll"]["id"].as_str().expect("id").to_string())
+        .collect();
+    assert_eq!(
+        voted,
+        [public.clone(), unlisted.clone()]
+            .into_iter()
+            .collect::<HashSet<_>>()
+    );
+    assert_eq!(
+        votes["votes"][0]["option_ids"].as_array().map(Vec::len),
+        Some(1)
+    );
+    let (_, likes) = app.call("GET", "/api/me/likes", &bob, None).await;
+    assert_eq!(
+        ids(&likes),
+        vec![unlisted, public],
+        "most recent first: {likes}"
+    );
+    let (s, _) = get(app, None, "/api/me/votes").await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
 }

@@ -188,3 +188,79 @@ pub(crate) async fn apply_activity(
     .await?;
     Ok(())
 }
+
+/// A public profile: never the email; counts over public, published polls only.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub(crate) struct ProfileRow {
+    pub id: Uuid,
+    pub display_name: String,
+    pub created_at: DateTime<Utc>,
+    pub polls_created: i64,
+    pub votes_cast: i64,
+    pub likes_received: i64,
+}
+
+pub(crate) async fn profile(pool: &PgPool, id: Uuid) -> Result<Option<ProfileRow>, DbError> {
+    Ok(sqlx::query_as::<_, ProfileRow>(
+        "SELECT u.id, u.display_name, u.created_at, \
+           (SELECT count(*) FROM polls p WHERE p.creator_id = u.id \
+              AND p.is_public AND p.status <> 'draft') AS polls_created, \
+           (SELECT count(*) FROM poll_ballots b JOIN polls p ON p.id = b.poll_id \
+              WHERE b.user_id = u.id AND p.is_public AND p.status <> 'draft') AS votes_cast, \
+           (SELECT coalesce(sum(p.likes_count), 0)::int8 FROM polls p WHERE p.creator_id = u.id \
+              AND p.is_public AND p.status <> 'draft') AS likes_received \
+         FROM users u WHERE u.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await?)
+}
+
+/// The summaries of `ids` (in no particular order).
+pub(crate) async fn summaries(pool: &PgPool, ids: &[Uuid]) -> Result<Vec<SummaryRow>, DbError> {
+    let sql = format!(
+        "SELECT {SUMMARY_COLUMNS} FROM polls p JOIN users u ON u.id = p.creator_id \
+         LEFT JOIN poll_categories c ON c.id = p.category_id WHERE p.id = ANY($1)"
+    );
+    // Built from constants only.
+    Ok(sqlx::query_as::<_, SummaryRow>(sqlx::AssertSqlSafe(sql))
+        .bind(ids)
+        .fetch_all(pool)
+        .await?)
+}
+
+/// A user's ballots, newest first (ties by poll id): poll, chosen options, when.
+pub(crate) async fn votes_of(
+    pool: &PgPool,
+    user: Uuid,
+    limit: u32,
+    offset: u32,
+) -> Result<Vec<(Uuid, Vec<Uuid>, DateTime<Utc>)>, DbError> {
+    Ok(sqlx::query_as(
+        "SELECT poll_id, option_ids, voted_at FROM poll_ballots WHERE user_id = $1 \
+         ORDER BY voted_at DESC, poll_id LIMIT $2 OFFSET $3",
+    )
+    .bind(user)
+    .bind(i64::from(limit))
+    .bind(i64::from(offset))
+    .fetch_all(pool)
+    .await?)
+}
+
+/// The polls a user likes, most recently liked first (ties by poll id).
+pub(crate) async fn likes_of(
+    pool: &PgPool,
+    user: Uuid,
+    limit: u32,
+    offset: u32,
+) -> Result<Vec<Uuid>, DbError> {
+    Ok(sqlx::query_scalar(
+        "SELECT poll_id FROM poll_likes WHERE user_id = $1 \
+         ORDER BY liked_at DESC, poll_id LIMIT $2 OFFSET $3",
+    )
+    .bind(user)
+    .bind(i64::from(limit))
+    .bind(i64::from(offset))
+    .fetch_all(pool)
+    .await?)
+}

@@ -1,13 +1,15 @@
 //! REST routes for finding and liking polls (issue 12): `GET /api/polls` with its sorts and
-//! filters, the seed-001 aliases, and `PUT`/`DELETE /api/polls/{id}/like`. Thin: parse, call
+//! filters, the seed-001 aliases, `PUT`/`DELETE /api/polls/{id}/like`, and the people routes
+//! (`/api/users/{id}`, `/api/users/{id}/polls`, `/api/me/votes`, `/api/me/likes`). Thin: parse, call
 //! `PollService`, shape the reply.
 
 use axum::{
     Json,
     extract::{Query, State, rejection::QueryRejection},
 };
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
+use utoipa::ToSchema;
 
 use super::{
     AppState,
@@ -18,7 +20,7 @@ use super::{
 use crate::{
     auth::AuthUser,
     domain::poll::discovery::RawListParams,
-    polls::discovery::{LikeView, PollPage},
+    polls::discovery::{LikeView, MyVote, PollPage, PollSummary, ProfileView},
 };
 
 /// The list parameters, all optional; each is checked by `domain::poll::discovery`.
@@ -151,6 +153,87 @@ pub(crate) async fn unlike(
     Ok(Json(state.polls.set_like(user.id, id, false).await?))
 }
 
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ProfileResponse {
+    pub user: ProfileView,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct MyVotesResponse {
+    pub votes: Vec<MyVote>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct MyLikesResponse {
+    pub polls: Vec<PollSummary>,
+}
+
+#[utoipa::path(get, path = "/api/users/{id}", tag = "polls", params(("id" = Uuid, Path)),
+    responses((status = 200, body = ProfileResponse, description = "never the email"),
+              (status = 404, body = ErrorBody, description = "user_not_found")))]
+pub(crate) async fn user(
+    State(state): State<AppState>,
+    IdPath(id): IdPath,
+) -> ApiResult<Json<ProfileResponse>> {
+    Ok(Json(ProfileResponse {
+        user: state.polls.profile(id).await?,
+    }))
+}
+
+#[utoipa::path(get, path = "/api/users/{id}/polls", tag = "polls",
+    params(("id" = Uuid, Path), ListQuery),
+    responses((status = 200, body = PollPage,
+               description = "the caller's own list includes drafts and unlisted polls"),
+              (status = 422, body = ErrorBody)))]
+pub(crate) async fn user_polls(
+    State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
+    IdPath(id): IdPath,
+    query: Result<Query<ListQuery>, QueryRejection>,
+) -> ApiResult<Json<PollPage>> {
+    list_with(&state, user, query, move |raw| {
+        raw.creator = Some(id.to_string())
+    })
+    .await
+}
+
+fn page_only(query: Result<Query<ListQuery>, QueryRejection>) -> ApiResult<RawListParams> {
+    let Query(query) = query.map_err(|e| ApiError::malformed(e.body_text()))?;
+    Ok(RawListParams {
+        page: query.page,
+        per_page: query.per_page,
+        ..RawListParams::default()
+    })
+}
+
+#[utoipa::path(get, path = "/api/me/votes", tag = "polls", params(ListQuery),
+    responses((status = 200, body = MyVotesResponse, description = "newest first; page and per_page apply"),
+              (status = 401, body = ErrorBody)))]
+pub(crate) async fn my_votes(
+    State(state): State<AppState>,
+    user: AuthUser,
+    query: Result<Query<ListQuery>, QueryRejection>,
+) -> ApiResult<Json<MyVotesResponse>> {
+    let raw = page_only(query)?;
+    Ok(Json(MyVotesResponse {
+        votes: state.polls.my_votes(user.id, &raw).await?,
+    }))
+}
+
+#[utoipa::path(get, path = "/api/me/likes", tag = "polls", params(ListQuery),
+    responses((status = 200, body = MyLikesResponse, description = "most recently liked first; page and per_page apply"),
+              (status = 401, body = ErrorBody)))]
+pub(crate) async fn my_likes(
+    State(state): State<AppState>,
+    user: AuthUser,
+    query: Result<Query<ListQuery>, QueryRejection>,
+) -> ApiResult<Json<MyLikesResponse>> {
+    let raw = page_only(query)?;
+    Ok(Json(MyLikesResponse {
+        polls: state.polls.my_likes(user.id, &raw).await?,
+    }))
+}
+
 /// The discovery routes, merged into the API router by `http::router`.
 pub(crate) fn routes() -> axum::Router<AppState> {
     use axum::routing::{get, put};
@@ -161,4 +244,8 @@ pub(crate) fn routes() -> axum::Router<AppState> {
         .route("/api/polls/recent", get(recent))
         .route("/api/polls/search", get(search))
         .route("/api/polls/{id}/like", put(like).delete(unlike))
+        .route("/api/users/{id}", get(user))
+        .route("/api/users/{id}/polls", get(user_polls))
+        .route("/api/me/votes", get(my_votes))
+        .route("/api/me/likes", get(my_likes))
 }

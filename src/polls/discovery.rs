@@ -289,3 +289,99 @@ pub(crate) fn spawn(polls: Arc<PollService>, shutdown: CancellationToken) {
         }
     });
 }
+
+/// `GET /api/users/{id}`: `{user}` without the email.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct ProfileView {
+    pub id: Uuid,
+    pub display_name: String,
+    pub created_at: chrono::DateTime<Utc>,
+    /// Public, published polls.
+    pub polls_created: i64,
+    /// Ballots in public, published polls.
+    pub votes_cast: i64,
+    pub likes_received: i64,
+}
+
+/// One of `GET /api/me/votes`.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct MyVote {
+    pub poll: PollSummary,
+    pub option_ids: Vec<Uuid>,
+    pub voted_at: chrono::DateTime<Utc>,
+}
+
+impl PollService {
+    pub(crate) async fn profile(&self, id: Uuid) -> Result<ProfileView, Error> {
+        let p = db::discovery::profile(&self.db, id)
+            .await?
+            .ok_or_else(|| Error::not_found("user_not_found", "no such user"))?;
+        Ok(ProfileView {
+            id: p.id,
+            display_name: p.display_name,
+            created_at: p.created_at,
+            polls_created: p.polls_created,
+            votes_cast: p.votes_cast,
+            likes_received: p.likes_received,
+        })
+    }
+
+    /// Summaries of `ids` in that order, as `viewer` sees them.
+    async fn summaries_in_order(
+        &self,
+        viewer: Uuid,
+        ids: &[Uuid],
+    ) -> Result<Vec<PollSummary>, Error> {
+        let rows = db::discovery::summaries(&self.db, ids).await?;
+        let liked = db::discovery::liked_among(&self.db, viewer, ids).await?;
+        let now = Utc::now();
+        let mut by_id: HashMap<Uuid, SummaryRow> = rows.into_iter().map(|r| (r.id, r)).collect();
+        Ok(ids
+            .iter()
+            .filter_map(|id| by_id.remove(id))
+            .map(|r| {
+                let mine = liked.contains(&r.id);
+                PollSummary::build(r, mine, now)
+            })
+            .collect())
+    }
+
+    /// `GET /api/me/votes`: the caller's ballots, newest first.
+    pub(crate) async fn my_votes(
+        &self,
+        user: Uuid,
+        raw: &RawListParams,
+    ) -> Result<Vec<MyVote>, Error> {
+        let params = raw.parse()?;
+        let ballots =
+            db::discovery::votes_of(&self.db, user, params.per_page, params.offset()).await?;
+        let ids: Vec<Uuid> = ballots.iter().map(|b| b.0).collect();
+        let mut polls: HashMap<Uuid, PollSummary> = self
+            .summaries_in_order(user, &ids)
+            .await?
+            .into_iter()
+            .map(|p| (p.id, p))
+            .collect();
+        Ok(ballots
+            .into_iter()
+            .filter_map(|(id, option_ids, voted_at)| {
+                polls.remove(&id).map(|poll| MyVote {
+                    poll,
+                    option_ids,
+                    voted_at,
+                })
+            })
+            .collect())
+    }
+
+    /// `GET /api/me/likes`: the polls the caller likes, most recently liked first.
+    pub(crate) async fn my_likes(
+        &self,
+        user: Uuid,
+        raw: &RawListParams,
+    ) -> Result<Vec<PollSummary>, Error> {
+        let params = raw.parse()?;
+        let ids = db::discovery::likes_of(&self.db, user, params.per_page, params.offset()).await?;
+        self.summaries_in_order(user, &ids).await
+    }
+}
