@@ -4,8 +4,10 @@
 pub(crate) mod audit;
 pub(crate) mod ballots;
 pub(crate) mod committer;
+pub(crate) mod discovery;
 pub(crate) mod games;
 pub(crate) mod history;
+pub(crate) mod likes;
 pub(crate) mod polls;
 pub(crate) mod repair;
 pub(crate) mod rooms;

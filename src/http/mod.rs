@@ -5,6 +5,7 @@
 pub(crate) mod audience;
 pub(crate) mod auth;
 pub(crate) mod client;
+pub(crate) mod discovery;
 pub(crate) mod error;
 pub(crate) mod extract;
 pub(crate) mod game;
@@ -64,6 +65,9 @@ pub struct AppState {
         polls::reopen, polls::add_option, polls::edit_option, polls::delete_option, polls::vote,
         polls::withdraw, polls::results, polls::poll_audit, polls::my_audit, polls::categories,
         polls::add_category, poll_ws::ws,
+        discovery::list, discovery::trending, discovery::popular, discovery::recent,
+        discovery::search, discovery::like, discovery::unlike, discovery::user,
+        discovery::user_polls, discovery::my_votes, discovery::my_likes,
     ),
     components(schemas(error::ErrorBody, crate::domain::Settings)),
     modifiers(&SecurityAddon),
@@ -134,6 +138,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/", get(client::index))
         .route("/assets/{*path}", get(client::asset))
         .merge(polls::routes())
+        .merge(discovery::routes())
         .route("/ws/polls/{id}", get(poll_ws::ws))
         .fallback(fallback)
         .method_not_allowed_fallback(method_not_allowed)

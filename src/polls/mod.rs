@@ -5,11 +5,13 @@
 //! - `service`: polls themselves (create, read, edit, delete, status changes) and options.
 //! - `votes`: voting, withdrawing, results, and the counts (cached or rebuilt).
 //! - `catalog`: categories and audit reads. `expiry`: the sweep that closes expired polls.
+//! - `discovery`: lists, search, trending and likes (issue 12).
 //! - `watch`: node-local change watchers for the plain WebSocket.
 //! - `cache`: the counts in Redis. `view`: the read models. `publisher`: the live transport.
 
 pub(crate) mod cache;
 pub(crate) mod catalog;
+pub(crate) mod discovery;
 pub(crate) mod expiry;
 pub(crate) mod publisher;
 pub(crate) mod service;

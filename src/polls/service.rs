@@ -55,6 +55,8 @@ pub struct PollService {
     /// Emails (lowercase) of the accounts that may add categories and delete any poll.
     admins: Vec<String>,
     publisher: OnceLock<Arc<dyn PollPublisher>>,
+    /// Votes and likes not yet written to the list counters (`discovery`).
+    pub(super) activity: super::discovery::Activity,
 }
 
 impl PollService {
@@ -64,6 +66,7 @@ impl PollService {
             cache,
             admins: admins.iter().map(|e| e.trim().to_lowercase()).collect(),
             publisher: OnceLock::new(),
+            activity: super::discovery::Activity::default(),
         })
     }
 
@@ -171,7 +174,9 @@ impl PollService {
                 .unwrap_or_default(),
             None => Vec::new(),
         };
-        Ok(PollView::build(record, &counts, mine, Utc::now()))
+        let mut view = PollView::build(record, &counts, mine, Utc::now());
+        (view.likes, view.liked_by_me) = self.likes_of(record.poll.id, viewer).await?;
+        Ok(view)
     }
 
     /// Keeps the expiry index in step with a committed poll: an open poll with an expiry is

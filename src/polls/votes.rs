@@ -102,6 +102,7 @@ impl PollService {
             Some(c) => c,
             None => self.counts(record.poll.id).await?,
         };
+        self.activity.vote(record.poll.id, &counts);
         if let Some(p) = self.publisher() {
             p.counts_changed(record.poll.id, record.poll.creator_id)
                 .await;
@@ -248,7 +249,7 @@ impl PollService {
             total_votes: options.iter().map(|o| o.votes).sum(),
             options,
             voters: counts.voters.max(0),
-            likes: 0,
+            likes: self.likes_of(id, None).await?.0,
             creator_id: record.poll.creator_id,
         }))
     }

@@ -3,6 +3,7 @@
 //! of vote moves the counts (`vote`). No I/O and no clock: callers pass `now`.
 
 pub(crate) mod create;
+pub(crate) mod discovery;
 pub(crate) mod error;
 pub(crate) mod lifecycle;
 pub(crate) mod vote;
