@@ -92,6 +92,9 @@ impl PollService {
 
     async fn category(&self, slug: Option<&str>) -> Result<Option<Uuid>, Error> {
         let Some(slug) = slug else { return Ok(None) };
+        if !crate::domain::poll::create::could_be_slug(slug) {
+            return Err(PollError::validation("category", "no such category").into());
+        }
         db::polls::category_id(&self.db, slug.trim())
             .await?
             .map(Some)

@@ -79,6 +79,12 @@ pub(crate) fn option_text(raw: &str, field: &'static str) -> Result<String, Poll
     .map_err(refused)
 }
 
+/// Whether `slug` could name a category at all: one with a control character (NUL above all,
+/// which Postgres refuses in text) cannot, so it is refused before any query.
+pub(crate) fn could_be_slug(slug: &str) -> bool {
+    !slug.chars().any(char::is_control)
+}
+
 /// The form two options are compared in: trimmed and case-folded.
 pub(crate) fn option_key(text: &str) -> String {
     crate::domain::text::question_key(text)

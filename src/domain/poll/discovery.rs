@@ -98,6 +98,12 @@ impl RawListParams {
         if category.as_ref().is_some_and(|c| c.chars().count() > 100) {
             return Err(bad("category", "is too long"));
         }
+        if category
+            .as_ref()
+            .is_some_and(|c| !super::create::could_be_slug(c))
+        {
+            return Err(bad("category", "no such category"));
+        }
         let page = match nonempty(self.page.as_ref()) {
             None => 1,
             Some(p) => p
