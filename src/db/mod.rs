@@ -18,8 +18,8 @@ pub(crate) mod unavailable;
 pub(crate) mod users;
 pub(crate) mod writes;
 
-use sqlx::postgres::{PgPool, PgPoolOptions};
-use std::{sync::Arc, time::Duration};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use std::{str::FromStr, sync::Arc, time::Duration};
 
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -72,6 +72,12 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 /// A lazy pool: the server starts (and `/ready` reports) even while Postgres is still coming up.
 /// The short acquire timeout turns an outage into a quick 503 instead of a hung request.
 pub fn pool(url: &str) -> Result<PgPool, DbError> {
+    let options = PgConnectOptions::from_str(url).map_err(DbError::from)?;
+    Ok(pool_with(options))
+}
+
+/// [`pool`] for options already parsed (tests hand the server their throwaway database's).
+pub fn pool_with(options: PgConnectOptions) -> PgPool {
     PgPoolOptions::new()
         .max_connections(MAX_CONNECTIONS)
         .acquire_timeout(ACQUIRE_TIMEOUT)
@@ -79,8 +85,7 @@ pub fn pool(url: &str) -> Result<PgPool, DbError> {
         // of every commit on the hot path. A connection broken by a Postgres restart fails its
         // one action with a 503 and is dropped from the pool; the next one reconnects.
         .test_before_acquire(false)
-        .connect_lazy(url)
-        .map_err(DbError::from)
+        .connect_lazy_with(options)
 }
 
 pub async fn migrate(pool: &PgPool) -> Result<(), DbError> {

@@ -27,12 +27,21 @@ pub struct TestApp {
     pub pool: PgPool,
     pub prefix: String,
     pub config: Config,
+    /// The server's own pool (see [`spawn_app_with`]), closed when the test lets go of the app.
+    server_pool: PgPool,
     stop: CancellationToken,
 }
 
 impl Drop for TestApp {
     fn drop(&mut self) {
         self.stop.cancel();
+        // Closing marks the pool at once (a connection given back is closed, not kept); the
+        // spawned part closes the idle ones while the harness winds the test down, so that the
+        // throwaway database can be dropped.
+        let pool = self.server_pool.clone();
+        if let Ok(rt) = tokio::runtime::Handle::try_current() {
+            rt.spawn(async move { pool.close().await });
+        }
     }
 }
 
@@ -72,8 +81,14 @@ pub async fn spawn_app(pool: PgPool) -> TestApp {
     spawn_app_with(pool, test_config(&prefix)).await
 }
 
+/// `pool` names the test's database and stays the test's own, for its queries. The server gets
+/// a pool of its own to that database, made as in production (`db::pool`): the harness's pool
+/// borrows its connections from `#[sqlx::test]`'s process-wide master pool of 20, and a server
+/// that outlives its test would keep them; a few such tests and the next test's set-up timed
+/// out waiting for a master connection (`PoolTimedOut`, the CI failure of 2026-12-01).
 pub async fn spawn_app_with(pool: PgPool, config: Config) -> TestApp {
-    let built = app::build_with_pool(&config, pool.clone())
+    let server_pool = voting_game::db::pool_with((*pool.connect_options()).clone());
+    let built = app::build_with_pool(&config, server_pool.clone())
         .await
         .expect("app builds");
     let auth = built.auth();
@@ -93,6 +108,7 @@ pub async fn spawn_app_with(pool: PgPool, config: Config) -> TestApp {
         pool,
         prefix: config.redis_prefix.clone(),
         config,
+        server_pool,
         stop,
     }
 }
