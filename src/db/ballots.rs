@@ -18,16 +18,7 @@ fn lock_key(poll: Uuid) -> i64 {
     i64::from_be_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]])
 }
 
-/// Held by a vote from before its commit until its delta is in Redis (session-level, so it
-/// outlives the transaction; a connection that dies releases it).
-pub(crate) async fn lock_counts_shared(conn: &mut PgConnection, poll: Uuid) -> Result<(), DbError> {
-    sqlx::query("SELECT pg_advisory_lock_shared($1)")
-        .bind(lock_key(poll))
-        .execute(conn)
-        .await?;
-    Ok(())
-}
-
+/// Lets go of the shared counts lock [`cast`] took, once the vote's delta is in Redis.
 pub(crate) async fn unlock_counts_shared(
     conn: &mut PgConnection,
     poll: Uuid,
@@ -56,72 +47,46 @@ pub(crate) async fn unlock_counts(conn: &mut PgConnection, poll: Uuid) -> Result
     Ok(())
 }
 
-/// The voter's ballot, locked until the transaction ends (concurrent changes by the same voter
-/// wait here, so each sees the one before it).
-pub(crate) async fn lock_ballot(
-    conn: &mut PgConnection,
-    poll: Uuid,
-    voter: Uuid,
-) -> Result<Option<Vec<Uuid>>, DbError> {
-    Ok(sqlx::query_scalar(
-        "SELECT option_ids FROM poll_ballots WHERE poll_id = $1 AND voter_key = $2 FOR UPDATE",
-    )
-    .bind(poll)
-    .bind(voter)
-    .fetch_optional(conn)
-    .await?)
+/// What [`cast`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    Cast,
+    Changed,
+    Withdrawn,
+    /// The same choice again: nothing written.
+    Same,
+    /// A withdrawal without a ballot.
+    NoVote,
 }
 
-/// Inserts a first ballot; false if one appeared meanwhile (the caller locks and reads again).
-pub(crate) async fn insert_ballot(
+/// Replaces the voter's ballot with `options` (`None` withdraws) and writes the audit entry, in
+/// one round trip and one transaction (the `cast_ballot` function, see its migration). Takes
+/// the poll's shared counts lock first, at session level: the caller must call
+/// [`unlock_counts_shared`] afterwards, whatever this returned. Gives the earlier choice.
+pub(crate) async fn cast(
     conn: &mut PgConnection,
     poll: Uuid,
     voter: Uuid,
     user: Option<Uuid>,
-    options: &[Uuid],
-) -> Result<bool, DbError> {
-    let inserted: Option<bool> = sqlx::query_scalar(
-        "INSERT INTO poll_ballots (poll_id, voter_key, user_id, option_ids) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (poll_id, voter_key) DO NOTHING RETURNING true",
-    )
-    .bind(poll)
-    .bind(voter)
-    .bind(user)
-    .bind(options)
-    .fetch_optional(conn)
-    .await?;
-    Ok(inserted.unwrap_or(false))
-}
-
-pub(crate) async fn update_ballot(
-    conn: &mut PgConnection,
-    poll: Uuid,
-    voter: Uuid,
-    options: &[Uuid],
-) -> Result<(), DbError> {
-    sqlx::query(
-        "UPDATE poll_ballots SET option_ids = $3, voted_at = now() \
-         WHERE poll_id = $1 AND voter_key = $2",
-    )
-    .bind(poll)
-    .bind(voter)
-    .bind(options)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-pub(crate) async fn delete_ballot(
-    conn: &mut PgConnection,
-    poll: Uuid,
-    voter: Uuid,
-) -> Result<(), DbError> {
-    sqlx::query("DELETE FROM poll_ballots WHERE poll_id = $1 AND voter_key = $2")
-        .bind(poll)
-        .bind(voter)
-        .execute(conn)
-        .await?;
-    Ok(())
+    options: Option<&[Uuid]>,
+) -> Result<(Outcome, Option<Vec<Uuid>>), DbError> {
+    let (outcome, previous): (String, Option<Vec<Uuid>>) =
+        sqlx::query_as("SELECT outcome, previous FROM cast_ballot($1, $2, $3, $4, $5)")
+            .bind(poll)
+            .bind(voter)
+            .bind(user)
+            .bind(options)
+            .bind(lock_key(poll))
+            .fetch_one(conn)
+            .await?;
+    let outcome = match outcome.as_str() {
+        "cast" => Outcome::Cast,
+        "changed" => Outcome::Changed,
+        "withdrawn" => Outcome::Withdrawn,
+        "same" => Outcome::Same,
+        _ => Outcome::NoVote,
+    };
+    Ok((outcome, previous))
 }
 
 /// The voter's ballot, unlocked (for `my_votes`).

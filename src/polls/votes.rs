@@ -4,8 +4,6 @@
 //! answer sees it (read-your-writes on any node).
 
 use chrono::Utc;
-use serde_json::json;
-use sqlx::Connection;
 use uuid::Uuid;
 
 use super::{
@@ -16,8 +14,7 @@ use super::{
 use crate::{
     db::{
         self, DbError,
-        audit::{self, Target},
-        ballots,
+        ballots::{self, Outcome},
     },
     domain::poll::{PollError, vote::Delta},
     error::Error,
@@ -112,7 +109,8 @@ impl PollService {
 
     /// Replaces (or with `new: None` removes) the voter's ballot and adds the delta to the
     /// cached counts. Holds the poll's shared counts lock from before the commit until the
-    /// delta is in (see `db::ballots`).
+    /// delta is in (see `db::ballots`); the unlock is the one round trip left after the answer
+    /// is known, so it runs behind it.
     async fn write(
         &self,
         poll: Uuid,
@@ -120,79 +118,43 @@ impl PollService {
         new: Option<&[Uuid]>,
     ) -> Result<Written, Error> {
         let mut conn = self.db.acquire().await.map_err(DbError::from)?;
-        ballots::lock_counts_shared(&mut conn, poll).await?;
-        let result = self.write_locked(&mut conn, poll, voter, new).await;
-        if ballots::unlock_counts_shared(&mut conn, poll)
-            .await
-            .is_err()
-        {
-            // Never hand a connection holding the lock back to the pool.
-            conn.close_on_drop();
+        let cast = ballots::cast(&mut conn, poll, voter.key, voter.user, new).await;
+        let applied = match &cast {
+            Ok((outcome, old)) => {
+                let delta = match outcome {
+                    Outcome::Same | Outcome::NoVote => Delta::default(),
+                    _ => Delta::between(old.as_deref(), new),
+                };
+                if delta.is_empty() {
+                    Ok(None)
+                } else {
+                    self.cache.apply(poll, &delta).await.map_err(|e| {
+                        // The vote is committed; the cached counts missed its delta. Drop them
+                        // so the next read rebuilds them from Postgres, retrying behind.
+                        self.forget_later(poll);
+                        Error::from(e)
+                    })
+                }
+            }
+            Err(_) => Ok(None),
+        };
+        tokio::spawn(async move {
+            if ballots::unlock_counts_shared(&mut conn, poll)
+                .await
+                .is_err()
+            {
+                // Never hand a connection holding the lock back to the pool.
+                conn.close_on_drop();
+            }
+        });
+        let (outcome, old) = cast?;
+        if outcome == Outcome::NoVote {
+            return Err(PollError::NoVote.into());
         }
-        let (old, delta) = result?;
-        if delta.is_empty() {
-            return Ok(Written { old, counts: None });
-        }
-        let counts = match self.cache.apply(poll, &delta).await {
-            Ok(c) => c,
-            Err(e) => {
-                // The vote is committed; the cached counts missed its delta. Drop them so the
-                // next read rebuilds them from Postgres, retrying in the background.
-                self.forget_later(poll);
-                return Err(e.into());
-            }
-        };
-        Ok(Written { old, counts })
-    }
-
-    async fn write_locked(
-        &self,
-        conn: &mut sqlx::PgConnection,
-        poll: Uuid,
-        voter: Voter,
-        new: Option<&[Uuid]>,
-    ) -> Result<(Option<Vec<Uuid>>, Delta), Error> {
-        let mut tx = conn.begin().await.map_err(DbError::from)?;
-        let old = loop {
-            if let Some(old) = ballots::lock_ballot(&mut tx, poll, voter.key).await? {
-                break Some(old);
-            }
-            let Some(ballot) = new else {
-                return Err(PollError::NoVote.into());
-            };
-            if ballots::insert_ballot(&mut tx, poll, voter.key, voter.user, ballot).await? {
-                break None;
-            }
-            // Another change by this voter inserted first: lock theirs and replace it.
-        };
-        let (action, ballot) = match (&old, new) {
-            (Some(old), Some(ballot)) if old.as_slice() == ballot => {
-                // The same choice again changes nothing (no entry either).
-                tx.rollback().await.map_err(DbError::from)?;
-                return Ok((Some(old.clone()), Delta::default()));
-            }
-            (Some(_), Some(ballot)) => {
-                ballots::update_ballot(&mut tx, poll, voter.key, ballot).await?;
-                ("vote_changed", ballot.to_vec())
-            }
-            (None, Some(ballot)) => ("vote_cast", ballot.to_vec()),
-            (Some(_), None) => {
-                ballots::delete_ballot(&mut tx, poll, voter.key).await?;
-                ("vote_withdrawn", Vec::new())
-            }
-            (None, None) => return Err(PollError::NoVote.into()),
-        };
-        audit::record(
-            &mut tx,
-            voter.user,
-            action,
-            Target::poll(poll),
-            json!({"option_ids": ballot, "previous": old}),
-        )
-        .await?;
-        tx.commit().await.map_err(DbError::from)?;
-        let delta = Delta::between(old.as_deref(), new);
-        Ok((old, delta))
+        Ok(Written {
+            old,
+            counts: applied?,
+        })
     }
 
     fn forget_later(&self, poll: Uuid) {
