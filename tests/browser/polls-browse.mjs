@@ -6,7 +6,7 @@
 // poll: the button changes at once, Ben (phone, no account) sees the count change live, the
 // like survives a reload, an unlike and a like again. Ana's profile ("Me" in the header) shows
 // her numbers, her polls, her vote and her like; Ben, by the creator's link, sees her public
-// profile without the private lists. No page logs an error or has a request fail, except
+// profile without the private lists, then signs in from the header and lands back on the list. No page logs an error or has a request fail, except
 // searches cancelled on purpose by newer typing. Screenshots of the browse page and the
 // profile at desktop and phone sizes.
 //
@@ -37,6 +37,9 @@ try {
   ben.expected = cancelled;
   const items = (p) => p.texts(".poll-list .poll-item-link");
   const status = (p) => p.page.locator(".list-status").first();
+  // A list is loading while it is aria-busy (set as soon as a tab or filter changes).
+  const settled = (p) =>
+    p.waitFor(async () => (await p.page.locator(".poll-list[aria-busy]").count()) === 0, () => "the list loaded");
   const likeBtn = (p) => p.page.getByRole("button", { name: "Like", exact: true });
   const likeCount = (p) => p.page.locator(".like-count");
 
@@ -156,6 +159,7 @@ try {
   await ana.waitScreen("poll");
   await ana.waitFor(async () => (await likeBtn(ana).getAttribute("aria-pressed")) === "true", () => "liked after the quick presses");
   await ana.waitText(likeCount(ana), "1 like");
+  await shot(ana, shots, "poll-liked", "desktop");
 
   at("a visitor's Like asks him to sign in");
   await likeBtn(ben).click();
@@ -170,12 +174,13 @@ try {
   await ana.waitText(status(ana), "2 polls");
   await ana.page.getByRole("tab", { name: "Popular" }).click();
   await ana.waitFor(async () => ana.page.url().endsWith("/polls?sort=popular"), () => "popular in the address");
-  await ana.waitText(status(ana), "2 polls");
+  await settled(ana);
   assertEq(await items(ana), [PASTRY, SNACK], "popular: the poll with a voter first");
   await ana.page.keyboard.press("ArrowRight");
   await ana.waitFor(async () => (await ana.page.getByRole("tab", { name: "Trending" }).getAttribute("aria-selected")) === "true", () => "Trending selected");
   assertEq(await ana.page.evaluate(() => document.activeElement?.textContent), "Trending", "focus moved with the arrow");
   await ana.waitFor(async () => ana.page.url().endsWith("/polls?sort=trending"), () => "trending in the address");
+  await settled(ana);
   await ana.waitText(status(ana), "2 polls");
   assertEq((await items(ana))[0], PASTRY, "trending: the poll with a vote and a like first");
   await ana.page.getByRole("tab", { name: "Recent" }).click();
@@ -217,9 +222,21 @@ try {
   await ben.page.getByRole("link", { name: "Polls", exact: true }).click();
   await ben.waitScreen("polls");
   await ben.waitText(status(ben), "2 polls");
+  await shot(ben, shots, "browse", "phone");
+
+  at("Ben signs in from the header and is back on the list");
+  await ben.page.getByRole("button", { name: "Sign in" }).click();
+  await ben.waitScreen("auth");
+  await signUp(ben, "Ben");
+  await ben.waitScreen("polls");
+  await ben.waitText(status(ben), "2 polls");
+  await ben.waitText(ben.page.locator("a.me-link"), "Me");
   const overflow = await ben.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert(overflow <= 0, `the phone page does not scroll sideways (${overflow} px too wide)`);
-  await shot(ben, shots, "browse", "phone");
+  await ben.page.locator("a.me-link").click();
+  await ben.waitScreen("user");
+  await ben.waitText(ben.page.locator("h1"), "Ben");
+  await ben.waitText(ben.page.getByRole("region", { name: "Your votes" }).locator(".list-status"), "You haven't voted on a poll yet.");
   report.user = anaId;
 
   at("problems");

@@ -27,6 +27,8 @@ export function browseScreen(): Screen {
   let category = url.get("category") ?? "";
   let sort: Sort = (SORTS.find(([s]) => s === url.get("sort"))?.[0] ?? (q ? "best" : "recent")) as Sort;
   let timer = 0;
+  /** A search was cancelled by typing: the list must be loaded again even for the same text. */
+  let cancelled = false;
 
   // --- search ---
   const search = h("input", {
@@ -154,7 +156,8 @@ export function browseScreen(): Screen {
   /** The search text changed: at once (Enter), or after a pause in the typing. */
   function typed(now: boolean): void {
     const text = search.value.trim();
-    if (text === q && !now) return;
+    if (text === q && !now && !cancelled) return;
+    cancelled = false;
     const had = !!q;
     q = text;
     // Searching ranks by relevance until another order is chosen; without words that order
@@ -166,7 +169,7 @@ export function browseScreen(): Screen {
 
   search.addEventListener("input", () => {
     // A request for older text is stale the moment the text changes.
-    list.cancel();
+    if (list.cancel()) cancelled = true;
     clearTimeout(timer);
     timer = window.setTimeout(() => {
       if (el.isConnected) typed(false);

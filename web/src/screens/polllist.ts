@@ -59,8 +59,8 @@ export interface Pager {
   el: HTMLElement;
   /** Starts again from page 1 (cancelling any load in flight). */
   reset(): void;
-  /** Cancels any load in flight and stops a pending one (the list is about to be reset). */
-  cancel(): void;
+  /** Cancels the load in flight, if any (its answer is stale); says whether there was one. */
+  cancel(): boolean;
 }
 
 /**
@@ -87,9 +87,13 @@ export function pager<T>(opts: {
   more.hidden = true;
   retry.hidden = true;
 
-  function cancel(): void {
-    ctrl?.abort();
+  function cancel(): boolean {
+    if (!ctrl) return false;
+    ctrl.abort();
     ctrl = null;
+    list.removeAttribute("aria-busy");
+    more.disabled = false;
+    return true;
   }
 
   async function fetchPage(next: number): Promise<void> {
