@@ -6,9 +6,10 @@
 // poll: the button changes at once, Ben (phone, no account) sees the count change live, the
 // like survives a reload, an unlike and a like again. Ana's profile ("Me" in the header) shows
 // her numbers, her polls, her vote and her like; Ben, by the creator's link, sees her public
-// profile without the private lists, then signs in from the header and lands back on the list. No page logs an error or has a request fail, except
-// searches cancelled on purpose by newer typing. Screenshots of the browse page and the
-// profile at desktop and phone sizes.
+// profile without the private lists, then signs in from the header and lands back on the
+// list; 23 polls come as 20 and "Show more" (3 more, none twice, focus on the first new one).
+// No page logs an error or has a request fail, except searches cancelled on purpose by newer
+// typing. Screenshots of the browse page and the profile at desktop and phone sizes.
 //
 // Usage: node polls-browse.mjs <config.json>  with {base, shots}
 // Prints one JSON line {ok: true, ...} on success, or exits non-zero with the reason.
@@ -238,6 +239,37 @@ try {
   await ben.waitText(ben.page.locator("h1"), "Ben");
   await ben.waitText(ben.page.getByRole("region", { name: "Your votes" }).locator(".list-status"), "You haven't voted on a poll yet.");
   report.user = anaId;
+
+  at("a longer list comes page by page");
+  // 21 more polls, made through the API from Ben's page (the form is tested above).
+  const made = await ben.page.evaluate(async () => {
+    let ok = 0;
+    for (let i = 1; i <= 21; i++) {
+      const r = await fetch("/api/polls", {
+        method: "POST",
+        credentials: "include",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ question: `Filler poll ${String(i).padStart(2, "0")}`, options: ["Yes", "No"] }),
+      });
+      if (r.status === 201) ok++;
+    }
+    return ok;
+  });
+  assertEq(made, 21, "polls created");
+  await ben.page.getByRole("link", { name: "Polls", exact: true }).click();
+  await ben.waitScreen("polls");
+  await ben.waitText(status(ben), "23 polls");
+  assertEq((await items(ben)).length, 20, "the first page");
+  await ben.page.getByRole("button", { name: "Show more" }).click();
+  await ben.waitFor(async () => (await items(ben)).length === 23, () => "23 polls listed");
+  const all = await items(ben);
+  assertEq(new Set(all).size, 23, "no poll twice");
+  assertEq(all.slice(19), ["Filler poll 02", "Filler poll 01", SNACK, PASTRY], "the end of the list, in order");
+  assert(!(await ben.page.getByRole("button", { name: "Show more" }).isVisible()), "nothing more to show");
+  await ben.waitFor(
+    async () => (await ben.page.evaluate(() => document.activeElement?.textContent)) === "Filler poll 01",
+    () => "focus on the first newly shown poll",
+  );
 
   at("problems");
   const problems = players.flatMap((p) => p.problems().map((i) => `${p.name}: ${i}`));
