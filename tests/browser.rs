@@ -282,6 +282,37 @@ async fn a_poll_is_created_shared_and_followed_live_through_the_ui(pool: PgPool)
     assert_eq!(status, reqwest::StatusCode::NOT_FOUND, "{body}");
 }
 
+/// Finding polls through the UI (tests/browser/polls-browse.mjs): the browse page's tabs, category
+/// filter and search as you type, a like that shows at once, live on another page and after a
+/// reload, and the profile with the user's polls, vote and like.
+#[sqlx::test]
+async fn polls_are_browsed_searched_liked_and_profiled_through_the_ui(pool: PgPool) {
+    let app: TestApp = spawn_app(pool).await;
+    let report = run(
+        "polls-browse.mjs",
+        json!({"base": app.base, "shots": screenshots()}),
+    )
+    .await;
+    // What the pages showed is what the server holds.
+    let reader = app.register("Reader").await;
+    let user = report["user"].as_str().expect("user id");
+    let (status, body) = app
+        .call("GET", &format!("/api/users/{user}"), &reader, None)
+        .await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+    assert_eq!(body["user"]["display_name"], "Ana", "{body}");
+    assert_eq!(body["user"]["polls_created"], 2, "{body}");
+    assert_eq!(body["user"]["votes_cast"], 1, "{body}");
+    assert_eq!(body["user"]["likes_received"], 1, "{body}");
+    let pastry = report["polls"][0].as_str().expect("poll id");
+    let (status, body) = app
+        .call("GET", &format!("/api/polls/{pastry}"), &reader, None)
+        .await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+    assert_eq!(body["poll"]["likes"], 1, "{body}");
+    assert_eq!(body["poll"]["voters"], 1, "{body}");
+}
+
 #[sqlx::test]
 async fn a_page_on_another_allowed_origin_plays_over_polling_then_websocket(pool: PgPool) {
     let page = bind().await;

@@ -21,7 +21,9 @@ export class ApiError extends Error {
   }
 }
 
-export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+/** `signal` cancels the call (a search overtaken by newer typing): it then fails with the code
+ * `aborted`, which callers drop silently. */
+export async function api<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
   let res: Response;
   try {
     res = await fetch(API_ORIGIN + path, {
@@ -29,8 +31,10 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
       credentials: "include",
       headers: body === undefined ? {} : { "Content-Type": "application/json" },
       body: body === undefined ? undefined : JSON.stringify(body),
+      signal,
     });
   } catch {
+    if (signal?.aborted) throw new ApiError("aborted", "cancelled");
     // Offline, server down, or (from a page on an origin the server does not allow) CORS.
     throw new ApiError("network", "network error");
   }
@@ -40,6 +44,7 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   try {
     data = await res.json();
   } catch {
+    if (signal?.aborted) throw new ApiError("aborted", "cancelled");
     // Not JSON (a proxy's error page): the status alone speaks.
   }
   if (!res.ok) {

@@ -1,6 +1,7 @@
 // Start-up, routing and drawing. Routes: `/` (sign in, then create or join a room),
 // `/r/CODE` (the share link: join that room; once in it, the game's screens), `/polls/new`
-// (create a poll) and `/p/ID` (a poll's page and share link, open to visitors too). Every state change
+// (create a poll), `/p/ID` (a poll's page and share link), `/polls` (browse and search) and
+// `/u/ID` (a profile); the last three are open to visitors too. Every state change
 // redraws: the screen is rebuilt only when its key changes (another phase, another round), and
 // otherwise patched in place, so typing, focus and countdowns are never disturbed.
 
@@ -22,6 +23,8 @@ import { revealScreen } from "./screens/reveal";
 import { podiumScreen } from "./screens/podium";
 import { newPollScreen } from "./screens/newpoll";
 import { pollScreen } from "./screens/poll";
+import { browseScreen } from "./screens/browse";
+import { profileScreen } from "./screens/profile";
 import { bootErrorScreen, loadingScreen, missingScreen } from "./screens/misc";
 
 const SIGNED_IN_HINT = "vg.signedIn";
@@ -35,6 +38,9 @@ export function parseRoute(path: string): Route {
   if (/^\/polls\/new\/?$/.test(path)) return { name: "newpoll" };
   const p = /^\/p\/([0-9a-fA-F-]{36})\/?$/.exec(path);
   if (p) return { name: "poll", id: p[1].toLowerCase() };
+  if (/^\/polls\/?$/.test(path)) return { name: "polls" };
+  const u = /^\/u\/([0-9a-fA-F-]{36})\/?$/.exec(path);
+  if (u) return { name: "user", id: u[1].toLowerCase() };
   return { name: "missing" };
 }
 
@@ -117,13 +123,17 @@ function pick(): [string, () => Screen] {
   if (state.bootError) return ["boot-error", () => bootErrorScreen(state.bootError ?? "", boot)];
   const r = state.route;
   if (r.name === "missing") return ["missing", missingScreen];
-  // A poll's page is open to visitors; they sign in there only to vote.
-  if (r.name === "poll" && (state.me || !state.pollSignIn))
-    return [`poll:${r.id}:${state.me?.id ?? ""}`, () => pollScreen(r.id, navigate)];
+  // A poll's page, the list and profiles are open to visitors; they sign in there when they ask.
+  const me = state.me?.id ?? "";
+  if (state.me || !state.pollSignIn) {
+    if (r.name === "poll") return [`poll:${r.id}:${me}`, () => pollScreen(r.id, navigate)];
+    if (r.name === "polls") return [`polls:${me}`, browseScreen];
+    if (r.name === "user") return [`user:${r.id}:${me}`, () => profileScreen(r.id)];
+  }
   if (!state.me) return [`auth:${r.name === "room" ? r.code : ""}`, () => authScreen(r, signedIn)];
   if (r.name === "newpoll") return ["newpoll", () => newPollScreen(navigate)];
   if (r.name === "home") return ["home", () => homeScreen(navigate)];
-  if (r.name === "poll") return ["missing", missingScreen];
+  if (r.name === "poll" || r.name === "polls" || r.name === "user") return ["missing", missingScreen];
   const g = state.game;
   if (!g || g.room.code !== r.code) return [`join:${r.code}`, () => joinScreen(r.code)];
   if (g.room.status === "finished" || g.final) return ["podium", () => podiumScreen(navigate)];
@@ -165,6 +175,9 @@ const CONN_TEXT: Record<string, string> = {
   offline: "Offline",
 };
 
+/** The pages a visitor may see without signing in. */
+const isOpenRoute = (r: Route) => r.name === "poll" || r.name === "polls" || r.name === "user";
+
 function drawHeader(): void {
   const conn = state.me || state.route.name === "poll" ? state.conn : "idle";
   connEl.dataset.state = conn;
@@ -175,21 +188,49 @@ function drawHeader(): void {
   connEl.dataset.transport = game.transportName();
 
   const me = state.me;
-  const key = me ? `${me.id}:${isHost(state.game, me)}` : "";
+  const r = state.route;
+  // A visitor on an open page may sign in from the header (and comes back to the same page).
+  const visitor = !me && isOpenRoute(r) && !state.pollSignIn;
+  const key = me ? `${me.id}:${isHost(state.game, me)}` : visitor ? "visitor" : "";
   if (accountEl.dataset.key !== key) {
     accountEl.dataset.key = key;
+    const polls = h("a", { href: "/polls", "data-link": true, class: "nav-link" }, "Polls");
     accountEl.replaceChildren(
       ...(me
         ? [
-            h("span", { class: "me-name", title: me.email }, me.display_name),
+            h(
+              "nav",
+              { class: "nav", "aria-label": "Main" },
+              polls,
+              h(
+                "a",
+                { href: `/u/${me.id}`, "data-link": true, class: "nav-link me-link", title: `Your profile (${me.email})` },
+                h("span", { class: "me-name" }, me.display_name),
+                h("span", { class: "me-short" }, "Me"),
+              ),
+            ),
             h(
               "button",
               { type: "button", class: "btn btn-quiet btn-small", onclick: () => void signOut() },
               "Sign out",
             ),
           ]
-        : []),
+        : visitor
+          ? [
+              h("nav", { class: "nav", "aria-label": "Main" }, polls),
+              h(
+                "button",
+                { type: "button", class: "btn btn-quiet btn-small", onclick: () => update((s) => (s.pollSignIn = true)) },
+                "Sign in",
+              ),
+            ]
+          : []),
     );
+  }
+  // The current page's link says so.
+  for (const a of accountEl.querySelectorAll<HTMLAnchorElement>("a.nav-link")) {
+    if (a.pathname === location.pathname) a.setAttribute("aria-current", "page");
+    else a.removeAttribute("aria-current");
   }
 }
 

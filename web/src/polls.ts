@@ -79,7 +79,10 @@ export type PollState = "draft" | "open" | "closed" | "expired";
 
 /** What a reader should be told: an open poll past its expiry is closed (the server refuses
  * votes from that moment, even before its closing timer has run). */
-export function pollState(p: Poll, now = Date.now()): PollState {
+export function pollState(
+  p: Pick<Poll, "status" | "expires_at" | "closed_at">,
+  now = Date.now(),
+): PollState {
   if (p.status === "draft") return "draft";
   const expires = p.expires_at ? Date.parse(p.expires_at) : NaN;
   if (!Number.isNaN(expires) && expires <= now) {

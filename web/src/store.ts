@@ -87,6 +87,8 @@ export type Route =
   | { name: "room"; code: string }
   | { name: "newpoll" }
   | { name: "poll"; id: string }
+  | { name: "polls" }
+  | { name: "user"; id: string }
   | { name: "missing" };
 
 export interface State {
@@ -102,7 +104,8 @@ export interface State {
   /** A join in flight, and the last join refusal (shown on the join screen). */
   joining: boolean;
   joinError: string | null;
-  /** A visitor on a poll page asked to sign in (to vote): the sign-in screen shows there. */
+  /** A visitor on a page open to visitors (a poll, the poll list, a profile) asked to sign in
+   * (to vote, to like): the sign-in screen shows there, and the page comes back after it. */
   pollSignIn: boolean;
 }
 
@@ -186,4 +189,32 @@ export interface PollResults {
   options: Array<{ id: string; votes: number }>;
   total_votes: number;
   voters: number;
+  likes?: number;
+}
+
+/** A poll in a list (`GET /api/polls` and the people routes): no options, no description. */
+export type PollSummary = Omit<Poll, "options" | "my_votes" | "description"> & { option_count: number };
+
+export interface PollPage {
+  polls: PollSummary[];
+  page: number;
+  per_page: number;
+  total: number;
+}
+
+/** `GET /api/users/{id}`: public, never the email. */
+export interface Profile {
+  id: string;
+  display_name: string;
+  created_at: string;
+  polls_created: number;
+  votes_cast: number;
+  likes_received: number;
+}
+
+/** One of `GET /api/me/votes`. */
+export interface MyVote {
+  poll: PollSummary;
+  option_ids: string[];
+  voted_at: string;
 }

@@ -176,7 +176,12 @@ export function homeScreen(navigate: Navigate): Screen {
       { class: "card poll-cta" },
       h("h2", null, "Ask everyone something"),
       h("p", { class: "hint" }, "A poll with live results and a link to share."),
-      h("a", { href: "/polls/new", "data-link": true, class: "btn btn-secondary" }, "New poll"),
+      h(
+        "div",
+        { class: "row" },
+        h("a", { href: "/polls/new", "data-link": true, class: "btn btn-secondary" }, "New poll"),
+        h("a", { href: "/polls", "data-link": true, class: "btn btn-quiet" }, "Browse polls"),
+      ),
     ),
   );
   return { el, title: "Home", update() {}, focus: undefined };

@@ -3,10 +3,11 @@
 // withdrawing the vote (REST), the share link, and the creator's close/reopen/delete.
 
 import { api, ApiError } from "../api";
-import { h, setText } from "../dom";
+import { fill as fillEl, h, setText } from "../dom";
 import { describe, type ErrorLike } from "../errors";
 import { pollState, unwatch, watch, type PollState } from "../polls";
 import { state, update, type Poll, type PollResults } from "../store";
+import { icon } from "../icons";
 import { announce, toast } from "../ui";
 import { busyClick } from "./common";
 import { plural, syncList, type Screen } from "./screen";
@@ -47,6 +48,53 @@ export function pollScreen(id: string, navigate: Navigate): Screen {
   const signInBtn = h("button", { type: "button", class: "btn btn-secondary" }, "Sign in to vote");
   signInBtn.addEventListener("click", () => update((s) => (s.pollSignIn = true)));
   const note = h("p", { class: "hint poll-note" });
+
+  // --- like: optimistic (the button and count change at once), then set from the server's
+  // {likes, liked_by_me}; a second press during a request is sent after it (the last press
+  // wins); the count also follows `poll_results` from everyone else's likes.
+  const likeBtn = h(
+    "button",
+    { type: "button", class: "btn btn-quiet like-btn", "aria-pressed": "false" },
+    icon("heart", "like-heart"),
+    h("span", null, "Like"),
+  );
+  const likeCount = h("span", { class: "like-count", "aria-live": "polite", "aria-atomic": "true" });
+  const likeBar = h("div", { class: "row like-bar" }, likeBtn, likeCount);
+  /** The state the viewer asked for while it is not yet the server's (null: nothing pending). */
+  let likeWant: boolean | null = null;
+  let liking = false;
+  likeBar.hidden = true;
+  likeBtn.addEventListener("click", () => void like());
+
+  async function like(): Promise<void> {
+    if (!poll) return;
+    if (!state.me) {
+      update((s) => (s.pollSignIn = true));
+      return;
+    }
+    likeWant = !(likeWant ?? poll.liked_by_me);
+    draw();
+    if (liking) return;
+    liking = true;
+    // Until the server has the last press (a reload before that would lose it).
+    likeBtn.setAttribute("aria-busy", "true");
+    try {
+      while (poll && likeWant !== null && likeWant !== poll.liked_by_me) {
+        const want: boolean = likeWant;
+        const r: { likes: number; liked_by_me: boolean } = await api(want ? "PUT" : "DELETE", `/api/polls/${id}/like`);
+        if (!poll) break;
+        poll = { ...poll, likes: r.likes, liked_by_me: r.liked_by_me };
+      }
+      likeWant = null;
+    } catch (e) {
+      likeWant = null;
+      toast(describe(err(e)));
+    } finally {
+      liking = false;
+      likeBtn.removeAttribute("aria-busy");
+      draw();
+    }
+  }
 
   const form = h(
     "form",
@@ -121,7 +169,7 @@ export function pollScreen(id: string, navigate: Navigate): Screen {
   });
 
   const body = h("div", { class: "stack" }, form, creatorBar, share);
-  const el = h("section", { class: "screen screen-narrow poll-page" }, eyebrow, title, desc, body);
+  const el = h("section", { class: "screen screen-narrow poll-page" }, eyebrow, title, desc, likeBar, body);
 
   const err = (e: unknown): ErrorLike => (e instanceof ApiError ? e : { code: "network" });
 
@@ -137,7 +185,8 @@ export function pollScreen(id: string, navigate: Navigate): Screen {
   function setPoll(p: Poll, broadcast = false): void {
     // Broadcasts (poll_updated) say nothing of this viewer's own choice: keep the one we know.
     const mine = broadcast ? (poll?.my_votes ?? []) : (p.my_votes ?? []);
-    poll = { ...p, my_votes: mine };
+    const liked = broadcast ? (poll?.liked_by_me ?? false) : !!p.liked_by_me;
+    poll = { ...p, my_votes: mine, liked_by_me: liked };
     draw();
   }
 
@@ -195,6 +244,7 @@ export function pollScreen(id: string, navigate: Navigate): Screen {
       setText(title, gone);
       desc.hidden = true;
       eyebrow.hidden = true;
+      likeBar.hidden = true;
       body.replaceChildren(h("p", null, h("a", { href: "/", "data-link": true, class: "btn btn-secondary" }, "Home")));
       return;
     }
@@ -211,12 +261,16 @@ export function pollScreen(id: string, navigate: Navigate): Screen {
     desc.hidden = !p.description;
     setText(badge, STATE_TEXT[st]);
     badge.dataset.state = st;
-    const meta = [`by ${p.creator.display_name}`, p.category?.name, p.is_public ? null : "unlisted"]
-      .filter(Boolean)
-      .join(" · ");
+    const rest = [p.category?.name, p.is_public ? null : "unlisted"].filter(Boolean).join(" · ");
+    const meta = `${p.creator.id} ${p.creator.display_name} ${rest}`;
     if (eyebrow.dataset.meta !== meta) {
       eyebrow.dataset.meta = meta;
-      eyebrow.replaceChildren(badge, h("span", null, meta));
+      fillEl(
+        eyebrow,
+        badge,
+        h("span", null, "by ", h("a", { href: `/u/${p.creator.id}`, "data-link": true }, p.creator.display_name)),
+        rest ? h("span", null, rest) : null,
+      );
     }
     setText(
       legend,
@@ -265,6 +319,14 @@ export function pollScreen(id: string, navigate: Navigate): Screen {
     );
     setText(total, `${plural(p.total_votes, "vote")} from ${plural(p.voters, "voter")}`);
 
+    // Shown: what the viewer asked for, and the server's count moved by the pending change.
+    likeBar.hidden = false;
+    const liked = likeWant ?? p.liked_by_me;
+    const likes = Math.max(0, p.likes + (likeWant === null ? 0 : Number(likeWant) - Number(p.liked_by_me)));
+    likeBtn.setAttribute("aria-pressed", String(liked));
+    likeBtn.title = state.me ? "" : "Sign in to like this poll";
+    setText(likeCount, plural(likes, "like"));
+
     const voted = mine.size > 0;
     voteBtn.hidden = !canVote;
     setText(voteBtn, voted ? "Change my vote" : "Vote");
@@ -308,6 +370,7 @@ export function pollScreen(id: string, navigate: Navigate): Screen {
         ...poll,
         total_votes: r.total_votes,
         voters: r.voters,
+        likes: typeof r.likes === "number" ? r.likes : poll.likes,
         options: poll.options.map((o) => ({ ...o, votes: votes.get(o.id) ?? o.votes })),
       };
       draw();
