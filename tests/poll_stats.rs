@@ -249,6 +249,22 @@ async fn site_stats_count_public_published_polls_only(pool: PgPool) {
         vec![("science".to_string(), 2), ("food".to_string(), 1)],
         "{stats}"
     );
+    // Both stats routes and the account change are described in the OpenAPI document.
+    let spec: Value = Client::new()
+        .get(app.url("/openapi.json"))
+        .send()
+        .await
+        .expect("openapi")
+        .json()
+        .await
+        .expect("json");
+    for (path, method) in [
+        ("/api/polls/stats", "get"),
+        ("/api/polls/{id}/stats", "get"),
+        ("/api/auth/me", "patch"),
+    ] {
+        assert!(spec["paths"][path][method].is_object(), "{method} {path}");
+    }
 }
 
 #[sqlx::test]
