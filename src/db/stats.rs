@@ -64,9 +64,10 @@ pub(crate) async fn add_views(pool: &PgPool, ids: &[Uuid], counts: &[i64]) -> Re
     Ok(())
 }
 
-/// The site's totals over public, published polls (drafts and unlisted polls never count).
+/// The site's totals over public, published polls of one category (`None`: no category).
 #[derive(Debug, Clone, Default, sqlx::FromRow)]
-pub(crate) struct SiteRow {
+pub(crate) struct SiteGroup {
+    pub category_id: Option<Uuid>,
     pub polls: i64,
     pub open_polls: i64,
     pub votes: i64,
@@ -74,32 +75,32 @@ pub(crate) struct SiteRow {
     pub likes: i64,
 }
 
-/// A category with its number of public, published polls.
+/// A category as the site stats name it.
 #[derive(Debug, Clone, sqlx::FromRow)]
-pub(crate) struct CategoryCount {
+pub(crate) struct CategoryName {
     pub id: Uuid,
     pub slug: String,
     pub name: String,
     pub description: String,
-    pub polls: i64,
 }
 
-/// One pass over the public polls (the partial index's rows) for the totals, the ballots of the
-/// last 24 h (the BRIN index), and the `limit` categories with the most public polls.
+/// The site's figures: one pass over the public polls (the rows of their partial indexes)
+/// grouped by category, which gives both the totals and the categories' counts; the chosen
+/// options of ballots cast or changed in the last 24 h (found through the BRIN index); and the
+/// names of the categories that have public polls.
 pub(crate) async fn site(
     pool: &PgPool,
-    limit: i64,
-) -> Result<(SiteRow, i64, Vec<CategoryCount>), DbError> {
-    let totals = sqlx::query_as::<_, SiteRow>(
-        "SELECT count(*) AS polls, \
+) -> Result<(Vec<SiteGroup>, i64, Vec<CategoryName>), DbError> {
+    let groups = sqlx::query_as::<_, SiteGroup>(
+        "SELECT category_id, count(*) AS polls, \
            count(*) FILTER (WHERE status = 'open' AND (expires_at IS NULL OR expires_at > now())) \
              AS open_polls, \
            coalesce(sum(votes_count), 0)::int8 AS votes, \
            coalesce(sum(voters_count), 0)::int8 AS voters, \
            coalesce(sum(likes_count), 0)::int8 AS likes \
-         FROM polls WHERE is_public AND status <> 'draft'",
+         FROM polls WHERE is_public AND status <> 'draft' GROUP BY category_id",
     )
-    .fetch_one(pool)
+    .fetch_all(pool)
     .await?;
     let last_day: i64 = sqlx::query_scalar(
         "SELECT coalesce(sum(cardinality(b.option_ids)), 0)::int8 FROM poll_ballots b \
@@ -108,14 +109,12 @@ pub(crate) async fn site(
     )
     .fetch_one(pool)
     .await?;
-    let categories = sqlx::query_as::<_, CategoryCount>(
-        "SELECT c.id, c.slug, c.name, c.description, count(*) AS polls \
-         FROM polls p JOIN poll_categories c ON c.id = p.category_id \
-         WHERE p.is_public AND p.status <> 'draft' \
-         GROUP BY c.id ORDER BY polls DESC, c.slug LIMIT $1",
+    let ids: Vec<Uuid> = groups.iter().filter_map(|g| g.category_id).collect();
+    let names = sqlx::query_as::<_, CategoryName>(
+        "SELECT id, slug, name, description FROM poll_categories WHERE id = ANY($1)",
     )
-    .bind(limit)
+    .bind(&ids)
     .fetch_all(pool)
     .await?;
-    Ok((totals, last_day, categories))
+    Ok((groups, last_day, names))
 }

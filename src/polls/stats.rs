@@ -35,7 +35,7 @@ const FLUSH_EVERY: Duration = Duration::from_secs(1);
 /// at most one such read per node per this period, however many clients ask.
 const SITE_TTL: Duration = Duration::from_secs(1);
 /// Categories in the site stats.
-const TOP_CATEGORIES: i64 = 5;
+const TOP_CATEGORIES: usize = 5;
 /// Polls in the feed's first page.
 const FEED_SIZE: &str = "20";
 
@@ -191,25 +191,32 @@ impl PollService {
         {
             return Ok(stats.clone());
         }
-        let (totals, votes_last_24h, categories) =
-            db::stats::site(&self.db, TOP_CATEGORIES).await?;
+        let (groups, votes_last_24h, names) = db::stats::site(&self.db).await?;
+        let sum = |f: fn(&db::stats::SiteGroup) -> i64| groups.iter().map(f).sum::<i64>();
+        let mut top: Vec<CategoryView> = names
+            .into_iter()
+            .map(|c| CategoryView {
+                poll_count: groups
+                    .iter()
+                    .filter(|g| g.category_id == Some(c.id))
+                    .map(|g| g.polls)
+                    .sum(),
+                id: c.id,
+                slug: c.slug,
+                name: c.name,
+                description: c.description,
+            })
+            .collect();
+        top.sort_by(|a, b| b.poll_count.cmp(&a.poll_count).then(a.slug.cmp(&b.slug)));
+        top.truncate(TOP_CATEGORIES);
         let stats = SiteStats {
-            polls: totals.polls,
-            open_polls: totals.open_polls,
-            votes: totals.votes,
-            voters: totals.voters,
-            likes: totals.likes,
+            polls: sum(|g| g.polls),
+            open_polls: sum(|g| g.open_polls),
+            votes: sum(|g| g.votes),
+            voters: sum(|g| g.voters),
+            likes: sum(|g| g.likes),
             votes_last_24h,
-            top_categories: categories
-                .into_iter()
-                .map(|c| CategoryView {
-                    id: c.id,
-                    slug: c.slug,
-                    name: c.name,
-                    description: c.description,
-                    poll_count: c.polls,
-                })
-                .collect(),
+            top_categories: top,
         };
         *cached = Some((Instant::now(), stats.clone()));
         Ok(stats)
