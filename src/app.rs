@@ -132,6 +132,7 @@ pub async fn build_with_pool(config: &Config, pool: sqlx::PgPool) -> Result<App,
     }
     nodes::spawn(Arc::clone(&game), config.presence_lease, shutdown.clone());
     crate::polls::discovery::spawn(Arc::clone(&polls), shutdown.clone());
+    crate::polls::stats::spawn(Arc::clone(&polls), shutdown.clone());
     crate::polls::expiry::spawn(polls, shutdown.clone());
     Ok(App {
         router,

@@ -1,6 +1,7 @@
 //! Accounts and sessions: register, sign in, sign out, and turning a presented token into a
 //! signed-in user. Used by REST and Socket.IO alike, so both refuse the same tokens.
 
+mod account;
 pub(crate) mod origin;
 pub(crate) mod password;
 pub(crate) mod session;
@@ -21,6 +22,7 @@ use crate::{
     error::Error,
     store::LiveStore,
 };
+pub use account::AccountChange;
 pub use session::{EndReason, SessionEnder};
 use token::TokenKeys;
 

@@ -122,6 +122,15 @@ impl AuthService {
     /// issued afterwards are not affected.
     pub async fn revoke_all_sessions(&self, user: Uuid) -> Result<usize, Error> {
         let revoked = db::sessions::revoke_all(&self.db, user).await?;
+        self.revoked_elsewhere(&revoked).await
+    }
+
+    /// After sessions were revoked durably (`revoked`: their ids and expiry times): caches
+    /// the revocations and ends their connections on every node; returns how many.
+    pub(super) async fn revoked_elsewhere(
+        &self,
+        revoked: &[(Uuid, DateTime<Utc>)],
+    ) -> Result<usize, Error> {
         let now = Utc::now();
         let cached: Vec<(Uuid, Duration)> = revoked
             .iter()
@@ -130,9 +139,12 @@ impl AuthService {
                 (*jti, left.max(Duration::from_millis(1)))
             })
             .collect();
-        self.store.revoke_sessions(&cached).await?;
+        let cache = self.store.revoke_sessions(&cached).await;
+        // The sockets end even if the cache write failed (Redis down): the revocation is
+        // durable in Postgres already, and a socket must not outlive it.
         let jtis: Vec<Uuid> = revoked.iter().map(|(jti, _)| *jti).collect();
         self.end(&jtis, EndReason::Revoked).await;
+        cache?;
         Ok(jtis.len())
     }
 

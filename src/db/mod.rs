@@ -14,6 +14,7 @@ pub(crate) mod rooms;
 pub(crate) mod rounds;
 pub(crate) mod sessions;
 pub(crate) mod snapshot;
+pub(crate) mod stats;
 pub(crate) mod unavailable;
 pub(crate) mod users;
 pub(crate) mod writes;

@@ -2,7 +2,7 @@
 //! which tokens were issued and which were revoked (Redis only caches it).
 
 use chrono::{DateTime, Utc};
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use super::DbError;
@@ -72,6 +72,24 @@ pub(crate) async fn revoke_all(
     )
     .bind(user_id)
     .fetch_all(pool)
+    .await?)
+}
+
+/// Revokes every unexpired live session of a user but `keep` (the caller's own, on a password
+/// change), on the change's transaction; returns their ids and expiry times.
+pub(crate) async fn revoke_others(
+    conn: &mut PgConnection,
+    user_id: Uuid,
+    keep: Uuid,
+) -> Result<Vec<(Uuid, DateTime<Utc>)>, DbError> {
+    Ok(sqlx::query_as::<_, (Uuid, DateTime<Utc>)>(
+        "UPDATE sessions SET revoked_at = now() \
+         WHERE user_id = $1 AND jti <> $2 AND revoked_at IS NULL AND expires_at > now() \
+         RETURNING jti, expires_at",
+    )
+    .bind(user_id)
+    .bind(keep)
+    .fetch_all(conn)
     .await?)
 }
 

@@ -1,7 +1,7 @@
 //! Accounts: the only place that reads or writes the `users` table.
 
 use chrono::{DateTime, Utc};
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use super::DbError;
@@ -54,5 +54,39 @@ pub(crate) async fn by_id(pool: &PgPool, id: Uuid) -> Result<Option<UserRow>, Db
     )
     .bind(id)
     .fetch_optional(pool)
+    .await?)
+}
+
+/// The account's stored password hash, with its row locked until the transaction ends, so a
+/// password change compares against the hash it replaces (two concurrent changes: one waits).
+pub(crate) async fn lock_hash(
+    conn: &mut PgConnection,
+    id: Uuid,
+) -> Result<Option<String>, DbError> {
+    Ok(
+        sqlx::query_scalar::<_, String>("SELECT password_hash FROM users WHERE id = $1 FOR UPDATE")
+            .bind(id)
+            .fetch_optional(conn)
+            .await?,
+    )
+}
+
+/// Changes the display name and/or the password hash (`None` keeps the stored one); returns the
+/// account as it now is (`None`: no such account).
+pub(crate) async fn update_account(
+    conn: &mut PgConnection,
+    id: Uuid,
+    display_name: Option<&str>,
+    password_hash: Option<&str>,
+) -> Result<Option<UserRow>, DbError> {
+    Ok(sqlx::query_as::<_, UserRow>(
+        "UPDATE users SET display_name = coalesce($2, display_name), \
+         password_hash = coalesce($3, password_hash) WHERE id = $1 \
+         RETURNING id, email, display_name, password_hash, created_at",
+    )
+    .bind(id)
+    .bind(display_name)
+    .bind(password_hash)
+    .fetch_optional(conn)
     .await?)
 }

@@ -31,7 +31,7 @@ use crate::{
     auth::AuthUser,
     error::Error,
     limits::{Budget, SocketBudget},
-    polls::{PollPublisher, PollService, view::PollView, votes::Voter},
+    polls::{PollPublisher, PollService, discovery::PollSummary, view::PollView, votes::Voter},
 };
 
 /// At most this many `poll_results` per second per poll, cluster-wide.
@@ -50,6 +50,8 @@ pub(crate) async fn on_connect(s: SocketRef<Adapter>, st: State<GatewayState>) {
     s.on(p::SUBSCRIBE_POLL, subscribe_poll);
     s.on(p::UNSUBSCRIBE_POLL, unsubscribe_poll);
     s.on(p::VOTE_POLL, vote_poll);
+    s.on(p::SUBSCRIBE_FEED, subscribe_feed);
+    s.on(p::UNSUBSCRIBE_FEED, unsubscribe_feed);
     super::handlers::on_connect(s, st).await;
 }
 
@@ -178,6 +180,61 @@ async fn vote_poll(
                 .vote(Voter::user(user.id), input.poll_id, &input.option_ids)
                 .await?;
             Ok(json!({ "poll": poll }))
+        },
+    )
+    .await;
+}
+
+/// The room of the feed's subscribers (anonymous sockets too), on every node.
+pub(crate) const FEED_ROOM: &str = "feed";
+
+/// `subscribe_feed`: joins the feed's room first (so no poll published between the read and
+/// the join is missed; one published just before may show in both the page and an event),
+/// then answers the 20 most recent public polls.
+async fn subscribe_feed(
+    s: SocketRef<Adapter>,
+    TryData(payload): TryData<Value>,
+    ack: AckSender<Adapter>,
+    WantsAck(wants): WantsAck,
+    State(st): State<GatewayState>,
+) {
+    let socket = s.clone();
+    handle(
+        s,
+        payload,
+        ack,
+        wants,
+        p::SUBSCRIBE_FEED,
+        |_, _: p::FeedRef| async move {
+            socket.join(FEED_ROOM);
+            match st.polls.feed().await {
+                Ok(polls) => Ok(json!({ "polls": polls })),
+                Err(e) => {
+                    socket.leave(FEED_ROOM);
+                    Err(e)
+                }
+            }
+        },
+    )
+    .await;
+}
+
+async fn unsubscribe_feed(
+    s: SocketRef<Adapter>,
+    TryData(payload): TryData<Value>,
+    ack: AckSender<Adapter>,
+    WantsAck(wants): WantsAck,
+) {
+    let socket = s.clone();
+    handle(
+        s,
+        payload,
+        ack,
+        wants,
+        p::UNSUBSCRIBE_FEED,
+        |_, _: p::FeedRef| async move {
+            socket.leave(FEED_ROOM);
+            Ok(json!({}))
         },
     )
     .await;
@@ -326,6 +383,19 @@ impl PollPublisher for Publisher {
                     poll.total_votes,
                 )
                 .await;
+        }
+    }
+
+    async fn created(&self, poll: &PollSummary) {
+        crate::metrics::event("out", p::POLL_CREATED);
+        if let Err(e) = self
+            .0
+            .io
+            .to(FEED_ROOM)
+            .emit(p::POLL_CREATED, &json!({ "poll": poll }))
+            .await
+        {
+            tracing::debug!(error = %e, poll = %poll.id, "poll_created not sent");
         }
     }
 

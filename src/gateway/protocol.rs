@@ -265,16 +265,24 @@ pub(crate) fn broadcast_of(event: &Event) -> Option<(&'static str, Value)> {
 pub(crate) const SUBSCRIBE_POLL: &str = "subscribe_poll";
 pub(crate) const UNSUBSCRIBE_POLL: &str = "unsubscribe_poll";
 pub(crate) const VOTE_POLL: &str = "vote_poll";
+pub(crate) const SUBSCRIBE_FEED: &str = "subscribe_feed";
+pub(crate) const UNSUBSCRIBE_FEED: &str = "unsubscribe_feed";
 // Server → client:
 pub(crate) const POLL_RESULTS: &str = "poll_results";
 pub(crate) const POLL_UPDATED: &str = "poll_updated";
 pub(crate) const POLL_DELETED: &str = "poll_deleted";
 pub(crate) const NOTIFICATION: &str = "notification";
+/// To feed subscribers: `{poll: poll_summary}` for each newly published public poll.
+pub(crate) const POLL_CREATED: &str = "poll_created";
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct PollRef {
     pub poll_id: Uuid,
 }
+
+/// `subscribe_feed` / `unsubscribe_feed`: `{}` (any fields are ignored).
+#[derive(Debug, Deserialize)]
+pub(crate) struct FeedRef {}
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct VotePoll {

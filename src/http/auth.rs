@@ -17,7 +17,7 @@ use super::{
     extract::{ApiJson, ClientIp},
 };
 use crate::{
-    auth::{AuthUser, Session, User, token},
+    auth::{AccountChange, AuthUser, Session, User, token},
     error::Error,
 };
 
@@ -32,6 +32,19 @@ pub(crate) struct RegisterRequest {
 pub(crate) struct LoginRequest {
     pub email: String,
     pub password: String,
+}
+
+/// `PATCH /api/auth/me`: every field optional.
+#[derive(Deserialize, ToSchema)]
+pub(crate) struct UpdateMeRequest {
+    /// 1–32 characters, the registration rule.
+    #[serde(default)]
+    pub display_name: Option<String>,
+    /// A new password (at least 8 characters); needs `current_password`.
+    #[serde(default)]
+    pub password: Option<String>,
+    #[serde(default)]
+    pub current_password: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -126,5 +139,27 @@ pub(crate) async fn me(
 ) -> ApiResult<Json<UserResponse>> {
     Ok(Json(UserResponse {
         user: state.auth.me(&user).await?,
+    }))
+}
+
+/// Changes the caller's display name and/or password. A password change signs out every other
+/// session of the account (tokens refused, sockets ended, on every node); the caller's own
+/// token (cookie or Bearer) keeps working.
+#[utoipa::path(patch, path = "/api/auth/me", tag = "auth", request_body = UpdateMeRequest,
+    responses((status = 200, body = UserResponse),
+              (status = 401, body = ErrorBody, description = "unauthorized; invalid_credentials for a wrong or missing current_password"),
+              (status = 422, body = ErrorBody, description = "validation_failed (display_name, password)")))]
+pub(crate) async fn update_me(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiJson(req): ApiJson<UpdateMeRequest>,
+) -> ApiResult<Json<UserResponse>> {
+    let change = AccountChange {
+        display_name: req.display_name,
+        password: req.password,
+        current_password: req.current_password,
+    };
+    Ok(Json(UserResponse {
+        user: state.auth.update_me(&user, change).await?,
     }))
 }

@@ -15,6 +15,7 @@ pub(crate) mod history;
 pub(crate) mod poll_ws;
 pub(crate) mod polls;
 pub(crate) mod rooms;
+pub(crate) mod stats;
 
 use axum::{
     Router,
@@ -54,7 +55,7 @@ pub struct AppState {
     info(title = "voting-game", description = "Real-time multiplayer voting game: REST API. \
         The game itself also runs over Socket.IO at /socket.io (see the README)."),
     paths(
-        auth::register, auth::login, auth::logout, auth::me,
+        auth::register, auth::login, auth::logout, auth::me, auth::update_me,
         rooms::create, rooms::join, rooms::get, rooms::kick, rooms::leave,
         game::start, game::answer, game::answers, game::vote, game::start_voting,
         game::end_round, game::next, game::leaderboard, game::play_again, game::hide_answer,
@@ -68,6 +69,7 @@ pub struct AppState {
         discovery::list, discovery::trending, discovery::popular, discovery::recent,
         discovery::search, discovery::like, discovery::unlike, discovery::user,
         discovery::user_polls, discovery::my_votes, discovery::my_likes,
+        stats::poll_stats, stats::site_stats,
     ),
     components(schemas(error::ErrorBody, crate::domain::Settings)),
     modifiers(&SecurityAddon),
@@ -108,7 +110,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/api/auth/register", post(auth::register))
         .route("/api/auth/login", post(auth::login))
         .route("/api/auth/logout", post(auth::logout))
-        .route("/api/auth/me", get(auth::me))
+        .route("/api/auth/me", get(auth::me).patch(auth::update_me))
         .route("/api/rooms", post(rooms::create))
         .route("/api/rooms/join", post(rooms::join))
         .route("/api/rooms/{code}", get(rooms::get))
@@ -139,6 +141,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/assets/{*path}", get(client::asset))
         .merge(polls::routes())
         .merge(discovery::routes())
+        .merge(stats::routes())
         .route("/ws/polls/{id}", get(poll_ws::ws))
         .fallback(fallback)
         .method_not_allowed_fallback(method_not_allowed)

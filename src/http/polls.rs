@@ -204,7 +204,8 @@ pub(crate) async fn get(
     MaybeUser(user): MaybeUser,
     IdPath(id): IdPath,
 ) -> ApiResult<Json<PollResponse>> {
-    Ok(poll(state.polls.get(user.map(|u| u.id), id).await?))
+    // Counted as a view of the poll (see `polls::stats`).
+    Ok(poll(state.polls.get_viewed(user.map(|u| u.id), id).await?))
 }
 
 #[utoipa::path(patch, path = "/api/polls/{id}", tag = "polls", params(("id" = Uuid, Path)),

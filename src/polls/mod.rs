@@ -6,6 +6,7 @@
 //! - `votes`: voting, withdrawing, results, and the counts (cached or rebuilt).
 //! - `catalog`: categories and audit reads. `expiry`: the sweep that closes expired polls.
 //! - `discovery`: lists, search, trending and likes (issue 12).
+//! - `stats`: poll and site statistics, the view counter, the feed's first page.
 //! - `watch`: node-local change watchers for the plain WebSocket.
 //! - `cache`: the counts in Redis. `view`: the read models. `publisher`: the live transport.
 
@@ -15,6 +16,7 @@ pub(crate) mod discovery;
 pub(crate) mod expiry;
 pub(crate) mod publisher;
 pub(crate) mod service;
+pub(crate) mod stats;
 pub(crate) mod view;
 pub(crate) mod votes;
 pub(crate) mod watch;

@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use uuid::Uuid;
 
-use super::view::PollView;
+use super::{discovery::PollSummary, view::PollView};
 
 #[async_trait]
 pub(crate) trait PollPublisher: Send + Sync {
@@ -14,4 +14,7 @@ pub(crate) trait PollPublisher: Send + Sync {
     async fn updated(&self, poll: &PollView);
     /// The poll is gone: tell its subscribers and empty its rooms.
     async fn deleted(&self, poll: Uuid);
+    /// A public poll was published (created open, or a draft published): the feed's
+    /// `poll_created`.
+    async fn created(&self, _poll: &PollSummary) {}
 }

@@ -57,6 +57,9 @@ pub struct PollService {
     publisher: OnceLock<Arc<dyn PollPublisher>>,
     /// Votes and likes not yet written to the list counters (`discovery`).
     pub(super) activity: super::discovery::Activity,
+    /// Views not yet written to the poll rows, and the site stats last computed (`stats`).
+    pub(super) views: super::stats::Views,
+    pub(super) site: super::stats::SiteCache,
 }
 
 impl PollService {
@@ -67,6 +70,8 @@ impl PollService {
             admins: admins.iter().map(|e| e.trim().to_lowercase()).collect(),
             publisher: OnceLock::new(),
             activity: super::discovery::Activity::default(),
+            views: super::stats::Views::default(),
+            site: super::stats::SiteCache::default(),
         })
     }
 
@@ -145,7 +150,9 @@ impl PollService {
         self.index_expiry(&record).await;
         // A new poll has no votes: its counts start cached at zero, no Postgres count needed.
         let counts = self.cache.install(id, &[], 0).await.unwrap_or_default();
-        Ok(PollView::build(&record, &counts, Vec::new(), now))
+        let view = PollView::build(&record, &counts, Vec::new(), now);
+        self.announce(&view).await;
+        Ok(view)
     }
 
     /// A poll as `viewer` sees it; a draft is 404 for everyone but its creator.
@@ -304,7 +311,11 @@ impl PollService {
             Transition::Reopen => "poll_reopened",
         };
         audit::record(&mut tx, Some(actor), action, Target::poll(id), json!({})).await?;
-        self.finish(tx, actor, id).await
+        let view = self.finish(tx, actor, id).await?;
+        if t == Transition::Publish {
+            self.announce(&view).await;
+        }
+        Ok(view)
     }
 
     pub(crate) async fn delete(&self, actor: Uuid, id: Uuid) -> Result<(), Error> {
