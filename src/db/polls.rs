@@ -77,14 +77,24 @@ pub(crate) struct CategoryRow {
     pub poll_count: i64,
 }
 
-async fn options_of(conn: &mut PgConnection, poll: Uuid) -> Result<Vec<OptionRow>, DbError> {
-    Ok(sqlx::query_as::<_, OptionRow>(
-        "SELECT id, text, position FROM poll_options WHERE poll_id = $1 ORDER BY position, id",
-    )
-    .bind(poll)
-    .fetch_all(conn)
-    .await?)
+/// The poll row with its options folded in as parallel arrays, so that a poll is one round
+/// trip: this read is in front of every vote.
+#[derive(sqlx::FromRow)]
+struct PollWithOptions {
+    #[sqlx(flatten)]
+    poll: PollRow,
+    option_ids: Vec<Uuid>,
+    option_texts: Vec<String>,
+    option_positions: Vec<i32>,
 }
+
+const OPTION_ARRAYS: &str = "\
+    ARRAY(SELECT o.id FROM poll_options o WHERE o.poll_id = p.id ORDER BY o.position, o.id) \
+        AS option_ids, \
+    ARRAY(SELECT o.text FROM poll_options o WHERE o.poll_id = p.id ORDER BY o.position, o.id) \
+        AS option_texts, \
+    ARRAY(SELECT o.position FROM poll_options o WHERE o.poll_id = p.id \
+        ORDER BY o.position, o.id) AS option_positions";
 
 /// A poll and its options, read on `conn` (`lock`: and the poll row locked until the
 /// transaction ends, so edits of one poll happen one at a time).
@@ -94,19 +104,28 @@ pub(crate) async fn load(
     lock: bool,
 ) -> Result<Option<PollRecord>, DbError> {
     let sql = format!(
-        "SELECT {POLL_COLUMNS} {POLL_FROM} WHERE p.id = $1{}",
+        "SELECT {POLL_COLUMNS}, {OPTION_ARRAYS} {POLL_FROM} WHERE p.id = $1{}",
         if lock { " FOR UPDATE OF p" } else { "" }
     );
     // Built from constants only: no client input in the text.
-    let Some(poll) = sqlx::query_as::<_, PollRow>(sqlx::AssertSqlSafe(sql))
+    let Some(row) = sqlx::query_as::<_, PollWithOptions>(sqlx::AssertSqlSafe(sql))
         .bind(id)
         .fetch_optional(&mut *conn)
         .await?
     else {
         return Ok(None);
     };
-    let options = options_of(conn, id).await?;
-    Ok(Some(PollRecord { poll, options }))
+    let options = row
+        .option_ids
+        .into_iter()
+        .zip(row.option_texts)
+        .zip(row.option_positions)
+        .map(|((id, text), position)| OptionRow { id, text, position })
+        .collect();
+    Ok(Some(PollRecord {
+        poll: row.poll,
+        options,
+    }))
 }
 
 pub(crate) async fn get(pool: &PgPool, id: Uuid) -> Result<Option<PollRecord>, DbError> {
