@@ -16,10 +16,15 @@ seed_polls=${SEED_POLLS:-100000}
 target=${CARGO_TARGET_DIR:-target}
 base="http://127.0.0.1:$port"
 
-cargo build --release --locked --bin voting-game
+# BENCH_BIN: a server binary already built (the build is skipped).
+bin=${BENCH_BIN:-}
+if [ -z "$bin" ]; then
+  cargo build --release --locked --bin voting-game
+  bin="$target/release/voting-game"
+fi
 env REDIS_PREFIX="bench-discovery:$(date +%s%N):" PORT="$port" HOST=127.0.0.1 RUST_LOG=warn \
   RATE_LIMIT_API_PER_SECOND=1000000 OPENAI_API_KEY= \
-  "$target/release/voting-game" >"$target/discovery-server.log" 2>&1 &
+  "$bin" >"$target/discovery-server.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
 for _ in $(seq 1 300); do
