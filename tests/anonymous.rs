@@ -17,8 +17,10 @@ async fn poll(app: &TestApp, who: &Player, anonymous: bool) -> Value {
             "POST",
             "/api/polls",
             who,
-            Some(json!({"question": "Cats or dogs?", "options": ["Cats", "Dogs", "Neither"],
-                        "allow_anonymous": anonymous})),
+            Some(
+                json!({"question": "Cats or dogs?", "options": ["Cats", "Dogs", "Neither"],
+                        "allow_anonymous": anonymous}),
+            ),
         )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{b}");
@@ -47,7 +49,10 @@ struct Reply {
 impl Reply {
     /// The cookie's `name=value`, as a browser sends it back.
     fn cookie(&self) -> String {
-        let line = self.set_cookie.as_deref().expect("a voter_id cookie is set");
+        let line = self
+            .set_cookie
+            .as_deref()
+            .expect("a voter_id cookie is set");
         line.split(';').next().expect("name=value").to_string()
     }
 }
@@ -136,12 +141,18 @@ async fn an_anonymous_voter_votes_once_changes_their_vote_and_another_browser_is
 
     let first = vote(&app, &p, &opt(&p, 0), None).await;
     assert_eq!(first.status, StatusCode::OK, "{}", first.body);
-    let line = first.set_cookie.clone().expect("the first vote sets voter_id");
+    let line = first
+        .set_cookie
+        .clone()
+        .expect("the first vote sets voter_id");
     let lower = line.to_lowercase();
     assert!(lower.contains("httponly"), "{line}");
     assert!(lower.contains("samesite=lax"), "{line}");
     assert!(lower.contains("path=/"), "{line}");
-    assert!(!lower.contains("secure"), "not configured for HTTPS: {line}");
+    assert!(
+        !lower.contains("secure"),
+        "not configured for HTTPS: {line}"
+    );
     assert_eq!(first.body["poll"]["voters"], 1);
     assert_eq!(first.body["poll"]["my_votes"], json!([opt(&p, 0)]));
     let cookie = first.cookie();
@@ -213,7 +224,12 @@ async fn an_anonymous_voter_votes_once_changes_their_vote_and_another_browser_is
 
     // The audit has the anonymous votes with no actor, and never the voter id.
     let (s, audit) = app
-        .call("GET", &format!("/api/polls/{}/audit", pid(&p)), &alice, None)
+        .call(
+            "GET",
+            &format!("/api/polls/{}/audit", pid(&p)),
+            &alice,
+            None,
+        )
         .await;
     assert_eq!(s, StatusCode::OK, "{audit}");
     let entries = audit["entries"].as_array().expect("entries");
@@ -289,7 +305,13 @@ async fn a_poll_without_allow_anonymous_refuses_anonymous_voters(pool: PgPool) {
     let alice = app.register("Alice").await;
     let open = poll(&app, &alice, true).await;
     let closed_to_anonymous = poll(&app, &alice, false).await;
-    let refused = vote(&app, &closed_to_anonymous, &opt(&closed_to_anonymous, 0), None).await;
+    let refused = vote(
+        &app,
+        &closed_to_anonymous,
+        &opt(&closed_to_anonymous, 0),
+        None,
+    )
+    .await;
     assert_error(
         refused.status,
         &refused.body,
@@ -428,7 +450,10 @@ async fn an_anonymous_socket_votes_as_the_voter_of_its_cookie(pool: PgPool) {
     )
     .await;
     bare.close().await;
-    let forged = format!("{}0", cookie.trim_end_matches(|c: char| c.is_ascii_hexdigit()));
+    let forged = format!(
+        "{}0",
+        cookie.trim_end_matches(|c: char| c.is_ascii_hexdigit())
+    );
     let forged = Sock::connect_with_headers(&app.base, &[("Cookie", &forged)]).await;
     forged
         .refused(

@@ -550,7 +550,10 @@ async fn a_search_matching_over_a_thousand_polls_lists_the_thousand_most_popular
     }
     assert_eq!(seen.len(), 1000, "ten full pages, then an empty one");
     assert_eq!(seen.iter().collect::<HashSet<_>>().len(), 1000);
-    assert!(voters.windows(2).all(|w| w[0] >= w[1]), "most popular first");
+    assert!(
+        voters.windows(2).all(|w| w[0] >= w[1]),
+        "most popular first"
+    );
     assert_eq!(voters.first(), Some(&(1100 / 3)));
     // The 100 least popular (voters 0 to 33, with ties at the edge) are left out.
     assert!(voters.iter().all(|v| *v >= 100 / 3), "{:?}", voters.last());

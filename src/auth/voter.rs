@@ -65,7 +65,7 @@ impl VoterKeys {
     }
 
     /// The voter id of the first valid `voter_id` cookie among the request's cookies.
-    pub(crate) fn from_headers(&self, headers: &http::HeaderMap) -> Option<Uuid> {
+    pub(crate) fn voter_of(&self, headers: &http::HeaderMap) -> Option<Uuid> {
         voter_cookies(headers).find_map(|v| self.verify(&v))
     }
 
@@ -139,7 +139,7 @@ mod tests {
                 .parse()
                 .expect("hv"),
         );
-        assert_eq!(keys().from_headers(&h), Some(id));
+        assert_eq!(keys().voter_of(&h), Some(id));
         assert!(has_cookie(&h));
     }
 
@@ -156,7 +156,14 @@ mod tests {
         assert_eq!(keys().verify(&String::from_utf8(bad).expect("utf8")), None);
         let theirs = VoterKeys::new("another-secret-another-secret-000");
         assert_eq!(theirs.verify(&value), None);
-        for junk in ["", ".", "x.y", &id.to_string(), "é.é", &format!("{id}.{}", "ü".repeat(32))] {
+        for junk in [
+            "",
+            ".",
+            "x.y",
+            &id.to_string(),
+            "é.é",
+            &format!("{id}.{}", "ü".repeat(32)),
+        ] {
             assert_eq!(keys().verify(junk), None, "{junk}");
         }
     }

@@ -185,9 +185,7 @@ async fn vote_poll(
             // socket has no way to set the cookie a new voter id needs.
             let voter = match user {
                 Some(u) => Voter::user(u.id),
-                None => Voter::anonymous(
-                    handshake_voter(&socket, &st).ok_or(Error::Unauthorized)?,
-                ),
+                None => Voter::anonymous(handshake_voter(&socket, &st).ok_or(Error::Unauthorized)?),
             };
             let poll = st
                 .polls
@@ -206,7 +204,7 @@ fn handshake_voter(s: &SocketRef<Adapter>, st: &GatewayState) -> Option<Uuid> {
     if !crate::auth::origin::cookie_allowed(headers, &st.allowed_origins) {
         return None;
     }
-    st.auth.keys().voters().from_headers(headers)
+    st.auth.keys().voters().voter_of(headers)
 }
 
 /// The polls' publisher (see the module's doc for the coalescing).

@@ -209,7 +209,7 @@ pub(crate) async fn get(
     let view = match user {
         Some(u) => state.polls.get(Some(u.id), id).await?,
         None => {
-            let voter = state.auth.keys().voters().from_headers(&headers);
+            let voter = state.auth.keys().voters().voter_of(&headers);
             state.polls.get_anonymous(voter, id).await?
         }
     };
@@ -385,7 +385,7 @@ fn rest_voter(
     if let Some(u) = user {
         return Ok((Voter::user(u.id), false));
     }
-    if let Some(id) = state.auth.keys().voters().from_headers(headers) {
+    if let Some(id) = state.auth.keys().voters().voter_of(headers) {
         return Ok((Voter::anonymous(id), false));
     }
     match mint {
