@@ -466,3 +466,32 @@ async fn an_anonymous_socket_votes_as_the_voter_of_its_cookie(pool: PgPool) {
     let after = anon(&app, "GET", &path, None, None).await;
     assert_eq!(counts(&after.body["poll"]), (1, 1, vec![1, 0, 0]));
 }
+
+#[sqlx::test]
+async fn new_voter_ids_are_limited_per_address_and_known_voters_are_not(pool: PgPool) {
+    let mut config = common::test_config(&common::fresh_prefix());
+    config.limits.auth_per_minute = 2;
+    config.cookie_secure = true;
+    let app = common::spawn_app_with(pool, config).await;
+    let alice = app.register("Alice").await;
+    let p = poll(&app, &alice, true).await;
+    let first = vote(&app, &p, &opt(&p, 0), None).await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+    let line = first.set_cookie.clone().unwrap_or_default().to_lowercase();
+    assert!(line.contains("secure"), "configured for HTTPS: {line}");
+    let second = vote(&app, &p, &opt(&p, 0), None).await;
+    assert_eq!(second.status, StatusCode::OK, "{}", second.body);
+    // A third new identity from this address within the minute is refused…
+    let third = vote(&app, &p, &opt(&p, 0), None).await;
+    assert_error(
+        third.status,
+        &third.body,
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+    );
+    assert!(third.set_cookie.is_none());
+    // …while a voter who has an id keeps voting.
+    let again = vote(&app, &p, &opt(&p, 1), Some(&first.cookie())).await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.body);
+    assert_eq!(counts(&again.body["poll"]), (2, 2, vec![1, 1, 0]));
+}
