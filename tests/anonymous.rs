@@ -495,3 +495,33 @@ async fn new_voter_ids_are_limited_per_address_and_known_voters_are_not(pool: Pg
     assert_eq!(again.status, StatusCode::OK, "{}", again.body);
     assert_eq!(counts(&again.body["poll"]), (2, 2, vec![1, 1, 0]));
 }
+
+#[sqlx::test]
+async fn the_plain_websocket_shows_an_anonymous_voter_their_ballot(pool: PgPool) {
+    use futures::StreamExt;
+    use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest};
+    let app = common::spawn_app(pool).await;
+    let alice = app.register("Alice").await;
+    let p = poll(&app, &alice, true).await;
+    let cookie = vote(&app, &p, &opt(&p, 2), None).await.cookie();
+    let mut req = format!("ws://{}/ws/polls/{}", app.addr, pid(&p))
+        .into_client_request()
+        .expect("request");
+    req.headers_mut()
+        .insert("Cookie", cookie.parse().expect("header value"));
+    let (mut ws, _) = tokio_tungstenite::connect_async(req)
+        .await
+        .expect("upgrade");
+    let first = loop {
+        let msg = tokio::time::timeout(common::socket::WAIT, ws.next())
+            .await
+            .expect("a message in time")
+            .expect("open")
+            .expect("readable");
+        if let Message::Text(t) = msg {
+            break serde_json::from_str::<Value>(t.as_str()).expect("json");
+        }
+    };
+    assert_eq!(first["type"], "poll_update");
+    assert_eq!(first["poll"]["my_votes"], json!([opt(&p, 2)]));
+}
