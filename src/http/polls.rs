@@ -398,7 +398,9 @@ fn rest_voter(
 }
 
 #[utoipa::path(delete, path = "/api/polls/{id}/vote", tag = "polls", params(("id" = Uuid, Path)),
-    responses((status = 200, body = PollResponse),
+    responses((status = 200, body = PollResponse,
+               description = "without sign-in: the ballot of the voter_id cookie, on an allow_anonymous poll"),
+              (status = 401, body = ErrorBody, description = "anonymous, and the poll does not allow_anonymous"),
               (status = 404, body = ErrorBody, description = "no_vote"),
               (status = 409, body = ErrorBody, description = "poll_closed")))]
 pub(crate) async fn withdraw(
