@@ -30,6 +30,11 @@ pub struct Limits {
     api: Keyed<IpAddr>,
     auth: Keyed<IpAddr>,
     joins: Keyed<Uuid>,
+    /// New anonymous voter ids per client IP: minting one is as cheap as dropping a cookie, so
+    /// without this one address could stuff an anonymous poll at the full request rate. It gets
+    /// the registrations' budget (`RATE_LIMIT_AUTH_PER_MINUTE`, a new identity either way), in
+    /// its own bucket so anonymous voting never eats into sign-ups.
+    voter_ids: Keyed<IpAddr>,
     clock: DefaultClock,
 }
 
@@ -53,6 +58,7 @@ impl Limits {
             ),
             auth: RateLimiter::keyed(per_minute(settings.auth_per_minute)),
             joins: RateLimiter::keyed(per_minute(settings.joins_per_minute)),
+            voter_ids: RateLimiter::keyed(per_minute(settings.auth_per_minute)),
             clock: DefaultClock::default(),
         }
     }
@@ -83,11 +89,17 @@ impl Limits {
         self.check(&self.joins, &user)
     }
 
+    /// A new anonymous voter id for a client at `ip`.
+    pub fn new_voter(&self, ip: IpAddr) -> Result<(), Error> {
+        self.check(&self.voter_ids, &bucket(ip))
+    }
+
     /// Forgets keys whose buckets are full again, so memory tracks active clients only.
     pub fn shrink(&self) {
         self.api.retain_recent();
         self.auth.retain_recent();
         self.joins.retain_recent();
+        self.voter_ids.retain_recent();
     }
 }
 

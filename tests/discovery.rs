@@ -510,3 +510,51 @@ async fn a_like_is_pushed_in_poll_results(pool: PgPool) {
         .wait_for("poll_results", |v| v["likes"] == 0)
         .await;
 }
+
+/// A word in more polls than a search lists (`SEARCH_MAX`, 1,000) is not ranked over all of
+/// them: the search lists the 1,000 most popular matches, most popular first (ties by id), each
+/// once across the pages, and says 1,000 in `total`. The polls are written straight to Postgres:
+/// 1,100 creations over HTTP would be most of the test's time for nothing it checks.
+#[sqlx::test]
+async fn a_search_matching_over_a_thousand_polls_lists_the_thousand_most_popular(pool: PgPool) {
+    let app = server(pool.clone()).await;
+    let alice = app.register("Alice").await;
+    sqlx::query(
+        "INSERT INTO polls (id, creator_id, question, status, max_choices, voters_count) \
+         SELECT gen_random_uuid(), $1, 'Zeppelin poll ' || g, 'open', 1, g / 3 \
+         FROM generate_series(1, 1100) g",
+    )
+    .bind(alice.id)
+    .execute(&pool)
+    .await
+    .expect("seed");
+    let mut seen = Vec::new();
+    let mut voters = Vec::new();
+    for page in 1..=11 {
+        let (s, b) = get(
+            &app,
+            None,
+            &format!("/api/polls/search?q=zeppelins&page={page}&per_page=100"),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{b}");
+        assert_eq!(b["total"], 1000, "page {page}");
+        seen.extend(ids(&b));
+        voters.extend(
+            b["polls"]
+                .as_array()
+                .expect("polls")
+                .iter()
+                .map(|p| p["voters"].as_i64().expect("voters")),
+        );
+    }
+    assert_eq!(seen.len(), 1000, "ten full pages, then an empty one");
+    assert_eq!(seen.iter().collect::<HashSet<_>>().len(), 1000);
+    assert!(
+        voters.windows(2).all(|w| w[0] >= w[1]),
+        "most popular first"
+    );
+    assert_eq!(voters.first(), Some(&(1100 / 3)));
+    // The 100 least popular (voters 0 to 33, with ties at the edge) are left out.
+    assert!(voters.iter().all(|v| *v >= 100 / 3), "{:?}", voters.last());
+}

@@ -6,6 +6,7 @@ pub(crate) mod origin;
 pub(crate) mod password;
 pub(crate) mod session;
 pub mod token;
+pub(crate) mod voter;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;

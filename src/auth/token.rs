@@ -25,6 +25,8 @@ pub struct TokenKeys {
     decoding: DecodingKey,
     validation: Validation,
     pub ttl: Duration,
+    /// Signs anonymous voters' cookies with a key derived from the same secret.
+    voters: super::voter::VoterKeys,
 }
 
 impl TokenKeys {
@@ -38,7 +40,12 @@ impl TokenKeys {
             decoding: DecodingKey::from_secret(secret.as_bytes()),
             validation,
             ttl,
+            voters: super::voter::VoterKeys::new(secret),
         }
+    }
+
+    pub(crate) fn voters(&self) -> &super::voter::VoterKeys {
+        &self.voters
     }
 
     pub fn issue(&self, user_id: Uuid) -> Result<(String, Claims), jsonwebtoken::errors::Error> {

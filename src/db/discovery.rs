@@ -6,7 +6,7 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::DbError;
-use crate::domain::poll::discovery::{ListParams, MAX_OFFSET, Sort, StatusFilter};
+use crate::domain::poll::discovery::{ListParams, MAX_OFFSET, SEARCH_MAX, Sort, StatusFilter};
 
 /// A poll as a list shows it.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -47,8 +47,9 @@ enum Bind {
     Text(String),
 }
 
-/// `WHERE` (on `p` only) and `ORDER BY` for a list, with its binds in `$n` order.
-fn clauses(params: &ListParams, viewer: Option<Uuid>) -> (String, String, Vec<Bind>) {
+/// `WHERE` (on `p` only) and `ORDER BY` for a list, with its binds in `$n` order. `huge`: a
+/// search with more than `SEARCH_MAX` matches, whose relevance order is popularity instead.
+fn clauses(params: &ListParams, viewer: Option<Uuid>, huge: bool) -> (String, String, Vec<Bind>) {
     let mut binds = Vec::new();
     let mut push = |b: Bind| {
         binds.push(b);
@@ -90,10 +91,10 @@ fn clauses(params: &ListParams, viewer: Option<Uuid>) -> (String, String, Vec<Bi
     }
     // Every order ends on the id, so it is total and pages neither repeat nor skip.
     let order = match (params.sort, rank) {
-        (Sort::Relevance, Some(n)) => {
+        (Sort::Relevance, Some(n)) if !huge => {
             format!("ts_rank_cd(p.search_doc, to_tsquery('english', {n})) DESC, p.id")
         }
-        (Sort::Popular, _) => "p.voters_count DESC, p.id".into(),
+        (Sort::Popular, _) | (Sort::Relevance, Some(_)) => "p.voters_count DESC, p.id".into(),
         (Sort::Trending, _) => "p.trend_score DESC, p.id".into(),
         (Sort::Recent | Sort::Relevance, _) => "p.created_at DESC, p.id".into(),
     };
@@ -120,7 +121,10 @@ pub(crate) async fn list(
     params: &ListParams,
     viewer: Option<Uuid>,
 ) -> Result<(Vec<SummaryRow>, i64), DbError> {
-    let (conds, order, binds) = clauses(params, viewer);
+    if params.tsquery.is_some() {
+        return search(pool, params, viewer).await;
+    }
+    let (conds, order, binds) = clauses(params, viewer, false);
     let sql = format!(
         "SELECT {SUMMARY_COLUMNS} FROM polls p JOIN users u ON u.id = p.creator_id \
          LEFT JOIN poll_categories c ON c.id = p.category_id WHERE {conds} ORDER BY {order} \
@@ -135,12 +139,80 @@ pub(crate) async fn list(
     )
     .fetch_all(pool)
     .await?;
-    let (conds, _, binds) = clauses(params, viewer);
+    let (conds, _, binds) = clauses(params, viewer, false);
     let cap = MAX_OFFSET + params.per_page;
     let sql = format!("SELECT count(*) FROM (SELECT 1 FROM polls p WHERE {conds} LIMIT {cap}) t");
     let (total,): (i64,) = bind_all(sqlx::query_as(sqlx::AssertSqlSafe(sql)), binds)
         .fetch_one(pool)
         .await?;
+    Ok((rows, total))
+}
+
+/// A page of a search: its matches counted up to `SEARCH_MAX + 1`, then ranked when there are
+/// at most `SEARCH_MAX`, listed by popularity when there are more (see `SEARCH_MAX` for why).
+/// The total is capped at `SEARCH_MAX`.
+async fn search(
+    pool: &PgPool,
+    params: &ListParams,
+    viewer: Option<Uuid>,
+) -> Result<(Vec<SummaryRow>, i64), DbError> {
+    let (conds, order, binds) = clauses(params, viewer, false);
+    let offset = i64::from(params.offset());
+    let matches = if params.sort == Sort::Relevance {
+        // Counted and, when there are few enough, ranked in one pass over the matches (the
+        // recheck and the rank are what a search costs; reading them twice doubled it). The
+        // CTE is named `p` so that `order` applies to it.
+        let sql = format!(
+            "WITH m AS MATERIALIZED (SELECT p.id, p.search_doc FROM polls p WHERE {conds} \
+               LIMIT {cap}), n AS (SELECT count(*) AS n FROM m) \
+             SELECT n.n, CASE WHEN n.n <= {max} THEN ARRAY(SELECT p.id FROM m p \
+               ORDER BY {order} LIMIT {per_page} OFFSET {offset}) END FROM n",
+            cap = SEARCH_MAX + 1,
+            max = SEARCH_MAX,
+            per_page = params.per_page,
+        );
+        // Built from constant fragments; client text is only bound.
+        let (matches, ranked): (i64, Option<Vec<Uuid>>) =
+            bind_all(sqlx::query_as(sqlx::AssertSqlSafe(sql)), binds)
+                .fetch_one(pool)
+                .await?;
+        if let Some(ids) = ranked {
+            let mut rows = summaries(pool, &ids).await?;
+            rows.sort_by_key(|r| ids.iter().position(|id| *id == r.id));
+            return Ok((rows, matches));
+        }
+        matches
+    } else {
+        let sql = format!(
+            "SELECT count(*) FROM (SELECT 1 FROM polls p WHERE {conds} LIMIT {}) t",
+            SEARCH_MAX + 1
+        );
+        // Built from constant fragments; client text is only bound.
+        let (matches,): (i64,) = bind_all(sqlx::query_as(sqlx::AssertSqlSafe(sql)), binds)
+            .fetch_one(pool)
+            .await?;
+        matches
+    };
+    let total = matches.min(i64::from(SEARCH_MAX));
+    if offset >= total {
+        return Ok((Vec::new(), total));
+    }
+    let limit = i64::from(params.per_page).min(total - offset);
+    let (conds, order, binds) = clauses(params, viewer, matches > total);
+    // The page's ids first, then their details: joined in one query, the planner (which cannot
+    // estimate a prefix search's matches) hashed all 50,000 users for a page of 27 matches.
+    let sql = format!(
+        "SELECT {SUMMARY_COLUMNS} FROM (SELECT p.id FROM polls p WHERE {conds} \
+           ORDER BY {order} LIMIT {limit} OFFSET {offset}) page \
+         JOIN polls p ON p.id = page.id JOIN users u ON u.id = p.creator_id \
+         LEFT JOIN poll_categories c ON c.id = p.category_id ORDER BY {order}"
+    );
+    let rows = bind_all(
+        sqlx::query_as::<_, SummaryRow>(sqlx::AssertSqlSafe(sql)),
+        binds,
+    )
+    .fetch_all(pool)
+    .await?;
     Ok((rows, total))
 }
 

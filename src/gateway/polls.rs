@@ -127,7 +127,14 @@ async fn subscribe_poll(
             }
             // Join first, so no change between the read and the join is missed.
             socket.join(room.clone());
-            match st.polls.get(user.map(|u| u.id), input.poll_id).await {
+            let read = match user {
+                Some(u) => st.polls.get(Some(u.id), input.poll_id).await,
+                None => {
+                    let voter = handshake_voter(&socket, &st);
+                    st.polls.get_anonymous(voter, input.poll_id).await
+                }
+            };
+            match read {
                 Ok(poll) => Ok(json!({ "poll": poll })),
                 Err(e) => {
                     socket.leave(room);
@@ -167,6 +174,7 @@ async fn vote_poll(
     WantsAck(wants): WantsAck,
     State(st): State<GatewayState>,
 ) {
+    let socket = s.clone();
     handle(
         s,
         payload,
@@ -174,10 +182,16 @@ async fn vote_poll(
         wants,
         p::VOTE_POLL,
         |user, input: p::VotePoll| async move {
-            let user = user.ok_or(Error::Unauthorized)?;
+            // An anonymous socket votes as the voter of its handshake's `voter_id` cookie (on
+            // `allow_anonymous` polls only, the service checks); without one it cannot vote: a
+            // socket has no way to set the cookie a new voter id needs.
+            let voter = match user {
+                Some(u) => Voter::user(u.id),
+                None => Voter::anonymous(handshake_voter(&socket, &st).ok_or(Error::Unauthorized)?),
+            };
             let poll = st
                 .polls
-                .vote(Voter::user(user.id), input.poll_id, &input.option_ids)
+                .vote(voter, input.poll_id, &input.option_ids)
                 .await?;
             Ok(json!({ "poll": poll }))
         },
@@ -238,6 +252,16 @@ async fn unsubscribe_feed(
         },
     )
     .await;
+}
+
+/// The anonymous voter id of the handshake's `voter_id` cookie: signed by this server, and
+/// sent by a page allowed to use cookies (as for the auth cookie, `gateway::connect`).
+fn handshake_voter(s: &SocketRef<Adapter>, st: &GatewayState) -> Option<Uuid> {
+    let headers = &s.req_parts().headers;
+    if !crate::auth::origin::cookie_allowed(headers, &st.allowed_origins) {
+        return None;
+    }
+    st.auth.keys().voters().voter_of(headers)
 }
 
 /// The polls' publisher (see the module's doc for the coalescing).

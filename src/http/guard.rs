@@ -1,6 +1,7 @@
 //! Request guards in front of every route: the per-IP request budget (the client's address as
 //! `ClientIp` finds it, behind trusted proxies), and the CSRF check that refuses
-//! cookie-authenticated writes coming from a page outside `ALLOWED_ORIGINS`.
+//! cookie-authenticated writes coming from a page outside `ALLOWED_ORIGINS` (the anonymous
+//! `voter_id` cookie counts too: a foreign page must not vote as a visitor either).
 
 use axum::{
     extract::{Request, State},
@@ -13,6 +14,7 @@ use super::{AppState, error::ApiError, extract::ClientIp};
 use crate::auth::{
     origin,
     token::{bearer_from_headers, cookie_from_headers},
+    voter,
 };
 
 pub(crate) async fn api_rate(State(state): State<AppState>, req: Request, next: Next) -> Response {
@@ -36,7 +38,7 @@ pub(crate) async fn csrf(State(state): State<AppState>, req: Request, next: Next
     let headers = req.headers();
     if writes
         && bearer_from_headers(headers).is_none()
-        && cookie_from_headers(headers).is_some()
+        && (cookie_from_headers(headers).is_some() || voter::has_cookie(headers))
         && !origin::cookie_allowed(headers, &state.allowed_origins)
     {
         return ApiError::new(

@@ -1,13 +1,15 @@
 //! `GET /ws/polls/{id}`: a plain WebSocket for clients without Socket.IO (the first polling
 //! seed). It sends `{"type": "poll_update", "poll"}` on connect and on every change (at most
 //! ten a second), and `{"type": "poll_deleted"}` before closing when the poll is deleted. It
-//! takes no input; the auth cookie is optional and only fills `my_votes`.
+//! takes no input; the auth cookie (or for an anonymous voter the `voter_id` cookie) is
+//! optional and only fills `my_votes`.
 
 use axum::{
     extract::{
         State,
         ws::{Message, WebSocket, WebSocketUpgrade},
     },
+    http::HeaderMap,
     response::Response,
 };
 use serde_json::json;
@@ -22,20 +24,27 @@ use crate::{db, polls::watch::Watched};
 pub(crate) async fn ws(
     State(state): State<AppState>,
     MaybeUser(user): MaybeUser,
+    headers: HeaderMap,
     IdPath(id): IdPath,
     upgrade: WebSocketUpgrade,
 ) -> ApiResult<Response> {
-    let viewer = user.map(|u| u.id);
     // Refused before the upgrade: an unknown poll (or another's draft) is a plain 404.
-    let first = state.polls.get(viewer, id).await?;
-    Ok(upgrade.on_upgrade(move |socket| serve(state, socket, id, viewer, first)))
+    let (first, ballot) = match user {
+        Some(u) => (state.polls.get(Some(u.id), id).await?, Some(u.id)),
+        None => {
+            let voter = state.auth.keys().voters().voter_of(&headers);
+            (state.polls.get_anonymous(voter, id).await?, voter)
+        }
+    };
+    Ok(upgrade.on_upgrade(move |socket| serve(state, socket, id, ballot, first)))
 }
 
+/// `ballot`: the key `my_votes` is read under (the account, or the anonymous voter id).
 async fn serve(
     state: AppState,
     mut socket: WebSocket,
     id: Uuid,
-    viewer: Option<Uuid>,
+    ballot: Option<Uuid>,
     first: crate::polls::view::PollView,
 ) {
     let mut changes = state.poll_watchers.watch(&state.polls, id);
@@ -58,7 +67,7 @@ async fn serve(
                 let next = changes.borrow_and_update().clone();
                 match next {
                     Some(Watched::Poll(mut poll)) => {
-                        if let Some(v) = viewer
+                        if let Some(v) = ballot
                             && let Ok(Some(mine)) = db::ballots::ballot(&state.db, id, v).await
                         {
                             poll.my_votes = mine;

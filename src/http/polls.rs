@@ -4,9 +4,10 @@
 use axum::{
     Json,
     extract::{FromRequestParts, Path, State},
-    http::{StatusCode, request::Parts},
+    http::{HeaderMap, StatusCode, request::Parts},
     response::IntoResponse,
 };
+use axum_extra::extract::CookieJar;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
@@ -15,7 +16,7 @@ use uuid::Uuid;
 use super::{
     AppState,
     error::{ApiError, ApiResult, ErrorBody},
-    extract::{ApiJson, IdPath},
+    extract::{ApiJson, ClientIp, IdPath},
 };
 use crate::{
     auth::{AuthUser, token::token_from_headers},
@@ -202,10 +203,21 @@ pub(crate) async fn create(
 pub(crate) async fn get(
     State(state): State<AppState>,
     MaybeUser(user): MaybeUser,
+    headers: HeaderMap,
     IdPath(id): IdPath,
 ) -> ApiResult<Json<PollResponse>> {
-    // Counted as a view of the poll (see `polls::stats`).
-    Ok(poll(state.polls.get_viewed(user.map(|u| u.id), id).await?))
+    // Counted as a view of the poll (see `polls::stats`). An anonymous caller's `my_votes`
+    // is the ballot of their `voter_id` cookie.
+    let voter = match user {
+        Some(_) => None,
+        None => state.auth.keys().voters().voter_of(&headers),
+    };
+    Ok(poll(
+        state
+            .polls
+            .get_viewed(user.map(|u| u.id), voter, id)
+            .await?,
+    ))
 }
 
 #[utoipa::path(patch, path = "/api/polls/{id}", tag = "polls", params(("id" = Uuid, Path)),
@@ -335,34 +347,74 @@ pub(crate) async fn delete_option(
 
 #[utoipa::path(put, path = "/api/polls/{id}/vote", tag = "polls", params(("id" = Uuid, Path)),
     request_body = VoteRequest,
-    responses((status = 200, body = PollResponse),
+    responses((status = 200, body = PollResponse,
+               description = "without sign-in on an allow_anonymous poll: the first vote sets the signed HttpOnly voter_id cookie"),
+              (status = 401, body = ErrorBody, description = "anonymous, and the poll does not allow_anonymous"),
               (status = 404, body = ErrorBody, description = "poll_not_found, option_not_found"),
               (status = 409, body = ErrorBody, description = "poll_closed (closed, draft or expired)"),
               (status = 422, body = ErrorBody, description = "too_many_choices, empty or repeated option_ids")))]
 pub(crate) async fn vote(
     State(state): State<AppState>,
-    user: AuthUser,
+    MaybeUser(user): MaybeUser,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    jar: CookieJar,
     IdPath(id): IdPath,
     ApiJson(req): ApiJson<VoteRequest>,
-) -> ApiResult<Json<PollResponse>> {
-    Ok(poll(
-        state
-            .polls
-            .vote(Voter::user(user.id), id, &req.option_ids)
-            .await?,
-    ))
+) -> ApiResult<(CookieJar, Json<PollResponse>)> {
+    let (voter, minted) = rest_voter(&state, user, &headers, Some(ip))?;
+    let view = state.polls.vote(voter, id, &req.option_ids).await?;
+    // The cookie goes out only with a vote that counted, so a refused vote leaves no id behind.
+    let jar = if minted {
+        let voters = state.auth.keys().voters();
+        jar.add(voters.cookie(voter.key, state.cookie_secure))
+    } else {
+        jar
+    };
+    Ok((jar, poll(view)))
+}
+
+/// Who votes over REST: the signed-in account; otherwise the anonymous voter of a valid
+/// `voter_id` cookie. Without one (a forged or altered cookie counts as none), a caller that
+/// `mint`s (a vote, given the client's address) gets a new voter id, charged to that address
+/// (`Limits::new_voter`), and `true` says its cookie is to be set; one that does not (a
+/// withdrawal) gets an id with no ballot behind it, so the answer is `no_vote`. The service
+/// refuses anonymous voters on polls without `allow_anonymous` with 401, as before.
+fn rest_voter(
+    state: &AppState,
+    user: Option<AuthUser>,
+    headers: &HeaderMap,
+    mint: Option<std::net::IpAddr>,
+) -> Result<(Voter, bool), ApiError> {
+    if let Some(u) = user {
+        return Ok((Voter::user(u.id), false));
+    }
+    if let Some(id) = state.auth.keys().voters().voter_of(headers) {
+        return Ok((Voter::anonymous(id), false));
+    }
+    match mint {
+        Some(ip) => {
+            state.limits.new_voter(ip)?;
+            Ok((Voter::anonymous(Uuid::new_v4()), true))
+        }
+        None => Ok((Voter::anonymous(Uuid::new_v4()), false)),
+    }
 }
 
 #[utoipa::path(delete, path = "/api/polls/{id}/vote", tag = "polls", params(("id" = Uuid, Path)),
-    responses((status = 200, body = PollResponse),
+    responses((status = 200, body = PollResponse,
+               description = "without sign-in: the ballot of the voter_id cookie, on an allow_anonymous poll"),
+              (status = 401, body = ErrorBody, description = "anonymous, and the poll does not allow_anonymous"),
               (status = 404, body = ErrorBody, description = "no_vote"),
               (status = 409, body = ErrorBody, description = "poll_closed")))]
 pub(crate) async fn withdraw(
     State(state): State<AppState>,
-    user: AuthUser,
+    MaybeUser(user): MaybeUser,
+    headers: HeaderMap,
     IdPath(id): IdPath,
 ) -> ApiResult<Json<PollResponse>> {
-    Ok(poll(state.polls.withdraw(Voter::user(user.id), id).await?))
+    let (voter, _) = rest_voter(&state, user, &headers, None)?;
+    Ok(poll(state.polls.withdraw(voter, id).await?))
 }
 
 #[utoipa::path(get, path = "/api/polls/{id}/results", tag = "polls", params(("id" = Uuid, Path)),

@@ -167,7 +167,8 @@ impl PollSummary {
     }
 }
 
-/// `{polls, page, per_page, total}` (`total` is exact up to 10,000 + a page).
+/// `{polls, page, per_page, total}` (`total` is exact up to 10,000 + a page; a search's is
+/// capped at `SEARCH_MAX`).
 #[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct PollPage {
     pub polls: Vec<PollSummary>,

@@ -161,6 +161,17 @@ impl PollService {
         self.view(&record, viewer).await
     }
 
+    /// A poll as an anonymous caller sees it: `my_votes` is the ballot of their voter id (the
+    /// signed `voter_id` cookie), if they have one.
+    pub(crate) async fn get_anonymous(
+        &self,
+        voter_id: Option<Uuid>,
+        id: Uuid,
+    ) -> Result<PollView, Error> {
+        let record = self.visible(None, id).await?;
+        self.view_as(&record, None, voter_id).await
+    }
+
     pub(super) async fn visible(
         &self,
         viewer: Option<Uuid>,
@@ -177,8 +188,19 @@ impl PollService {
         record: &PollRecord,
         viewer: Option<Uuid>,
     ) -> Result<PollView, Error> {
+        self.view_as(record, viewer, viewer).await
+    }
+
+    /// `viewer` (the account, for likes) and `ballot` (the key `my_votes` is read under: the
+    /// account id, or an anonymous voter id) differ only for anonymous voters.
+    async fn view_as(
+        &self,
+        record: &PollRecord,
+        viewer: Option<Uuid>,
+        ballot: Option<Uuid>,
+    ) -> Result<PollView, Error> {
         let counts = self.counts(record.poll.id).await?;
-        let mine = match viewer {
+        let mine = match ballot {
             Some(v) => ballots::ballot(&self.db, record.poll.id, v)
                 .await?
                 .unwrap_or_default(),

@@ -150,9 +150,13 @@ impl PollService {
     pub(crate) async fn get_viewed(
         &self,
         viewer: Option<Uuid>,
+        voter_id: Option<Uuid>,
         id: Uuid,
     ) -> Result<PollView, Error> {
-        let view = self.get(viewer, id).await?;
+        let view = match viewer {
+            Some(_) => self.get(viewer, id).await?,
+            None => self.get_anonymous(voter_id, id).await?,
+        };
         if viewer != Some(view.creator.id) {
             self.views.note(id);
         }

@@ -20,8 +20,8 @@ use crate::{
     error::Error,
 };
 
-/// Who votes: the account, and the key their ballot is filed under (the account id; an
-/// anonymous voter id once issue 12 adds them).
+/// Who votes: the account, and the key their ballot is filed under (the account id, or for an
+/// anonymous voter the id of their signed `voter_id` cookie, `auth::voter`).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Voter {
     pub user: Option<Uuid>,
@@ -33,6 +33,16 @@ impl Voter {
         Voter {
             user: Some(id),
             key: id,
+        }
+    }
+
+    /// An anonymous voter (only on polls with `allow_anonymous`). Their ballot sits in the same
+    /// table under their voter id, with no account: one vote per voter id per poll, replaced
+    /// like anyone's, and counted like anyone's (the counts never ask who voted).
+    pub(crate) fn anonymous(voter_id: Uuid) -> Voter {
+        Voter {
+            user: None,
+            key: voter_id,
         }
     }
 }
@@ -83,6 +93,9 @@ impl PollService {
     /// `DELETE /api/polls/{id}/vote`.
     pub(crate) async fn withdraw(&self, voter: Voter, id: Uuid) -> Result<PollView, Error> {
         let record = self.visible(voter.user, id).await?;
+        if voter.user.is_none() && !record.poll.allow_anonymous {
+            return Err(Error::Unauthorized);
+        }
         record.state(false).ensure_votable(Utc::now())?;
         let written = self.write(id, voter, None).await?;
         let counts = self.after_write(&record, written.counts).await?;

@@ -251,6 +251,19 @@ impl Sock {
         Sock { client, inbox }
     }
 
+    /// An anonymous connection whose handshake carries these extra headers (a `Cookie` other
+    /// than the auth one, say); waits for the namespace's connect event.
+    pub async fn connect_with_headers(base: &str, headers: &[(&str, &str)]) -> Sock {
+        let inbox = Inbox::default();
+        let mut b = builder(base, None, TransportType::Websocket, &inbox);
+        for (name, value) in headers {
+            b = b.opening_header(*name, value.to_string());
+        }
+        let client = b.connect().await.expect("socket connects");
+        inbox.wait_for("connect", |_| true).await;
+        Sock { client, inbox }
+    }
+
     /// Tries to connect; returns the inbox once the server has answered (connect or error).
     pub async fn try_connect(base: &str, token: Option<&str>) -> Inbox {
         let inbox = Inbox::default();

@@ -12,6 +12,17 @@ pub(crate) const MAX_PER_PAGE: u32 = 100;
 /// Deepest offset a list serves: an `OFFSET` costs what it skips, so deep pages are refused
 /// (422 naming `page`) rather than allowed to cost a scan. `total` is counted up to here too.
 pub(crate) const MAX_OFFSET: u32 = 10_000;
+/// Most polls a search lists (its `total` is capped here; pages past it are empty). Why a cap:
+/// ranking costs what the match set holds, and a word in a third of 100,000 polls made a
+/// ranked search read and rank 33,000 documents (~150 ms) for a page of 20. With the cap a
+/// search first counts its matches up to `SEARCH_MAX + 1` (cheap: it stops there), then:
+/// - up to `SEARCH_MAX` matches: all are ranked (`ts_rank_cd`), exactly as before;
+/// - more: the matches are listed by popularity (all-time voters, the maintained
+///   `voters_count`, an index walk that stops after the page) instead of rank. When a word is
+///   in tens of thousands of polls, their ranks barely differ (each has the word once or twice)
+///   while popularity says which ones people want; and the cost becomes independent of the
+///   match count. Nobody pages through a thousand search results: they refine the words.
+pub(crate) const SEARCH_MAX: u32 = 1_000;
 /// The trending decay time: an event's weight is `exp(-age / TREND_TAU_HOURS)`, so a vote a
 /// day old weighs under 2% of one cast now ("recent activity, the last 24 h, decayed by age").
 pub(crate) const TREND_TAU_HOURS: f64 = 6.0;
