@@ -313,6 +313,55 @@ async fn polls_are_browsed_searched_liked_and_profiled_through_the_ui(pool: PgPo
     assert_eq!(body["poll"]["voters"], 1, "{body}");
 }
 
+/// Contract v2's additions through the UI (tests/browser/polls-more.mjs): new polls appearing
+/// live on a visitor's list, voting without an account where the poll allows it (and kept across
+/// a reload), the creator's stats panel, and the account settings (display name, password).
+#[sqlx::test]
+async fn live_feed_anonymous_votes_stats_and_settings_through_the_ui(pool: PgPool) {
+    let app: TestApp = spawn_app(pool).await;
+    let report = run(
+        "polls-more.mjs",
+        json!({"base": app.base, "shots": screenshots()}),
+    )
+    .await;
+    // What the pages showed is what the server holds.
+    let reader = app.register("Reader").await;
+    let open = report["polls"][0].as_str().expect("poll id");
+    let (status, body) = app
+        .call("GET", &format!("/api/polls/{open}"), &reader, None)
+        .await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+    assert_eq!(body["poll"]["allow_anonymous"], true, "{body}");
+    assert_eq!(body["poll"]["voters"], 1, "{body}");
+    let members = report["polls"][1].as_str().expect("poll id");
+    let (status, body) = app
+        .call("GET", &format!("/api/polls/{members}"), &reader, None)
+        .await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+    assert_eq!(body["poll"]["allow_anonymous"], false, "{body}");
+    assert_eq!(body["poll"]["voters"], 0, "{body}");
+    let user = report["user"].as_str().expect("user id");
+    let (status, body) = app
+        .call("GET", &format!("/api/users/{user}"), &reader, None)
+        .await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+    assert_eq!(body["user"]["display_name"], "Ana Lima", "{body}");
+    // The new password signs in; the old one no longer does.
+    let email = report["email"].as_str().expect("email");
+    for (password, want) in [
+        (report["password"].as_str().expect("password"), 200),
+        ("password123", 401),
+    ] {
+        let res = reqwest::Client::new()
+            .post(app.url("/api/auth/login"))
+            .json(&json!({"email": email, "password": password}))
+            .send()
+            .await
+            .expect("login");
+        assert_eq!(res.status().as_u16(), want, "login with {password}");
+    }
+}
+
 #[sqlx::test]
 async fn a_page_on_another_allowed_origin_plays_over_polling_then_websocket(pool: PgPool) {
     let page = bind().await;

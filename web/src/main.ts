@@ -1,9 +1,10 @@
 // Start-up, routing and drawing. Routes: `/` (sign in, then create or join a room),
 // `/r/CODE` (the share link: join that room; once in it, the game's screens), `/polls/new`
 // (create a poll), `/p/ID` (a poll's page and share link), `/polls` (browse and search) and
-// `/u/ID` (a profile); the last three are open to visitors too. Every state change
-// redraws: the screen is rebuilt only when its key changes (another phase, another round), and
-// otherwise patched in place, so typing, focus and countdowns are never disturbed.
+// `/u/ID` (a profile); the last three are open to visitors too; `/me/settings` (one's account).
+// Every state change redraws: the screen is rebuilt only when its key changes (another phase,
+// another round), and otherwise patched in place, so typing, focus and countdowns are never
+// disturbed.
 
 import { api, ApiError } from "./api";
 import { h, setText } from "./dom";
@@ -25,6 +26,7 @@ import { newPollScreen } from "./screens/newpoll";
 import { pollScreen } from "./screens/poll";
 import { browseScreen } from "./screens/browse";
 import { profileScreen } from "./screens/profile";
+import { settingsScreen } from "./screens/settings";
 import { bootErrorScreen, loadingScreen, missingScreen } from "./screens/misc";
 
 const SIGNED_IN_HINT = "vg.signedIn";
@@ -39,6 +41,7 @@ export function parseRoute(path: string): Route {
   const p = /^\/p\/([0-9a-fA-F-]{36})\/?$/.exec(path);
   if (p) return { name: "poll", id: p[1].toLowerCase() };
   if (/^\/polls\/?$/.test(path)) return { name: "polls" };
+  if (/^\/me\/settings\/?$/.test(path)) return { name: "settings" };
   const u = /^\/u\/([0-9a-fA-F-]{36})\/?$/.exec(path);
   if (u) return { name: "user", id: u[1].toLowerCase() };
   return { name: "missing" };
@@ -63,6 +66,7 @@ function route(wantsJoin = false): void {
     s.pollSignIn = false;
   });
   if (r.name !== "poll") polls.unwatch();
+  if (r.name !== "polls") polls.unwatchFeed();
   if (r.name === "room") {
     if (state.game && state.game.room.code !== r.code) game.leaveLocally();
     if (state.me && (wantsJoin || game.isRemembered(r.code))) game.join(r.code);
@@ -132,6 +136,7 @@ function pick(): [string, () => Screen] {
   }
   if (!state.me) return [`auth:${r.name === "room" ? r.code : ""}`, () => authScreen(r, signedIn)];
   if (r.name === "newpoll") return ["newpoll", () => newPollScreen(navigate)];
+  if (r.name === "settings") return ["settings", settingsScreen];
   if (r.name === "home") return ["home", () => homeScreen(navigate)];
   if (r.name === "poll" || r.name === "polls" || r.name === "user") return ["missing", missingScreen];
   const g = state.game;
@@ -179,7 +184,8 @@ const CONN_TEXT: Record<string, string> = {
 const isOpenRoute = (r: Route) => r.name === "poll" || r.name === "polls" || r.name === "user";
 
 function drawHeader(): void {
-  const conn = state.me || state.route.name === "poll" ? state.conn : "idle";
+  // A visitor has a socket on a poll's page and on the list (its live feed).
+  const conn = state.me || state.route.name === "poll" || state.route.name === "polls" ? state.conn : "idle";
   connEl.dataset.state = conn;
   connEl.hidden = conn === "idle";
   const label = connEl.querySelector(".conn-text") ?? connEl.appendChild(h("span", { class: "conn-text" }));
@@ -191,7 +197,7 @@ function drawHeader(): void {
   const r = state.route;
   // A visitor on an open page may sign in from the header (and comes back to the same page).
   const visitor = !me && isOpenRoute(r) && !state.pollSignIn;
-  const key = me ? `${me.id}:${isHost(state.game, me)}` : visitor ? "visitor" : "";
+  const key = me ? `${me.id}:${me.display_name}:${isHost(state.game, me)}` : visitor ? "visitor" : "";
   if (accountEl.dataset.key !== key) {
     accountEl.dataset.key = key;
     const polls = h("a", { href: "/polls", "data-link": true, class: "nav-link" }, "Polls");

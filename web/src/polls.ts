@@ -1,13 +1,15 @@
 // Polls over the page's one socket (contract v2): the poll page watches one poll at a time with
 // `subscribe_poll`, sent again after every (re)connect, and gets its `poll_results`,
 // `poll_updated` and `poll_deleted`. Anonymous visitors get an anonymous socket for this (the
-// server lets it use the poll events only); signing in replaces it (see game.connect).
+// server lets it use the poll events only); signing in replaces it (see game.connect). The
+// browse page also follows the feed of new public polls (`subscribe_feed`, `poll_created`),
+// likewise sent again after every (re)connect.
 
 import type { Socket } from "socket.io-client";
 import { api } from "./api";
 import type { ErrorLike } from "./errors";
 import { emit, ensureSocket, onSocket } from "./game";
-import type { Category, Poll, PollResults } from "./store";
+import type { Category, Poll, PollResults, PollSummary } from "./store";
 
 export interface Watcher {
   /** The whole poll: the subscription's answer, or (`broadcast`) `poll_updated` after a change,
@@ -19,11 +21,17 @@ export interface Watcher {
 }
 
 let watching: { id: string; w: Watcher } | null = null;
+/** Who wants new public polls (the browse page), null when no one does. */
+let feed: ((p: PollSummary | null) => void) | null = null;
 let hooked = false;
 
 function hook(s: Socket): void {
   s.on("connect", () => {
     if (watching) void subscribe(watching.id);
+    if (feed) void subscribeFeed();
+  });
+  s.on("poll_created", (m: { poll?: PollSummary }) => {
+    if (feed && m?.poll?.id) feed(m.poll);
   });
   s.on("poll_results", (r: PollResults) => {
     if (watching && r?.poll_id === watching.id) watching.w.results(r);
@@ -43,15 +51,43 @@ async function subscribe(id: string): Promise<void> {
   else watching.w.failed(r.error);
 }
 
-/** Watches poll `id` (and stops watching any other). */
-export function watch(id: string, w: Watcher): void {
-  if (watching && watching.id !== id) unwatch();
-  watching = { id, w };
+function hookOnce(): boolean {
   if (!hooked) {
     hooked = true;
     onSocket(hook);
   }
-  if (ensureSocket().connected) void subscribe(id);
+  return ensureSocket().connected;
+}
+
+/** Watches poll `id` (and stops watching any other). */
+export function watch(id: string, w: Watcher): void {
+  if (watching && watching.id !== id) unwatch();
+  watching = { id, w };
+  if (hookOnce()) void subscribe(id);
+}
+
+/** The ack's recent polls go through `feed` too, oldest first (a receiver that prepends ends
+ * newest first): after a reconnect they bring the polls created while the socket was down. */
+async function subscribeFeed(): Promise<void> {
+  const r = await emit<{ polls: PollSummary[] }>("subscribe_feed", {});
+  if (r.ok && feed) {
+    for (const p of [...(r.data.polls ?? [])].reverse()) feed(p);
+    feed(null);
+  }
+}
+
+/** Calls `f` with every new public poll (and the recent ones, see subscribeFeed), and with
+ * null once subscribed, until unwatchFeed; one receiver at a time. */
+export function watchFeed(f: (p: PollSummary | null) => void): void {
+  const had = !!feed;
+  feed = f;
+  if (hookOnce() && !had) void subscribeFeed();
+}
+
+export function unwatchFeed(): void {
+  if (!feed) return;
+  feed = null;
+  void emit("unsubscribe_feed", {});
 }
 
 export function unwatch(): void {

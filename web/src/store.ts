@@ -89,6 +89,7 @@ export type Route =
   | { name: "poll"; id: string }
   | { name: "polls" }
   | { name: "user"; id: string }
+  | { name: "settings" }
   | { name: "missing" };
 
 export interface State {
@@ -210,6 +211,16 @@ export interface Profile {
   polls_created: number;
   votes_cast: number;
   likes_received: number;
+}
+
+/** `GET /api/polls/{id}/stats` (the creator's only). */
+export interface PollStats {
+  votes_by_hour: Array<{ hour: string; votes: number }>;
+  voters: number;
+  likes: number;
+  views: number;
+  first_vote_at: string | null;
+  last_vote_at: string | null;
 }
 
 /** One of `GET /api/me/votes`. */

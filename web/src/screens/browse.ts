@@ -3,10 +3,11 @@
 // `GET /api/polls`. Typing waits 200 ms for a pause, and a newer query cancels the request of an
 // older one (see pager), so results never arrive out of order. The choice lives in the address
 // (`/polls?sort=popular&category=food&q=piz`), so a reload or a shared link shows the same list.
+// New public polls appear live at the top of Recent (the socket's feed, see below).
 
 import { api } from "../api";
 import { h } from "../dom";
-import { loadCategories } from "../polls";
+import { loadCategories, watchFeed } from "../polls";
 import { state, type PollPage, type PollSummary } from "../store";
 import { pager, pollItem } from "./polllist";
 import { plural, type Screen } from "./screen";
@@ -201,6 +202,20 @@ export function browseScreen(): Screen {
     panel,
   );
   reload();
+
+  // The feed carries every new public poll. Recent is newest first, so a new poll belongs at its
+  // top; a category is checked here (the summary names it), but a search is not: the server's
+  // stemmed, ranked matching can't be repeated faithfully in the page, and a poll that
+  // doesn't match must never show among the results. Other tabs rank by counts that a new poll
+  // doesn't have yet. Their lists are fresh when the tab is chosen again. main.ts stops the
+  // feed when the page is left.
+  watchFeed((p) => {
+    // Subscribed: new polls appear from now on (the browser tests wait for this).
+    if (!p) panel.dataset.live = "true";
+    else if (sort === "recent" && !q && (!category || p.category?.slug === category) && el.isConnected) {
+      list.prepend(p);
+    }
+  });
 
   return {
     el,

@@ -1,5 +1,6 @@
 // "Create a poll" (REST `POST /api/polls`): question, description, 2–20 options, one or several
-// choices (with a limit), public or unlisted, an optional closing time and a category. The
+// choices (with a limit), public or unlisted, open to visitors without an account or not, an
+// optional closing time and a category. The
 // server's 422 names the field it refused (`question: …`); that message shows under the field.
 
 import { api, ApiError } from "../api";
@@ -15,7 +16,7 @@ const MIN_OPTIONS = 2;
 const MAX_OPTIONS = 20;
 
 /** A field with its label, hint and an error line that the input is described by. */
-function field(id: string, label: string, input: HTMLElement, hint?: string, optional = false): HTMLElement {
+export function field(id: string, label: string, input: HTMLElement, hint?: string, optional = false): HTMLElement {
   const errId = `${id}-error`;
   const described = [hint ? `${id}-hint` : null, errId].filter(Boolean).join(" ");
   input.setAttribute("aria-describedby", described);
@@ -43,6 +44,7 @@ export function newPollScreen(navigate: Navigate): Screen {
 
   const pub = h("input", { type: "radio", name: "visibility", id: "vis-public", value: "public", checked: true });
   const unlisted = h("input", { type: "radio", name: "visibility", id: "vis-unlisted", value: "unlisted" });
+  const anon = h("input", { type: "checkbox", name: "allow_anonymous", id: "poll-anonymous" });
   const expires = h("input", { id: "poll-expires", name: "expires_at", type: "datetime-local" });
   const category = h("select", { id: "poll-category", name: "category" }, h("option", { value: "" }, "None"));
   const formError = h("p", { class: "form-error", role: "alert" });
@@ -134,6 +136,7 @@ export function newPollScreen(navigate: Navigate): Screen {
       options,
       allow_multiple: multiple.checked,
       is_public: pub.checked,
+      allow_anonymous: anon.checked,
     };
     if (description.value.trim()) body.description = description.value;
     if (multiple.checked) body.max_choices = Number(maxChoices.value);
@@ -186,9 +189,10 @@ export function newPollScreen(navigate: Navigate): Screen {
     h(
       "fieldset",
       { class: "field choice-field" },
-      h("legend", null, "Who can find it"),
+      h("legend", null, "Who can find it and vote"),
       h("label", { class: "check" }, pub, " Public: listed for everyone"),
       h("label", { class: "check" }, unlisted, " Unlisted: only people with the link"),
+      h("label", { class: "check" }, anon, " Visitors may vote without an account"),
     ),
     h(
       "div",

@@ -1,12 +1,14 @@
 // A poll's page (`/p/{id}`, also its share link): the question, a live bar chart of the counts
 // (`poll_results` after `subscribe_poll`; anonymous visitors watch too), voting and changing or
-// withdrawing the vote (REST), the share link, and the creator's close/reopen/delete.
+// withdrawing the vote (REST; visitors too on a poll that allows anonymous votes: the server
+// then knows them by an HttpOnly cookie), the share link, and the creator's close/reopen/delete
+// and stats (votes by hour as a small SVG chart, voters, likes, views).
 
 import { api, ApiError } from "../api";
 import { fill as fillEl, h, setText } from "../dom";
 import { describe, type ErrorLike } from "../errors";
 import { pollState, unwatch, watch, type PollState } from "../polls";
-import { state, update, type Poll, type PollResults } from "../store";
+import { state, update, type Poll, type PollResults, type PollStats } from "../store";
 import { icon } from "../icons";
 import { announce, toast } from "../ui";
 import { busyClick } from "./common";
@@ -168,7 +170,49 @@ export function pollScreen(id: string, navigate: Navigate): Screen {
     }
   });
 
-  const body = h("div", { class: "stack" }, form, creatorBar, share);
+  // --- stats (the creator's only): asked when the page shows, and again a moment after the
+  // counts change (one request for a burst of votes).
+  const statsNums = h("dl", { class: "stats" });
+  const chart = h("div", { class: "stats-chart" });
+  const stats = h(
+    "section",
+    { class: "card poll-stats", "aria-labelledby": "poll-stats-h" },
+    h("h2", { id: "poll-stats-h" }, "Stats"),
+    statsNums,
+    h("p", { class: "hint" }, "Votes by hour, up to the latest vote"),
+    chart,
+  );
+  stats.hidden = true;
+  let statsTimer = 0;
+  function loadStats(delay: number): void {
+    clearTimeout(statsTimer);
+    statsTimer = window.setTimeout(async () => {
+      if (!el.isConnected && delay) return;
+      try {
+        drawStats(await api<PollStats>("GET", `/api/polls/${id}/stats`));
+      } catch (e) {
+        fillEl(chart, h("p", { class: "form-error" }, describe(err(e))));
+      }
+    }, delay);
+  }
+  function drawStats(st: PollStats): void {
+    const at = (iso: string | null) => (iso ? when(iso) : "–");
+    fillEl(
+      statsNums,
+      ...(
+        [
+          ["Voters", st.voters],
+          ["Likes", st.likes],
+          ["Views", st.views],
+          ["First vote", at(st.first_vote_at)],
+          ["Last vote", at(st.last_vote_at)],
+        ] as const
+      ).map(([k, v]) => h("div", { class: "stat" }, h("dt", null, k), h("dd", null, v))),
+    );
+    fillEl(chart, hourChart(st.votes_by_hour));
+  }
+
+  const body = h("div", { class: "stack" }, form, creatorBar, stats, share);
   const el = h("section", { class: "screen screen-narrow poll-page" }, eyebrow, title, desc, likeBar, body);
 
   const err = (e: unknown): ErrorLike => (e instanceof ApiError ? e : { code: "network" });
@@ -251,7 +295,7 @@ export function pollScreen(id: string, navigate: Navigate): Screen {
     const p = poll;
     if (!p) return;
     const st = pollState(p);
-    const canVote = st === "open" && !!state.me;
+    const canVote = st === "open" && (!!state.me || p.allow_anonymous);
     const multi = p.max_choices > 1;
     const mine = new Set(p.my_votes);
     const chosen = picked ?? mine;
@@ -331,7 +375,7 @@ export function pollScreen(id: string, navigate: Navigate): Screen {
     voteBtn.hidden = !canVote;
     setText(voteBtn, voted ? "Change my vote" : "Vote");
     withdrawBtn.hidden = !canVote || !voted;
-    signInBtn.hidden = !!state.me || st !== "open";
+    signInBtn.hidden = canVote || st !== "open";
     setText(
       note,
       st === "closed"
@@ -340,14 +384,17 @@ export function pollScreen(id: string, navigate: Navigate): Screen {
           ? `Voting ended ${p.expires_at ? when(p.expires_at) : ""}.`
           : st === "draft"
             ? "This poll is a draft: only you can see it."
-            : p.expires_at
-              ? `Voting closes ${when(p.expires_at)}.`
-              : "",
+            : [
+                p.expires_at ? `Voting closes ${when(p.expires_at)}.` : "",
+                state.me || !p.allow_anonymous ? "" : "You can vote without an account.",
+              ].join(" ").trim(),
     );
     note.hidden = !note.textContent;
 
     const creator = !!state.me && state.me.id === p.creator.id;
     creatorBar.hidden = !creator;
+    if (creator && stats.hidden) loadStats(0);
+    stats.hidden = !creator;
     closeBtn.hidden = st !== "open";
     reopenBtn.hidden = st !== "closed";
 
@@ -373,6 +420,7 @@ export function pollScreen(id: string, navigate: Navigate): Screen {
         likes: typeof r.likes === "number" ? r.likes : poll.likes,
         options: poll.options.map((o) => ({ ...o, votes: votes.get(o.id) ?? o.votes })),
       };
+      if (!stats.hidden) loadStats(1000);
       draw();
     },
     deleted: () => {
@@ -392,4 +440,38 @@ export function pollScreen(id: string, navigate: Navigate): Screen {
   );
 
   return { el, title: "Poll", update: draw };
+}
+
+const SVG = "http://www.w3.org/2000/svg";
+const HOUR = 36e5;
+
+/** Votes by hour as bars: the last 24 hours up to the latest vote, quiet hours as gaps. The
+ * numbers are in the chart's label (and each bar's title) for screen readers. */
+function hourChart(rows: PollStats["votes_by_hour"]): Element {
+  if (rows.length === 0) return h("p", { class: "hint" }, "No votes yet.");
+  const by = new Map(rows.map((r) => [Math.floor(Date.parse(r.hour) / HOUR), r.votes]));
+  const last = Math.max(...by.keys());
+  const first = Math.max(Math.min(...by.keys()), last - 23);
+  const hours = Array.from({ length: last - first + 1 }, (_, i) => first + i);
+  const top = Math.max(1, ...hours.map((x) => by.get(x) ?? 0));
+  const label = (x: number) =>
+    `${new Date(x * HOUR).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}: ${plural(by.get(x) ?? 0, "vote")}`;
+  const svg = document.createElementNS(SVG, "svg");
+  svg.setAttribute("viewBox", `0 0 ${hours.length * 10} 40`);
+  svg.setAttribute("preserveAspectRatio", "none");
+  svg.setAttribute("role", "img");
+  svg.setAttribute("aria-label", `Votes by hour. ${hours.filter((x) => by.has(x)).map(label).join("; ")}`);
+  hours.forEach((x, i) => {
+    const v = by.get(x) ?? 0;
+    const bar = document.createElementNS(SVG, "rect");
+    const height = (v / top) * 38;
+    for (const [k, val] of [["x", i * 10 + 1], ["y", 40 - height], ["width", 8], ["height", height]] as const) {
+      bar.setAttribute(k, String(val));
+    }
+    const t = document.createElementNS(SVG, "title");
+    t.textContent = label(x);
+    bar.append(t);
+    svg.append(bar);
+  });
+  return svg;
 }

@@ -55,12 +55,14 @@ export function pollItem(p: PollSummary, extra?: string): HTMLElement {
   );
 }
 
-export interface Pager {
+export interface Pager<T> {
   el: HTMLElement;
   /** Starts again from page 1 (cancelling any load in flight). */
   reset(): void;
   /** Cancels the load in flight, if any (its answer is stale); says whether there was one. */
   cancel(): boolean;
+  /** Puts a new item first (unless it is shown already). */
+  prepend(item: T): void;
 }
 
 /**
@@ -75,13 +77,16 @@ export function pager<T>(opts: {
   render: (item: T) => HTMLElement;
   empty: () => string;
   count?: (total: number) => string;
-}): Pager {
+}): Pager<T> {
   const list = h("ul", { class: "poll-list", "aria-label": opts.label });
   const status = h("p", { class: "hint list-status", role: "status" });
   const more = h("button", { type: "button", class: "btn btn-secondary" }, "Show more");
   const retry = h("button", { type: "button", class: "btn btn-secondary" }, "Try again");
   const el = h("div", { class: "stack pager" }, status, list, h("div", { class: "row center" }, more, retry));
   let items: T[] = [];
+  /** Items prepended since the first page was asked for: its answer may predate them. */
+  let added: T[] = [];
+  let total: number | undefined;
   let page = 0;
   let ctrl: AbortController | null = null;
   more.hidden = true;
@@ -103,24 +108,26 @@ export function pager<T>(opts: {
     list.setAttribute("aria-busy", "true");
     more.disabled = true;
     retry.hidden = true;
-    if (next === 1 && items.length === 0) setText(status, "Loading…");
+    if (next === 1) {
+      added = [];
+      if (items.length === 0) setText(status, "Loading…");
+    }
     try {
       const r = await opts.load(next, mine.signal);
       if (ctrl !== mine) return; // overtaken by a newer load
+      total = r.total;
       if (next === 1) {
         // A fresh start: every line is drawn anew (its counts may have changed).
-        items = [];
+        const fresh = new Set(r.items.map(opts.key));
+        items = added.filter((i) => !fresh.has(opts.key(i)));
+        if (total !== undefined) total += items.length;
         list.replaceChildren();
       }
       const seen = new Set(items.map(opts.key));
       items = items.concat(r.items.filter((i) => !seen.has(opts.key(i))));
       page = next;
-      syncList(list, items, opts.key, opts.render, () => {});
       more.hidden = !r.more;
-      setText(
-        status,
-        items.length === 0 ? opts.empty() : r.total !== undefined && opts.count ? opts.count(r.total) : "",
-      );
+      draw();
     } catch (e) {
       if (ctrl !== mine || (e instanceof ApiError && e.code === "aborted")) return;
       setText(status, describe(e instanceof ApiError ? e : { code: "network" }));
@@ -135,6 +142,21 @@ export function pager<T>(opts: {
     }
   }
 
+  function draw(): void {
+    syncList(list, items, opts.key, opts.render, () => {});
+    setText(status, items.length === 0 ? opts.empty() : total !== undefined && opts.count ? opts.count(total) : "");
+  }
+
+  function prepend(item: T): void {
+    const k = opts.key(item);
+    if (added.some((i) => opts.key(i) === k)) return;
+    added.unshift(item);
+    if (page === 0 || items.some((i) => opts.key(i) === k)) return;
+    items.unshift(item);
+    if (total !== undefined) total++;
+    draw();
+  }
+
   more.addEventListener("click", () => {
     // Keep focus in the list: on the first new item once it is there.
     const before = items.length;
@@ -143,5 +165,5 @@ export function pager<T>(opts: {
     });
   });
 
-  return { el, reset: () => void fetchPage(1), cancel };
+  return { el, reset: () => void fetchPage(1), cancel, prepend };
 }

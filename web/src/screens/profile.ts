@@ -1,7 +1,7 @@
 // A person's page (`/u/{id}`, open to visitors; "Me" in the header for oneself): their public
 // numbers (`GET /api/users/{id}`, never the email) and their polls (`/api/users/{id}/polls`,
 // which for oneself include drafts and unlisted ones); for oneself also the polls one voted on
-// (`/api/me/votes`) and liked (`/api/me/likes`).
+// (`/api/me/votes`) and liked (`/api/me/likes`), and a link to the account settings.
 
 import { api, ApiError } from "../api";
 import { h, setText } from "../dom";
@@ -34,7 +34,13 @@ export function profileScreen(id: string): Screen {
   const el = h(
     "section",
     { class: "screen profile" },
-    h("div", { class: "profile-head" }, pic, h("div", null, title, since)),
+    h(
+      "div",
+      { class: "profile-head" },
+      pic,
+      h("div", null, title, since),
+      self ? h("a", { href: "/me/settings", "data-link": true, class: "btn btn-secondary btn-small" }, "Account settings") : null,
+    ),
     stats,
     sections,
   );
