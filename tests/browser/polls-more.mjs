@@ -37,6 +37,8 @@ try {
   const mine = (p) => p.texts(".poll-option.mine .poll-text");
 
   async function createPoll(question, options, anonymous) {
+    await ana.page.getByRole("link", { name: "Polls", exact: true }).click();
+    await ana.waitScreen("polls");
     await ana.page.getByRole("link", { name: "New poll" }).first().click();
     await ana.waitScreen("newpoll");
     await ana.page.getByLabel("Question").fill(question);
@@ -114,10 +116,11 @@ try {
   const stats = ana.page.locator(".poll-stats");
   await ana.waitFor(() => stats.isVisible(), () => "the stats panel");
   await ana.waitText(stats.locator(".stat", { hasText: "Voters" }).locator("dd"), "1");
-  await ana.waitFor(async () => (await stats.locator("svg rect").count()) >= 1, () => "a bar in the chart");
+  await ana.waitFor(async () => (await stats.locator("svg rect.bar").count()) === 24, () => "24 hours in the chart");
   const label = (await stats.locator("svg").getAttribute("aria-label")) ?? "";
   assert(/1 vote\b/.test(label), `the chart's label counts the vote: ${label}`);
   assert(!/–/.test(await stats.locator(".stat", { hasText: "First vote" }).locator("dd").innerText()), "a first vote time");
+  await stats.evaluate((e) => e.scrollIntoView({ block: "center" }));
   await shot(ana, shots, "stats", "desktop");
 
   // --- account settings ---------------------------------------------------------------------

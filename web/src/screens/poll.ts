@@ -179,7 +179,7 @@ export function pollScreen(id: string, navigate: Navigate): Screen {
     { class: "card poll-stats", "aria-labelledby": "poll-stats-h" },
     h("h2", { id: "poll-stats-h" }, "Stats"),
     statsNums,
-    h("p", { class: "hint" }, "Votes by hour, up to the latest vote"),
+    h("p", { class: "hint" }, "Votes by hour, the 24 hours up to the latest vote"),
     chart,
   );
   stats.hidden = true;
@@ -445,33 +445,35 @@ export function pollScreen(id: string, navigate: Navigate): Screen {
 const SVG = "http://www.w3.org/2000/svg";
 const HOUR = 36e5;
 
-/** Votes by hour as bars: the last 24 hours up to the latest vote, quiet hours as gaps. The
- * numbers are in the chart's label (and each bar's title) for screen readers. */
+/** Votes by hour as bars: always the 24 hours up to the latest vote (so a bar's width means the
+ * same on every poll), quiet hours as gaps. The numbers are in the chart's label (and each
+ * bar's title) for screen readers. */
 function hourChart(rows: PollStats["votes_by_hour"]): Element {
   if (rows.length === 0) return h("p", { class: "hint" }, "No votes yet.");
   const by = new Map(rows.map((r) => [Math.floor(Date.parse(r.hour) / HOUR), r.votes]));
   const last = Math.max(...by.keys());
-  const first = Math.max(Math.min(...by.keys()), last - 23);
-  const hours = Array.from({ length: last - first + 1 }, (_, i) => first + i);
+  const hours = Array.from({ length: 24 }, (_, i) => last - 23 + i);
   const top = Math.max(1, ...hours.map((x) => by.get(x) ?? 0));
-  const label = (x: number) =>
-    `${new Date(x * HOUR).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}: ${plural(by.get(x) ?? 0, "vote")}`;
+  const time = (x: number) => new Date(x * HOUR).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  const label = (x: number) => `${time(x)}: ${plural(by.get(x) ?? 0, "vote")}`;
   const svg = document.createElementNS(SVG, "svg");
   svg.setAttribute("viewBox", `0 0 ${hours.length * 10} 40`);
   svg.setAttribute("preserveAspectRatio", "none");
   svg.setAttribute("role", "img");
   svg.setAttribute("aria-label", `Votes by hour. ${hours.filter((x) => by.has(x)).map(label).join("; ")}`);
   hours.forEach((x, i) => {
-    const v = by.get(x) ?? 0;
-    const bar = document.createElementNS(SVG, "rect");
-    const height = (v / top) * 38;
-    for (const [k, val] of [["x", i * 10 + 1], ["y", 40 - height], ["width", 8], ["height", height]] as const) {
-      bar.setAttribute(k, String(val));
+    // A faint slot for every hour, and the bar in it.
+    for (const [cls, height] of [["slot", 40], ["bar", ((by.get(x) ?? 0) / top) * 38]] as const) {
+      const r = document.createElementNS(SVG, "rect");
+      r.setAttribute("class", cls);
+      for (const [k, val] of [["x", i * 10 + 1], ["y", 40 - height], ["width", 8], ["height", height]] as const) {
+        r.setAttribute(k, String(val));
+      }
+      svg.append(r);
     }
     const t = document.createElementNS(SVG, "title");
     t.textContent = label(x);
-    bar.append(t);
-    svg.append(bar);
+    svg.lastChild?.appendChild(t);
   });
-  return svg;
+  return h("div", null, svg, h("p", { class: "hint row between", "aria-hidden": "true" }, h("span", null, time(hours[0])), h("span", null, time(last))));
 }
