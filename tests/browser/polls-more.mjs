@@ -122,6 +122,10 @@ try {
   assert(!/–/.test(await stats.locator(".stat", { hasText: "First vote" }).locator("dd").innerText()), "a first vote time");
   await stats.evaluate((e) => e.scrollIntoView({ block: "center" }));
   await shot(ana, shots, "stats", "desktop");
+  await ana.page.setViewportSize(PHONE.viewport);
+  await stats.evaluate((e) => e.scrollIntoView({ block: "center" }));
+  await shot(ana, shots, "stats", "phone");
+  await ana.page.setViewportSize(DESKTOP.viewport);
 
   // --- account settings ---------------------------------------------------------------------
   at("Ana changes her display name from her profile's settings");

@@ -170,8 +170,8 @@ export function pollScreen(id: string, navigate: Navigate): Screen {
     }
   });
 
-  // --- stats (the creator's only): asked when the page shows, and again a moment after the
-  // counts change (one request for a burst of votes).
+  // --- stats (the creator's only): asked when the page shows, and again a second after the
+  // counts change (one request per second at most, however many votes arrive meanwhile).
   const statsNums = h("dl", { class: "stats" });
   const chart = h("div", { class: "stats-chart" });
   const stats = h(
@@ -185,8 +185,9 @@ export function pollScreen(id: string, navigate: Navigate): Screen {
   stats.hidden = true;
   let statsTimer = 0;
   function loadStats(delay: number): void {
-    clearTimeout(statsTimer);
+    if (statsTimer) return;
     statsTimer = window.setTimeout(async () => {
+      statsTimer = 0;
       if (!el.isConnected && delay) return;
       try {
         drawStats(await api<PollStats>("GET", `/api/polls/${id}/stats`));
