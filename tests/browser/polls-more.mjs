@@ -3,10 +3,11 @@
 // appears at the top of his Recent list live, once. Ben votes without an account on the poll
 // that allows it, still sees his vote after a reload, and on the members-only poll is asked to
 // sign in. Ana, the creator, sees the stats panel count Ben's vote; Ben sees no stats. Ana
-// changes her display name in the account settings (the header and her profile show it), then
-// her password: a wrong current password is refused with a clear message, the right one works
-// and the page stays signed in (also after a reload). No page logs an error or has a request
-// fail, except the refused password change on purpose. Screenshots of the stats panel, the
+// changes her display name in the account settings (a blank one is refused under the field;
+// the header and her profile show the new one), then her password: a wrong current password
+// is refused with a clear message, the right one works and the page stays signed in (also
+// after a reload). No page logs an error or has a request fail, except the refused name and
+// password changes on purpose. Screenshots of the stats panel (desktop and phone), the
 // settings page and the live list.
 //
 // Usage: node polls-more.mjs <config.json>  with {base, shots}
@@ -135,14 +136,25 @@ try {
   await ana.waitScreen("settings");
   await ana.waitText(ana.page.locator("h1"), "Account settings");
   assertEq(await ana.page.getByLabel("Display name").inputValue(), "Ana", "the current name");
+
+  at("a blank display name is refused under its field");
+  // The server's 422 is the point of this step (the browser logs it as a failed resource).
+  const refusals = (i) =>
+    (i.includes("[a blank display name") && i.includes("422")) || (i.includes("[a wrong current password") && i.includes("401"));
+  ana.expected = refusals;
+  await ana.page.getByLabel("Display name").fill("   ");
+  await ana.page.getByRole("button", { name: "Save name" }).click();
+  await ana.waitText(ana.page.locator("#set-name-error"), /\w/);
+  assertEq(await ana.page.getByLabel("Display name").getAttribute("aria-invalid"), "true", "the field is marked invalid");
+  await ana.waitText(ana.page.locator("#account .me-name"), "Ana");
+
+  at("Ana saves a new display name");
   await ana.page.getByLabel("Display name").fill("Ana Lima");
   await ana.page.getByRole("button", { name: "Save name" }).click();
   await ana.waitText(ana.page.locator(".form-ok").first(), "Your display name is saved.");
   await ana.waitText(ana.page.locator("#account .me-name"), "Ana Lima");
 
   at("a wrong current password is refused clearly");
-  // The server's 401 is the point of this step (the browser logs it as a failed resource).
-  ana.expected = (i) => i.includes("[a wrong current password") && i.includes("401");
   await ana.page.getByLabel("Current password").fill("not-my-password");
   await ana.page.getByLabel("New password").fill(NEW_PASSWORD);
   await ana.page.getByRole("button", { name: "Change password" }).click();
