@@ -12,6 +12,10 @@ source scripts/services.sh
 export DEBIAN_FRONTEND=noninteractive # apt-get never asks
 export RUST_BACKTRACE=1
 export CARGO_TERM_PROGRESS_WHEN=never # no progress bars in logs
+# Compiled dependencies are kept across checkouts of this project on this machine (CI tests a
+# fresh clone each time, and rebuilding every crate was most of its time). Cargo's fingerprints
+# decide what is stale, so a cache can only save time; set CARGO_TARGET_DIR to build elsewhere.
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/voting-game/target}
 export npm_config_fund=false npm_config_audit=false npm_config_update_notifier=false
 
 started=$SECONDS
