@@ -281,6 +281,27 @@ async fn likes_count_once_and_votes_drive_popular_and_trending(pool: PgPool) {
         ),
         (Some(1), Some(false))
     );
+    // A vote's answer is the whole `{poll}`: the likes too, as the voter sees them.
+    let option = poll["poll"]["options"][0]["id"].clone();
+    for (who, liked) in [(&bob, true), (&carol, false)] {
+        let (s, voted) = app
+            .call(
+                "PUT",
+                &format!("/api/polls/{busy}/vote"),
+                who,
+                Some(json!({"option_ids": [option]})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{voted}");
+        assert_eq!(
+            (
+                voted["poll"]["likes"].as_i64(),
+                voted["poll"]["liked_by_me"].as_bool()
+            ),
+            (Some(1), Some(liked)),
+            "{voted}"
+        );
+    }
     let (_, page) = get(app, Some(&bob), "/api/polls").await;
     let summary = page["polls"]
         .as_array()

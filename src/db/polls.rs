@@ -51,6 +51,11 @@ pub(crate) struct OptionRow {
 pub(crate) struct PollRecord {
     pub poll: PollRow,
     pub options: Vec<OptionRow>,
+    /// Who it was read for (`get_as`), and for them: the poll's likes and whether they like
+    /// it, read with the poll so that a vote's answer needs no further round trip.
+    pub reader: Option<Uuid>,
+    pub likes: i64,
+    pub liked_by_me: bool,
 }
 
 impl PollRecord {
@@ -86,6 +91,8 @@ struct PollWithOptions {
     option_ids: Vec<Uuid>,
     option_texts: Vec<String>,
     option_positions: Vec<i32>,
+    likes_count: i64,
+    liked_by_me: bool,
 }
 
 const OPTION_ARRAYS: &str = "\
@@ -103,13 +110,26 @@ pub(crate) async fn load(
     id: Uuid,
     lock: bool,
 ) -> Result<Option<PollRecord>, DbError> {
+    load_as(conn, id, lock, None).await
+}
+
+/// [`load`], with the likes as `reader` sees them.
+async fn load_as(
+    conn: &mut PgConnection,
+    id: Uuid,
+    lock: bool,
+    reader: Option<Uuid>,
+) -> Result<Option<PollRecord>, DbError> {
     let sql = format!(
-        "SELECT {POLL_COLUMNS}, {OPTION_ARRAYS} {POLL_FROM} WHERE p.id = $1{}",
+        "SELECT {POLL_COLUMNS}, {OPTION_ARRAYS}, p.likes_count, \
+         EXISTS (SELECT 1 FROM poll_likes l WHERE l.poll_id = p.id AND l.user_id = $2) \
+         AS liked_by_me {POLL_FROM} WHERE p.id = $1{}",
         if lock { " FOR UPDATE OF p" } else { "" }
     );
     // Built from constants only: no client input in the text.
     let Some(row) = sqlx::query_as::<_, PollWithOptions>(sqlx::AssertSqlSafe(sql))
         .bind(id)
+        .bind(reader)
         .fetch_optional(&mut *conn)
         .await?
     else {
@@ -125,12 +145,24 @@ pub(crate) async fn load(
     Ok(Some(PollRecord {
         poll: row.poll,
         options,
+        reader,
+        likes: row.likes_count,
+        liked_by_me: row.liked_by_me,
     }))
 }
 
 pub(crate) async fn get(pool: &PgPool, id: Uuid) -> Result<Option<PollRecord>, DbError> {
+    get_as(pool, id, None).await
+}
+
+/// [`get`] for `reader`: the record's `liked_by_me` is theirs.
+pub(crate) async fn get_as(
+    pool: &PgPool,
+    id: Uuid,
+    reader: Option<Uuid>,
+) -> Result<Option<PollRecord>, DbError> {
     let mut conn = pool.acquire().await?;
-    load(&mut conn, id, false).await
+    load_as(&mut conn, id, false, reader).await
 }
 
 /// The fields of a new poll row.

@@ -177,7 +177,7 @@ impl PollService {
         viewer: Option<Uuid>,
         id: Uuid,
     ) -> Result<PollRecord, Error> {
-        match db::polls::get(&self.db, id).await? {
+        match db::polls::get_as(&self.db, id, viewer).await? {
             Some(r) if r.state(false).visible_to(viewer) => Ok(r),
             _ => Err(PollError::PollNotFound.into()),
         }
@@ -207,7 +207,11 @@ impl PollService {
             None => Vec::new(),
         };
         let mut view = PollView::build(record, &counts, mine, Utc::now());
-        (view.likes, view.liked_by_me) = self.likes_of(record.poll.id, viewer).await?;
+        (view.likes, view.liked_by_me) = if record.reader == viewer {
+            (record.likes, record.liked_by_me)
+        } else {
+            self.likes_of(record.poll.id, viewer).await?
+        };
         Ok(view)
     }
 

@@ -65,6 +65,14 @@ pub(crate) struct LiveResults {
     pub creator_id: Uuid,
 }
 
+/// A vote's answer carries the likes read with the poll (for the voter: `visible` reads the
+/// record as them), so the contract's `{poll}` is whole without another round trip.
+fn with_likes(mut view: PollView, record: &db::polls::PollRecord) -> PollView {
+    view.likes = record.likes;
+    view.liked_by_me = record.liked_by_me;
+    view
+}
+
 /// What a ballot write did.
 struct Written {
     old: Option<Vec<Uuid>>,
@@ -87,7 +95,10 @@ impl PollService {
         let written = self.write(id, voter, Some(&ballot)).await?;
         let counts = self.after_write(&record, written.counts).await?;
         let _ = written.old;
-        Ok(PollView::build(&record, &counts, ballot, Utc::now()))
+        Ok(with_likes(
+            PollView::build(&record, &counts, ballot, Utc::now()),
+            &record,
+        ))
     }
 
     /// `DELETE /api/polls/{id}/vote`.
@@ -99,7 +110,10 @@ impl PollService {
         record.state(false).ensure_votable(Utc::now())?;
         let written = self.write(id, voter, None).await?;
         let counts = self.after_write(&record, written.counts).await?;
-        Ok(PollView::build(&record, &counts, Vec::new(), Utc::now()))
+        Ok(with_likes(
+            PollView::build(&record, &counts, Vec::new(), Utc::now()),
+            &record,
+        ))
     }
 
     /// The counts to answer with, and the live update for the poll's watchers.
