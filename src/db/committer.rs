@@ -102,8 +102,9 @@ async fn commit_group(pool: &PgPool, group: Vec<Pending>) {
                 let _ = p.done.send(Ok(()));
             }
         }
-        // Postgres is away, or there is only one action: the error is everyone's.
-        Err(e) if group.len() == 1 || e.is_unavailable() => {
+        // Postgres is away, or there is only one action: the error is everyone's. A statement
+        // that ran out of time is rather one action's wait (a lock): split as for a refusal.
+        Err(e) if group.len() == 1 || (e.is_unavailable() && !e.is_statement_timeout()) => {
             for p in group {
                 let _ = p.done.send(Err(e.clone()));
             }

@@ -45,6 +45,18 @@ pub enum DbError {
 
 impl DbError {
     /// Whether the database, rather than the statement, is the problem: a 503 for the client.
+    /// A statement ran past `statement_timeout` (see [`STATEMENT_TIMEOUT`]): more likely one
+    /// statement's wait than Postgres being away.
+    pub fn is_statement_timeout(&self) -> bool {
+        match self {
+            DbError::Unavailable(e) | DbError::Other(e) => matches!(
+                e.as_ref(),
+                sqlx::Error::Database(db) if db.code().is_some_and(|c| c == "57014")
+            ),
+            _ => false,
+        }
+    }
+
     pub fn is_unavailable(&self) -> bool {
         matches!(
             self,
@@ -77,8 +89,24 @@ pub fn pool(url: &str) -> Result<PgPool, DbError> {
     Ok(pool_with(options))
 }
 
+/// The longest any one statement may run, unless `DATABASE_URL` sets its own
+/// (`?options=-c%20statement_timeout%3D30s`). A statement that hangs rather than fails (one
+/// waiting on a lock an operator holds) would otherwise hold every action whose rows share its
+/// group commit for as long as it hangs; with this bound the group fails after it and the
+/// committer writes each action on its own, so only the hung one waits again. Migrations run
+/// without it (`migrate`).
+const STATEMENT_TIMEOUT: &str = "10s";
+
 /// [`pool`] for options already parsed (tests hand the server their throwaway database's).
 pub fn pool_with(options: PgConnectOptions) -> PgPool {
+    let has_own = options
+        .get_options()
+        .is_some_and(|o| o.contains("statement_timeout"));
+    let options = if has_own {
+        options
+    } else {
+        options.options([("statement_timeout", STATEMENT_TIMEOUT)])
+    };
     PgPoolOptions::new()
         .max_connections(MAX_CONNECTIONS)
         .acquire_timeout(ACQUIRE_TIMEOUT)
@@ -89,11 +117,26 @@ pub fn pool_with(options: PgConnectOptions) -> PgPool {
         .connect_lazy_with(options)
 }
 
+/// Runs the migrations on one connection without the statement timeout: building an index on
+/// a large table may rightly take longer than any request should.
 pub async fn migrate(pool: &PgPool) -> Result<(), DbError> {
-    MIGRATOR
-        .run(pool)
+    let mut conn = pool.acquire().await?;
+    sqlx::query("SET statement_timeout = 0")
+        .execute(&mut *conn)
+        .await?;
+    let migrated = MIGRATOR
+        .run(&mut *conn)
         .await
-        .map_err(|e| DbError::Migrate(Arc::new(e)))
+        .map_err(|e| DbError::Migrate(Arc::new(e)));
+    if sqlx::query("RESET statement_timeout")
+        .execute(&mut *conn)
+        .await
+        .is_err()
+    {
+        // Never give the pool a connection without the bound.
+        conn.close_on_drop();
+    }
+    migrated
 }
 
 pub async fn ping(pool: &PgPool) -> Result<(), DbError> {
