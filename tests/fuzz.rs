@@ -1,5 +1,6 @@
-//! Ten thousand malformed, mistyped, oversized and out-of-order payloads to every socket event
-//! and REST route, among them text that JSON parsers or Postgres refuse (lone surrogates, NUL,
+//! Ten thousand malformed, mistyped, oversized and out-of-order payloads to every game and poll
+//! socket event and to the game, account and poll REST routes (a real room and a real poll among
+//! the ids they name), among them text that JSON parsers or Postgres refuse (lone surrogates, NUL,
 //! noncharacters, bidi controls, numbers out of range, deep nesting): never a 5xx, never a
 //! dropped socket for a sane-sized message, and a normal game still plays afterwards.
 
@@ -40,6 +41,11 @@ const EVENTS: &[&str] = &[
     "end_round",
     "next_round",
     "kick_player",
+    "subscribe_poll",
+    "unsubscribe_poll",
+    "vote_poll",
+    "subscribe_feed",
+    "unsubscribe_feed",
     "no_such_event",
     "error",
     "connect",
@@ -82,6 +88,11 @@ const ACKED: &[&str] = &[
     "end_round",
     "next_round",
     "kick_player",
+    "subscribe_poll",
+    "unsubscribe_poll",
+    "vote_poll",
+    "subscribe_feed",
+    "unsubscribe_feed",
 ];
 /// Payloads by kind: 1,500 socket events through the client library, `RAW_FRAMES` raw
 /// Socket.IO frames and `REST_REQUESTS` REST requests (half of them raw nasty text): 10,000.
@@ -206,9 +217,27 @@ async fn thousands_of_hostile_payloads_break_nothing(pool: PgPool) {
         .create_room(&host, json!({"answer_seconds": 3, "vote_seconds": 3}))
         .await;
     app.join(&ann, &code).await;
+    // A poll anyone may vote in, so that the poll events and routes meet a real one too.
+    let (s, poll) = app
+        .call(
+            "POST",
+            "/api/polls",
+            &host,
+            Some(json!({"question": "Fuzz?", "options": ["A", "B", "C"],
+                        "allow_multiple": true, "allow_anonymous": true})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{poll}");
+    let poll_id = poll["poll"]["id"].as_str().unwrap_or_default().to_string();
     let mut fz = Gen {
         rng: StdRng::seed_from_u64(0x5eed),
-        ids: vec![json!(host.id), json!(ann.id), json!(code)],
+        ids: vec![
+            json!(host.id),
+            json!(ann.id),
+            json!(code),
+            json!(poll_id),
+            poll["poll"]["options"][0]["id"].clone(),
+        ],
         code: code.clone(),
     };
 
@@ -285,6 +314,25 @@ async fn thousands_of_hostile_payloads_break_nothing(pool: PgPool) {
         ("POST", "/api/game/rounds/{id}/vote".into()),
         ("POST", "/api/game/rounds/{id}/voting".into()),
         ("POST", "/api/game/rounds/{id}/end".into()),
+        ("PATCH", "/api/auth/me".into()),
+        ("POST", "/api/polls".into()),
+        (
+            "GET",
+            "/api/polls?q={id}&sort={code}&category={id}&page={id}".into(),
+        ),
+        ("GET", "/api/polls/{poll}".into()),
+        ("PATCH", "/api/polls/{poll}".into()),
+        ("PUT", "/api/polls/{poll}/vote".into()),
+        ("DELETE", "/api/polls/{poll}/vote".into()),
+        ("PUT", "/api/polls/{poll}/like".into()),
+        ("POST", "/api/polls/{poll}/options".into()),
+        ("PATCH", "/api/polls/{poll}/options/{id}".into()),
+        ("GET", "/api/polls/{poll}/stats".into()),
+        ("GET", "/api/polls/{poll}/results".into()),
+        ("POST", "/api/polls/{poll}/close".into()),
+        ("POST", "/api/categories".into()),
+        ("GET", "/api/users/{id}".into()),
+        ("GET", "/api/me/votes?page={id}".into()),
     ];
     let mut requests: Vec<(&str, String, String, String)> = Vec::new();
     for i in 0..REST_REQUESTS {
@@ -292,8 +340,9 @@ async fn thousands_of_hostile_payloads_break_nothing(pool: PgPool) {
             .choose(&mut fz.rng)
             .cloned()
             .unwrap_or_else(|| routes[0].clone());
-        let segment: String = match fz.rng.random_range(0..4) {
+        let segment: String = match fz.rng.random_range(0..5) {
             0 => code.to_lowercase(),
+            4 => poll_id.clone(),
             1 => Uuid::new_v4().to_string(),
             2 => "%F0%9F%8E%B2..%2F".to_string(),
             _ => fz
@@ -304,7 +353,8 @@ async fn thousands_of_hostile_payloads_break_nothing(pool: PgPool) {
         };
         let path = template
             .replace("{code}", &segment)
-            .replace("{id}", &segment);
+            .replace("{id}", &segment)
+            .replace("{poll}", &segment);
         let body = match i % 10 {
             0 => "{\"unterminated".to_string(),
             1 => "x".repeat(70_000),
