@@ -66,12 +66,7 @@ async fn an_action_postgres_refuses_does_not_fail_the_rest_of_its_batch(pool: Pg
     .execute(&pool)
     .await
     .expect("trigger");
-    let mut gate = pool.acquire().await.expect("connection");
-    sqlx::query("SELECT pg_advisory_lock($1)")
-        .bind(LOCK)
-        .execute(&mut *gate)
-        .await
-        .expect("lock");
+    let gate = common::hold_lock(&pool, LOCK).await;
 
     let app = std::sync::Arc::new(app);
     let send = |who: Player, text: &'static str| {
@@ -102,11 +97,7 @@ async fn an_action_postgres_refuses_does_not_fail_the_rest_of_its_batch(pool: Pg
         (queued(&app).await >= 3).then_some(())
     })
     .await;
-    sqlx::query("SELECT pg_advisory_unlock($1)")
-        .bind(LOCK)
-        .execute(&mut *gate)
-        .await
-        .expect("unlock");
+    common::release_lock(gate, LOCK).await;
 
     let (status, body) = held.await.expect("host");
     assert_eq!(status, StatusCode::CREATED, "{body}");

@@ -141,12 +141,7 @@ async fn a_process_killed_between_swap_and_commit_leaves_no_broken_round(pool: P
     .execute(&pool)
     .await
     .expect("trigger");
-    let mut gate = pool.acquire().await.expect("connection");
-    sqlx::query("SELECT pg_advisory_lock($1)")
-        .bind(LOCK)
-        .execute(&mut *gate)
-        .await
-        .expect("lock");
+    let gate = common::hold_lock(&pool, LOCK).await;
     let sock = Sock::connect(&doomed.base, &ann.token, TransportType::Websocket).await;
     sock.ok("join_room", json!({ "room_code": code })).await;
     sock.emit(
@@ -172,11 +167,7 @@ async fn a_process_killed_between_swap_and_commit_leaves_no_broken_round(pool: P
         .execute(&pool)
         .await
         .expect("disarm");
-    sqlx::query("SELECT pg_advisory_unlock($1)")
-        .bind(LOCK)
-        .execute(&mut *gate)
-        .await
-        .expect("unlock");
+    common::release_lock(gate, LOCK).await;
     drop(sock);
 
     // The surviving node: Redis has Ann's answer, Postgres does not.

@@ -12,6 +12,29 @@ use tf_rust_socketio::TransportType;
 
 const LOCK: i64 = 7777;
 
+/// Makes every write of room `code`'s rounds wait on `LOCK`, and takes that lock: the room's
+/// deadline tick then hangs in Postgres until the test lets go of the connection it returns.
+async fn hang_rounds_of(pool: &PgPool, code: &str) -> sqlx::pool::PoolConnection<sqlx::Postgres> {
+    let stuck_id: uuid::Uuid = sqlx::query_scalar("SELECT id FROM rooms WHERE code = $1")
+        .bind(code)
+        .fetch_one(pool)
+        .await
+        .expect("room id");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        r#"CREATE FUNCTION test_stuck() RETURNS trigger AS $$
+        BEGIN
+          IF NEW.room_id = '{stuck_id}' THEN PERFORM pg_advisory_xact_lock({LOCK}); END IF;
+          RETURN NEW;
+        END $$ LANGUAGE plpgsql;
+        CREATE TRIGGER test_stuck BEFORE UPDATE ON rounds
+          FOR EACH ROW EXECUTE FUNCTION test_stuck();"#
+    )))
+    .execute(pool)
+    .await
+    .expect("trigger");
+    common::hold_lock(pool, LOCK).await
+}
+
 #[sqlx::test]
 async fn a_room_whose_tick_hangs_does_not_hold_up_another_rooms_deadline(pool: PgPool) {
     // The server gets a pool of its own, as in production: the harness's test pool has only
@@ -25,37 +48,15 @@ async fn a_room_whose_tick_hangs_does_not_hold_up_another_rooms_deadline(pool: P
     let host = app.register("Host").await;
     let ann = app.register("Ann").await;
     // The fine room's deadline comes 2 s after the stuck one's, so that their ticks never share
-    // a group commit: a statement hung inside a shared group holds every room in it (a known
-    // limit, see the README), which is not what this test is about.
+    // a group commit: a statement hung inside a shared group holds every room in it until the
+    // statement timeout (the next test), which is not what this test is about.
     let stuck = app.create_room(&host, json!({"answer_seconds": 3})).await;
     let fine = app.create_room(&host, json!({"answer_seconds": 5})).await;
     for code in [&stuck, &fine] {
         assert_eq!(app.join(&ann, code).await.0, StatusCode::OK);
     }
     // Moving the stuck room's round on waits on a lock the test never lets go of.
-    let stuck_id: uuid::Uuid = sqlx::query_scalar("SELECT id FROM rooms WHERE code = $1")
-        .bind(&stuck)
-        .fetch_one(&pool)
-        .await
-        .expect("room id");
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-        r#"CREATE FUNCTION test_stuck() RETURNS trigger AS $$
-        BEGIN
-          IF NEW.room_id = '{stuck_id}' THEN PERFORM pg_advisory_xact_lock({LOCK}); END IF;
-          RETURN NEW;
-        END $$ LANGUAGE plpgsql;
-        CREATE TRIGGER test_stuck BEFORE UPDATE ON rounds
-          FOR EACH ROW EXECUTE FUNCTION test_stuck();"#
-    )))
-    .execute(&pool)
-    .await
-    .expect("trigger");
-    let mut gate = pool.acquire().await.expect("connection");
-    sqlx::query("SELECT pg_advisory_lock($1)")
-        .bind(LOCK)
-        .execute(&mut *gate)
-        .await
-        .expect("lock");
+    let gate = hang_rounds_of(&pool, &stuck).await;
     // The stuck room's deadline comes first, so a timer taking rooms one by one meets it first.
     for code in [&stuck, &fine] {
         let (status, body) = app
@@ -80,11 +81,7 @@ async fn a_room_whose_tick_hangs_does_not_hold_up_another_rooms_deadline(pool: P
         watcher.inbox.names()
     );
 
-    sqlx::query("SELECT pg_advisory_unlock($1)")
-        .bind(LOCK)
-        .execute(&mut *gate)
-        .await
-        .expect("unlock");
+    common::release_lock(gate, LOCK).await;
 }
 
 /// Two rooms whose deadlines fall at the same moment: their ticks' rows may share one group
@@ -109,29 +106,7 @@ async fn a_hung_statement_holds_a_shared_group_commit_only_until_its_timeout(poo
     for code in [&stuck, &fine] {
         assert_eq!(app.join(&ann, code).await.0, StatusCode::OK);
     }
-    let stuck_id: uuid::Uuid = sqlx::query_scalar("SELECT id FROM rooms WHERE code = $1")
-        .bind(&stuck)
-        .fetch_one(&pool)
-        .await
-        .expect("room id");
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-        r#"CREATE FUNCTION test_stuck() RETURNS trigger AS $$
-        BEGIN
-          IF NEW.room_id = '{stuck_id}' THEN PERFORM pg_advisory_xact_lock({LOCK}); END IF;
-          RETURN NEW;
-        END $$ LANGUAGE plpgsql;
-        CREATE TRIGGER test_stuck BEFORE UPDATE ON rounds
-          FOR EACH ROW EXECUTE FUNCTION test_stuck();"#
-    )))
-    .execute(&pool)
-    .await
-    .expect("trigger");
-    let mut gate = pool.acquire().await.expect("connection");
-    sqlx::query("SELECT pg_advisory_lock($1)")
-        .bind(LOCK)
-        .execute(&mut *gate)
-        .await
-        .expect("lock");
+    let gate = hang_rounds_of(&pool, &stuck).await;
     let watcher = Sock::connect(&app.base, &ann.token, TransportType::Websocket).await;
     watcher.ok("join_room", json!({ "room_code": fine })).await;
     let (start_stuck, start_fine) = (
@@ -158,11 +133,7 @@ async fn a_hung_statement_holds_a_shared_group_commit_only_until_its_timeout(poo
         "the fine room's deadline was held up by the stuck room: {:?}",
         watcher.inbox.names()
     );
-    sqlx::query("SELECT pg_advisory_unlock($1)")
-        .bind(LOCK)
-        .execute(&mut *gate)
-        .await
-        .expect("unlock");
+    common::release_lock(gate, LOCK).await;
 }
 
 #[sqlx::test]

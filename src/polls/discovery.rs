@@ -273,21 +273,9 @@ impl PollService {
 
 /// Writes the buffered activity every second, and once more at shutdown.
 pub(crate) fn spawn(polls: Arc<PollService>, shutdown: CancellationToken) {
-    tokio::spawn(async move {
-        let mut every = tokio::time::interval(FLUSH_EVERY);
-        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            let stop = tokio::select! {
-                () = shutdown.cancelled() => true,
-                _ = every.tick() => false,
-            };
-            if let Err(e) = polls.flush_activity().await {
-                e.report("poll activity flush");
-            }
-            if stop {
-                break;
-            }
-        }
+    super::flush_every(FLUSH_EVERY, shutdown, "poll activity flush", move || {
+        let polls = Arc::clone(&polls);
+        async move { polls.flush_activity().await }
     });
 }
 

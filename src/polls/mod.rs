@@ -23,3 +23,33 @@ pub(crate) mod watch;
 
 pub(crate) use publisher::PollPublisher;
 pub(crate) use service::PollService;
+
+/// Runs `flush` every `period` and once more at shutdown: the loop behind the counters that
+/// are buffered in memory and written to Postgres in one statement (activity, views). A failed
+/// flush is reported; the buffer decides what it keeps for the next one.
+fn flush_every<F, Fut>(
+    period: std::time::Duration,
+    shutdown: tokio_util::sync::CancellationToken,
+    what: &'static str,
+    flush: F,
+) where
+    F: Fn() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = Result<(), crate::error::Error>> + Send,
+{
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(period);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            let stop = tokio::select! {
+                () = shutdown.cancelled() => true,
+                _ = every.tick() => false,
+            };
+            if let Err(e) = flush().await {
+                e.report(what);
+            }
+            if stop {
+                break;
+            }
+        }
+    });
+}

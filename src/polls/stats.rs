@@ -266,20 +266,8 @@ impl PollService {
 
 /// Writes the buffered views every second, and once more at shutdown.
 pub(crate) fn spawn(polls: Arc<PollService>, shutdown: CancellationToken) {
-    tokio::spawn(async move {
-        let mut every = tokio::time::interval(FLUSH_EVERY);
-        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            let stop = tokio::select! {
-                () = shutdown.cancelled() => true,
-                _ = every.tick() => false,
-            };
-            if let Err(e) = polls.flush_views().await {
-                e.report("poll views flush");
-            }
-            if stop {
-                break;
-            }
-        }
+    super::flush_every(FLUSH_EVERY, shutdown, "poll views flush", move || {
+        let polls = Arc::clone(&polls);
+        async move { polls.flush_views().await }
     });
 }

@@ -73,12 +73,6 @@ fn with_likes(mut view: PollView, record: &db::polls::PollRecord) -> PollView {
     view
 }
 
-/// What a ballot write did.
-struct Written {
-    old: Option<Vec<Uuid>>,
-    counts: Option<Counts>,
-}
-
 impl PollService {
     /// `PUT /api/polls/{id}/vote` and `vote_poll`.
     pub(crate) async fn vote(
@@ -93,8 +87,7 @@ impl PollService {
         }
         let ballot = record.state(false).choice(option_ids, Utc::now())?;
         let written = self.write(id, voter, Some(&ballot)).await?;
-        let counts = self.after_write(&record, written.counts).await?;
-        let _ = written.old;
+        let counts = self.after_write(&record, written).await?;
         Ok(with_likes(
             PollView::build(&record, &counts, ballot, Utc::now()),
             &record,
@@ -109,7 +102,7 @@ impl PollService {
         }
         record.state(false).ensure_votable(Utc::now())?;
         let written = self.write(id, voter, None).await?;
-        let counts = self.after_write(&record, written.counts).await?;
+        let counts = self.after_write(&record, written).await?;
         Ok(with_likes(
             PollView::build(&record, &counts, Vec::new(), Utc::now()),
             &record,
@@ -137,13 +130,13 @@ impl PollService {
     /// Replaces (or with `new: None` removes) the voter's ballot and adds the delta to the
     /// cached counts. Holds the poll's shared counts lock from before the commit until the
     /// delta is in (see `db::ballots`); the unlock is the one round trip left after the answer
-    /// is known, so it runs behind it.
+    /// is known, so it runs behind it. Gives the counts after the delta (`None`: unchanged).
     async fn write(
         &self,
         poll: Uuid,
         voter: Voter,
         new: Option<&[Uuid]>,
-    ) -> Result<Written, Error> {
+    ) -> Result<Option<Counts>, Error> {
         let mut conn = self.db.acquire().await.map_err(DbError::from)?;
         let cast = ballots::cast(&mut conn, poll, voter.key, voter.user, new).await;
         let applied = match &cast {
@@ -174,14 +167,10 @@ impl PollService {
                 conn.close_on_drop();
             }
         });
-        let (outcome, old) = cast?;
-        if outcome == Outcome::NoVote {
+        if cast?.0 == Outcome::NoVote {
             return Err(PollError::NoVote.into());
         }
-        Ok(Written {
-            old,
-            counts: applied?,
-        })
+        applied
     }
 
     fn forget_later(&self, poll: Uuid) {

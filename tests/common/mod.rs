@@ -294,3 +294,25 @@ pub fn assert_invalid_field(status: StatusCode, body: &Value, field: &str) {
         "{field}: {body}"
     );
 }
+
+/// Takes the advisory lock `key` on a connection of its own and gives that connection back:
+/// how tests hold a server's statement (a trigger waiting on the same lock) until they
+/// [`release_lock`].
+pub async fn hold_lock(pool: &PgPool, key: i64) -> sqlx::pool::PoolConnection<sqlx::Postgres> {
+    let mut gate = pool.acquire().await.expect("connection");
+    sqlx::query("SELECT pg_advisory_lock($1)")
+        .bind(key)
+        .execute(&mut *gate)
+        .await
+        .expect("lock");
+    gate
+}
+
+/// Lets go of a lock taken by [`hold_lock`].
+pub async fn release_lock(mut gate: sqlx::pool::PoolConnection<sqlx::Postgres>, key: i64) {
+    sqlx::query("SELECT pg_advisory_unlock($1)")
+        .bind(key)
+        .execute(&mut *gate)
+        .await
+        .expect("unlock");
+}
