@@ -15,8 +15,9 @@ use crate::{
     gateway,
     http::{self, AppState},
     limits::Limits,
+    polls::cache::{PollCache, RedisCache, memory::MemoryCache},
     questions::{self, FallbackProvider, QuestionProvider},
-    store::{LiveStore, redis::RedisStore},
+    store::{LiveStore, memory::MemoryStore, redis::RedisStore},
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -29,6 +30,9 @@ pub enum StartError {
     Gateway(String),
     #[error("i/o: {0}")]
     Io(#[from] std::io::Error),
+    /// The node lock is held by an incompatible node (see `db::node_lock`).
+    #[error("{0}")]
+    NodeConflict(&'static str),
 }
 
 /// A built server, not yet serving.
@@ -55,8 +59,23 @@ pub async fn build(config: &Config) -> Result<App, StartError> {
 /// As `build`, on a pool the caller made (tests hand in their own throwaway database).
 pub async fn build_with_pool(config: &Config, pool: sqlx::PgPool) -> Result<App, StartError> {
     db::migrate(&pool).await?;
-    let store: Arc<dyn LiveStore> =
-        Arc::new(RedisStore::connect(&config.redis_url, &config.redis_prefix).await?);
+    let alone = config.single_node();
+    let node_lock = db::node_lock::acquire(&pool, alone)
+        .await?
+        .ok_or(StartError::NodeConflict(if alone {
+            "another node is running against this database: REDIS_URL=memory runs one node only"
+        } else {
+            "a single in-process node (REDIS_URL=memory) is running against this database"
+        }))?;
+    // Where live state is kept: Redis, shared by every node, or this process (one node only).
+    let (store, cache): (Arc<dyn LiveStore>, PollCache) = if alone {
+        (Arc::new(MemoryStore::new()), Arc::new(MemoryCache::new()))
+    } else {
+        (
+            Arc::new(RedisStore::connect(&config.redis_url, &config.redis_prefix).await?),
+            Arc::new(RedisCache::connect(&config.redis_url, &config.redis_prefix).await?),
+        )
+    };
 
     let bank_only: Arc<dyn QuestionProvider> = Arc::new(FallbackProvider::bank_only());
     let prepared: Arc<dyn QuestionProvider> = match &config.openai {
@@ -89,13 +108,15 @@ pub async fn build_with_pool(config: &Config, pool: sqlx::PgPool) -> Result<App,
         config.host_grace,
     );
 
-    let polls = crate::polls::PollService::new(
-        pool.clone(),
-        crate::polls::cache::PollCache::connect(&config.redis_url, &config.redis_prefix).await?,
-        &config.admin_emails,
-    );
+    let polls = crate::polls::PollService::new(pool.clone(), cache, &config.admin_emails);
 
     let shutdown = CancellationToken::new();
+    // The node lock is held until the server stops (or the process dies).
+    let held = shutdown.clone();
+    tokio::spawn(async move {
+        held.cancelled().await;
+        drop(node_lock);
+    });
     let limits = Arc::new(Limits::new(config.limits, config.trusted_proxies.clone()));
     game.set_limits(Arc::clone(&limits));
     let state = AppState {

@@ -140,6 +140,9 @@ impl std::fmt::Debug for Config {
     }
 }
 
+/// The `REDIS_URL` that selects the single in-process node.
+pub const MEMORY: &str = "memory";
+
 /// Drops the password of a `scheme://user:password@host` URL.
 fn redact_url(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
@@ -153,6 +156,11 @@ fn redact_url(url: &str) -> String {
 }
 
 impl Config {
+    /// `REDIS_URL=memory`: one node keeps live state in its own memory (no Redis at all).
+    pub fn single_node(&self) -> bool {
+        self.redis_url == MEMORY
+    }
+
     /// Reads `.env` (if any) and then the process environment.
     pub fn from_env() -> Result<Self, ConfigError> {
         let _ = dotenvy::dotenv();

@@ -1,58 +1,15 @@
 //! `kill -9` of a real server process mid-round: another process (or the same one restarted)
-//! carries on; every acknowledged answer and vote is there and deadlines still fire.
+//! carries on; every acknowledged answer and vote is there and deadlines still fire. The same
+//! story runs with live state in Redis and in a single in-process node (`REDIS_URL=memory`),
+//! where the restarted process starts with nothing live and rebuilds it all from Postgres.
 
 mod common;
 
-use common::{JWT_SECRET, socket::Sock};
+use common::{node::Node, socket::Sock};
 use reqwest::Client;
 use serde_json::{Value, json};
 use sqlx::PgPool;
-use std::{process::Stdio, time::Duration};
 use tf_rust_socketio::TransportType;
-use tokio::process::{Child, Command};
-
-struct Node {
-    child: Child,
-    base: String,
-}
-
-async fn start_node(database_url: &str, prefix: &str) -> Node {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port");
-    let child = Command::new(env!("CARGO_BIN_EXE_voting-game"))
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("DATABASE_URL", database_url)
-        .env(
-            "REDIS_URL",
-            std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into()),
-        )
-        .env("REDIS_PREFIX", prefix)
-        .env("JWT_SECRET", JWT_SECRET)
-        .env("HOST", "127.0.0.1")
-        .env("PORT", port.to_string())
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("server binary starts");
-    let base = format!("http://127.0.0.1:{port}");
-    for _ in 0..100 {
-        if Client::new()
-            .get(format!("{base}/health"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            return Node { child, base };
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("server process did not come up");
-}
 
 async fn register(base: &str, name: &str) -> (String, String) {
     let email = format!("{name}-{}@example.com", uuid::Uuid::new_v4().simple());
@@ -80,6 +37,15 @@ async fn register(base: &str, name: &str) -> (String, String) {
 
 #[sqlx::test]
 async fn a_node_killed_mid_round_loses_nothing_acknowledged_and_the_game_goes_on(pool: PgPool) {
+    killed_mid_round(pool, &[]).await;
+}
+
+#[sqlx::test]
+async fn a_single_in_memory_node_killed_mid_round_loses_nothing_acknowledged(pool: PgPool) {
+    killed_mid_round(pool, &[("REDIS_URL", "memory")]).await;
+}
+
+async fn killed_mid_round(pool: PgPool, env: &[(&str, &str)]) {
     let db = pool
         .connect_options()
         .get_database()
@@ -94,7 +60,7 @@ async fn a_node_killed_mid_round_loses_nothing_acknowledged_and_the_game_goes_on
         opts.get_port()
     );
     let prefix = format!("crash:{}:", uuid::Uuid::new_v4().simple());
-    let mut first = start_node(&database_url, &prefix).await;
+    let mut first = Node::start(&database_url, &prefix, env).await;
     let mut players = Vec::new();
     for name in ["host", "ann", "bob"] {
         players.push(register(&first.base, name).await);
@@ -130,8 +96,8 @@ async fn a_node_killed_mid_round_loses_nothing_acknowledged_and_the_game_goes_on
         )
         .await;
 
-    first.child.kill().await.expect("kill -9");
-    let second = start_node(&database_url, &prefix).await;
+    first.kill().await;
+    let second = Node::start(&database_url, &prefix, env).await;
 
     // Everyone reconnects to the surviving process and finds the round as it was.
     let mut again = Vec::new();

@@ -8,6 +8,7 @@ pub(crate) mod discovery;
 pub(crate) mod games;
 pub(crate) mod history;
 pub(crate) mod likes;
+pub(crate) mod node_lock;
 pub(crate) mod polls;
 pub(crate) mod repair;
 pub(crate) mod rooms;

@@ -67,9 +67,13 @@ pub(crate) async fn layer(
         limits,
         allowed_origins: Arc::new(config.allowed_origins.clone()),
     };
-    let driver = ManagedDriver::connect(&config.redis_url)
-        .await
-        .map_err(|e| e.to_string())?;
+    let driver = if config.single_node() {
+        ManagedDriver::alone()
+    } else {
+        ManagedDriver::connect(&config.redis_url)
+            .await
+            .map_err(|e| e.to_string())?
+    };
     // Channels carry the deployment's key prefix, so separate deployments on one Redis (and
     // parallel test servers) never hear each other's broadcasts.
     let adapter = RedisAdapterCtr::new_with_driver(

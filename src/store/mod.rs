@@ -1,8 +1,12 @@
 //! Live state: every room's state machine, the deadline index that lets any node end a phase,
 //! the token deny-list and socket presence. A trait so the game layer sees operations, not Redis.
 
+pub(crate) mod memory;
 pub(crate) mod pubsub;
 pub(crate) mod redis;
+
+#[cfg(test)]
+mod contract;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};

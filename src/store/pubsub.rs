@@ -8,6 +8,10 @@
 //! *before* delivering it to this node's sockets, so a waited-for PUBLISH would put a Redis
 //! round trip in front of every local delivery. Messages go to an outbox instead, which one
 //! task sends in order, as one pipeline per burst.
+//!
+//! With `REDIS_URL=memory` there is one node and no Redis: `ManagedDriver::alone` publishes
+//! nothing and counts itself as the only server, so the adapter delivers to this node's sockets
+//! and never encodes a message for, or waits on, another node.
 
 use redis::{FromRedisValue, PushInfo, PushKind, aio::ConnectionManager};
 use socketioxide_redis::drivers::{ChanItem, Driver, MessageStream};
@@ -37,6 +41,12 @@ const PIPELINE: usize = 512;
 #[derive(Clone)]
 pub(crate) struct ManagedDriver {
     handlers: Handlers,
+    /// `None`: a single node without Redis (see `alone`).
+    remote: Option<Remote>,
+}
+
+#[derive(Clone)]
+struct Remote {
     conn: ConnectionManager,
     outbox: mpsc::Sender<(String, Vec<u8>)>,
 }
@@ -67,9 +77,16 @@ impl ManagedDriver {
         tokio::spawn(send_outbox(conn.clone(), pending));
         Ok(ManagedDriver {
             handlers,
-            conn,
-            outbox,
+            remote: Some(Remote { conn, outbox }),
         })
+    }
+
+    /// The driver of a node that is the only one: nothing to publish to, nobody to hear from.
+    pub(crate) fn alone() -> Self {
+        ManagedDriver {
+            handlers: Arc::default(),
+            remote: None,
+        }
     }
 }
 
@@ -120,7 +137,11 @@ impl Driver for ManagedDriver {
     type Error = PubSubError;
 
     async fn publish(&self, chan: String, val: Vec<u8>) -> Result<(), Self::Error> {
-        self.outbox
+        let Some(remote) = &self.remote else {
+            return Ok(());
+        };
+        remote
+            .outbox
             .try_send((chan, val))
             .map_err(|_| PubSubError::OutboxFull)
     }
@@ -131,10 +152,13 @@ impl Driver for ManagedDriver {
         size: usize,
     ) -> Result<MessageStream<ChanItem>, Self::Error> {
         let (tx, rx) = mpsc::channel(size);
+        // Kept even alone: the stream stays open (and silent) for as long as the handler lives.
         if let Ok(mut h) = self.handlers.write() {
             h.insert(chan.clone(), tx);
         }
-        self.conn.clone().subscribe(chan).await?;
+        if let Some(remote) = &self.remote {
+            remote.conn.clone().subscribe(chan).await?;
+        }
         Ok(MessageStream::new(rx))
     }
 
@@ -142,15 +166,20 @@ impl Driver for ManagedDriver {
         if let Ok(mut h) = self.handlers.write() {
             h.remove(&chan);
         }
-        self.conn.clone().unsubscribe(chan).await?;
+        if let Some(remote) = &self.remote {
+            remote.conn.clone().unsubscribe(chan).await?;
+        }
         Ok(())
     }
 
     async fn num_serv(&self, chan: &str) -> Result<u16, Self::Error> {
+        let Some(remote) = &self.remote else {
+            return Ok(1);
+        };
         let (_, count): (String, u16) = redis::cmd("PUBSUB")
             .arg("NUMSUB")
             .arg(chan)
-            .query_async(&mut self.conn.clone())
+            .query_async(&mut remote.conn.clone())
             .await?;
         Ok(count)
     }

@@ -1,14 +1,20 @@
-//! The results cache: each poll's counts as one Redis hash `{prefix}poll:{id}:counts` (a field
+//! The results cache: each poll's counts, kept where every node reads them. In Redis
+//! (`RedisCache`) each poll's counts are one hash `{prefix}poll:{id}:counts` (a field
 //! per option id, `voters`, and `seq`, bumped by every change). Votes add their delta with one
 //! Lua script after their commit, so counts are exact the moment a vote is acknowledged, on any
 //! node (one Redis). A missing hash (flushed, restarted, expired) is never patched by a delta:
 //! the next reader rebuilds it from Postgres (see `db::ballots` for why the two never cross).
 
+use async_trait::async_trait;
 use redis::{Script, aio::ConnectionManager};
 use std::{collections::HashMap, sync::Arc, time::Duration};
 use uuid::Uuid;
 
 use crate::{domain::poll::vote::Delta, store::StoreError};
+
+#[cfg(test)]
+mod contract;
+pub(crate) mod memory;
 
 /// Counts of polls nobody votes on or reads expire; the next read rebuilds them.
 const COUNTS_TTL_SECS: i64 = 24 * 3_600;
@@ -78,13 +84,61 @@ impl Counts {
         c
     }
 
+    /// Adds a delta in place (the Lua script's HINCRBYs, for the in-process cache).
+    fn add(&mut self, delta: &Delta) {
+        self.voters += delta.voters;
+        for (id, d) in &delta.options {
+            *self.options.entry(*id).or_insert(0) += *d;
+        }
+        self.seq += 1;
+    }
+
     pub(crate) fn votes(&self, option: Uuid) -> i64 {
         self.options.get(&option).copied().unwrap_or(0).max(0)
     }
 }
 
-#[derive(Clone)]
-pub(crate) struct PollCache {
+/// What the poll service needs of the cache. Two implementations with one meaning: `RedisCache`
+/// (any number of nodes) and `memory::MemoryCache` (one node, `REDIS_URL=memory`).
+#[async_trait]
+pub(crate) trait ResultsCache: Send + Sync {
+    async fn get(&self, poll: Uuid) -> Result<Option<Counts>, StoreError>;
+    /// Adds a committed vote's delta; `None` when the counts are not cached (nothing to patch).
+    async fn apply(&self, poll: Uuid, delta: &Delta) -> Result<Option<Counts>, StoreError>;
+    /// Replaces the cached counts with a fresh count from Postgres; `seq` never goes back.
+    async fn install(
+        &self,
+        poll: Uuid,
+        options: &[(Uuid, i64)],
+        voters: i64,
+    ) -> Result<Counts, StoreError>;
+    /// A cluster-wide rate slot: `None` if this caller took the slot `what` of `poll` for
+    /// `period`, else how long until it frees. Bounds a poll's broadcasts across all nodes.
+    async fn take_slot(
+        &self,
+        poll: Uuid,
+        what: &str,
+        period: Duration,
+    ) -> Result<Option<Duration>, StoreError>;
+    /// Puts an open poll's expiry in the deadline index (or takes it out: `None`).
+    async fn schedule_expiry(
+        &self,
+        poll: Uuid,
+        at: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<(), StoreError>;
+    /// Polls whose indexed expiry is at or before `now`, at most `limit`.
+    async fn due_expiries(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+        limit: usize,
+    ) -> Result<Vec<Uuid>, StoreError>;
+    async fn forget(&self, poll: Uuid) -> Result<(), StoreError>;
+}
+
+/// The cache as the poll service holds it.
+pub(crate) type PollCache = Arc<dyn ResultsCache>;
+
+pub(crate) struct RedisCache {
     conn: ConnectionManager,
     prefix: Arc<str>,
     apply: Arc<Script>,
@@ -96,7 +150,7 @@ fn unavailable(e: redis::RedisError) -> StoreError {
     StoreError::Unavailable(Arc::new(e))
 }
 
-impl PollCache {
+impl RedisCache {
     pub(crate) async fn connect(url: &str, prefix: &str) -> Result<Self, StoreError> {
         let client = redis::Client::open(url).map_err(unavailable)?;
         let config = redis::aio::ConnectionManagerConfig::new()
@@ -106,7 +160,7 @@ impl PollCache {
         let conn = ConnectionManager::new_with_config(client, config)
             .await
             .map_err(unavailable)?;
-        Ok(PollCache {
+        Ok(RedisCache {
             conn,
             prefix: prefix.into(),
             apply: Arc::new(Script::new(APPLY_LUA)),
@@ -119,7 +173,14 @@ impl PollCache {
         format!("{}poll:{poll}:counts", self.prefix)
     }
 
-    pub(crate) async fn get(&self, poll: Uuid) -> Result<Option<Counts>, StoreError> {
+    fn expiries_key(&self) -> String {
+        format!("{}poll_expiries", self.prefix)
+    }
+}
+
+#[async_trait]
+impl ResultsCache for RedisCache {
+    async fn get(&self, poll: Uuid) -> Result<Option<Counts>, StoreError> {
         let mut conn = self.conn.clone();
         let pairs: Vec<(String, i64)> = redis::cmd("HGETALL")
             .arg(self.counts_key(poll))
@@ -129,12 +190,7 @@ impl PollCache {
         Ok((!pairs.is_empty()).then(|| Counts::from_pairs(pairs)))
     }
 
-    /// Adds a committed vote's delta; `None` when the counts are not cached (nothing to patch).
-    pub(crate) async fn apply(
-        &self,
-        poll: Uuid,
-        delta: &Delta,
-    ) -> Result<Option<Counts>, StoreError> {
+    async fn apply(&self, poll: Uuid, delta: &Delta) -> Result<Option<Counts>, StoreError> {
         let mut conn = self.conn.clone();
         let mut inv = self.apply.key(self.counts_key(poll));
         inv.arg(COUNTS_TTL_SECS).arg(delta.voters);
@@ -146,8 +202,7 @@ impl PollCache {
         Ok(pairs.map(Counts::from_pairs))
     }
 
-    /// Replaces the cached counts with a fresh count from Postgres.
-    pub(crate) async fn install(
+    async fn install(
         &self,
         poll: Uuid,
         options: &[(Uuid, i64)],
@@ -163,9 +218,7 @@ impl PollCache {
         Ok(Counts::from_pairs(pairs))
     }
 
-    /// A cluster-wide rate slot: `None` if this caller took the slot `what` of `poll` for
-    /// `period`, else how long until it frees. Bounds a poll's broadcasts across all nodes.
-    pub(crate) async fn take_slot(
+    async fn take_slot(
         &self,
         poll: Uuid,
         what: &str,
@@ -183,12 +236,7 @@ impl PollCache {
         Ok((left > 0).then(|| Duration::from_millis(left)))
     }
 
-    fn expiries_key(&self) -> String {
-        format!("{}poll_expiries", self.prefix)
-    }
-
-    /// Puts an open poll's expiry in the deadline index (or takes it out: `None`).
-    pub(crate) async fn schedule_expiry(
+    async fn schedule_expiry(
         &self,
         poll: Uuid,
         at: Option<chrono::DateTime<chrono::Utc>>,
@@ -212,8 +260,7 @@ impl PollCache {
             .map_err(unavailable)
     }
 
-    /// Polls whose indexed expiry is at or before `now`, at most `limit`.
-    pub(crate) async fn due_expiries(
+    async fn due_expiries(
         &self,
         now: chrono::DateTime<chrono::Utc>,
         limit: usize,
@@ -232,7 +279,7 @@ impl PollCache {
         Ok(ids.iter().filter_map(|i| i.parse().ok()).collect())
     }
 
-    pub(crate) async fn forget(&self, poll: Uuid) -> Result<(), StoreError> {
+    async fn forget(&self, poll: Uuid) -> Result<(), StoreError> {
         let mut conn = self.conn.clone();
         redis::cmd("DEL")
             .arg(self.counts_key(poll))
