@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Side by side with the Node peer (issue 15): builds our release binaries, then starts our server
-# and, in turn, the in-memory Node peer (../shared/peers/node-ref, run from where it is), drives
+# (with Redis, then as a single node with REDIS_URL=memory) and, in turn, the in-memory Node peer (../shared/peers/node-ref, run from where it is), drives
 # both through the same loads with target/release/loadgen, and writes one table:
 # bench/results/<date>/compare.md (+ compare.json, and each run's loadgen report in compare/).
 #
@@ -20,7 +20,8 @@
 # the machine, i.e. how noisy the run was.
 #
 # Environment (all optional):
-#   COMPARE_SERVERS      "ours node" (either or both)
+#   COMPARE_SERVERS      "ours memory node" (any of them; memory: our server as a single node,
+#                        REDIS_URL=memory, on the same Postgres)
 #   NODE_PEER_DIR        the Node peer (default ../shared/peers/node-ref from the repository,
 #                        or from its main checkout when this is a git worktree);
 #                        its node_modules are used when present, otherwise `npm ci` installs
@@ -55,7 +56,7 @@ for l in "${levels[@]}" "$storm_rooms" "$light_rooms"; do
   [[ $l =~ ^[1-9][0-9]*$ ]] || { echo "a level is a number of rooms, not '$l'" >&2; exit 2; }
 done
 rounds=${COMPARE_ROUNDS:-4}
-servers=${COMPARE_SERVERS:-ours node}
+servers=${COMPARE_SERVERS:-ours memory node}
 players=8
 state=target/compare
 mkdir -p "$state/logs" "$out/compare"
@@ -142,7 +143,7 @@ cargo build --release --locked --bin voting-game --bin loadgen
 pg_pid= redis_cpu_pid=
 as_pg() { if is_root; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi; }
 db_url=${COMPARE_DATABASE_URL:-${BENCH_DATABASE_URL:-}}
-if [[ " $servers " == *" ours "* ]]; then
+if [[ " $servers " == *" ours "* || " $servers " == *" memory "* ]]; then
   if [[ -n $db_url ]]; then
     export DATABASE_URL=$db_url REDIS_URL=${COMPARE_REDIS_URL:-redis://127.0.0.1:6379}
     ensure_postgres && ensure_database
@@ -200,9 +201,9 @@ if [[ " $servers " == *" ours "* ]]; then
 fi
 
 # --- one server at a time -----------------------------------------------------------------------
-start_ours() {
+start_ours() { # port [redis url]
   local port=$1
-  env DATABASE_URL="$db_url" REDIS_URL="$redis_url" REDIS_PREFIX="$redis_prefix" \
+  env DATABASE_URL="$db_url" REDIS_URL="${2:-$redis_url}" REDIS_PREFIX="$redis_prefix" \
     PORT="$port" HOST=127.0.0.1 RUST_LOG=warn OPENAI_API_KEY= \
     RATE_LIMIT_API_PER_SECOND=1000000 RATE_LIMIT_AUTH_PER_MINUTE=1000000 \
     RATE_LIMIT_LOGIN_PER_ACCOUNT_PER_MINUTE=1000000 RATE_LIMIT_JOINS_PER_MINUTE=1000000 \
@@ -222,7 +223,7 @@ start_node() {
 # Between runs: Postgres cleans up after the last one (autovacuum starting in the middle of the
 # next run showed up as a latency spike in bench.sh), and the machine goes idle.
 settle() {
-  if [[ $1 == ours ]]; then psql_url "$db_url" 'VACUUM ANALYZE' >/dev/null 2>&1 || true; fi
+  if [[ $1 != node ]]; then psql_url "$db_url" 'VACUUM ANALYZE' >/dev/null 2>&1 || true; fi
   sleep 2
 }
 
@@ -234,7 +235,7 @@ run() { # scenario rooms loadgen-args…
     --json "$out/compare/$server-$scenario.json" "$@" || say "($server $scenario reported errors)"
   # Ours: its Prometheus metrics after each run (cumulative over the runs of this process;
   # the batch step histograms — swap, commit, publish — say where a vote's time went).
-  if [[ $server == ours ]]; then
+  if [[ $server != node ]]; then
     curl -sf "http://127.0.0.1:$port/metrics" >"$out/compare/$server-$scenario.metrics" || true
   fi
   settle "$server"
@@ -245,13 +246,18 @@ common=(--players "$players" --sources 4 --connect-concurrency 64)
 
 for server in $servers; do
   case $server in
-    ours)
+    ours | memory)
       port=${COMPARE_PORT:-$(free_port)}
-      say "== our server on port $port"
-      start_ours "$port"
+      if [[ $server == ours ]]; then
+        say "== our server on port $port"
+        start_ours "$port"
+      else
+        say "== our server as a single node (REDIS_URL=memory) on port $port"
+        start_ours "$port" memory
+      fi
       cpu=(--cpu "server=$server_pid")
       [[ -z $pg_pid ]] || cpu+=(--cpu "postgres=$pg_pid")
-      [[ -z $redis_cpu_pid ]] || cpu+=(--cpu "redis=$redis_cpu_pid")
+      [[ -z $redis_cpu_pid || $server == memory ]] || cpu+=(--cpu "redis=$redis_cpu_pid")
       # Our accounts live in Postgres: their tokens are reused while that database keeps them.
       key=private
       [[ -z $pg_dir ]] && key=$(printf '%s' "$(redact "$db_url")" | cksum | cut -d' ' -f1)
@@ -274,8 +280,8 @@ for server in $servers; do
   # Warm-up (not recorded): JIT and caches for the Node peer, pools and caches for ours; also
   # proves that reused tokens still work, else they are made anew.
   if ! run_child "${lg[@]}" --scenario warm-up --rooms 10 "${common[@]}" --rounds 2 >"$state/logs/warm-up-$server.txt" 2>&1; then
-    if [[ $server == ours ]]; then
-      say "ours: warm-up failed with reused accounts; registering new ones"
+    if [[ $server != node ]]; then
+      say "$server: warm-up failed with reused accounts; registering new ones"
       rm -f "$accounts"
       run_child "${lg[@]}" --register-only --rooms "$most_rooms" --players "$players" >/dev/null
       run_child "${lg[@]}" --scenario warm-up --rooms 10 "${common[@]}" --rounds 2 >"$state/logs/warm-up-$server.txt" 2>&1 ||
@@ -310,7 +316,7 @@ def order(r):
     s = r["scenario"]
     rank = 0 if s == "light" else 2 if s == "storm" else 1
     rooms = int(s.split("-")[1]) if s.startswith("rooms-") else 0
-    return (rank, rooms, 0 if r["server"] == "ours" else 1)
+    return (rank, rooms, {"ours": 0, "memory": 1}.get(r["server"], 2))
 rows.sort(key=order)
 
 def cpu(r, name):
@@ -320,7 +326,7 @@ def cpu(r, name):
 def fmt(v, digits=0):
     return "–" if v is None else f"{v:,.{digits}f}"
 
-name = {"ours": "ours", "node": "Node peer"}
+name = {"ours": "ours (Redis)", "memory": "ours, one node (memory)", "node": "Node peer"}
 label = {"light": "light load", "storm": "vote storm"}
 cpu_model = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
 lines = [
@@ -372,28 +378,33 @@ def one(server, load):
     return next((t for t in table if t["server"] == server and t["load"] == load), None)
 targets = {}
 lines.append("")
-ours_best, node_best = best_under("ours"), best_under("node")
-if ours_best or node_best:
-    d = lambda t: "none" if t is None else f"{t['votes_per_s']:,.0f} votes/s ({t['rooms']} rooms, p99 {t['p99_ms']:.1f} ms)"
-    ratio = ours_best["votes_per_s"] / node_best["votes_per_s"] if ours_best and node_best else None
-    targets["rate_at_p99_25ms"] = {"ours": ours_best and ours_best["votes_per_s"], "node": node_best and node_best["votes_per_s"], "ratio": ratio}
-    lines.append(f"- Highest vote rate with p99 ≤ 25 ms: ours {d(ours_best)}, Node peer {d(node_best)}"
+node_best = best_under("node")
+d = lambda t: "none" if t is None else f"{t['votes_per_s']:,.0f} votes/s ({t['rooms']} rooms, p99 {t['p99_ms']:.1f} ms)"
+ours_servers = [s for s in ("ours", "memory") if any(t["server"] == s for t in table)]
+for server in ours_servers:
+    best = best_under(server)
+    ratio = best["votes_per_s"] / node_best["votes_per_s"] if best and node_best else None
+    targets.setdefault("rate_at_p99_25ms", {})[server] = {"votes_per_s": best and best["votes_per_s"], "node": node_best and node_best["votes_per_s"], "ratio": ratio}
+    lines.append(f"- Highest vote rate with p99 ≤ 25 ms: {name[server]} {d(best)}, Node peer {d(node_best)}"
                  + (f"; ratio {ratio:.2f}× (target ≥ 2× and ≥ 5,000 votes/s)" if ratio else "") + ".")
 for load, what, key, limit in (("storm", "Vote storm p99", "p99_ms", "≤ 50 ms"), ("light", "Light-load p50", "p50_ms", "≤ 2 ms")):
-    o, n = one("ours", load), one("node", load)
-    if o or n:
-        targets[load] = {"ours": o and o[key], "node": n and n[key]}
-        lines.append(f"- {what}: ours {fmt(o and o[key], 1)} ms, Node peer {fmt(n and n[key], 1)} ms (target {limit}).")
-ratios = []
-for t in table:
-    n = one("node", t["load"])
-    if t["server"] == "ours" and n and t["cpu_us_per_vote"]["server"] and n["cpu_us_per_vote"]["server"]:
-        ratios.append((t["load"], t["cpu_us_per_vote"]["server"] / n["cpu_us_per_vote"]["server"],
-                       (t["cpu_us_per_vote"]["total"] or 0) / n["cpu_us_per_vote"]["server"]))
-if ratios:
-    targets["server_cpu_ratio"] = {l: s for l, s, _ in ratios}
-    lines.append("- Server CPU per vote, ours ÷ Node peer (target ≤ 1; with Postgres and Redis in brackets): "
-                 + ", ".join(f"{label.get(l, l.replace('rooms-', '') + ' rooms')} {s:.2f} ({a:.2f})" for l, s, a in ratios) + ".")
+    n = one("node", load)
+    found = {s: one(s, load) for s in ours_servers}
+    if n or any(found.values()):
+        targets[load] = {s: o and o[key] for s, o in found.items()} | {"node": n and n[key]}
+        lines.append(f"- {what}: " + ", ".join(f"{name[s]} {fmt(o and o[key], 1)} ms" for s, o in found.items())
+                     + f", Node peer {fmt(n and n[key], 1)} ms (target {limit}).")
+for server in ours_servers:
+    ratios = []
+    for t in table:
+        n = one("node", t["load"])
+        if t["server"] == server and n and t["cpu_us_per_vote"]["server"] and n["cpu_us_per_vote"]["server"]:
+            ratios.append((t["load"], t["cpu_us_per_vote"]["server"] / n["cpu_us_per_vote"]["server"],
+                           (t["cpu_us_per_vote"]["total"] or 0) / n["cpu_us_per_vote"]["server"]))
+    if ratios:
+        targets.setdefault("server_cpu_ratio", {})[server] = {l: s for l, s, _ in ratios}
+        lines.append(f"- Server CPU per vote, {name[server]} ÷ Node peer (target ≤ 1; with Postgres and Redis in brackets): "
+                     + ", ".join(f"{label.get(l, l.replace('rooms-', '') + ' rooms')} {s:.2f} ({a:.2f})" for l, s, a in ratios) + ".")
 text = "\n".join(lines) + "\n"
 open(os.path.join(out, "compare.md"), "w").write(text)
 json.dump({"mode": mode, "commit": commit, "node": node_version, "rounds": int(rounds), "rows": table, "targets": targets},

@@ -1,6 +1,7 @@
 //! Several server processes sharing one Redis and one Postgres behave as one server: players
 //! on different nodes play in the same room, each getting every room event exactly once, and a
-//! deadline fires whichever node is alive.
+//! deadline fires whichever node is alive. A node alone publishes nothing to Redis until a
+//! second one arrives.
 
 mod common;
 
@@ -115,4 +116,65 @@ async fn a_deadline_fires_on_the_surviving_node_when_the_starting_node_is_gone(p
     };
     assert_eq!(round_one("voting_started"), 1);
     assert_eq!(round_one("round_ended"), 1);
+}
+
+/// Messages published on this deployment's Socket.IO channels (not its control channel) seen
+/// by a plain Redis subscriber, which is no node: it never says hello.
+async fn broadcasts_on_redis(prefix: &str) -> std::sync::Arc<std::sync::atomic::AtomicUsize> {
+    use futures::StreamExt;
+    let url = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+    let mut sub = redis::Client::open(url)
+        .expect("redis url")
+        .get_async_pubsub()
+        .await
+        .expect("redis pub/sub");
+    sub.psubscribe(format!("{prefix}socket.io-request#*"))
+        .await
+        .expect("psubscribe");
+    let seen = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = std::sync::Arc::clone(&seen);
+    tokio::spawn(async move {
+        let mut messages = sub.into_on_message();
+        while messages.next().await.is_some() {
+            count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    });
+    seen
+}
+
+#[sqlx::test]
+async fn a_node_alone_publishes_nothing_until_another_node_arrives(pool: PgPool) {
+    use std::sync::atomic::Ordering;
+    let a = spawn_app(pool.clone()).await;
+    let seen = broadcasts_on_redis(&a.prefix).await;
+    let host = a.register("Host").await;
+    let ann = a.register("Ann").await;
+    let code = a.create_room(&host, json!({})).await;
+    let h = Sock::connect(&a.base, &host.token, TransportType::Websocket).await;
+    h.ok("join_room", json!({"room_code": code})).await;
+    let s = Sock::connect(&a.base, &ann.token, TransportType::Websocket).await;
+    s.ok("join_room", json!({"room_code": code})).await;
+    h.inbox
+        .wait_for("player_joined", |v| v["participant_count"] == 2)
+        .await;
+    // Published messages leave after local delivery: give any a moment to arrive.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(
+        seen.load(Ordering::SeqCst),
+        0,
+        "alone, a node publishes no broadcast to Redis"
+    );
+
+    // A second node says hello: from then on, A's broadcasts reach it (and Redis).
+    let b = spawn_app_with(pool, test_config(&a.prefix)).await;
+    let bob = a.register("Bob").await;
+    let on_b = Sock::connect(&b.base, &bob.token, TransportType::Websocket).await;
+    let cat = a.register("Cat").await;
+    let c = Sock::connect(&a.base, &cat.token, TransportType::Websocket).await;
+    on_b.ok("join_room", json!({"room_code": code})).await;
+    c.ok("join_room", json!({"room_code": code})).await;
+    on_b.inbox
+        .wait_for("player_joined", |v| v["display_name"] == "Cat")
+        .await;
+    assert!(seen.load(Ordering::SeqCst) > 0);
 }

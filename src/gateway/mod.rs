@@ -70,9 +70,12 @@ pub(crate) async fn layer(
     let driver = if config.single_node() {
         ManagedDriver::alone()
     } else {
-        ManagedDriver::connect(&config.redis_url)
-            .await
-            .map_err(|e| e.to_string())?
+        ManagedDriver::connect(
+            &config.redis_url,
+            &format!("{}socket.io-", config.redis_prefix),
+        )
+        .await
+        .map_err(|e| e.to_string())?
     };
     // Channels carry the deployment's key prefix, so separate deployments on one Redis (and
     // parallel test servers) never hear each other's broadcasts.

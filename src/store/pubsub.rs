@@ -9,6 +9,13 @@
 //! round trip in front of every local delivery. Messages go to an outbox instead, which one
 //! task sends in order, as one pipeline per burst.
 //!
+//! A node alone on its Redis publishes nothing either: Redis would only hand each message back
+//! to its sender, which decodes it to drop it. Whether anyone else listens is learnt at start
+//! and kept up to date by a handshake on a control channel: a starting node counts the nodes
+//! subscribed there, says `hello`, and serves only once each of them has answered, and a node
+//! answers only after it has started publishing. So no broadcast is withheld from a node that
+//! has sockets. (A node that goes away is not noticed: the others keep publishing, as before.)
+//!
 //! With `REDIS_URL=memory` there is one node and no Redis: `ManagedDriver::alone` publishes
 //! nothing and counts itself as the only server, so the adapter delivers to this node's sockets
 //! and never encodes a message for, or waits on, another node.
@@ -17,10 +24,13 @@ use redis::{FromRedisValue, PushInfo, PushKind, aio::ConnectionManager};
 use socketioxide_redis::drivers::{ChanItem, Driver, MessageStream};
 use std::{
     collections::HashMap,
-    sync::{Arc, RwLock},
+    sync::{
+        Arc, RwLock,
+        atomic::{AtomicBool, AtomicUsize, Ordering},
+    },
     time::Duration,
 };
-use tokio::sync::mpsc;
+use tokio::sync::{Notify, mpsc};
 
 type Handlers = Arc<RwLock<HashMap<String, mpsc::Sender<ChanItem>>>>;
 
@@ -49,11 +59,29 @@ pub(crate) struct ManagedDriver {
 struct Remote {
     conn: ConnectionManager,
     outbox: mpsc::Sender<(String, Vec<u8>)>,
+    peers: Arc<Peers>,
 }
 
+/// What this node knows of the others on its Redis (see the module's comment).
+struct Peers {
+    /// This node's name on the control channel.
+    me: String,
+    control: String,
+    /// Whether another node listens: broadcasts are published only then.
+    others: AtomicBool,
+    /// Answers to this node's `hello` so far, and a wake-up for each.
+    answers: AtomicUsize,
+    answered: Notify,
+}
+
+/// How long a starting node waits for the others' answers before serving anyway (a node that
+/// stalls that long would have lost its Redis connection's messages too).
+const HELLO_WAIT: Duration = Duration::from_secs(3);
+
 impl ManagedDriver {
-    /// Connects with RESP3 (pub/sub messages arrive as pushes on the same connection).
-    pub(crate) async fn connect(url: &str) -> Result<Self, PubSubError> {
+    /// Connects with RESP3 (pub/sub messages arrive as pushes on the same connection), and
+    /// returns once every other node listening under `prefix` knows this one is there.
+    pub(crate) async fn connect(url: &str, prefix: &str) -> Result<Self, PubSubError> {
         let url = if url.contains("protocol=") {
             url.to_string()
         } else if url.contains('?') {
@@ -63,21 +91,36 @@ impl ManagedDriver {
         };
         let client = redis::Client::open(url)?;
         let handlers: Handlers = Arc::default();
+        let (outbox, pending) = mpsc::channel(OUTBOX);
+        let peers = Arc::new(Peers {
+            me: uuid::Uuid::new_v4().simple().to_string(),
+            control: format!("{prefix}nodes"),
+            // Until counted, as if others listened: nothing is withheld meanwhile.
+            others: AtomicBool::new(true),
+            answers: AtomicUsize::new(0),
+            answered: Notify::new(),
+        });
         let sink = Arc::clone(&handlers);
+        let (heard, answer) = (Arc::clone(&peers), outbox.clone());
         let config = redis::aio::ConnectionManagerConfig::new()
             .set_connection_timeout(Some(Duration::from_secs(3)))
             .set_response_timeout(Some(Duration::from_secs(3)))
             .set_automatic_resubscription()
             .set_push_sender(move |msg: PushInfo| {
-                route(msg, &sink);
+                route(msg, &sink, &heard, &answer);
                 Ok::<(), std::convert::Infallible>(())
             });
-        let conn = ConnectionManager::new_with_config(client, config).await?;
-        let (outbox, pending) = mpsc::channel(OUTBOX);
+        let mut conn = ConnectionManager::new_with_config(client, config).await?;
         tokio::spawn(send_outbox(conn.clone(), pending));
+        conn.subscribe(&peers.control).await?;
+        introduce(&mut conn, &peers).await?;
         Ok(ManagedDriver {
             handlers,
-            remote: Some(Remote { conn, outbox }),
+            remote: Some(Remote {
+                conn,
+                outbox,
+                peers,
+            }),
         })
     }
 
@@ -106,9 +149,63 @@ async fn send_outbox(mut conn: ConnectionManager, mut pending: mpsc::Receiver<(S
     }
 }
 
+/// Says `hello` to the nodes already listening and waits until each has answered (so each
+/// publishes from now on), or `HELLO_WAIT`. Alone, it publishes nothing from then on.
+async fn introduce(conn: &mut ConnectionManager, peers: &Peers) -> Result<(), PubSubError> {
+    let hello = format!("hello:{}", peers.me);
+    // PUBLISH answers how many subscribers it reached; this node is one of them.
+    let reached: usize = redis::cmd("PUBLISH")
+        .arg(&peers.control)
+        .arg(hello)
+        .query_async(conn)
+        .await?;
+    let others = reached.saturating_sub(1);
+    if others == 0 {
+        peers.others.store(false, Ordering::SeqCst);
+        return Ok(());
+    }
+    let all_answered = async {
+        while peers.answers.load(Ordering::SeqCst) < others {
+            peers.answered.notified().await;
+        }
+    };
+    if tokio::time::timeout(HELLO_WAIT, all_answered)
+        .await
+        .is_err()
+    {
+        tracing::warn!(others, "not every node answered this node's hello in time");
+    }
+    Ok(())
+}
+
+/// A message on the control channel: another node's `hello` (from now on there is someone to
+/// publish to; answer it) or an answer to this node's own.
+fn control(payload: &[u8], peers: &Peers, outbox: &mpsc::Sender<(String, Vec<u8>)>) {
+    let text = String::from_utf8_lossy(payload);
+    if let Some(node) = text.strip_prefix("hello:") {
+        if node != peers.me {
+            // Publishing starts before the answer leaves, so the newcomer, once answered,
+            // misses nothing.
+            peers.others.store(true, Ordering::SeqCst);
+            let answer = format!("welcome:{node}").into_bytes();
+            if outbox.try_send((peers.control.clone(), answer)).is_err() {
+                tracing::warn!("could not answer a new node's hello");
+            }
+        }
+    } else if text.strip_prefix("welcome:") == Some(peers.me.as_str()) {
+        peers.answers.fetch_add(1, Ordering::SeqCst);
+        peers.answered.notify_waiters();
+    }
+}
+
 /// Hands a pushed message to the stream of its channel. Never blocks the connection: a full
 /// stream drops the message with a warning (the adapter's buffer is sized for bursts).
-fn route(msg: PushInfo, handlers: &Handlers) {
+fn route(
+    msg: PushInfo,
+    handlers: &Handlers,
+    peers: &Peers,
+    outbox: &mpsc::Sender<(String, Vec<u8>)>,
+) {
     if !matches!(msg.kind, PushKind::Message | PushKind::SMessage) || msg.data.len() < 2 {
         return;
     }
@@ -123,6 +220,10 @@ fn route(msg: PushInfo, handlers: &Handlers) {
         tracing::warn!("unreadable pub/sub message");
         return;
     };
+    if chan == peers.control {
+        control(&payload, peers, outbox);
+        return;
+    }
     let Ok(handlers) = handlers.read() else {
         return;
     };
@@ -137,7 +238,11 @@ impl Driver for ManagedDriver {
     type Error = PubSubError;
 
     async fn publish(&self, chan: String, val: Vec<u8>) -> Result<(), Self::Error> {
-        let Some(remote) = &self.remote else {
+        let Some(remote) = self
+            .remote
+            .as_ref()
+            .filter(|r| r.peers.others.load(Ordering::SeqCst))
+        else {
             return Ok(());
         };
         remote
