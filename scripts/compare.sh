@@ -129,7 +129,8 @@ if [[ " $servers " == *" node "* ]]; then
       say "npm ci: the Node peer's locked dependencies into $deps"
       rm -rf "$deps"; mkdir -p "$deps"
       cp "$node_dir/package.json" "$node_dir/package-lock.json" "$deps/"
-      npm ci --prefix "$deps" --no-audit --no-fund --loglevel=error >/dev/null
+      # From inside it: with --prefix, npm took a path through a symlink for a linked package.
+      (cd "$deps" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
     fi
     node_modules=$deps/node_modules
   fi
