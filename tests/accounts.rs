@@ -229,3 +229,58 @@ async fn a_display_name_is_changed_under_the_registration_rule(pool: PgPool) {
     let (s, b) = patch_me(&app, &ann.token, json!({"display_name": 42})).await;
     assert_error(s, &b, StatusCode::BAD_REQUEST, "malformed_request");
 }
+
+/// A login with the old password that is already past its password check when a change
+/// commits opens no session: it waits for the change's lock on the account, then finds a
+/// different password and is refused (before, it opened a session the change never revoked).
+#[sqlx::test]
+async fn a_login_racing_a_password_change_opens_no_session(pool: PgPool) {
+    let app = spawn_app(pool.clone()).await;
+    let ann = app.register("Ann").await;
+    let sessions = || async {
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM sessions WHERE user_id = $1")
+            .bind(ann.id)
+            .fetch_one(&app.pool)
+            .await
+            .expect("count")
+    };
+    let before = sessions().await;
+    // The change, held open: its new hash written, its lock on the row held.
+    let mut change = pool.begin().await.expect("begin");
+    sqlx::query("SELECT 1 FROM users WHERE id = $1 FOR UPDATE")
+        .bind(ann.id)
+        .execute(&mut *change)
+        .await
+        .expect("lock");
+    sqlx::query("UPDATE users SET password_hash = 'changed' WHERE id = $1")
+        .bind(ann.id)
+        .execute(&mut *change)
+        .await
+        .expect("update");
+    // The login reads the committed (old) hash, verifies it, and then waits on the row.
+    let racing = {
+        let (app, email) = (&app, ann.email.clone());
+        async move { login(app, &email, "password123").await }
+    };
+    let waiting = async {
+        common::eventually("the login to wait on the account's row", || {
+            let pool = pool.clone();
+            async move {
+                let waiting: i64 = sqlx::query_scalar(
+                    "SELECT count(*) FROM pg_stat_activity \
+                     WHERE datname = current_database() AND wait_event_type = 'Lock' \
+                     AND query LIKE '%INSERT INTO sessions%'",
+                )
+                .fetch_one(&pool)
+                .await
+                .ok()?;
+                (waiting > 0).then_some(())
+            }
+        })
+        .await;
+        change.commit().await.expect("commit the change");
+    };
+    let (status, ()) = tokio::join!(racing, waiting);
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(sessions().await, before, "no new session");
+}

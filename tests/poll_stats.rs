@@ -349,17 +349,48 @@ async fn the_feed_sends_recent_public_polls_then_each_new_public_poll_across_nod
         .inbox
         .wait_for("poll_created", |v| v["poll"]["id"] == draft["id"])
         .await;
+    // Editing a public poll announces nothing; making an unlisted one public announces it.
+    let edit = |poll: &Value| format!("/api/polls/{}", poll["id"].as_str().expect("id"));
+    let (s, body) = a
+        .call(
+            "PATCH",
+            &edit(&public),
+            &alice,
+            Some(json!({"description": "more"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let (s, body) = a
+        .call(
+            "PATCH",
+            &edit(&unlisted),
+            &alice,
+            Some(json!({"is_public": true})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    watcher
+        .inbox
+        .wait_for("poll_created", |v| v["poll"]["id"] == unlisted["id"])
+        .await;
 
     // Each announcement arrives in the order it was made: with the last one in, nothing else
-    // can still be on its way. Exactly the two public polls came, never the unlisted ones.
+    // can still be on its way. Exactly the polls that became public came, once each.
     let announced: Vec<Value> = watcher
         .inbox
         .all("poll_created")
         .iter()
         .map(|v| v["poll"]["id"].clone())
         .collect();
-    assert_eq!(announced, vec![public["id"].clone(), draft["id"].clone()]);
-    for h in [&hidden, &draft_before, &unlisted, &unlisted_draft] {
+    assert_eq!(
+        announced,
+        vec![
+            public["id"].clone(),
+            draft["id"].clone(),
+            unlisted["id"].clone()
+        ]
+    );
+    for h in [&hidden, &draft_before, &unlisted_draft] {
         assert!(!announced.contains(&h["id"]));
     }
     // The socket that left the feed got nothing: an ack after the broadcasts comes after any

@@ -117,7 +117,7 @@ impl AuthService {
             Err(DbError::Unique(_)) => return Err(Error::EmailTaken),
             other => other?,
         };
-        self.session(row.into()).await
+        self.session(row.into(), &hash).await
     }
 
     /// Unknown email and wrong password take the same path through argon2 and give the same
@@ -153,7 +153,10 @@ impl AuthService {
             .await
             .map_err(|e| Error::internal("verifying a password", e))?;
         match row {
-            Some(row) if ok => self.session(row.into()).await,
+            Some(row) if ok => {
+                let hash = row.password_hash.clone();
+                self.session(row.into(), &hash).await
+            }
             _ => Err(Error::InvalidCredentials),
         }
     }

@@ -51,15 +51,18 @@ pub(crate) fn until(exp: i64) -> Duration {
 }
 
 impl AuthService {
-    /// Issues a token for `user` and records its session.
-    pub(super) async fn session(&self, user: User) -> Result<Session, Error> {
+    /// Issues a token for `user` and records its session, if `password_hash` (the one just
+    /// verified or set) is still the account's; otherwise the credentials are stale.
+    pub(super) async fn session(&self, user: User, password_hash: &str) -> Result<Session, Error> {
         let (token, claims) = self
             .keys
             .issue(user.id)
             .map_err(|e| Error::internal("issuing a token", e))?;
         let expires_at = DateTime::from_timestamp(claims.exp, 0)
             .ok_or_else(|| Error::Internal("token expiry out of range".into()))?;
-        db::sessions::insert(&self.db, claims.jti, user.id, expires_at).await?;
+        if !db::sessions::insert(&self.db, claims.jti, user.id, expires_at, password_hash).await? {
+            return Err(Error::InvalidCredentials);
+        }
         Ok(Session {
             user,
             token,

@@ -13,10 +13,17 @@ pub(crate) async fn insert(
     jti: Uuid,
     user_id: Uuid,
     expires_at: DateTime<Utc>,
-) -> Result<(), DbError> {
+    password_hash: &str,
+) -> Result<bool, DbError> {
+    // Only while the account's password is still the one just verified, holding a share lock
+    // on the user's row until this commits: a password change (which locks the row for update,
+    // then revokes every other session) either comes first, and this finds a different hash
+    // and records nothing, or waits for this session and then revokes it. Without it, a login
+    // with the old password racing a change could open a session the change never saw.
     // The `login` audit entry is written by the same statement, so neither exists alone.
-    sqlx::query(
-        "WITH s AS (INSERT INTO sessions (jti, user_id, expires_at) VALUES ($1, $2, $3) \
+    let written = sqlx::query(
+        "WITH u AS (SELECT id FROM users WHERE id = $2 AND password_hash = $4 FOR SHARE), \
+         s AS (INSERT INTO sessions (jti, user_id, expires_at) SELECT $1, id, $3 FROM u \
          RETURNING jti, user_id) \
          INSERT INTO audit_log (actor_id, action, target_type, target_id, details) \
          SELECT user_id, 'login', 'user', user_id, jsonb_build_object('session', jti) FROM s",
@@ -24,9 +31,10 @@ pub(crate) async fn insert(
     .bind(jti)
     .bind(user_id)
     .bind(expires_at)
+    .bind(password_hash)
     .execute(pool)
     .await?;
-    Ok(())
+    Ok(written.rows_affected() == 1)
 }
 
 /// Whether the session is revoked: `Some(true)` revoked, `Some(false)` live, `None` never

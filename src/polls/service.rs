@@ -287,6 +287,7 @@ impl PollService {
             None => None,
         };
         let (mut tx, record) = self.locked(actor, id).await?;
+        let was_public = record.poll.is_public;
         let changes_question = question
             .as_deref()
             .is_some_and(|q| q != record.poll.question);
@@ -319,7 +320,12 @@ impl PollService {
             }),
         )
         .await?;
-        self.finish(tx, actor, id).await
+        let view = self.finish(tx, actor, id).await?;
+        // An unlisted poll made public is new to the feed, as a published one is.
+        if !was_public {
+            self.announce(&view).await;
+        }
+        Ok(view)
     }
 
     pub(crate) async fn transition(
