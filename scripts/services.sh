@@ -274,6 +274,13 @@ ensure_services() {
   export DATABASE_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/voting_game}
   export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379}
   ensure_postgres || return 1
+  # REDIS_URL=memory: a single node that keeps its live state in-process, no Redis to start.
+  if [[ $REDIS_URL == memory ]]; then
+    ensure_database || return 1
+    export DATABASE_URL REDIS_URL
+    say "Postgres is ready (REDIS_URL=memory: no Redis)"
+    return 0
+  fi
   ensure_redis || return 1
   ensure_database || return 1
   export DATABASE_URL REDIS_URL
