@@ -1,6 +1,7 @@
 //! Presence expires with its node (issue 10, item 7): after `kill -9` of the process holding
 //! the host's socket, the host counts as gone once that process's lease runs out, and the room
-//! is handed over within `HOST_GRACE_SECONDS` of the crash.
+//! is handed over within `HOST_GRACE_SECONDS` of the crash; the room hears `player_disconnected`
+//! for the host when the lease runs out.
 
 mod common;
 
@@ -55,6 +56,13 @@ async fn the_host_on_a_killed_process_is_handed_over_within_the_grace_period(poo
 
     doomed.kill().await;
     let crashed = Instant::now();
+    // Once the dead process's lease has run out, the room hears that its host is gone (no
+    // socket of theirs ever closed to say so), and after the grace the host is handed over.
+    let gone = a
+        .inbox
+        .wait_for("player_disconnected", |v| v["user_id"] == host_id.as_str())
+        .await;
+    assert_eq!(gone["user_id"], host_id);
     let changed = a.inbox.wait_for("host_changed", |_| true).await;
     let took = crashed.elapsed();
     assert_eq!(changed["host_id"], ann.id.to_string());

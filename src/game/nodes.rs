@@ -53,13 +53,20 @@ impl GameService {
         for (node, expired) in self.store.dead_nodes(BATCH).await? {
             tracing::warn!(%node, "a node's lease ran out; its sockets count as gone");
             for code in self.store.node_rooms(&node).await? {
-                self.store.drop_node_presence(&code, &node).await?;
+                let dropped = self.store.drop_node_presence(&code, &node).await?;
                 let room = match self.rooms.load(&code).await {
                     Ok(stored) => stored.room,
                     Err(Error::NotFound(..)) => continue,
                     Err(e) => return Err(e),
                 };
                 let connected = self.store.connected_users(&code).await?;
+                // Their sockets died with the node and never said goodbye: the room hears it
+                // now, for each who has no socket left on any other node.
+                if let Some(p) = self.rooms.publisher() {
+                    for user in dropped.iter().filter(|u| !connected.contains(u)) {
+                        p.disconnected(&code, *user).await;
+                    }
+                }
                 if presence::host_gone(&room, &connected) {
                     let at = presence::hand_over_after_crash(expired, lease, self.host_grace);
                     self.store.host_away(&code, at).await?;

@@ -84,6 +84,11 @@ impl Pipeline {
         let _ = self.publisher.set(publisher);
     }
 
+    /// The transport, once it is set.
+    pub(super) fn publisher(&self) -> Option<&Arc<dyn Publisher>> {
+        self.publisher.get()
+    }
+
     /// The room's live state; if Redis has lost it (restart, flush, expiry), it is rebuilt
     /// from Postgres and put back, racing other nodes through the same compare-and-swap.
     pub(super) async fn load(&self, code: &str) -> Result<Stored, Error> {

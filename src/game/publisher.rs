@@ -9,4 +9,7 @@ use crate::domain::{Event, Room};
 pub trait Publisher: Send + Sync {
     /// Sends what happened to everyone in the room (on every node). `room` is the state after.
     async fn publish(&self, room: &Room, events: &[Event]);
+    /// Tells the room that `user` has no live socket left in it, when that was learnt other
+    /// than from one of their sockets closing (their node died).
+    async fn disconnected(&self, _code: &str, _user: crate::domain::UserId) {}
 }

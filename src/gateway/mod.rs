@@ -119,6 +119,18 @@ struct SocketPublisher {
 
 #[async_trait]
 impl Publisher for SocketPublisher {
+    async fn disconnected(&self, code: &str, user: crate::domain::UserId) {
+        let payload = serde_json::json!({"user_id": user});
+        if let Err(e) = self
+            .io
+            .to(code.to_string())
+            .emit(protocol::PLAYER_DISCONNECTED, &payload)
+            .await
+        {
+            tracing::warn!(%code, error = %e, "could not say a dead node's player is gone");
+        }
+    }
+
     async fn publish(&self, room: &Room, events: &[Event]) {
         for event in events {
             let broadcast = protocol::broadcast_of(event);

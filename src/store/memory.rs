@@ -292,8 +292,12 @@ impl LiveStore for MemoryStore {
         Ok(Vec::new())
     }
 
-    async fn drop_node_presence(&self, _code: &str, _node: &str) -> Result<(), StoreError> {
-        Ok(())
+    async fn drop_node_presence(
+        &self,
+        _code: &str,
+        _node: &str,
+    ) -> Result<Vec<UserId>, StoreError> {
+        Ok(Vec::new())
     }
 
     async fn forget_node(&self, _node: &str) -> Result<(), StoreError> {

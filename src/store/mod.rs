@@ -95,8 +95,8 @@ pub trait LiveStore: Send + Sync {
     async fn dead_nodes(&self, limit: usize) -> Result<Vec<(String, DateTime<Utc>)>, StoreError>;
     /// The rooms in which `node` had sockets.
     async fn node_rooms(&self, node: &str) -> Result<Vec<String>, StoreError>;
-    /// Drops `node`'s presence entries in room `code`.
-    async fn drop_node_presence(&self, code: &str, node: &str) -> Result<(), StoreError>;
+    /// Drops `node`'s presence entries in room `code`; returns the users they were of.
+    async fn drop_node_presence(&self, code: &str, node: &str) -> Result<Vec<UserId>, StoreError>;
     /// Drops what is left of a dead node (its list of rooms).
     async fn forget_node(&self, node: &str) -> Result<(), StoreError>;
 

@@ -131,17 +131,19 @@ for i = 1, #dead, 2 do redis.call('ZREM', KEYS[1], dead[i]) end
 return dead
 "#;
 
-/// Drops one node's entries from a room's presence hash.
+/// Drops one node's entries from a room's presence hash; returns the users they were of.
 const DROP_NODE_LUA: &str = r#"
 -- KEYS[1] presence hash; ARGV: node
 local suffix = '@' .. ARGV[1]
+local users = {}
 local all = redis.call('HKEYS', KEYS[1])
 for _, field in ipairs(all) do
   if #field > #suffix and string.sub(field, -#suffix) == suffix then
     redis.call('HDEL', KEYS[1], field)
+    table.insert(users, string.sub(field, 1, #field - #suffix))
   end
 end
-return 1
+return users
 "#;
 
 /// A fresh version for a save. Versions are random rather than counted so that one can never
@@ -497,14 +499,16 @@ impl LiveStore for RedisStore {
             .map_err(unavailable)
     }
 
-    async fn drop_node_presence(&self, code: &str, node: &str) -> Result<(), StoreError> {
+    async fn drop_node_presence(&self, code: &str, node: &str) -> Result<Vec<UserId>, StoreError> {
         let mut conn = self.conn.clone();
-        self.drop_node
+        let users: Vec<String> = self
+            .drop_node
             .key(self.presence_key(code))
             .arg(node)
-            .invoke_async::<()>(&mut conn)
+            .invoke_async(&mut conn)
             .await
-            .map_err(unavailable)
+            .map_err(unavailable)?;
+        Ok(users.iter().filter_map(|u| u.parse().ok()).collect())
     }
 
     async fn forget_node(&self, node: &str) -> Result<(), StoreError> {
