@@ -42,6 +42,8 @@ pub struct App {
     shutdown: CancellationToken,
     /// The Socket.IO handle, to tell every socket when the server stops.
     io: gateway::Io,
+    /// Held until the server has stopped serving (or the process dies): see `db::node_lock`.
+    node_lock: db::node_lock::NodeLock,
 }
 
 impl App {
@@ -58,7 +60,7 @@ pub async fn build(config: &Config) -> Result<App, StartError> {
 
 /// As `build`, on a pool the caller made (tests hand in their own throwaway database).
 pub async fn build_with_pool(config: &Config, pool: sqlx::PgPool) -> Result<App, StartError> {
-    db::migrate(&pool).await?;
+    // The lock first: a node that may not run here must not migrate the database either.
     let alone = config.single_node();
     let node_lock = db::node_lock::acquire(&pool, alone)
         .await?
@@ -67,6 +69,7 @@ pub async fn build_with_pool(config: &Config, pool: sqlx::PgPool) -> Result<App,
         } else {
             "a single in-process node (REDIS_URL=memory) is running against this database"
         }))?;
+    db::migrate(&pool).await?;
     // Where live state is kept: Redis, shared by every node, or this process (one node only).
     let (store, cache): (Arc<dyn LiveStore>, PollCache) = if alone {
         (Arc::new(MemoryStore::new()), Arc::new(MemoryCache::new()))
@@ -106,17 +109,12 @@ pub async fn build_with_pool(config: &Config, pool: sqlx::PgPool) -> Result<App,
         prepared,
         bank_only,
         config.host_grace,
+        alone,
     );
 
     let polls = crate::polls::PollService::new(pool.clone(), cache, &config.admin_emails);
 
     let shutdown = CancellationToken::new();
-    // The node lock is held until the server stops (or the process dies).
-    let held = shutdown.clone();
-    tokio::spawn(async move {
-        held.cancelled().await;
-        drop(node_lock);
-    });
     let limits = Arc::new(Limits::new(config.limits, config.trusted_proxies.clone()));
     game.set_limits(Arc::clone(&limits));
     let state = AppState {
@@ -160,6 +158,7 @@ pub async fn build_with_pool(config: &Config, pool: sqlx::PgPool) -> Result<App,
         auth,
         shutdown,
         io,
+        node_lock,
     })
 }
 
@@ -227,5 +226,7 @@ pub async fn serve(
     })
     .await;
     app.shutdown.cancel();
+    // Only now may another node take this database (a single node's successor among them).
+    drop(app.node_lock);
     result.map_err(StartError::from)
 }

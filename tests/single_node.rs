@@ -1,6 +1,7 @@
 //! The single in-process node (`REDIS_URL=memory`): the same contract with no Redis at all
 //! (a round and a live poll end to end, nothing written to Redis), and the node lock that keeps
-//! a second node of either kind off its database. Its `kill -9` story is in `crash.rs`.
+//! a second node of either kind off its database, and the host hand-over clock after a restart.
+//! Its `kill -9` story is in `crash.rs`.
 
 mod common;
 
@@ -132,11 +133,17 @@ async fn a_single_node_keeps_any_other_node_off_its_database(pool: PgPool) {
         voting_game::app::build_with_pool(&memory_config(&common::fresh_prefix()), server_pool())
             .await;
     let err = second.err().expect("a second single node does not start");
-    assert!(err.to_string().contains("REDIS_URL=memory"), "{err}");
+    assert_eq!(
+        err.to_string(),
+        "another node is running against this database: REDIS_URL=memory runs one node only"
+    );
     let shared =
         voting_game::app::build_with_pool(&test_config(&alone.prefix), server_pool()).await;
     let err = shared.err().expect("a Redis node does not start beside it");
-    assert!(err.to_string().contains("REDIS_URL=memory"), "{err}");
+    assert_eq!(
+        err.to_string(),
+        "a single in-process node (REDIS_URL=memory) is running against this database"
+    );
     // The first still serves.
     alone.register("Still").await;
 
@@ -158,5 +165,32 @@ async fn nodes_sharing_redis_start_side_by_side_and_keep_a_single_node_out(pool:
     let err = alone
         .err()
         .expect("a single node does not start beside shared ones");
-    assert!(err.to_string().contains("another node"), "{err}");
+    assert_eq!(
+        err.to_string(),
+        "another node is running against this database: REDIS_URL=memory runs one node only"
+    );
+}
+
+/// A single node's hand-over clock lives in its memory: after a restart, a host who never comes
+/// back must still lose the room to a player who did (the clock restarts when the room is
+/// rebuilt from Postgres).
+#[sqlx::test]
+async fn after_a_restart_a_host_who_never_comes_back_still_hands_over(pool: PgPool) {
+    let mut config = memory_config(&common::fresh_prefix());
+    config.host_grace = std::time::Duration::from_secs(2);
+    let first = spawn_app_with(pool.clone(), config.clone()).await;
+    let host = first.register("Host").await;
+    let ann = first.register("Ann").await;
+    let code = first.create_room(&host, json!({})).await;
+    for p in [&host, &ann] {
+        let s = Sock::connect(&first.base, &p.token, TransportType::Websocket).await;
+        s.ok("join_room", json!({"room_code": code})).await;
+    }
+    drop(first);
+
+    let second = spawn_app_with(pool, config).await;
+    let a = Sock::connect(&second.base, &ann.token, TransportType::Websocket).await;
+    a.ok("join_room", json!({"room_code": code})).await;
+    let changed = a.inbox.wait_for("host_changed", |_| true).await;
+    assert_eq!(changed["host_id"], ann.id.to_string());
 }

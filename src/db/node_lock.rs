@@ -16,7 +16,9 @@ const CLASS: i32 = 0x76_67; // "vg"
 const OBJECT: i32 = 1;
 
 /// A held node lock: dropping it closes its connection, which releases the lock.
-pub(crate) struct NodeLock(#[allow(dead_code)] PgConnection);
+pub(crate) struct NodeLock {
+    _conn: PgConnection,
+}
 
 /// How long a starting node waits for an incompatible holder to go: a node restarted right
 /// after `kill -9` may start before Postgres has noticed the old connection close.
@@ -51,5 +53,5 @@ async fn try_acquire(pool: &PgPool, exclusive: bool) -> Result<Option<NodeLock>,
         .bind(OBJECT)
         .fetch_one(&mut conn)
         .await?;
-    Ok(held.then_some(NodeLock(conn)))
+    Ok(held.then_some(NodeLock { _conn: conn }))
 }

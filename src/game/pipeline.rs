@@ -62,6 +62,11 @@ pub(super) struct Pipeline {
     me: Weak<Pipeline>,
     /// Set once the transport exists (the gateway is built after the service).
     publisher: OnceLock<Arc<dyn Publisher>>,
+    /// With presence kept in this process (a single node), how long a host without a socket
+    /// keeps a room rebuilt from Postgres (see `load`). `None` with Redis: a flushed Redis
+    /// loses presence too, and a clock restarted against lost presence would hand rooms away
+    /// from hosts who never left.
+    rebuilt_host_grace: Option<Duration>,
 }
 
 pub(super) fn room_not_found() -> Error {
@@ -69,7 +74,11 @@ pub(super) fn room_not_found() -> Error {
 }
 
 impl Pipeline {
-    pub(super) fn new(db: PgPool, store: Arc<dyn LiveStore>) -> Arc<Self> {
+    pub(super) fn new(
+        db: PgPool,
+        store: Arc<dyn LiveStore>,
+        rebuilt_host_grace: Option<Duration>,
+    ) -> Arc<Self> {
         Arc::new_cyclic(|me| Pipeline {
             committer: Committer::start(db.clone(), COMMITS_IN_FLIGHT),
             db,
@@ -77,6 +86,7 @@ impl Pipeline {
             workers: Mutex::default(),
             me: me.clone(),
             publisher: OnceLock::new(),
+            rebuilt_host_grace,
         })
     }
 
@@ -108,6 +118,16 @@ impl Pipeline {
             }
             if let Some(version) = self.store.save_room(&room, 0).await? {
                 tracing::info!(%code, "rebuilt live state from postgres");
+                // A restarted single node lost the hand-over clock with the rest of its memory:
+                // start it again, so a host who never comes back still loses the room. A host
+                // who is, or comes, back calls it off (`host_timeout` checks presence, which
+                // on a single node counts exactly the sockets that came back).
+                if let Some(grace) = self.rebuilt_host_grace {
+                    let at = Utc::now() + chrono::Duration::from_std(grace).unwrap_or_default();
+                    if let Err(e) = self.store.host_away(code, at).await {
+                        tracing::warn!(%code, error = %e, "could not restart the host hand-over clock");
+                    }
+                }
                 return Ok(Stored { room, version });
             }
         }

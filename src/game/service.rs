@@ -61,9 +61,14 @@ impl GameService {
         questions: Arc<dyn crate::questions::QuestionProvider>,
         instant_questions: Arc<dyn crate::questions::QuestionProvider>,
         host_grace: Duration,
+        single_node: bool,
     ) -> Arc<Self> {
         Arc::new(GameService {
-            rooms: Pipeline::new(db.clone(), Arc::clone(&store)),
+            rooms: Pipeline::new(
+                db.clone(),
+                Arc::clone(&store),
+                single_node.then_some(host_grace),
+            ),
             questions: Questions::new(Arc::clone(&store), questions, instant_questions),
             db,
             store,

@@ -67,22 +67,18 @@ pub(crate) async fn layer(
         limits,
         allowed_origins: Arc::new(config.allowed_origins.clone()),
     };
+    // Channels carry the deployment's key prefix, so separate deployments on one Redis (and
+    // parallel test servers) never hear each other's broadcasts.
+    let channels = format!("{}socket.io", config.redis_prefix);
     let driver = if config.single_node() {
         ManagedDriver::alone()
     } else {
-        ManagedDriver::connect(
-            &config.redis_url,
-            &format!("{}socket.io-", config.redis_prefix),
-        )
-        .await
-        .map_err(|e| e.to_string())?
+        ManagedDriver::connect(&config.redis_url, &channels)
+            .await
+            .map_err(|e| e.to_string())?
     };
-    // Channels carry the deployment's key prefix, so separate deployments on one Redis (and
-    // parallel test servers) never hear each other's broadcasts.
-    let adapter = RedisAdapterCtr::new_with_driver(
-        driver,
-        RedisAdapterConfig::new().with_prefix(format!("{}socket.io", config.redis_prefix)),
-    );
+    let adapter =
+        RedisAdapterCtr::new_with_driver(driver, RedisAdapterConfig::new().with_prefix(channels));
     let parser = ParserConfig::common()
         .max_incoming_binaries(MAX_BINARY_ATTACHMENTS)
         .max_incoming_binary_buf_size(MAX_BINARY_BYTES)

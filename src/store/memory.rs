@@ -64,7 +64,7 @@ fn due(index: &HashMap<String, i64>, now_ms: i64, limit: usize) -> Vec<String> {
         .filter(|(_, at)| **at <= now_ms)
         .map(|(k, at)| (k, *at))
         .collect();
-    hits.sort_by_key(|(k, at)| (*at, (*k).clone()));
+    hits.sort_unstable_by(|(ka, a), (kb, b)| a.cmp(b).then_with(|| ka.cmp(kb)));
     hits.into_iter()
         .take(limit)
         .map(|(k, _)| k.clone())
@@ -114,6 +114,17 @@ impl LiveStore for MemoryStore {
         } else {
             ROOM_TTL
         };
+        // The copy is made before the lock is taken: every room shares the lock, and a room
+        // with thousands of audience members takes a while to copy.
+        let version = new_version();
+        let entry = Entry {
+            value: Stored {
+                room: room.clone(),
+                version,
+            },
+            expires: now + ttl,
+        };
+        let deadline = room.deadline().map(|at| at.timestamp_millis());
         Ok(self.with(|s| {
             let current = s
                 .rooms
@@ -123,20 +134,10 @@ impl LiveStore for MemoryStore {
             if current != expected {
                 return None;
             }
-            let version = new_version();
-            s.rooms.insert(
-                room.code.clone(),
-                Entry {
-                    value: Stored {
-                        room: room.clone(),
-                        version,
-                    },
-                    expires: now + ttl,
-                },
-            );
-            match room.deadline() {
+            s.rooms.insert(room.code.clone(), entry);
+            match deadline {
                 Some(at) => {
-                    s.deadlines.insert(room.code.clone(), at.timestamp_millis());
+                    s.deadlines.insert(room.code.clone(), at);
                 }
                 None => {
                     s.deadlines.remove(&room.code);

@@ -11,10 +11,13 @@
 //!
 //! A node alone on its Redis publishes nothing either: Redis would only hand each message back
 //! to its sender, which decodes it to drop it. Whether anyone else listens is learnt at start
-//! and kept up to date by a handshake on a control channel: a starting node counts the nodes
-//! subscribed there, says `hello`, and serves only once each of them has answered, and a node
-//! answers only after it has started publishing. So no broadcast is withheld from a node that
-//! has sockets. (A node that goes away is not noticed: the others keep publishing, as before.)
+//! and kept up to date three ways: a starting node counts the subscribers of the adapter's
+//! request channel (every node of any version has one); it says `hello` on a control channel
+//! and serves only once each node there has answered, and a node answers only after it has
+//! started publishing, so no broadcast is withheld from a newcomer that has sockets; and while
+//! alone, a node counts the request channel's subscribers again every second, which catches a
+//! `hello` lost while its connection was being re-established. Once publishing, a node keeps
+//! publishing (a node that goes away is not noticed, which only costs what it cost before).
 //!
 //! With `REDIS_URL=memory` there is one node and no Redis: `ManagedDriver::alone` publishes
 //! nothing and counts itself as the only server, so the adapter delivers to this node's sockets
@@ -67,8 +70,12 @@ struct Peers {
     /// This node's name on the control channel.
     me: String,
     control: String,
+    /// The adapter's request channel, which every node subscribes to.
+    requests: String,
     /// Whether another node listens: broadcasts are published only then.
     others: AtomicBool,
+    /// `hello`s heard from other nodes, so a decision to stay quiet taken meanwhile is undone.
+    hellos: AtomicUsize,
     /// Answers to this node's `hello` so far, and a wake-up for each.
     answers: AtomicUsize,
     answered: Notify,
@@ -77,10 +84,13 @@ struct Peers {
 /// How long a starting node waits for the others' answers before serving anyway (a node that
 /// stalls that long would have lost its Redis connection's messages too).
 const HELLO_WAIT: Duration = Duration::from_secs(3);
+/// How often a node that believes itself alone counts the other nodes again.
+const RECOUNT_EVERY: Duration = Duration::from_secs(1);
 
 impl ManagedDriver {
     /// Connects with RESP3 (pub/sub messages arrive as pushes on the same connection), and
-    /// returns once every other node listening under `prefix` knows this one is there.
+    /// returns once every other node listening under `prefix` (the adapter's channel prefix,
+    /// `…socket.io`) knows this one is there.
     pub(crate) async fn connect(url: &str, prefix: &str) -> Result<Self, PubSubError> {
         let url = if url.contains("protocol=") {
             url.to_string()
@@ -94,9 +104,12 @@ impl ManagedDriver {
         let (outbox, pending) = mpsc::channel(OUTBOX);
         let peers = Arc::new(Peers {
             me: uuid::Uuid::new_v4().simple().to_string(),
-            control: format!("{prefix}nodes"),
+            control: format!("{prefix}-nodes"),
+            // socketioxide-redis's request channel of the one namespace, "/".
+            requests: format!("{prefix}-request#/#"),
             // Until counted, as if others listened: nothing is withheld meanwhile.
             others: AtomicBool::new(true),
+            hellos: AtomicUsize::new(0),
             answers: AtomicUsize::new(0),
             answered: Notify::new(),
         });
@@ -114,6 +127,7 @@ impl ManagedDriver {
         tokio::spawn(send_outbox(conn.clone(), pending));
         conn.subscribe(&peers.control).await?;
         introduce(&mut conn, &peers).await?;
+        tokio::spawn(recount(conn.clone(), Arc::downgrade(&peers)));
         Ok(ManagedDriver {
             handlers,
             remote: Some(Remote {
@@ -149,9 +163,23 @@ async fn send_outbox(mut conn: ConnectionManager, mut pending: mpsc::Receiver<(S
     }
 }
 
-/// Says `hello` to the nodes already listening and waits until each has answered (so each
-/// publishes from now on), or `HELLO_WAIT`. Alone, it publishes nothing from then on.
+/// Subscribers of `channel`.
+async fn subscribers(conn: &mut ConnectionManager, channel: &str) -> Result<usize, PubSubError> {
+    let (_, count): (String, usize) = redis::cmd("PUBSUB")
+        .arg("NUMSUB")
+        .arg(channel)
+        .query_async(conn)
+        .await?;
+    Ok(count)
+}
+
+/// Counts the nodes already there and says `hello`; waits until each node on the control channel
+/// has answered (so each publishes from now on), or `HELLO_WAIT`. Alone, it publishes nothing
+/// from then on. Called before the adapter subscribes this node to its request channel.
 async fn introduce(conn: &mut ConnectionManager, peers: &Peers) -> Result<(), PubSubError> {
+    let heard_before = peers.hellos.load(Ordering::SeqCst);
+    // Nodes of any version (an older one never answers a hello, but always listens here).
+    let listening = subscribers(conn, &peers.requests).await?;
     let hello = format!("hello:{}", peers.me);
     // PUBLISH answers how many subscribers it reached; this node is one of them.
     let reached: usize = redis::cmd("PUBLISH")
@@ -159,23 +187,60 @@ async fn introduce(conn: &mut ConnectionManager, peers: &Peers) -> Result<(), Pu
         .arg(hello)
         .query_async(conn)
         .await?;
-    let others = reached.saturating_sub(1);
-    if others == 0 {
+    let answering = reached.saturating_sub(1);
+    if listening == 0 && answering == 0 {
         peers.others.store(false, Ordering::SeqCst);
+        // A hello heard while deciding (another node starting at the same moment) wins.
+        if peers.hellos.load(Ordering::SeqCst) != heard_before {
+            peers.others.store(true, Ordering::SeqCst);
+        }
         return Ok(());
     }
     let all_answered = async {
-        while peers.answers.load(Ordering::SeqCst) < others {
-            peers.answered.notified().await;
+        loop {
+            // Registered before the count is read, so an answer in between is not missed.
+            let answered = peers.answered.notified();
+            if peers.answers.load(Ordering::SeqCst) >= answering {
+                return;
+            }
+            answered.await;
         }
     };
     if tokio::time::timeout(HELLO_WAIT, all_answered)
         .await
         .is_err()
     {
-        tracing::warn!(others, "not every node answered this node's hello in time");
+        tracing::warn!(
+            answering,
+            "not every node answered this node's hello in time"
+        );
     }
     Ok(())
+}
+
+/// While this node believes itself alone, counts the request channel's subscribers every
+/// `RECOUNT_EVERY` (this node is one): a second means a node whose `hello` was lost (sent while
+/// this node's connection was being re-established). Ends with the driver.
+async fn recount(mut conn: ConnectionManager, peers: std::sync::Weak<Peers>) {
+    let mut every = tokio::time::interval(RECOUNT_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        let Some(peers) = peers.upgrade() else {
+            return;
+        };
+        if peers.others.load(Ordering::SeqCst) {
+            continue;
+        }
+        match subscribers(&mut conn, &peers.requests).await {
+            Ok(n) if n > 1 => {
+                tracing::info!("another node listens; publishing to it from now on");
+                peers.others.store(true, Ordering::SeqCst);
+            }
+            Ok(_) => {}
+            Err(e) => tracing::debug!(error = %e, "could not count the other nodes"),
+        }
+    }
 }
 
 /// A message on the control channel: another node's `hello` (from now on there is someone to
@@ -186,6 +251,7 @@ fn control(payload: &[u8], peers: &Peers, outbox: &mpsc::Sender<(String, Vec<u8>
         if node != peers.me {
             // Publishing starts before the answer leaves, so the newcomer, once answered,
             // misses nothing.
+            peers.hellos.fetch_add(1, Ordering::SeqCst);
             peers.others.store(true, Ordering::SeqCst);
             let answer = format!("welcome:{node}").into_bytes();
             if outbox.try_send((peers.control.clone(), answer)).is_err() {
