@@ -123,13 +123,21 @@ pub fn bearer_from_headers(headers: &http::HeaderMap) -> Option<String> {
 /// The token of the `access_token` cookie, if the request carries one: a browser attaches it
 /// whichever page made the request, so its use is checked against the page's origin.
 pub fn cookie_from_headers(headers: &http::HeaderMap) -> Option<String> {
+    cookie_values(headers, COOKIE_NAME).next()
+}
+
+/// The non-empty values of every cookie called `name` the request carries, in order.
+pub(crate) fn cookie_values<'a>(
+    headers: &'a http::HeaderMap,
+    name: &'a str,
+) -> impl Iterator<Item = String> + 'a {
     headers
         .get_all(http::header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| Cookie::parse(pair.trim().to_string()).ok())
-        .find(|c| c.name() == COOKIE_NAME && !c.value().is_empty())
+        .filter(move |c| c.name() == name && !c.value().is_empty())
         .map(|c| c.value().to_string())
 }
 

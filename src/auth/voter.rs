@@ -91,14 +91,7 @@ pub(crate) fn has_cookie(headers: &http::HeaderMap) -> bool {
 }
 
 fn voter_cookies(headers: &http::HeaderMap) -> impl Iterator<Item = String> + '_ {
-    headers
-        .get_all(http::header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| Cookie::parse(pair.trim().to_string()).ok())
-        .filter(|c| c.name() == COOKIE_NAME && !c.value().is_empty())
-        .map(|c| c.value().to_string())
+    super::token::cookie_values(headers, COOKIE_NAME)
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -347,11 +347,7 @@ impl Driver for ManagedDriver {
         let Some(remote) = &self.remote else {
             return Ok(1);
         };
-        let (_, count): (String, u16) = redis::cmd("PUBSUB")
-            .arg("NUMSUB")
-            .arg(chan)
-            .query_async(&mut remote.conn.clone())
-            .await?;
-        Ok(count)
+        let count = subscribers(&mut remote.conn.clone(), chan).await?;
+        Ok(u16::try_from(count).unwrap_or(u16::MAX))
     }
 }

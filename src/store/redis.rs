@@ -173,16 +173,8 @@ pub(crate) struct RedisStore {
 }
 
 impl RedisStore {
-    /// Connects with a `ConnectionManager`, which reconnects by itself after a Redis restart.
     pub(crate) async fn connect(url: &str, prefix: &str) -> Result<Self, StoreError> {
-        let client = redis::Client::open(url).map_err(unavailable)?;
-        let config = redis::aio::ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(Duration::from_secs(3)))
-            .set_response_timeout(Some(Duration::from_secs(3)))
-            .set_number_of_retries(2);
-        let conn = ConnectionManager::new_with_config(client, config)
-            .await
-            .map_err(unavailable)?;
+        let conn = managed_connection(url).await?;
         Ok(RedisStore {
             conn,
             prefix: prefix.to_string(),
@@ -250,8 +242,21 @@ impl RedisStore {
     }
 }
 
-fn unavailable(e: redis::RedisError) -> StoreError {
+pub(crate) fn unavailable(e: redis::RedisError) -> StoreError {
     StoreError::Unavailable(Arc::new(e))
+}
+
+/// A `ConnectionManager` (it reconnects by itself after a Redis restart) with the bounds every
+/// request-path use of Redis shares: 3 s to connect or answer, two retries.
+pub(crate) async fn managed_connection(url: &str) -> Result<ConnectionManager, StoreError> {
+    let client = redis::Client::open(url).map_err(unavailable)?;
+    let config = redis::aio::ConnectionManagerConfig::new()
+        .set_connection_timeout(Some(Duration::from_secs(3)))
+        .set_response_timeout(Some(Duration::from_secs(3)))
+        .set_number_of_retries(2);
+    ConnectionManager::new_with_config(client, config)
+        .await
+        .map_err(unavailable)
 }
 
 #[async_trait]

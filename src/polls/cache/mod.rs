@@ -10,7 +10,13 @@ use redis::{Script, aio::ConnectionManager};
 use std::{collections::HashMap, sync::Arc, time::Duration};
 use uuid::Uuid;
 
-use crate::{domain::poll::vote::Delta, store::StoreError};
+use crate::{
+    domain::poll::vote::Delta,
+    store::{
+        StoreError,
+        redis::{managed_connection, unavailable},
+    },
+};
 
 #[cfg(test)]
 mod contract;
@@ -146,20 +152,9 @@ pub(crate) struct RedisCache {
     slot: Arc<Script>,
 }
 
-fn unavailable(e: redis::RedisError) -> StoreError {
-    StoreError::Unavailable(Arc::new(e))
-}
-
 impl RedisCache {
     pub(crate) async fn connect(url: &str, prefix: &str) -> Result<Self, StoreError> {
-        let client = redis::Client::open(url).map_err(unavailable)?;
-        let config = redis::aio::ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(Duration::from_secs(3)))
-            .set_response_timeout(Some(Duration::from_secs(3)))
-            .set_number_of_retries(2);
-        let conn = ConnectionManager::new_with_config(client, config)
-            .await
-            .map_err(unavailable)?;
+        let conn = managed_connection(url).await?;
         Ok(RedisCache {
             conn,
             prefix: prefix.into(),
