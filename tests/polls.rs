@@ -366,6 +366,70 @@ async fn fifty_concurrent_changes_by_one_voter_end_as_one_choice(app: &TestApp) 
     assert_eq!(recount, 1);
 }
 
+/// Five voters choose option C while its creator deletes C, and again while the creator closes
+/// the poll: each vote is either refused or counted, never a 200 that then counts for nothing.
+/// (Votes read the poll's rules without a lock; the ballot function now checks them again under
+/// the poll row's share lock, which an edit's update lock excludes.)
+async fn a_vote_racing_an_edit_is_refused_or_counted_never_lost(app: &TestApp) {
+    let alice = app.register("Alice").await;
+    let mut voters = Vec::new();
+    for n in 0..5 {
+        voters.push(app.register(&format!("Voter{n}")).await);
+    }
+    let (mut deleted, mut kept) = (0, 0);
+    for round in 0..12 {
+        let close = round % 2 == 1;
+        let poll = simple(app, &alice).await;
+        let pid = id(&poll);
+        let target = option(&poll, 2);
+        let vote = format!("/api/polls/{pid}/vote");
+        let votes = voters.iter().map(|v| {
+            let (app, vote, body) = (app, &vote, json!({"option_ids": [target]}));
+            async move { app.call("PUT", vote, v, Some(body)).await }
+        });
+        let edit = async {
+            if close {
+                app.call("POST", &format!("/api/polls/{pid}/close"), &alice, None)
+                    .await
+            } else {
+                let path = format!("/api/polls/{pid}/options/{target}");
+                app.call("DELETE", &path, &alice, None).await
+            }
+        };
+        let (votes, (edit_status, edit_body)) =
+            futures::future::join(futures::future::join_all(votes), edit).await;
+        let accepted = votes.iter().filter(|(s, _)| *s == StatusCode::OK).count() as i64;
+        for (s, b) in &votes {
+            match *s {
+                StatusCode::OK => {}
+                StatusCode::CONFLICT => assert_error(*s, b, StatusCode::CONFLICT, "poll_closed"),
+                _ => assert_error(*s, b, StatusCode::NOT_FOUND, "option_not_found"),
+            }
+        }
+        let (_, now) = anonymous_get(app, &format!("/api/polls/{pid}")).await;
+        let now = &now["poll"];
+        assert_eq!(now["voters"], accepted, "round {round}: {now}");
+        assert_eq!(now["total_votes"], accepted, "round {round}: {now}");
+        if close {
+            assert_eq!(edit_status, StatusCode::OK, "{edit_body}");
+            // What the close answered is what the poll keeps: no vote lands after it.
+            assert_eq!(edit_body["poll"]["total_votes"], accepted, "{edit_body}");
+        } else if edit_status == StatusCode::NO_CONTENT {
+            deleted += 1;
+            assert_eq!(accepted, 0, "round {round}: votes for a deleted option");
+        } else {
+            kept += 1;
+            assert_error(
+                edit_status,
+                &edit_body,
+                StatusCode::CONFLICT,
+                "option_has_votes",
+            );
+        }
+    }
+    eprintln!("option deleted first in {deleted} rounds, kept by a vote in {kept}");
+}
+
 async fn closed_and_expired_polls_refuse_votes_and_an_expired_poll_cannot_reopen(app: &TestApp) {
     let alice = app.register("Alice").await;
     let poll = simple(app, &alice).await;
@@ -682,6 +746,7 @@ async fn votes_replace_each_other_and_options_follow_the_rules(pool: PgPool) {
     let app = &server(pool).await;
     a_vote_replaces_the_earlier_one_and_counts_are_exact(app).await;
     fifty_concurrent_changes_by_one_voter_end_as_one_choice(app).await;
+    a_vote_racing_an_edit_is_refused_or_counted_never_lost(app).await;
     options_change_only_while_unvoted_and_a_poll_keeps_two_to_twenty(app).await;
 }
 

@@ -57,6 +57,22 @@ pub(crate) enum Outcome {
     Same,
     /// A withdrawal without a ballot.
     NoVote,
+    /// Refused on the poll as it is now (a concurrent edit moved it after the caller checked
+    /// its rules, see the `cast_ballot` migration); nothing written.
+    Refused(Refusal),
+}
+
+/// Why `cast_ballot` refused a ballot the caller had found valid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    /// The poll was deleted.
+    Gone,
+    /// Closed, back to draft, or past its expiry.
+    Closed,
+    /// A chosen option is no longer the poll's.
+    OptionGone,
+    /// More choices than the poll now allows (the limit in force).
+    TooMany(u32),
 }
 
 /// Replaces the voter's ballot with `options` (`None` withdraws) and writes the audit entry, in
@@ -70,21 +86,28 @@ pub(crate) async fn cast(
     user: Option<Uuid>,
     options: Option<&[Uuid]>,
 ) -> Result<(Outcome, Option<Vec<Uuid>>), DbError> {
-    let (outcome, previous): (String, Option<Vec<Uuid>>) =
-        sqlx::query_as("SELECT outcome, previous FROM cast_ballot($1, $2, $3, $4, $5)")
-            .bind(poll)
-            .bind(voter)
-            .bind(user)
-            .bind(options)
-            .bind(lock_key(poll))
-            .fetch_one(conn)
-            .await?;
+    let (outcome, previous, limit): (String, Option<Vec<Uuid>>, Option<i32>) = sqlx::query_as(
+        "SELECT outcome, previous, max_choices FROM cast_ballot($1, $2, $3, $4, $5)",
+    )
+    .bind(poll)
+    .bind(voter)
+    .bind(user)
+    .bind(options)
+    .bind(lock_key(poll))
+    .fetch_one(conn)
+    .await?;
     let outcome = match outcome.as_str() {
         "cast" => Outcome::Cast,
         "changed" => Outcome::Changed,
         "withdrawn" => Outcome::Withdrawn,
         "same" => Outcome::Same,
-        _ => Outcome::NoVote,
+        "no_vote" => Outcome::NoVote,
+        "gone" => Outcome::Refused(Refusal::Gone),
+        "option_gone" => Outcome::Refused(Refusal::OptionGone),
+        "too_many" => Outcome::Refused(Refusal::TooMany(
+            limit.and_then(|n| u32::try_from(n).ok()).unwrap_or(1),
+        )),
+        _ => Outcome::Refused(Refusal::Closed),
     };
     Ok((outcome, previous))
 }

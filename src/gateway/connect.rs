@@ -102,10 +102,16 @@ pub(crate) async fn authenticate(
     s.extensions.insert(Arc::new(slot));
     if let Some(user) = user {
         s.extensions.insert(user);
+        // In its rooms before it hears it is connected: a revocation or a message to the user
+        // sent from then on reaches it.
+        s.join([super::handlers::user_room(user.id), session_room(user.jti)]);
     }
     s.extensions.insert(Arc::new(SocketRooms::default()));
     s.extensions
         .insert(Arc::new(SocketBudget::new(&state.limits.settings)));
+    // Every event is registered before the connect packet goes out (`handlers::register`).
+    super::polls::register(&s);
+    super::handlers::register(&s);
     Ok(())
 }
 
@@ -143,14 +149,17 @@ impl SessionEnder for SocketSessions {
 #[derive(Clone)]
 struct ExpiryTimer(CancellationToken);
 
-/// Called once the socket is connected: joins its session's room, starts the timer that ends
-/// it at its token's expiry, and looks once more whether the session was revoked while the
+/// Called once the socket is connected (it joined its session's room in the middleware):
+/// starts the timer that ends it at its token's expiry, and looks once more whether the session was revoked while the
 /// handshake ran (that broadcast went out before this socket was in the room to hear it).
 pub(crate) async fn watch_session(s: &SocketRef<Adapter>, st: &GatewayState) {
     let Some(user) = s.extensions.get::<AuthUser>() else {
         return;
     };
-    s.join(session_room(user.jti));
+    // Gone already (its disconnect ran first): no timer to hold it until its token expires.
+    if !s.connected() {
+        return;
+    }
     let cancel = CancellationToken::new();
     s.extensions.insert(ExpiryTimer(cancel.clone()));
     let socket = s.clone();

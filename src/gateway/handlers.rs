@@ -25,11 +25,11 @@ pub(crate) fn user_room(user: Uuid) -> String {
     format!("user:{user}")
 }
 
-pub(crate) async fn on_connect(s: SocketRef<Adapter>, State(st): State<GatewayState>) {
-    crate::metrics::METRICS.sockets.inc();
-    if let Some(user) = s.extensions.get::<AuthUser>() {
-        s.join(user_room(user.id));
-    }
+/// Registers the game's events on a socket. Called by the connect middleware, before the
+/// client is told it is connected: socketioxide runs the async connect handler as a task of its
+/// own after sending the connect packet, so an event the client sent right on `connect` could
+/// arrive before handlers registered there existed and be dropped without an answer.
+pub(crate) fn register(s: &SocketRef<Adapter>) {
     s.on(p::JOIN_ROOM, join_room);
     s.on(p::LEAVE_ROOM, leave_room);
     s.on(p::START_GAME, start_game);
@@ -45,6 +45,12 @@ pub(crate) async fn on_connect(s: SocketRef<Adapter>, State(st): State<GatewaySt
     s.on(p::LEAVE_AUDIENCE, leave_audience);
     s.on(p::AUDIENCE_VOTE, audience_vote);
     s.on_disconnect(on_disconnect);
+}
+
+/// The connect handler: what may run after the client knows it is connected (its events are
+/// already registered, see [`register`]).
+pub(crate) async fn on_connect(s: SocketRef<Adapter>, State(st): State<GatewayState>) {
+    crate::metrics::METRICS.sockets.inc();
     super::connect::watch_session(&s, &st).await;
 }
 

@@ -91,7 +91,7 @@ pub(crate) async fn layer(
         .ack_timeout(ACK_TIMEOUT)
         .with_adapter::<Adapter>(adapter)
         .build_layer();
-    io.ns("/", polls::on_connect.with(connect::authenticate))
+    io.ns("/", handlers::on_connect.with(connect::authenticate))
         .await
         .map_err(|e| e.to_string())?;
     game.set_publisher(Arc::new(SocketPublisher {

@@ -45,14 +45,14 @@ pub(crate) fn poll_room(poll: Uuid) -> String {
     format!("poll:{poll}")
 }
 
-/// Every socket gets the poll events beside the game's (see `gateway::layer`).
-pub(crate) async fn on_connect(s: SocketRef<Adapter>, st: State<GatewayState>) {
+/// Registers the poll events on a socket, beside the game's (see `handlers::register` for why
+/// this runs in the connect middleware).
+pub(crate) fn register(s: &SocketRef<Adapter>) {
     s.on(p::SUBSCRIBE_POLL, subscribe_poll);
     s.on(p::UNSUBSCRIBE_POLL, unsubscribe_poll);
     s.on(p::VOTE_POLL, vote_poll);
     s.on(p::SUBSCRIBE_FEED, subscribe_feed);
     s.on(p::UNSUBSCRIBE_FEED, unsubscribe_feed);
-    super::handlers::on_connect(s, st).await;
 }
 
 /// Like the game's handlers, but a signed-in user is optional: anonymous sockets may watch.

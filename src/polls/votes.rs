@@ -14,7 +14,7 @@ use super::{
 use crate::{
     db::{
         self, DbError,
-        ballots::{self, Outcome},
+        ballots::{self, Outcome, Refusal},
     },
     domain::poll::{PollError, vote::Delta},
     error::Error,
@@ -142,7 +142,7 @@ impl PollService {
         let applied = match &cast {
             Ok((outcome, old)) => {
                 let delta = match outcome {
-                    Outcome::Same | Outcome::NoVote => Delta::default(),
+                    Outcome::Same | Outcome::NoVote | Outcome::Refused(_) => Delta::default(),
                     _ => Delta::between(old.as_deref(), new),
                 };
                 if delta.is_empty() {
@@ -167,8 +167,18 @@ impl PollService {
                 conn.close_on_drop();
             }
         });
-        if cast?.0 == Outcome::NoVote {
-            return Err(PollError::NoVote.into());
+        match cast?.0 {
+            Outcome::NoVote => return Err(PollError::NoVote.into()),
+            Outcome::Refused(why) => {
+                return Err(match why {
+                    Refusal::Gone => PollError::PollNotFound,
+                    Refusal::Closed => PollError::PollClosed,
+                    Refusal::OptionGone => PollError::OptionNotFound,
+                    Refusal::TooMany(limit) => PollError::TooManyChoices(limit),
+                }
+                .into());
+            }
+            _ => {}
         }
         applied
     }
