@@ -223,3 +223,48 @@ async fn a_revoked_token_stays_revoked_after_a_redis_restart(pool: PgPool) {
     assert!(refused(&app, &ann.token).await, "a revoked token connected");
     connect(&app, &still_signed_in.token).await;
 }
+
+/// A token signed with the server's key (the development key is public) that names Vic as its
+/// `sub` and Mallory's own live session as its `jti` is refused over REST and Socket.IO, and
+/// a forged token naming Vic's session as another user changes nothing for Vic. A session
+/// belongs to one user; the session cache used to know only the token id.
+#[sqlx::test]
+async fn a_token_whose_user_and_session_disagree_is_refused_and_changes_nothing(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let vic = app.register("Vic").await;
+    let mallory = app.register("Mallory").await;
+    let keys = TokenKeys::new(JWT_SECRET, Duration::from_secs(3600));
+    let claims = |sub, of: &Player| {
+        let mut c = keys.verify(&of.token).expect("claims");
+        c.sub = sub;
+        keys.sign(c).expect("sign").0
+    };
+    let me = |token: String| {
+        let url = app.url("/api/auth/me");
+        async move {
+            Client::new()
+                .get(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .expect("me")
+                .status()
+        }
+    };
+    // Mallory's session is in the cache (her own call) before and after the forged one.
+    assert_eq!(me(mallory.token.clone()).await, StatusCode::OK);
+    let as_vic = claims(vic.id, &mallory);
+    assert_eq!(me(as_vic.clone()).await, StatusCode::UNAUTHORIZED);
+    assert!(
+        refused(&app, &as_vic).await,
+        "Socket.IO took the forged token"
+    );
+    // Vic's session, not cached yet, named by a token for Mallory: refused, and Vic keeps it.
+    let vic_again = app.login(&vic.email, "Vic").await;
+    let as_mallory = claims(mallory.id, &vic_again);
+    assert_eq!(me(as_mallory.clone()).await, StatusCode::UNAUTHORIZED);
+    assert!(refused(&app, &as_mallory).await);
+    assert_eq!(me(vic_again.token.clone()).await, StatusCode::OK);
+    assert!(!refused(&app, &vic_again.token).await, "Vic was locked out");
+    assert_eq!(me(mallory.token.clone()).await, StatusCode::OK);
+}

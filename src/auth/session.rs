@@ -9,7 +9,7 @@ use std::time::Duration;
 use uuid::Uuid;
 
 use super::{AuthService, AuthUser, Session, User, token::Claims};
-use crate::{db, error::Error};
+use crate::{db, error::Error, store::SessionState};
 
 /// A live session's cached state is re-read from Postgres at least this often: it bounds how
 /// long a revocation whose cache write failed (Redis down at that moment) can go unnoticed.
@@ -79,22 +79,32 @@ impl AuthService {
         Ok(AuthUser { id: sub, jti, exp })
     }
 
-    /// Whether a session is revoked: from the cache, or from Postgres (then cached). A token
-    /// whose session Postgres does not know was not issued as a session here: refused.
+    /// Whether a token naming session `jti` and user `user` is refused: its session is
+    /// revoked, was never issued here, or belongs to someone else. Read from the cache, or from
+    /// Postgres (then cached).
+    ///
+    /// A session belongs to one user. The cache keeps its owner, so a token signed with the
+    /// server's key that names one user as `sub` and another user's live session as `jti` is
+    /// refused; and what is cached is the session's own state, read by its id alone, so such a
+    /// token changes nothing for the session's owner (it used to cache the session as revoked,
+    /// locking its owner out).
     pub async fn revoked(&self, jti: Uuid, user: Uuid, exp: i64) -> Result<bool, Error> {
-        if let Some(revoked) = self.store.session_cached(jti).await? {
-            return Ok(revoked);
-        }
-        let revoked = db::sessions::revoked(&self.db, jti, user)
-            .await?
-            .unwrap_or(true);
-        let ttl = if revoked {
-            until(exp)
-        } else {
-            until(exp).min(LIVE_CACHE)
+        let state = match self.store.session_cached(jti).await? {
+            Some(state) => state,
+            None => {
+                let (state, ttl) = match db::sessions::state(&self.db, jti).await? {
+                    Some((owner, false)) => (
+                        SessionState::Live { user: owner },
+                        until(exp).min(LIVE_CACHE),
+                    ),
+                    // Revoked, or never issued: no real session can come to have this id.
+                    _ => (SessionState::Revoked, until(exp)),
+                };
+                self.store.cache_session(jti, state, ttl).await?;
+                state
+            }
         };
-        self.store.cache_session(jti, revoked, ttl).await?;
-        Ok(revoked)
+        Ok(state != SessionState::Live { user })
     }
 
     /// Signs a token out: its session is revoked and its connections end, on every node.

@@ -37,18 +37,14 @@ pub(crate) async fn insert(
     Ok(written.rows_affected() == 1)
 }
 
-/// Whether the session is revoked: `Some(true)` revoked, `Some(false)` live, `None` never
-/// issued (or pruned) for this user.
-pub(crate) async fn revoked(
-    pool: &PgPool,
-    jti: Uuid,
-    user_id: Uuid,
-) -> Result<Option<bool>, DbError> {
-    Ok(sqlx::query_scalar::<_, bool>(
-        "SELECT revoked_at IS NOT NULL FROM sessions WHERE jti = $1 AND user_id = $2",
+/// A session's owner and whether it is revoked; `None` if it was never issued (or pruned).
+/// Looked up by the token id alone, so that a token naming someone else's session is seen as
+/// what it is (see `AuthService::revoked`).
+pub(crate) async fn state(pool: &PgPool, jti: Uuid) -> Result<Option<(Uuid, bool)>, DbError> {
+    Ok(sqlx::query_as::<_, (Uuid, bool)>(
+        "SELECT user_id, revoked_at IS NOT NULL FROM sessions WHERE jti = $1",
     )
     .bind(jti)
-    .bind(user_id)
     .fetch_optional(pool)
     .await?)
 }

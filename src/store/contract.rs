@@ -6,7 +6,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use std::{collections::HashSet, time::Duration};
 use uuid::Uuid;
 
-use super::{LiveStore, memory::MemoryStore, redis::RedisStore};
+use super::{LiveStore, SessionState, memory::MemoryStore, redis::RedisStore};
 use crate::domain::{Command, Room, RoomStatus, Settings};
 
 fn redis_url() -> String {
@@ -135,21 +135,28 @@ async fn hosts_away_are_gone_after_their_grace(store: &dyn LiveStore) {
 
 async fn a_cached_revocation_is_never_overwritten(store: &dyn LiveStore) {
     let ttl = Duration::from_secs(60);
-    let (live, revoked) = (Uuid::new_v4(), Uuid::new_v4());
+    let (live, revoked, owner) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+    let alive = SessionState::Live { user: owner };
     assert_eq!(store.session_cached(live).await.unwrap(), None);
-    store.cache_session(live, false, ttl).await.unwrap();
-    assert_eq!(store.session_cached(live).await.unwrap(), Some(false));
+    store.cache_session(live, alive, ttl).await.unwrap();
+    assert_eq!(store.session_cached(live).await.unwrap(), Some(alive));
     store.revoke_sessions(&[(revoked, ttl)]).await.unwrap();
     // An older read (live) arriving after the revocation does not undo it.
-    store.cache_session(revoked, false, ttl).await.unwrap();
-    assert_eq!(store.session_cached(revoked).await.unwrap(), Some(true));
+    store.cache_session(revoked, alive, ttl).await.unwrap();
+    assert_eq!(
+        store.session_cached(revoked).await.unwrap(),
+        Some(SessionState::Revoked)
+    );
     // A revocation overwrites a cached live state.
     store.revoke_sessions(&[(live, ttl)]).await.unwrap();
-    assert_eq!(store.session_cached(live).await.unwrap(), Some(true));
+    assert_eq!(
+        store.session_cached(live).await.unwrap(),
+        Some(SessionState::Revoked)
+    );
     // Entries expire.
     let brief = Uuid::new_v4();
     store
-        .cache_session(brief, false, Duration::from_millis(50))
+        .cache_session(brief, alive, Duration::from_millis(50))
         .await
         .unwrap();
     tokio::time::sleep(Duration::from_millis(120)).await;

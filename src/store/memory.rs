@@ -14,7 +14,7 @@ use std::{
 };
 use uuid::Uuid;
 
-use super::{LiveStore, StoreError, Stored};
+use super::{LiveStore, SessionState, StoreError, Stored};
 use crate::domain::{Room, UserId};
 
 /// Same lifetimes as the Redis store's keys (see `redis.rs`).
@@ -38,7 +38,7 @@ struct State {
     /// Phase deadlines (ms since the epoch) by room; small enough to scan (one per live room).
     deadlines: HashMap<String, i64>,
     hosts_away: HashMap<String, i64>,
-    sessions: HashMap<Uuid, Entry<bool>>,
+    sessions: HashMap<Uuid, Entry<SessionState>>,
     /// Sockets per room and user.
     presence: HashMap<String, HashMap<UserId, i64>>,
     next_questions: HashMap<String, Entry<String>>,
@@ -192,7 +192,7 @@ impl LiveStore for MemoryStore {
         Ok(())
     }
 
-    async fn session_cached(&self, jti: Uuid) -> Result<Option<bool>, StoreError> {
+    async fn session_cached(&self, jti: Uuid) -> Result<Option<SessionState>, StoreError> {
         let now = Instant::now();
         Ok(self.with(|s| {
             s.sessions
@@ -205,7 +205,7 @@ impl LiveStore for MemoryStore {
     async fn cache_session(
         &self,
         jti: Uuid,
-        revoked: bool,
+        state: SessionState,
         ttl: Duration,
     ) -> Result<(), StoreError> {
         let now = Instant::now();
@@ -217,7 +217,7 @@ impl LiveStore for MemoryStore {
             s.sessions.insert(
                 jti,
                 Entry {
-                    value: revoked,
+                    value: state,
                     expires: now + ttl.max(Duration::from_millis(1)),
                 },
             );
@@ -232,7 +232,7 @@ impl LiveStore for MemoryStore {
                 s.sessions.insert(
                     *jti,
                     Entry {
-                        value: true,
+                        value: SessionState::Revoked,
                         expires: now + (*ttl).max(Duration::from_millis(1)),
                     },
                 );

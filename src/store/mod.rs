@@ -37,6 +37,15 @@ pub struct Stored {
     pub version: u64,
 }
 
+/// What the session cache knows of a token id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionState {
+    /// Live, and whose: a token naming this session but another user is refused.
+    Live { user: Uuid },
+    /// Revoked, or never issued here.
+    Revoked,
+}
+
 #[async_trait]
 pub trait LiveStore: Send + Sync {
     async fn load_room(&self, code: &str) -> Result<Option<Stored>, StoreError>;
@@ -66,15 +75,15 @@ pub trait LiveStore: Send + Sync {
     /// Takes a room out of the deadline index (its live state is gone).
     async fn clear_deadline(&self, code: &str) -> Result<(), StoreError>;
 
-    /// A session's cached state: `Some(true)` revoked, `Some(false)` live, `None` not cached
-    /// (Postgres, the durable record, must be asked).
-    async fn session_cached(&self, jti: Uuid) -> Result<Option<bool>, StoreError>;
+    /// A session's cached state, `None` when not cached (Postgres, the durable record, must be
+    /// asked).
+    async fn session_cached(&self, jti: Uuid) -> Result<Option<SessionState>, StoreError>;
     /// Caches a session's state as read from Postgres for `ttl`, unless the cache already has
     /// one: a revocation cached meanwhile must never be overwritten by an older read.
     async fn cache_session(
         &self,
         jti: Uuid,
-        revoked: bool,
+        state: SessionState,
         ttl: Duration,
     ) -> Result<(), StoreError>;
     /// Caches sessions as revoked (overwriting), each for its own time to live.

@@ -13,7 +13,7 @@ use std::{
 };
 use uuid::Uuid;
 
-use super::{LiveStore, StoreError, Stored};
+use super::{LiveStore, SessionState, StoreError, Stored};
 use crate::domain::{Room, UserId};
 
 /// How long a closed room's live state lingers, so late readers see it closed rather than gone.
@@ -386,22 +386,33 @@ impl LiveStore for RedisStore {
             .map_err(unavailable)
     }
 
-    async fn session_cached(&self, jti: Uuid) -> Result<Option<bool>, StoreError> {
+    /// Stored as `1` for a revoked session and the owner's id for a live one. A `0` (a live
+    /// session cached by a node of the version before, which did not keep the owner) reads as
+    /// not cached, so the owner is read from Postgres.
+    async fn session_cached(&self, jti: Uuid) -> Result<Option<SessionState>, StoreError> {
         let mut conn = self.conn.clone();
-        let state: Option<u8> = conn.get(self.session_key(jti)).await.map_err(unavailable)?;
-        Ok(state.map(|s| s == 1))
+        let state: Option<String> = conn.get(self.session_key(jti)).await.map_err(unavailable)?;
+        Ok(match state.as_deref() {
+            Some("1") => Some(SessionState::Revoked),
+            Some(owner) => owner.parse().ok().map(|user| SessionState::Live { user }),
+            None => None,
+        })
     }
 
     async fn cache_session(
         &self,
         jti: Uuid,
-        revoked: bool,
+        state: SessionState,
         ttl: Duration,
     ) -> Result<(), StoreError> {
         let mut conn = self.conn.clone();
+        let value = match state {
+            SessionState::Revoked => "1".to_string(),
+            SessionState::Live { user } => user.to_string(),
+        };
         redis::cmd("SET")
             .arg(self.session_key(jti))
-            .arg(u8::from(revoked))
+            .arg(value)
             .arg("NX")
             .arg("PX")
             .arg(ttl.as_millis().max(1).to_string())
