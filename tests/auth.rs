@@ -466,3 +466,79 @@ async fn text_postgres_cannot_store_in_an_auth_field_is_a_401_or_422_never_a_500
     .await;
     assert_error(s, &body, StatusCode::UNAUTHORIZED, "invalid_credentials");
 }
+
+/// Login CSRF (and the same for sign-up): a page on another site can post a `text/plain` form
+/// without a preflight, so a body that does not say it is JSON is 415 on every JSON route, and
+/// signing in from a foreign `Origin` is 403 whatever the body. Clients that are not browsers
+/// (no `Origin`) and the server's own or allowed pages sign in as before.
+#[sqlx::test]
+async fn signing_in_from_a_foreign_page_or_with_a_non_json_body_is_refused(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let p = app.register("Lou").await;
+    let creds = json!({"email": p.email, "password": "password123"}).to_string();
+    let post = |path: &'static str, kind: &'static str, origin: Option<&'static str>| {
+        let (url, body) = (app.url(path), creds.clone());
+        async move {
+            let mut req = Client::new()
+                .post(url)
+                .header(header::CONTENT_TYPE, kind)
+                .body(body);
+            if let Some(o) = origin {
+                req = req.header(header::ORIGIN, o);
+            }
+            let res = req.send().await.expect("send");
+            let cookie = res.headers().contains_key(header::SET_COOKIE);
+            let s = res.status();
+            (s, res.json::<Value>().await.expect("always JSON"), cookie)
+        }
+    };
+    let login = "/api/auth/login";
+    // What the attacker's auto-submitting form sends.
+    let (s, b, cookie) = post(login, "text/plain", Some("http://evil.example")).await;
+    assert_error(s, &b, StatusCode::FORBIDDEN, "csrf_rejected");
+    assert!(!cookie, "a session cookie for a foreign page");
+    let (s, b, cookie) = post(login, "application/json", Some("http://evil.example")).await;
+    assert_error(s, &b, StatusCode::FORBIDDEN, "csrf_rejected");
+    assert!(!cookie);
+    let (s, b, _) = post("/api/auth/register", "application/json", Some("null")).await;
+    assert_error(s, &b, StatusCode::FORBIDDEN, "csrf_rejected");
+    // From an allowed page, a form body is still not JSON.
+    let (s, b, cookie) = post(login, "text/plain", Some("http://localhost:5173")).await;
+    assert_error(
+        s,
+        &b,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+    );
+    assert!(!cookie);
+    let (s, b, _) = post(login, "application/x-www-form-urlencoded", None).await;
+    assert_error(
+        s,
+        &b,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+    );
+    // The same JSON route with a Bearer token and a text body: 415 too.
+    let res = Client::new()
+        .post(app.url("/api/polls"))
+        .bearer_auth(&p.token)
+        .header(header::CONTENT_TYPE, "text/plain")
+        .body(json!({"question": "q?", "options": ["a", "b"]}).to_string())
+        .send()
+        .await
+        .expect("send");
+    let s = res.status();
+    let b: Value = res.json().await.expect("json");
+    assert_error(
+        s,
+        &b,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+    );
+    // Allowed pages and clients without an Origin sign in.
+    for origin in [Some("http://localhost:5173"), None] {
+        let (s, b, cookie) = post(login, "application/json; charset=utf-8", origin).await;
+        assert_eq!(s, StatusCode::OK, "{origin:?}: {b}");
+        assert!(cookie);
+    }
+}

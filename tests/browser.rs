@@ -399,6 +399,23 @@ async fn a_page_on_an_unlisted_origin_is_refused(pool: PgPool) {
     );
 }
 
+/// Login CSRF: a page on another site auto-submits a `text/plain` form that would sign the
+/// visitor's browser into the attacker's account. Chromium sends it without a preflight; the
+/// server refuses it (403 for the foreign origin; a non-JSON body would be 415 anyway) and the
+/// browser is left with no session.
+#[sqlx::test]
+async fn a_foreign_page_cannot_sign_a_visitor_into_another_account(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let attacker = app.register("Mallory").await;
+    let site = static_site(bind().await, &app.base).await;
+    let report = run(
+        "origins.mjs",
+        json!({"mode": "login-csrf", "api": app.base, "page": site.origin, "email": attacker.email}),
+    )
+    .await;
+    assert_eq!(report["status"], 403, "{report}");
+}
+
 /// Cross-site WebSocket hijacking (issue 10, item 4): browsers apply no CORS to WebSockets and
 /// send the same-site auth cookie along, so a page on any origin could open a socket as the
 /// player; only the server's check of a cookie-authenticated handshake's Origin refuses it.

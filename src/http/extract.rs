@@ -14,15 +14,34 @@ use uuid::Uuid;
 use super::{AppState, error::ApiError};
 use crate::auth::{AuthUser, token::token_from_headers};
 
-/// A JSON body. Unparsable JSON, a non-object or a wrong type is 400 `malformed_request`; a
-/// missing field is 422 `validation_failed` naming it; an empty body reads as `{}` so routes
-/// whose fields are all optional accept no body at all.
+/// A JSON body. A body must say it is JSON (`Content-Type: application/json`, or a `+json`
+/// type): anything else is 415 `unsupported_media_type`, so that a plain HTML form on another
+/// site (which can only send `text/plain`, form or multipart bodies, without a preflight)
+/// never reaches a route. Unparsable JSON, a non-object or a wrong type is 400
+/// `malformed_request`; a missing field is 422 `validation_failed` naming it; an empty body
+/// reads as `{}` whatever its type, so routes whose fields are all optional accept no body.
 pub(crate) struct ApiJson<T>(pub T);
+
+/// Whether a `Content-Type` names JSON: `application/json` or `application/<anything>+json`,
+/// with any parameters (`; charset=utf-8`).
+fn is_json(content_type: Option<&http::HeaderValue>) -> bool {
+    let Some(value) = content_type.and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let essence = value.split(';').next().unwrap_or_default().trim();
+    let Some((kind, sub)) = essence.split_once('/') else {
+        return false;
+    };
+    kind.eq_ignore_ascii_case("application")
+        && (sub.eq_ignore_ascii_case("json")
+            || sub.len() > 5 && sub[sub.len() - 5..].eq_ignore_ascii_case("+json"))
+}
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let json = is_json(req.headers().get(http::header::CONTENT_TYPE));
         let bytes = Bytes::from_request(req, state).await.map_err(|e| {
             if e.status() == http::StatusCode::PAYLOAD_TOO_LARGE {
                 ApiError::new(
@@ -36,6 +55,12 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         })?;
         let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
             b"{}"
+        } else if !json {
+            return Err(ApiError::new(
+                http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "the request body must be JSON, sent as Content-Type: application/json",
+            ));
         } else {
             &bytes
         };
@@ -122,5 +147,34 @@ impl FromRequestParts<AppState> for ClientIp {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         Ok(ClientIp::of(&parts.extensions, &parts.headers, state))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_json;
+    use http::HeaderValue;
+
+    #[test]
+    fn only_json_media_types_are_json() {
+        for yes in [
+            "application/json",
+            "Application/JSON; charset=utf-8",
+            "application/merge-patch+json",
+        ] {
+            assert!(is_json(Some(&HeaderValue::from_static(yes))), "{yes}");
+        }
+        for no in [
+            "text/plain",
+            "application/x-www-form-urlencoded",
+            "multipart/form-data; boundary=x",
+            "application/jsonp",
+            "text/json+plain",
+            "+json",
+            "application/+json",
+        ] {
+            assert!(!is_json(Some(&HeaderValue::from_static(no))), "{no}");
+        }
+        assert!(!is_json(None));
     }
 }

@@ -17,6 +17,9 @@ use crate::auth::{
     voter,
 };
 
+/// The routes that open a session and set the auth cookie.
+const SIGN_IN: &[&str] = &["/api/auth/login", "/api/auth/register", "/api/auth/guest"];
+
 pub(crate) async fn api_rate(State(state): State<AppState>, req: Request, next: Next) -> Response {
     if req.uri().path().starts_with("/api/")
         && let Err(e) = state
@@ -33,9 +36,25 @@ pub(crate) async fn api_rate(State(state): State<AppState>, req: Request, next: 
 /// included, gets 403 `csrf_rejected`. A call carrying a Bearer token is authenticated by that
 /// token, not the cookie, and a call without the cookie cannot ride on a victim's session, so
 /// both pass untouched.
+///
+/// Signing in is refused from a foreign page whatever the request carries (login CSRF): a page
+/// on any site could otherwise post a form that signs the visitor's browser into the attacker's
+/// account, and whatever the visitor then does (votes, answers, polls) lands there. Clients
+/// that are not browsers send no `Origin` and are not affected.
 pub(crate) async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let writes = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     let headers = req.headers();
+    if writes
+        && SIGN_IN.contains(&req.uri().path())
+        && !origin::cookie_allowed(headers, &state.allowed_origins)
+    {
+        return ApiError::new(
+            StatusCode::FORBIDDEN,
+            "csrf_rejected",
+            "signing in from this origin is not accepted",
+        )
+        .into_response();
+    }
     if writes
         && bearer_from_headers(headers).is_none()
         && (cookie_from_headers(headers).is_some() || voter::has_cookie(headers))

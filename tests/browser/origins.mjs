@@ -11,8 +11,11 @@
 //   mode "hijack": the same player and page, the official client over WebSocket only: browsers
 //     apply no CORS to WebSockets and send the same-site cookie along, so only the server's
 //     check of a cookie-authenticated handshake's Origin can refuse it.
+//   mode "login-csrf": a visitor with no session opens the unlisted page, which auto-submits a
+//     form (text/plain, so no preflight) signing the browser into the attacker's account
+//     (`email`); the server must answer no cookie.
 //
-// Usage: node origins.mjs <config.json>  with {mode, api, page, shots?}
+// Usage: node origins.mjs <config.json>  with {mode, api, page, email?, shots?}
 // Prints one JSON line {ok: true, ...} on success, or exits non-zero with the reason.
 
 import { createRequire } from "node:module";
@@ -26,7 +29,12 @@ const browser = await launch();
 let error = null;
 let report = null;
 try {
-  report = cfg.mode === "allowed" ? await allowed() : await foreign(cfg.mode === "hijack");
+  report =
+    cfg.mode === "allowed"
+      ? await allowed()
+      : cfg.mode === "login-csrf"
+        ? await loginCsrf()
+        : await foreign(cfg.mode === "hijack");
 } catch (e) {
   error = e;
 } finally {
@@ -190,4 +198,34 @@ async function foreign(hijack) {
   const problems = eve.problems();
   if (problems.length) throw new Error(`unexpected problems:\n${problems.join("\n")}`);
   return { outcome };
+}
+
+async function loginCsrf() {
+  const { api, page, email } = cfg;
+  const visitor = await Player.open(browser, "Vera", PHONE);
+  at("a visitor with no session opens the unlisted page, which posts a sign-in form to the server");
+  await visitor.goto(`${page}/`);
+  // The classic text/plain trick: the field name carries the JSON, its value closes it.
+  const answered = visitor.page.waitForResponse((r) => r.url() === `${api}/api/auth/login`);
+  await visitor.page.evaluate(
+    ({ api, email }) => {
+      const form = document.createElement("form");
+      form.method = "POST";
+      form.action = `${api}/api/auth/login`;
+      form.enctype = "text/plain";
+      const field = document.createElement("input");
+      field.name = `{"email":"${email}","password":"password123","pad":"`;
+      field.value = `"}`;
+      form.append(field);
+      document.body.append(form);
+      form.submit();
+    },
+    { api, email },
+  );
+  const res = await answered;
+  const status = res.status();
+  at("the browser holds no session");
+  const cookies = await visitor.context.cookies(api);
+  assert(!cookies.some((c) => c.name === "access_token"), `the attacker's session was set (status ${status})`);
+  return { status };
 }
