@@ -6,7 +6,8 @@
 mod common;
 
 use common::{
-    Player, TestApp, redis_server::PrivateRedis, socket::Sock, spawn_app_with, test_config,
+    Player, TestApp, assert_error, redis_server::PrivateRedis, socket::Sock, spawn_app_with,
+    test_config,
 };
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -505,4 +506,231 @@ async fn the_load_generator_polls_scenario_runs_clean(pool: PgPool) {
     assert_eq!(r["errors"], 0, "{r}");
     assert_eq!(r["subscribers_exact"], 20, "{r}");
     assert!(r["votes"].as_u64().is_some_and(|v| v > 0), "{r}");
+}
+
+/// Opens `/ws/polls/{pid}` with these headers: the socket, or the refusal's status and body.
+async fn plain_ws(
+    app: &TestApp,
+    pid: &str,
+    headers: &[(&str, String)],
+) -> Result<
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+    (StatusCode, Value),
+> {
+    use tokio_tungstenite::tungstenite::{Error, client::IntoClientRequest};
+    let mut req = format!("ws://{}/ws/polls/{pid}", app.addr)
+        .into_client_request()
+        .expect("request");
+    for (k, v) in headers {
+        req.headers_mut().insert(
+            reqwest::header::HeaderName::from_bytes(k.as_bytes()).expect("name"),
+            v.parse().expect("header value"),
+        );
+    }
+    match tokio_tungstenite::connect_async(req).await {
+        Ok((ws, _)) => Ok(ws),
+        Err(Error::Http(res)) => {
+            let status = StatusCode::from_u16(res.status().as_u16()).expect("status");
+            let body = res
+                .body()
+                .as_ref()
+                .and_then(|b| serde_json::from_slice(b).ok())
+                .unwrap_or(Value::Null);
+            Err((status, body))
+        }
+        Err(e) => panic!("handshake failed without an answer: {e}"),
+    }
+}
+
+/// The next JSON message on a plain WebSocket; `None` once it is closed.
+async fn next_json<S>(ws: &mut S) -> Option<Value>
+where
+    S: futures::Stream<
+            Item = Result<
+                tokio_tungstenite::tungstenite::Message,
+                tokio_tungstenite::tungstenite::Error,
+            >,
+        > + Unpin,
+{
+    use futures::StreamExt;
+    loop {
+        let msg = tokio::time::timeout(common::socket::WAIT, ws.next())
+            .await
+            .expect("a message or the close in time");
+        match msg {
+            Some(Ok(tokio_tungstenite::tungstenite::Message::Text(t))) => {
+                return Some(serde_json::from_str(t.as_str()).expect("json"));
+            }
+            Some(Ok(tokio_tungstenite::tungstenite::Message::Close(_)) | Err(_)) | None => {
+                return None;
+            }
+            Some(Ok(_)) => {}
+        }
+    }
+}
+
+/// The plain WebSocket keeps Socket.IO's rules: a cookie handshake from a foreign page is
+/// refused (it used to hand that page the visitor's `my_votes`); a signed-in socket ends when
+/// its session is logged out; and every watcher keeps its own `my_votes` as the poll changes.
+#[sqlx::test]
+async fn the_plain_websocket_keeps_the_origin_and_session_rules(pool: PgPool) {
+    let app = common::spawn_app(pool).await;
+    let alice = app.register("Alice").await;
+    let bob = app.register("Bob").await;
+    let poll = poll_with(&app, &alice, &["up", "down"]).await;
+    let pid = poll["id"].as_str().unwrap_or_default().to_string();
+    let vote = format!("/api/polls/{pid}/vote");
+    let (s, _) = app
+        .call(
+            "PUT",
+            &vote,
+            &alice,
+            Some(json!({"option_ids": [opt(&poll, 0)]})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let cookie = format!("access_token={}", alice.token);
+    let (status, body) = plain_ws(
+        &app,
+        &pid,
+        &[
+            ("cookie", cookie.clone()),
+            ("origin", "http://evil.example".into()),
+        ],
+    )
+    .await
+    .err()
+    .expect("a foreign page's cookie handshake is refused");
+    assert_error(status, &body, StatusCode::FORBIDDEN, "csrf_rejected");
+
+    let mut own = plain_ws(
+        &app,
+        &pid,
+        &[
+            ("cookie", cookie),
+            ("origin", "http://localhost:5173".into()),
+        ],
+    )
+    .await
+    .expect("an allowed page");
+    let mut bobs = plain_ws(
+        &app,
+        &pid,
+        &[("authorization", format!("Bearer {}", bob.token))],
+    )
+    .await
+    .expect("a Bearer token");
+    let first = next_json(&mut own).await.expect("hello");
+    assert_eq!(first["poll"]["my_votes"], json!([opt(&poll, 0)]), "{first}");
+    assert_eq!(
+        next_json(&mut bobs).await.expect("hello")["poll"]["my_votes"],
+        json!([])
+    );
+    // Bob votes: both hear it, each with their own ballot.
+    let (s, _) = app
+        .call(
+            "PUT",
+            &vote,
+            &bob,
+            Some(json!({"option_ids": [opt(&poll, 1)]})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    for (ws, mine) in [(&mut own, opt(&poll, 0)), (&mut bobs, opt(&poll, 1))] {
+        loop {
+            let m = next_json(ws).await.expect("an update");
+            if m["poll"]["total_votes"] == 2 {
+                assert_eq!(m["poll"]["my_votes"], json!([mine]), "{m}");
+                break;
+            }
+        }
+    }
+
+    // Alice signs out: her socket is told and closed within about a second; Bob's goes on.
+    let res = reqwest::Client::new()
+        .post(app.url("/api/auth/logout"))
+        .bearer_auth(&alice.token)
+        .send()
+        .await
+        .expect("logout");
+    assert!(res.status().is_success());
+    let since = Instant::now();
+    let mut told = None;
+    while let Some(m) = next_json(&mut own).await {
+        if m["type"] == "session_ended" {
+            told = Some(m);
+        }
+    }
+    assert_eq!(told.expect("session_ended")["reason"], "revoked");
+    assert!(
+        since.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        since.elapsed()
+    );
+    let (s, _) = app
+        .call(
+            "PUT",
+            &vote,
+            &bob,
+            Some(json!({"option_ids": [opt(&poll, 0)]})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    loop {
+        let m = next_json(&mut bobs).await.expect("Bob still watches");
+        if m["poll"]["options"][0]["votes"] == 2 {
+            break;
+        }
+    }
+}
+
+/// The plain WebSocket counts against the per-address connection cap (it used to open as many
+/// as anyone asked) and its handshakes against the per-address request budget; a closed socket
+/// frees its place.
+#[sqlx::test]
+async fn the_plain_websocket_is_capped_per_address(pool: PgPool) {
+    let mut config = test_config(&common::fresh_prefix());
+    config.limits.sockets_per_ip = 5;
+    let app = spawn_app_with(pool, config).await;
+    let alice = app.register("Alice").await;
+    let poll = poll_with(&app, &alice, &["up", "down"]).await;
+    let pid = poll["id"].as_str().unwrap_or_default().to_string();
+    let mut open = Vec::new();
+    for _ in 0..5 {
+        let mut ws = plain_ws(&app, &pid, &[]).await.expect("under the cap");
+        assert!(next_json(&mut ws).await.is_some());
+        open.push(ws);
+    }
+    let (status, body) = plain_ws(&app, &pid, &[]).await.err().expect("over the cap");
+    assert_error(
+        status,
+        &body,
+        StatusCode::TOO_MANY_REQUESTS,
+        "too_many_connections",
+    );
+    drop(open.pop());
+    common::eventually("a closed socket frees its place", || {
+        let (app, pid) = (&app, &pid);
+        async move { plain_ws(app, pid, &[]).await.ok().map(|_| ()) }
+    })
+    .await;
+
+    let mut config = test_config(&common::fresh_prefix());
+    config.limits.api_per_second = 2;
+    drop(open);
+    let strict = spawn_app_with(app.pool.clone(), config).await;
+    let mut limited = 0;
+    for _ in 0..20 {
+        match plain_ws(&strict, &pid, &[]).await {
+            Ok(_) => {}
+            Err((s, b)) => {
+                assert_error(s, &b, StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+                limited += 1;
+            }
+        }
+    }
+    assert!(
+        limited > 0,
+        "20 handshakes at once from one address all passed"
+    );
 }

@@ -127,6 +127,22 @@ pub(crate) async fn ballot(
     .await?)
 }
 
+/// The ballots of `voters` (those who have one) in one poll, in one query: the `my_votes` of
+/// everyone watching a poll over the plain WebSocket.
+pub(crate) async fn ballots_of(
+    pool: &PgPool,
+    poll: Uuid,
+    voters: &[Uuid],
+) -> Result<Vec<(Uuid, Vec<Uuid>)>, DbError> {
+    Ok(sqlx::query_as(
+        "SELECT voter_key, option_ids FROM poll_ballots WHERE poll_id = $1 AND voter_key = ANY($2)",
+    )
+    .bind(poll)
+    .bind(voters)
+    .fetch_all(pool)
+    .await?)
+}
+
 /// Per option of the poll, how many ballots chose it; and how many ballots there are.
 pub(crate) async fn count(
     conn: &mut PgConnection,

@@ -261,6 +261,29 @@ pub(crate) async fn update(
     Ok(())
 }
 
+/// Marks a poll changed (an option added, edited or removed): `updated_at` is what watchers
+/// of the poll look at (`polls::watch`).
+pub(crate) async fn touch(conn: &mut PgConnection, id: Uuid) -> Result<(), DbError> {
+    sqlx::query("UPDATE polls SET updated_at = now() WHERE id = $1")
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// When each of `ids` that still exists was last changed, in one query.
+pub(crate) async fn updated_at(
+    pool: &PgPool,
+    ids: &[Uuid],
+) -> Result<std::collections::HashMap<Uuid, DateTime<Utc>>, DbError> {
+    let rows: Vec<(Uuid, DateTime<Utc>)> =
+        sqlx::query_as("SELECT id, updated_at FROM polls WHERE id = ANY($1)")
+            .bind(ids)
+            .fetch_all(pool)
+            .await?;
+    Ok(rows.into_iter().collect())
+}
+
 pub(crate) async fn set_status(
     conn: &mut PgConnection,
     id: Uuid,

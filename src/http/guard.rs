@@ -21,7 +21,9 @@ use crate::auth::{
 const SIGN_IN: &[&str] = &["/api/auth/login", "/api/auth/register", "/api/auth/guest"];
 
 pub(crate) async fn api_rate(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    if req.uri().path().starts_with("/api/")
+    // The plain WebSocket's handshakes count too: each opens a connection that costs memory.
+    let path = req.uri().path();
+    if (path.starts_with("/api/") || path.starts_with("/ws/"))
         && let Err(e) = state
             .limits
             .api(ClientIp::of(req.extensions(), req.headers(), &state).0)

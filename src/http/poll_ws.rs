@@ -1,33 +1,90 @@
 //! `GET /ws/polls/{id}`: a plain WebSocket for clients without Socket.IO (the first polling
 //! seed). It sends `{"type": "poll_update", "poll"}` on connect and on every change (at most
 //! ten a second), and `{"type": "poll_deleted"}` before closing when the poll is deleted. It
-//! takes no input; the auth cookie (or for an anonymous voter the `voter_id` cookie) is
-//! optional and only fills `my_votes`.
+//! takes no input; the auth cookie or a Bearer token (or for an anonymous voter the `voter_id`
+//! cookie) is optional and only fills `my_votes`.
+//!
+//! It keeps the rules a Socket.IO connection keeps: a handshake identified by a cookie must
+//! come from an allowed page (else 403, before the upgrade: another site must not read a
+//! visitor's `my_votes`); it counts against the same per-user and per-address connection caps
+//! (429 beyond them) and the per-address request budget; and a signed-in socket ends when its
+//! session does (`{"type": "session_ended", "reason"}`, then a close): at its token's expiry,
+//! and within a second of a logout or revocation on any node, which it reads from the session
+//! cache every second. Watching costs one shared loop per node (`polls::watch`).
 
 use axum::{
     extract::{
         State,
         ws::{Message, WebSocket, WebSocketUpgrade},
     },
-    http::HeaderMap,
+    http::{HeaderMap, StatusCode},
     response::Response,
 };
 use serde_json::json;
+use std::time::Duration;
 use uuid::Uuid;
 
-use super::{AppState, error::ApiResult, extract::IdPath, polls::MaybeUser};
-use crate::{db, polls::watch::Watched};
+use super::{
+    AppState,
+    error::{ApiError, ApiResult},
+    extract::{ClientIp, IdPath},
+    polls::MaybeUser,
+};
+use crate::{
+    auth::{
+        AuthUser, EndReason, origin, session,
+        token::{bearer_from_headers, cookie_from_headers},
+        voter,
+    },
+    limits::sockets::{CapExceeded, SocketSlot},
+    polls::{view::PollView, watch::Watched},
+};
+
+/// How often a signed-in socket looks whether its session was revoked.
+const SESSION_EVERY: Duration = Duration::from_secs(1);
 
 #[utoipa::path(get, path = "/ws/polls/{id}", tag = "polls", params(("id" = Uuid, Path)),
-    responses((status = 101, description = "WebSocket: poll_update and poll_deleted messages"),
-              (status = 404, body = super::error::ErrorBody)))]
+    responses((status = 101, description = "WebSocket: poll_update, poll_deleted and session_ended messages"),
+              (status = 403, body = super::error::ErrorBody, description = "csrf_rejected: a cookie sent by a page that may not use it"),
+              (status = 404, body = super::error::ErrorBody),
+              (status = 429, body = super::error::ErrorBody, description = "too_many_connections")))]
 pub(crate) async fn ws(
     State(state): State<AppState>,
     MaybeUser(user): MaybeUser,
+    ClientIp(ip): ClientIp,
     headers: HeaderMap,
     IdPath(id): IdPath,
     upgrade: WebSocketUpgrade,
 ) -> ApiResult<Response> {
+    let by_cookie = bearer_from_headers(&headers).is_none()
+        && (cookie_from_headers(&headers).is_some() || voter::has_cookie(&headers));
+    if by_cookie && !origin::cookie_allowed(&headers, &state.allowed_origins) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "csrf_rejected",
+            "cookie-authenticated connections from this origin are not accepted",
+        ));
+    }
+    let slot = state
+        .limits
+        .sockets
+        // An anonymous socket counts against its address only.
+        .acquire(user.map_or_else(Uuid::new_v4, |u| u.id), ip)
+        .map_err(|cap| {
+            let message = match cap {
+                CapExceeded::PerUser(n) => {
+                    format!("too many connections for this account (at most {n} at once)")
+                }
+                CapExceeded::PerIp(n) => {
+                    format!("too many connections from this address (at most {n} at once)")
+                }
+            };
+            ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_connections",
+                message,
+            )
+        })?;
     // Refused before the upgrade: an unknown poll (or another's draft) is a plain 404.
     let (first, ballot) = match user {
         Some(u) => (state.polls.get(Some(u.id), id).await?, Some(u.id)),
@@ -36,60 +93,82 @@ pub(crate) async fn ws(
             (state.polls.get_anonymous(voter, id).await?, voter)
         }
     };
-    Ok(upgrade.on_upgrade(move |socket| serve(state, socket, id, ballot, first)))
+    Ok(upgrade
+        .on_upgrade(move |socket| serve(state, socket, Watcher { id, ballot, user }, first, slot)))
 }
 
-/// `ballot`: the key `my_votes` is read under (the account, or the anonymous voter id).
+/// Who watches which poll.
+struct Watcher {
+    id: Uuid,
+    /// The key `my_votes` is read under (the account, or the anonymous voter id).
+    ballot: Option<Uuid>,
+    user: Option<AuthUser>,
+}
+
+fn text(value: serde_json::Value) -> Message {
+    Message::Text(value.to_string().into())
+}
+
+fn update(poll: &PollView) -> Message {
+    text(json!({"type": "poll_update", "poll": poll}))
+}
+
+/// Runs one socket. `_slot` holds its place under the connection caps until it ends.
 async fn serve(
     state: AppState,
     mut socket: WebSocket,
-    id: Uuid,
-    ballot: Option<Uuid>,
-    first: crate::polls::view::PollView,
+    who: Watcher,
+    first: PollView,
+    _slot: SocketSlot,
 ) {
-    let mut changes = state.poll_watchers.watch(&state.polls, id);
-    let update = |poll: &crate::polls::view::PollView| {
-        Message::Text(
-            json!({"type": "poll_update", "poll": poll})
-                .to_string()
-                .into(),
-        )
-    };
+    let mut sub = state.poll_watchers.watch(&state.polls, who.id, who.ballot);
     if socket.send(update(&first)).await.is_err() {
         return;
     }
-    loop {
+    let mut session_check = tokio::time::interval(SESSION_EVERY);
+    session_check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let expiry = tokio::time::sleep(who.user.map_or(Duration::MAX, |u| session::until(u.exp)));
+    tokio::pin!(expiry);
+    let ended = loop {
         tokio::select! {
-            changed = changes.changed() => {
+            changed = sub.changes.changed() => {
                 if changed.is_err() {
-                    break;
+                    break None;
                 }
-                let next = changes.borrow_and_update().clone();
+                let next = sub.changes.borrow_and_update().clone();
                 match next {
-                    Some(Watched::Poll(mut poll)) => {
-                        if let Some(v) = ballot
-                            && let Ok(Some(mine)) = db::ballots::ballot(&state.db, id, v).await
+                    Some(Watched::Poll(u)) => {
+                        if let Some(poll) = u.for_voter(who.ballot)
+                            && socket.send(update(&poll)).await.is_err()
                         {
-                            poll.my_votes = mine;
-                        }
-                        if socket.send(update(&poll)).await.is_err() {
-                            break;
+                            break None;
                         }
                     }
                     Some(Watched::Deleted) => {
-                        let bye = json!({"type": "poll_deleted"}).to_string();
-                        let _ = socket.send(Message::Text(bye.into())).await;
-                        let _ = socket.send(Message::Close(None)).await;
-                        break;
+                        let _ = socket.send(text(json!({"type": "poll_deleted"}))).await;
+                        break None;
                     }
                     None => {}
                 }
             }
+            _ = session_check.tick(), if who.user.is_some() => {
+                if let Some(u) = who.user
+                    && matches!(state.auth.revoked(u.jti, u.id, u.exp).await, Ok(true))
+                {
+                    break Some(EndReason::Revoked);
+                }
+            }
+            () = &mut expiry, if who.user.is_some() => break Some(EndReason::Expired),
             incoming = socket.recv() => match incoming {
                 // Input is ignored; pings are answered by axum.
-                Some(Ok(Message::Close(_)) | Err(_)) | None => break,
+                Some(Ok(Message::Close(_)) | Err(_)) | None => return,
                 Some(Ok(_)) => {}
             },
         }
+    };
+    if let Some(reason) = ended {
+        let bye = json!({"type": "session_ended", "reason": reason.as_str()});
+        let _ = socket.send(text(bye)).await;
     }
+    let _ = socket.send(Message::Close(None)).await;
 }

@@ -247,6 +247,8 @@ impl PollService {
         actor: Uuid,
         id: Uuid,
     ) -> Result<PollView, Error> {
+        // Every edit moves `updated_at` (options included), which watchers look at.
+        db::polls::touch(&mut tx, id).await?;
         let record = db::polls::load(&mut tx, id, false)
             .await?
             .ok_or(PollError::PollNotFound)?;

@@ -29,6 +29,12 @@ async fn story(cache: &dyn ResultsCache) {
     assert!(after.seq > installed.seq);
     let rebuilt = cache.install(poll, &[(a, 4), (b, 1)], 5).await.unwrap();
     assert!(rebuilt.seq > after.seq, "a rebuild never moves seq back");
+    let uncached = Uuid::new_v4();
+    assert_eq!(
+        cache.seqs(&[poll, uncached, poll]).await.unwrap(),
+        vec![Some(rebuilt.seq), None, Some(rebuilt.seq)]
+    );
+    assert!(cache.seqs(&[]).await.unwrap().is_empty());
     cache.forget(poll).await.unwrap();
     assert_eq!(cache.get(poll).await.unwrap(), None);
 

@@ -62,6 +62,21 @@ impl ResultsCache for MemoryCache {
         }))
     }
 
+    async fn seqs(&self, polls: &[Uuid]) -> Result<Vec<Option<i64>>, StoreError> {
+        let now = Instant::now();
+        Ok(self.with(|s| {
+            polls
+                .iter()
+                .map(|poll| {
+                    s.counts
+                        .get(poll)
+                        .filter(|(_, until)| *until > now)
+                        .map(|(c, _)| c.seq)
+                })
+                .collect()
+        }))
+    }
+
     async fn apply(&self, poll: Uuid, delta: &Delta) -> Result<Option<Counts>, StoreError> {
         let now = Instant::now();
         Ok(self.with(|s| {

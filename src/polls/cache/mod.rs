@@ -109,6 +109,9 @@ impl Counts {
 #[async_trait]
 pub(crate) trait ResultsCache: Send + Sync {
     async fn get(&self, poll: Uuid) -> Result<Option<Counts>, StoreError>;
+    /// Each poll's `seq` (`None`: not cached), in one round trip: how a node watching many
+    /// polls for plain WebSockets (`polls::watch`) sees which changed.
+    async fn seqs(&self, polls: &[Uuid]) -> Result<Vec<Option<i64>>, StoreError>;
     /// Adds a committed vote's delta; `None` when the counts are not cached (nothing to patch).
     async fn apply(&self, poll: Uuid, delta: &Delta) -> Result<Option<Counts>, StoreError>;
     /// Replaces the cached counts with a fresh count from Postgres; `seq` never goes back.
@@ -183,6 +186,18 @@ impl ResultsCache for RedisCache {
             .await
             .map_err(unavailable)?;
         Ok((!pairs.is_empty()).then(|| Counts::from_pairs(pairs)))
+    }
+
+    async fn seqs(&self, polls: &[Uuid]) -> Result<Vec<Option<i64>>, StoreError> {
+        if polls.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut pipe = redis::pipe();
+        for poll in polls {
+            pipe.cmd("HGET").arg(self.counts_key(*poll)).arg("seq");
+        }
+        let mut conn = self.conn.clone();
+        pipe.query_async(&mut conn).await.map_err(unavailable)
     }
 
     async fn apply(&self, poll: Uuid, delta: &Delta) -> Result<Option<Counts>, StoreError> {
