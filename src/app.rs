@@ -112,7 +112,16 @@ pub async fn build_with_pool(config: &Config, pool: sqlx::PgPool) -> Result<App,
         alone,
     );
 
-    let polls = crate::polls::PollService::new(pool.clone(), cache, &config.admin_emails);
+    let polls = crate::polls::PollService::new(
+        pool.clone(),
+        cache,
+        Arc::clone(&store),
+        crate::polls::service::WriteLimits {
+            polls_per_minute: config.limits.polls_per_account_per_minute,
+            writes_per_minute: config.limits.account_writes_per_minute,
+        },
+        &config.admin_emails,
+    );
 
     let shutdown = CancellationToken::new();
     let limits = Arc::new(Limits::new(config.limits, config.trusted_proxies.clone()));

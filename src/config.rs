@@ -106,6 +106,12 @@ pub struct LimitSettings {
     pub sockets_per_user: u32,
     /// Open Socket.IO connections per client address (IPv6: per /64) on one node (0: no cap).
     pub sockets_per_ip: u32,
+    /// Polls created per minute per account, across the cluster: each public one is pushed to
+    /// every feed subscriber.
+    pub polls_per_account_per_minute: u32,
+    /// Other poll writes that fan out (likes and unlikes, option changes, edits and status
+    /// changes) per minute per account, across the cluster.
+    pub account_writes_per_minute: u32,
 }
 
 #[derive(Clone)]
@@ -225,6 +231,12 @@ impl Config {
                 socket_flood_strikes: parse(&get, "RATE_LIMIT_SOCKET_FLOOD_STRIKES", 100)?,
                 sockets_per_user: parse(&get, "MAX_SOCKETS_PER_USER", 10)?,
                 sockets_per_ip: parse(&get, "MAX_SOCKETS_PER_IP", 256)?,
+                polls_per_account_per_minute: parse(
+                    &get,
+                    "RATE_LIMIT_POLLS_PER_ACCOUNT_PER_MINUTE",
+                    10,
+                )?,
+                account_writes_per_minute: parse(&get, "RATE_LIMIT_ACCOUNT_WRITES_PER_MINUTE", 60)?,
             },
             trusted_proxies: parse(&get, "TRUSTED_PROXIES", TrustedProxies::default())?,
             host_grace: Duration::from_secs(parse(&get, "HOST_GRACE_SECONDS", 30)?),
@@ -278,6 +290,13 @@ mod tests {
         assert!(c.dev_secret);
         assert!(!c.cookie_secure);
         assert!(c.openai.is_none());
+        assert_eq!(
+            (
+                c.limits.polls_per_account_per_minute,
+                c.limits.account_writes_per_minute
+            ),
+            (10, 60)
+        );
     }
 
     #[test]

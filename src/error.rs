@@ -132,6 +132,15 @@ impl Error {
         Error::NotFound(code, message.into())
     }
 
+    /// Over a cluster-wide limit (`LiveStore::throttle`) that frees in `wait`: `Retry-After`
+    /// is whole seconds, rounded up, at least 1.
+    pub fn rate_limited(wait: std::time::Duration) -> Self {
+        let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        Error::RateLimited {
+            retry_after: secs.max(1),
+        }
+    }
+
     pub fn internal(
         what: impl Into<Cow<'static, str>>,
         source: impl StdError + Send + Sync + 'static,

@@ -15,7 +15,7 @@ use axum::{
     http::{HeaderValue, StatusCode, Uri, header},
     response::{IntoResponse, Response},
 };
-use common::{JWT_SECRET, TestApp, spawn_app, spawn_app_with};
+use common::{JWT_SECRET, TestApp, fresh_prefix, spawn_app, spawn_app_with, unlimited_config};
 use serde_json::{Value, json};
 use sqlx::PgPool;
 use std::{
@@ -287,7 +287,8 @@ async fn a_poll_is_created_shared_and_followed_live_through_the_ui(pool: PgPool)
 /// reload, and the profile with the user's polls, vote and like.
 #[sqlx::test]
 async fn polls_are_browsed_searched_liked_and_profiled_through_the_ui(pool: PgPool) {
-    let app: TestApp = spawn_app(pool).await;
+    // The page makes 21 filler polls from one account in a second, past the per-account limit.
+    let app: TestApp = spawn_app_with(pool, unlimited_config(&fresh_prefix())).await;
     let report = run(
         "polls-browse.mjs",
         json!({"base": app.base, "shots": screenshots()}),

@@ -11,8 +11,10 @@ use sqlx::PgPool;
 use std::collections::HashSet;
 use uuid::Uuid;
 
+/// A server with every rate limit raised: these tests make many likes from one account (100
+/// at once), and limits are not their point.
 async fn server(pool: PgPool) -> TestApp {
-    common::spawn_app_with(pool, common::test_config(&common::fresh_prefix())).await
+    common::spawn_app_with(pool, common::unlimited_config(&common::fresh_prefix())).await
 }
 
 async fn get(app: &TestApp, who: Option<&Player>, path: &str) -> (StatusCode, Value) {
@@ -578,4 +580,89 @@ async fn a_search_matching_over_a_thousand_polls_lists_the_thousand_most_popular
     assert_eq!(voters.first(), Some(&(1100 / 3)));
     // The 100 least popular (voters 0 to 33, with ties at the edge) are left out.
     assert!(voters.iter().all(|v| *v >= 100 / 3), "{:?}", voters.last());
+}
+
+/// The first option's id of `poll`, as anyone reads it.
+async fn first_option(app: &TestApp, poll: &str) -> Value {
+    let (s, b) = get(app, None, &format!("/api/polls/{poll}")).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    b["poll"]["options"][0]["id"].clone()
+}
+
+/// Trending counts people, not requests (issue 20): one account sending the same ballot 25
+/// times and toggling a like 12 times weighs one person, so a poll with three real voters ranks
+/// above it, while both polls' list counters still come out exact. The abuse comes first, so
+/// that by the time the real poll's counters show its three voters every one of the abuser's
+/// requests has been through the activity buffer.
+#[sqlx::test]
+async fn one_account_resending_a_vote_and_toggling_a_like_cannot_outrank_three_real_voters(
+    pool: PgPool,
+) {
+    let app = &server(pool).await;
+    let alice = app.register("Alice").await;
+    let mallory = app.register("Mallory").await;
+    let real = create(
+        app,
+        &alice,
+        json!({"question": "Real?", "options": ["A", "B"]}),
+    )
+    .await;
+    let bought = create(
+        app,
+        &alice,
+        json!({"question": "Bought?", "options": ["A", "B"]}),
+    )
+    .await;
+
+    let ballot = json!({"option_ids": [first_option(app, &bought).await]});
+    for _ in 0..25 {
+        let (s, b) = app
+            .call(
+                "PUT",
+                &format!("/api/polls/{bought}/vote"),
+                &mallory,
+                Some(ballot.clone()),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{b}");
+    }
+    let like = format!("/api/polls/{bought}/like");
+    for n in 0..12 {
+        let method = if n % 2 == 0 { "PUT" } else { "DELETE" };
+        let (s, b) = app.call(method, &like, &mallory, None).await;
+        assert_eq!(s, StatusCode::OK, "{b}");
+    }
+
+    let ballot = json!({"option_ids": [first_option(app, &real).await]});
+    for name in ["V1", "V2", "V3"] {
+        let voter = app.register(name).await;
+        let (s, b) = app
+            .call(
+                "PUT",
+                &format!("/api/polls/{real}/vote"),
+                &voter,
+                Some(ballot.clone()),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{b}");
+    }
+
+    let page = common::eventually("the real poll trending first", || async {
+        let (_, b) = get(app, None, "/api/polls/trending").await;
+        let first = &b["polls"][0];
+        (first["id"] == real.as_str() && first["voters"] == 3 && first["total_votes"] == 3)
+            .then_some(b)
+    })
+    .await;
+    assert_eq!(ids(&page), vec![real, bought.clone()], "{page}");
+    let second = &page["polls"][1];
+    assert_eq!(
+        (
+            second["voters"].as_i64(),
+            second["total_votes"].as_i64(),
+            second["likes"].as_i64()
+        ),
+        (Some(1), Some(1), Some(0)),
+        "{page}"
+    );
 }

@@ -2,7 +2,9 @@
 //! proxy each client by its forwarded address, never by a header anyone could write, and IPv6
 //! clients per /64), and the per-account login limit holds for the whole cluster, not per node.
 //! Memory a client can make a node hold is bounded: open sockets per user and per address are
-//! capped, and binary attachments (the game sends none) close the socket at once.
+//! capped, and binary attachments (the game sends none) close the socket at once. Poll writes
+//! that fan out (creating polls; likes, option changes, edits) have per-account budgets, also
+//! cluster-wide.
 
 mod common;
 
@@ -142,6 +144,122 @@ async fn the_per_account_login_limit_holds_across_nodes(pool: PgPool) {
         guess(&a).await.expect("a").status(),
         StatusCode::TOO_MANY_REQUESTS
     );
+}
+
+/// The `Retry-After` of a 429, in seconds.
+fn retry_after(res: &reqwest::Response) -> u64 {
+    res.headers()
+        .get(header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .expect("Retry-After")
+}
+
+/// Creates a poll as `who` (a Bearer token) on `app`; the response as it came.
+async fn create_poll(app: &TestApp, token: &str, n: usize) -> reqwest::Response {
+    Client::new()
+        .post(app.url("/api/polls"))
+        .bearer_auth(token)
+        .json(&json!({"question": format!("Poll {n}?"), "options": ["Yes", "No"]}))
+        .send()
+        .await
+        .expect("create")
+}
+
+/// One account making polls fast (each public one is pushed to every feed subscriber) is held
+/// to 10 a minute by default, counted across the cluster; another account is not held back.
+#[sqlx::test]
+async fn the_eleventh_poll_in_a_minute_is_refused_on_any_node_and_other_accounts_go_on(
+    pool: PgPool,
+) {
+    let config = test_config(&prefix());
+    let a = spawn_app_with(pool.clone(), config.clone()).await;
+    let b = spawn_app_with(pool, config).await;
+    let spammer = a.register("Spammer").await;
+    let other = a.register("Other").await;
+    for n in 0..10 {
+        let node = if n % 2 == 0 { &a } else { &b };
+        let res = create_poll(node, &spammer.token, n).await;
+        assert_eq!(res.status(), StatusCode::CREATED, "poll {n}");
+    }
+    for node in [&a, &b] {
+        let res = create_poll(node, &spammer.token, 10).await;
+        let status = res.status();
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "the 11th poll");
+        let retry = retry_after(&res);
+        assert!((1..=60).contains(&retry), "{retry}");
+        let body: serde_json::Value = res.json().await.expect("json");
+        common::assert_error(status, &body, StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+    }
+    let res = create_poll(&b, &other.token, 0).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    // Nothing of the refused polls was written.
+    let (_, mine) = a
+        .call(
+            "GET",
+            &format!("/api/users/{}/polls", spammer.id),
+            &spammer,
+            None,
+        )
+        .await;
+    assert_eq!(mine["total"], 10, "{mine}");
+}
+
+/// Likes, option changes and edits (each pushed to a poll's subscribers) share one budget per
+/// account; running out of it stops only that account.
+#[sqlx::test]
+async fn likes_option_changes_and_edits_share_one_budget_per_account(pool: PgPool) {
+    let mut config = test_config(&prefix());
+    config.limits.account_writes_per_minute = 3;
+    let app = spawn_app_with(pool, config).await;
+    let alice = app.register("Alice").await;
+    let bob = app.register("Bob").await;
+    let res = create_poll(&app, &alice.token, 0).await;
+    assert_eq!(
+        res.status(),
+        StatusCode::CREATED,
+        "creating is its own budget"
+    );
+    let poll: serde_json::Value = res.json().await.expect("json");
+    let id = poll["poll"]["id"].as_str().expect("id").to_string();
+    let like = format!("/api/polls/{id}/like");
+    for (method, path, body) in [
+        ("PUT", like.clone(), None),
+        (
+            "POST",
+            format!("/api/polls/{id}/options"),
+            Some(json!({"text": "Maybe"})),
+        ),
+        ("DELETE", like.clone(), None),
+    ] {
+        let (s, b) = app.call(method, &path, &alice, body).await;
+        assert!(s.is_success(), "{method} {path}: {s} {b}");
+    }
+    let (s, b) = app
+        .call(
+            "PATCH",
+            &format!("/api/polls/{id}"),
+            &alice,
+            Some(json!({"description": "One write too many"})),
+        )
+        .await;
+    common::assert_error(s, &b, StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+    let (s, b) = app.call("PUT", &like, &alice, None).await;
+    common::assert_error(s, &b, StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+    // Bob's budget is his own; a vote spends none.
+    let (s, b) = app.call("PUT", &like, &bob, None).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(b["likes"], 1, "{b}");
+    let option = poll["poll"]["options"][0]["id"].clone();
+    let (s, b) = app
+        .call(
+            "PUT",
+            &format!("/api/polls/{id}/vote"),
+            &alice,
+            Some(json!({"option_ids": [option]})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
 }
 
 async fn open(app: &TestApp, token: &str, forwarded_for: Option<&str>) -> Result<Sock, String> {

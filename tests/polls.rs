@@ -727,6 +727,9 @@ async fn a_poll_closes_itself_at_its_expiry_once(app: &TestApp) {
 async fn server(pool: PgPool) -> TestApp {
     let mut config = common::test_config(&common::fresh_prefix());
     config.admin_emails = vec!["root@example.com".into()];
+    // These checks create many polls from one account; the per-account limit has its own test.
+    config.limits.polls_per_account_per_minute = 1_000;
+    config.limits.account_writes_per_minute = 1_000;
     common::spawn_app_with(pool, config).await
 }
 

@@ -734,3 +734,57 @@ async fn the_plain_websocket_is_capped_per_address(pool: PgPool) {
         "20 handshakes at once from one address all passed"
     );
 }
+
+/// A broadcast has no single reader (issue 20): `poll_updated` after the creator's edit reaches
+/// a subscriber with `liked_by_me: false` although the creator likes the poll (each client keeps
+/// its own), while the creator's REST answer still says they like it; and the creator's
+/// `notification` carries the poll's real like count.
+#[sqlx::test]
+async fn poll_updated_carries_no_ones_like_and_the_creators_notification_counts_likes(
+    pool: PgPool,
+) {
+    let app = common::spawn_app(pool).await;
+    let creator = app.register("Creator").await;
+    let bob = app.register("Bob").await;
+    let poll = poll_with(&app, &creator, &["a", "b"]).await;
+    let pid = poll["id"].as_str().unwrap_or_default().to_string();
+    let owner = Sock::connect(&app.base, &creator.token, TransportType::Websocket).await;
+    let watcher = Sock::connect(&app.base, &bob.token, TransportType::Websocket).await;
+    watcher.ok("subscribe_poll", json!({"poll_id": pid})).await;
+
+    let (s, b) = app
+        .call("PUT", &format!("/api/polls/{pid}/like"), &creator, None)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let note = owner
+        .inbox
+        .wait_for("notification", |v| v["poll_id"] == pid.as_str())
+        .await;
+    assert_eq!(note["likes"], 1, "{note}");
+
+    let (s, mine) = app
+        .call(
+            "PATCH",
+            &format!("/api/polls/{pid}"),
+            &creator,
+            Some(json!({"description": "Now with a description"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{mine}");
+    assert_eq!(mine["poll"]["liked_by_me"], true, "{mine}");
+    let update = watcher
+        .inbox
+        .wait_for("poll_updated", |v| {
+            v["poll"]["description"] == "Now with a description"
+        })
+        .await;
+    assert_eq!(
+        (
+            update["poll"]["likes"].as_i64(),
+            update["poll"]["liked_by_me"].as_bool(),
+            update["poll"]["my_votes"].clone()
+        ),
+        (Some(1), Some(false), json!([])),
+        "{update}"
+    );
+}

@@ -143,9 +143,7 @@ impl AuthService {
             .throttle(&account, self.logins_per_account, Duration::from_secs(60))
             .await?
         {
-            return Err(Error::RateLimited {
-                retry_after: wait.as_secs_f64().ceil().max(1.0) as u64,
-            });
+            return Err(Error::rate_limited(wait));
         }
         let row = db::users::by_email(&self.db, &email).await?;
         let stored = row.as_ref().map(|r| r.password_hash.clone());

@@ -238,17 +238,19 @@ pub(crate) async fn apply_activity(
     ids: &[Uuid],
     voters: &[i64],
     votes: &[i64],
-    weights: &[f64],
+    weights: &[Option<f64>],
 ) -> Result<(), DbError> {
-    // voters/votes < 0: no vote seen (likes only), keep the stored count. The log-space sum is
-    // `max + ln(1 + exp(-|a - b|))`; Postgres raises on `exp` underflow, and past 700 the term
-    // is below 1e-300 anyway, hence the `LEAST`.
+    // voters/votes < 0: no vote seen (likes only), keep the stored count; a NULL weight: no
+    // trend weight to add (counters only). The log-space sum is `max + ln(1 + exp(-|a - b|))`;
+    // Postgres raises on `exp` underflow, and past 700 the term is below 1e-300 anyway, hence
+    // the `LEAST`.
     sqlx::query(
         "UPDATE polls p SET \
            voters_count = CASE WHEN a.voters < 0 THEN p.voters_count ELSE a.voters END, \
            votes_count = CASE WHEN a.votes < 0 THEN p.votes_count ELSE a.votes END, \
-           trend_score = GREATEST(p.trend_score, a.w) \
-             + ln(1 + exp(-LEAST(abs(p.trend_score - a.w), 700))) \
+           trend_score = CASE WHEN a.w IS NULL THEN p.trend_score ELSE \
+             GREATEST(p.trend_score, a.w) \
+             + ln(1 + exp(-LEAST(abs(p.trend_score - a.w), 700))) END \
          FROM unnest($1::uuid[], $2::int8[], $3::int8[], $4::float8[]) AS a(id, voters, votes, w) \
          WHERE p.id = a.id",
     )

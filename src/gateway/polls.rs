@@ -326,14 +326,9 @@ impl SocketPollPublisher {
                     {
                         tracing::debug!(error = %e, poll = %poll, "poll_results not sent");
                     }
-                    self.notify(
-                        &polls,
-                        poll,
-                        results.creator_id,
-                        "poll_votes",
-                        results.total_votes,
-                    )
-                    .await;
+                    let counts = (results.total_votes, results.likes);
+                    self.notify(&polls, poll, results.creator_id, "poll_votes", counts)
+                        .await;
                 }
                 Ok(None) => {}
                 Err(e) => e.report("poll results broadcast"),
@@ -346,10 +341,19 @@ impl SocketPollPublisher {
         }
     }
 
-    /// The creator's `notification`, at most once per `NOTIFY_PERIOD` per poll.
-    async fn notify(&self, polls: &PollService, poll: Uuid, creator: Uuid, kind: &str, total: i64) {
+    /// The creator's `notification` with the poll's `(total_votes, likes)`, at most once per
+    /// `NOTIFY_PERIOD` per poll.
+    async fn notify(
+        &self,
+        polls: &PollService,
+        poll: Uuid,
+        creator: Uuid,
+        kind: &str,
+        (total, likes): (i64, i64),
+    ) {
         if let Ok(None) = polls.cache().take_slot(poll, "notify", NOTIFY_PERIOD).await {
-            let payload = json!({"type": kind, "poll_id": poll, "total_votes": total, "likes": 0});
+            let payload =
+                json!({"type": kind, "poll_id": poll, "total_votes": total, "likes": likes});
             let _ = self
                 .io
                 .to(user_room(creator))
@@ -404,7 +408,7 @@ impl PollPublisher for Publisher {
                     poll.id,
                     poll.creator.id,
                     "poll_closed",
-                    poll.total_votes,
+                    (poll.total_votes, poll.likes),
                 )
                 .await;
         }

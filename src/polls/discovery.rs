@@ -10,14 +10,18 @@
 //! re-scoring as time passes: a page costs the same with 100 or 1,000,000 polls. The price:
 //! list counters trail the live ones by up to a second, and a node that dies loses its last
 //! second of trending weight (the counters are exact again at the poll's next vote).
+//!
+//! Trending counts people, not requests: only a real change is activity, and its weight counts
+//! once per person per poll per `TREND_WINDOW` (the store's cluster-wide GCRA), so one account
+//! re-sending a ballot or toggling a like cannot buy a place (issue 20).
 
 use chrono::Utc;
 use serde::Serialize;
 use serde_json::json;
 use std::{
-    collections::HashMap,
+    collections::{HashMap, HashSet},
     sync::{Arc, Mutex},
-    time::Duration,
+    time::{Duration, Instant},
 };
 use tokio_util::sync::CancellationToken;
 use utoipa::ToSchema;
@@ -26,6 +30,7 @@ use uuid::Uuid;
 use super::{
     PollService,
     cache::Counts,
+    service::Spend,
     view::{CategoryView, CreatorView},
 };
 use crate::{
@@ -44,11 +49,22 @@ use crate::{
 /// How often buffered activity is written.
 const FLUSH_EVERY: Duration = Duration::from_secs(1);
 
+/// One person's activity on a poll adds its trend weight once in this long: the trend's own
+/// horizon (votes and likes of the last 24 h), so a day of re-sends weighs one vote.
+const TREND_WINDOW: Duration = Duration::from_secs(24 * 3600);
+
+/// How long a node remembers having asked the trend gate about a person and poll. Any ask
+/// after the first within `TREND_WINDOW` is refused, so skipping it changes nothing; it saves
+/// a voter who keeps changing their vote a Redis call per change. The memo is dropped whole
+/// this often, which bounds it by the pairs active in that time.
+const ASKED_MEMO: Duration = Duration::from_secs(60);
+
 #[derive(Debug, Clone, Copy)]
 struct Pending {
     /// The latest exact counts seen (-1: none seen, only likes).
     voters: i64,
     votes: i64,
+    /// Trend weight to add: people let through the trend gate (0: counters only).
     events: u64,
 }
 
@@ -56,10 +72,18 @@ struct Pending {
 #[derive(Debug, Default)]
 pub(crate) struct Activity {
     pending: Mutex<HashMap<Uuid, Pending>>,
+    /// (poll, person) pairs this node has asked the trend gate about since `since`.
+    asked: Mutex<Asked>,
+}
+
+#[derive(Debug, Default)]
+struct Asked {
+    since: Option<Instant>,
+    pairs: HashSet<(Uuid, Uuid)>,
 }
 
 impl Activity {
-    fn note(&self, poll: Uuid, counts: Option<(i64, i64)>) {
+    fn note(&self, poll: Uuid, counts: Option<(i64, i64)>, events: u64) {
         let Ok(mut map) = self.pending.lock() else {
             return;
         };
@@ -68,22 +92,39 @@ impl Activity {
             votes: -1,
             events: 0,
         });
-        p.events += 1;
+        p.events += events;
         if let Some((voters, votes)) = counts {
             p.voters = voters;
             p.votes = votes;
         }
     }
 
-    /// A vote (cast, changed or withdrawn) moved `poll`'s counts to `counts`.
+    /// A vote (cast, changed or withdrawn) moved `poll`'s counts to `counts`: the list
+    /// counters follow. Its trend weight goes through the gate (`PollService::trend`).
     pub(crate) fn vote(&self, poll: Uuid, counts: &Counts) {
         let votes = counts.options.values().sum();
-        self.note(poll, Some((counts.voters.max(0), votes)));
+        self.note(poll, Some((counts.voters.max(0), votes)), 0);
     }
 
-    /// A like or unlike of `poll`.
-    pub(crate) fn like(&self, poll: Uuid) {
-        self.note(poll, None);
+    /// One person's activity on `poll`, let through the trend gate.
+    fn weigh(&self, poll: Uuid) {
+        self.note(poll, None, 1);
+    }
+
+    /// Whether this node has not yet asked the trend gate about `who` on `poll` lately.
+    fn first_ask(&self, poll: Uuid, who: Uuid) -> bool {
+        let Ok(mut asked) = self.asked.lock() else {
+            return true;
+        };
+        let now = Instant::now();
+        if asked
+            .since
+            .is_none_or(|t| now.duration_since(t) >= ASKED_MEMO)
+        {
+            asked.pairs.clear();
+            asked.since = Some(now);
+        }
+        asked.pairs.insert((poll, who))
     }
 
     fn take(&self) -> HashMap<Uuid, Pending> {
@@ -219,6 +260,7 @@ impl PollService {
     /// only when the like really changed, in its transaction.
     pub(crate) async fn set_like(&self, user: Uuid, id: Uuid, on: bool) -> Result<LikeView, Error> {
         let record = self.visible(Some(user), id).await?;
+        self.spend(user, Spend::Write).await?;
         let mut tx = self.db.begin().await.map_err(DbError::from)?;
         let changed = if on {
             db::likes::like(&mut tx, id, user).await?
@@ -232,7 +274,10 @@ impl PollService {
         let (likes, liked_by_me) = db::likes::state(&mut tx, id, Some(user)).await?;
         tx.commit().await.map_err(DbError::from)?;
         if changed {
-            self.activity.like(id);
+            // A like is interest; an unlike only moves the count (written above).
+            if on {
+                self.trend(id, user);
+            }
             if let Some(p) = self.publisher() {
                 p.counts_changed(id, record.poll.creator_id).await;
             }
@@ -250,6 +295,32 @@ impl PollService {
         Ok(db::likes::state(&mut conn, id, viewer).await?)
     }
 
+    /// `who` (an account, or an anonymous voter id) really did something on `poll`: adds one
+    /// unit of trend weight unless they already did within `TREND_WINDOW`, cluster-wide. The
+    /// gate is asked in a task of its own, off the request's path: the weight is buffered for
+    /// up to a second anyway. A gate that cannot be asked (Redis down) lets the weight through:
+    /// the activity was real, and a trend is a soft signal.
+    pub(super) fn trend(&self, poll: Uuid, who: Uuid) {
+        if !self.activity.first_ask(poll, who) {
+            return;
+        }
+        let store = Arc::clone(&self.store);
+        let activity = Arc::clone(&self.activity);
+        tokio::spawn(async move {
+            match store
+                .throttle(&format!("trend:{poll}:{who}"), 1, TREND_WINDOW)
+                .await
+            {
+                Ok(Some(_)) => {}
+                Ok(None) => activity.weigh(poll),
+                Err(e) => {
+                    tracing::debug!(error = %e, poll = %poll, "trend gate unavailable; counted");
+                    activity.weigh(poll);
+                }
+            }
+        });
+    }
+
     async fn flush_activity(&self) -> Result<(), Error> {
         let pending = self.activity.take();
         if pending.is_empty() {
@@ -264,7 +335,7 @@ impl PollService {
             ids.push(id);
             voters.push(p.voters);
             votes.push(p.votes);
-            weights.push(trend_weight(p.events, now));
+            weights.push((p.events > 0).then(|| trend_weight(p.events, now)));
         }
         db::discovery::apply_activity(&self.db, &ids, &voters, &votes, &weights).await?;
         Ok(())

@@ -89,8 +89,10 @@ impl PollService {
             for id in &closed {
                 if let Some(record) = db::polls::get(&self.db, *id).await? {
                     let counts = self.counts(*id).await?;
-                    let view =
+                    let mut view =
                         super::view::PollView::build(&record, &counts, Vec::new(), Utc::now());
+                    // As anyone sees it: the likes read with the record (by no reader).
+                    view.likes = record.likes;
                     p.updated(&view).await;
                 }
             }

@@ -5,7 +5,10 @@
 use chrono::{DateTime, Utc};
 use serde_json::json;
 use sqlx::{PgConnection, PgPool};
-use std::sync::{Arc, OnceLock};
+use std::{
+    sync::{Arc, OnceLock},
+    time::Duration,
+};
 use uuid::Uuid;
 
 use super::{
@@ -26,6 +29,7 @@ use crate::{
         lifecycle::Transition,
     },
     error::Error,
+    store::LiveStore,
 };
 
 /// A new poll as asked for (`category` is a slug).
@@ -49,27 +53,58 @@ pub(crate) struct PollPatch {
     pub expires_at: Option<Option<DateTime<Utc>>>,
 }
 
+/// An account's budgets of poll writes that fan out, per minute, counted cluster-wide in the
+/// live store (`RATE_LIMIT_POLLS_PER_ACCOUNT_PER_MINUTE`, `RATE_LIMIT_ACCOUNT_WRITES_PER_MINUTE`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct WriteLimits {
+    /// Polls created: each public one is pushed to every feed subscriber.
+    pub polls_per_minute: u32,
+    /// Likes and unlikes, option changes, edits and status changes: each is pushed to the
+    /// poll's subscribers (and its creator). Votes are not counted: their broadcasts are
+    /// coalesced per poll, however many there are.
+    pub writes_per_minute: u32,
+}
+
+/// Which budget a write spends.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Spend {
+    Poll,
+    Write,
+}
+
 pub struct PollService {
     pub(super) db: PgPool,
     pub(super) cache: PollCache,
+    /// The live store: the per-account write limits and the trend gate, cluster-wide.
+    pub(super) store: Arc<dyn LiveStore>,
+    limits: WriteLimits,
     /// Emails (lowercase) of the accounts that may add categories and delete any poll.
     admins: Vec<String>,
     publisher: OnceLock<Arc<dyn PollPublisher>>,
-    /// Votes and likes not yet written to the list counters (`discovery`).
-    pub(super) activity: super::discovery::Activity,
+    /// Votes and likes not yet written to the list counters (`discovery`); shared with the
+    /// trend gate's tasks.
+    pub(super) activity: Arc<super::discovery::Activity>,
     /// Views not yet written to the poll rows, and the site stats last computed (`stats`).
     pub(super) views: super::stats::Views,
     pub(super) site: super::stats::SiteCache,
 }
 
 impl PollService {
-    pub(crate) fn new(db: PgPool, cache: PollCache, admins: &[String]) -> Arc<Self> {
+    pub(crate) fn new(
+        db: PgPool,
+        cache: PollCache,
+        store: Arc<dyn LiveStore>,
+        limits: WriteLimits,
+        admins: &[String],
+    ) -> Arc<Self> {
         Arc::new(PollService {
             db,
             cache,
+            store,
+            limits,
             admins: admins.iter().map(|e| e.trim().to_lowercase()).collect(),
             publisher: OnceLock::new(),
-            activity: super::discovery::Activity::default(),
+            activity: Arc::default(),
             views: super::stats::Views::default(),
             site: super::stats::SiteCache::default(),
         })
@@ -85,6 +120,32 @@ impl PollService {
 
     pub(crate) fn cache(&self) -> &PollCache {
         &self.cache
+    }
+
+    /// Counts one write by `actor` against its per-minute budget, across the cluster; a 429
+    /// with the wait once it is spent. A budget that cannot be counted (Redis down) lets the
+    /// write through: these limits are against floods, and the write itself needs Postgres
+    /// only (the per-IP request limit still holds).
+    pub(super) async fn spend(&self, actor: Uuid, what: Spend) -> Result<(), Error> {
+        let (key, per_minute) = match what {
+            Spend::Poll => (format!("polls:{actor}"), self.limits.polls_per_minute),
+            Spend::Write => (
+                format!("poll_writes:{actor}"),
+                self.limits.writes_per_minute,
+            ),
+        };
+        match self
+            .store
+            .throttle(&key, per_minute, Duration::from_secs(60))
+            .await
+        {
+            Ok(None) => Ok(()),
+            Ok(Some(wait)) => Err(Error::rate_limited(wait)),
+            Err(e) => {
+                tracing::debug!(error = %e, "per-account write limit not counted");
+                Ok(())
+            }
+        }
     }
 
     pub(crate) async fn is_admin(&self, user: Uuid) -> Result<bool, Error> {
@@ -110,6 +171,8 @@ impl PollService {
         let now = Utc::now();
         let poll = req.input.validate(now)?;
         let category_id = self.category(req.category.as_deref()).await?;
+        // Spent once the poll is known to be valid: a form sent back with an error is no flood.
+        self.spend(actor, Spend::Poll).await?;
         let id = Uuid::new_v4();
         let status = if req.publish.unwrap_or(true) {
             PollStatus::Open
@@ -256,8 +319,11 @@ impl PollService {
         self.index_expiry(&record).await;
         let view = self.view(&record, Some(actor)).await?;
         if let Some(p) = self.publisher() {
+            // A broadcast has no single reader: it carries the poll as an anonymous reader sees
+            // it, and each client keeps its own `my_votes` and `liked_by_me`.
             let mut public = view.clone();
             public.my_votes = Vec::new();
+            public.liked_by_me = false;
             p.updated(&public).await;
         }
         Ok(view)
@@ -288,6 +354,7 @@ impl PollService {
             Some(slug) => Some(self.category(slug.as_deref()).await?),
             None => None,
         };
+        self.spend(actor, Spend::Write).await?;
         let (mut tx, record) = self.locked(actor, id).await?;
         let was_public = record.poll.is_public;
         let changes_question = question
@@ -336,6 +403,7 @@ impl PollService {
         id: Uuid,
         t: Transition,
     ) -> Result<PollView, Error> {
+        self.spend(actor, Spend::Write).await?;
         let (mut tx, record) = self.locked(actor, id).await?;
         let next = record.state(false).transition(actor, t, Utc::now())?;
         db::polls::set_status(&mut tx, id, next).await?;
@@ -388,6 +456,7 @@ impl PollService {
         text: &str,
     ) -> Result<OptionView, Error> {
         let text = create::option_text(text, "text")?;
+        self.spend(actor, Spend::Write).await?;
         let (mut tx, record) = self.locked(actor, id).await?;
         let keys: Vec<String> = record
             .options
@@ -420,6 +489,7 @@ impl PollService {
         text: &str,
     ) -> Result<OptionView, Error> {
         let text = create::option_text(text, "text")?;
+        self.spend(actor, Spend::Write).await?;
         let (mut tx, record) = self.locked(actor, id).await?;
         let voted = option_voted(&mut tx, &record, id, option).await?;
         record
@@ -454,6 +524,7 @@ impl PollService {
         id: Uuid,
         option: Uuid,
     ) -> Result<(), Error> {
+        self.spend(actor, Spend::Write).await?;
         let (mut tx, record) = self.locked(actor, id).await?;
         let voted = option_voted(&mut tx, &record, id, option).await?;
         let state = record.state(false);

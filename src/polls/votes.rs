@@ -73,6 +73,16 @@ fn with_likes(mut view: PollView, record: &db::polls::PollRecord) -> PollView {
     view
 }
 
+/// What writing a ballot did to the counts.
+#[derive(Debug)]
+enum Written {
+    /// Nothing (the same choice again): nothing to note or announce.
+    Unchanged,
+    /// The counts moved; the counts after the delta, when they were cached (`None`: not
+    /// cached, the next read rebuilds them).
+    Changed(Option<Counts>),
+}
+
 impl PollService {
     /// `PUT /api/polls/{id}/vote` and `vote_poll`.
     pub(crate) async fn vote(
@@ -87,7 +97,7 @@ impl PollService {
         }
         let ballot = record.state(false).choice(option_ids, Utc::now())?;
         let written = self.write(id, voter, Some(&ballot)).await?;
-        let counts = self.after_write(&record, written).await?;
+        let counts = self.after_write(&record, voter, written).await?;
         Ok(with_likes(
             PollView::build(&record, &counts, ballot, Utc::now()),
             &record,
@@ -102,24 +112,29 @@ impl PollService {
         }
         record.state(false).ensure_votable(Utc::now())?;
         let written = self.write(id, voter, None).await?;
-        let counts = self.after_write(&record, written).await?;
+        let counts = self.after_write(&record, voter, written).await?;
         Ok(with_likes(
             PollView::build(&record, &counts, Vec::new(), Utc::now()),
             &record,
         ))
     }
 
-    /// The counts to answer with, and the live update for the poll's watchers.
+    /// The counts to answer with; after a real change, also the activity (list counters and
+    /// trend) and the live update for the poll's watchers. The same ballot sent again is no
+    /// activity: a loop of re-sends must neither buy a trend nor push a broadcast.
     async fn after_write(
         &self,
         record: &db::polls::PollRecord,
-        applied: Option<Counts>,
+        voter: Voter,
+        written: Written,
     ) -> Result<Counts, Error> {
-        let counts = match applied {
-            Some(c) => c,
-            None => self.counts(record.poll.id).await?,
+        let counts = match written {
+            Written::Unchanged => return self.counts(record.poll.id).await,
+            Written::Changed(Some(c)) => c,
+            Written::Changed(None) => self.counts(record.poll.id).await?,
         };
         self.activity.vote(record.poll.id, &counts);
+        self.trend(record.poll.id, voter.key);
         if let Some(p) = self.publisher() {
             p.counts_changed(record.poll.id, record.poll.creator_id)
                 .await;
@@ -130,13 +145,13 @@ impl PollService {
     /// Replaces (or with `new: None` removes) the voter's ballot and adds the delta to the
     /// cached counts. Holds the poll's shared counts lock from before the commit until the
     /// delta is in (see `db::ballots`); the unlock is the one round trip left after the answer
-    /// is known, so it runs behind it. Gives the counts after the delta (`None`: unchanged).
+    /// is known, so it runs behind it.
     async fn write(
         &self,
         poll: Uuid,
         voter: Voter,
         new: Option<&[Uuid]>,
-    ) -> Result<Option<Counts>, Error> {
+    ) -> Result<Written, Error> {
         let mut conn = self.db.acquire().await.map_err(DbError::from)?;
         let cast = ballots::cast(&mut conn, poll, voter.key, voter.user, new).await;
         let applied = match &cast {
@@ -146,17 +161,21 @@ impl PollService {
                     _ => Delta::between(old.as_deref(), new),
                 };
                 if delta.is_empty() {
-                    Ok(None)
+                    Ok(Written::Unchanged)
                 } else {
-                    self.cache.apply(poll, &delta).await.map_err(|e| {
-                        // The vote is committed; the cached counts missed its delta. Drop them
-                        // so the next read rebuilds them from Postgres, retrying behind.
-                        self.forget_later(poll);
-                        Error::from(e)
-                    })
+                    match self.cache.apply(poll, &delta).await {
+                        Ok(counts) => Ok(Written::Changed(counts)),
+                        Err(e) => {
+                            // The vote is committed; the cached counts missed its delta. Drop
+                            // them so the next read rebuilds them from Postgres, retrying
+                            // behind.
+                            self.forget_later(poll);
+                            Err(Error::from(e))
+                        }
+                    }
                 }
             }
-            Err(_) => Ok(None),
+            Err(_) => Ok(Written::Unchanged),
         };
         tokio::spawn(async move {
             if ballots::unlock_counts_shared(&mut conn, poll)

@@ -65,7 +65,8 @@ pub fn fresh_prefix() -> String {
 }
 
 /// The test configuration with every rate limit raised out of reach, for tests whose point is
-/// something else (the handlers under a flood of payloads, the load generator).
+/// something else (the handlers under a flood of payloads, the load generator, many polls or
+/// likes from one account).
 pub fn unlimited_config(prefix: &str) -> Config {
     let mut config = test_config(prefix);
     config.limits.api_per_second = 1_000_000;
@@ -73,6 +74,8 @@ pub fn unlimited_config(prefix: &str) -> Config {
     config.limits.login_per_account_per_minute = 1_000_000;
     config.limits.joins_per_minute = 1_000_000;
     config.limits.socket_events_per_second = 1_000_000;
+    config.limits.polls_per_account_per_minute = 1_000_000;
+    config.limits.account_writes_per_minute = 1_000_000;
     config
 }
 

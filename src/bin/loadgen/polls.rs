@@ -46,7 +46,17 @@ async fn create_poll(
         .send()
         .await
         .map_err(|e| e.to_string())?;
+    let status = res.status();
     let body: Value = res.json().await.map_err(|e| e.to_string())?;
+    if status == reqwest::StatusCode::TOO_MANY_REQUESTS {
+        return Err(format!(
+            "{status}: start the server with RATE_LIMIT_POLLS_PER_ACCOUNT_PER_MINUTE raised \
+             (scripts/bench.sh does): {body}"
+        ));
+    }
+    if !status.is_success() {
+        return Err(format!("{status}: {body}"));
+    }
     Ok(body["poll"].clone())
 }
 
@@ -68,14 +78,27 @@ pub(crate) async fn run(args: &Args, http: &reqwest::Client, base: &str, tokens:
         .as_array()
         .map(|o| o.iter().map(|x| x["id"].clone()).collect())
         .unwrap_or_default();
+    // The cold polls come from every voter account in turn: polls created per account are
+    // limited (`RATE_LIMIT_POLLS_PER_ACCOUNT_PER_MINUTE`), and a real site's polls have many
+    // authors anyway.
     let mut cold = Vec::new();
+    let mut first_error = None;
     for n in 0..args.cold_polls {
-        match create_poll(http, base, &owner, n + 1).await {
+        let author = &tokens[(n + 1) % tokens.len()];
+        match create_poll(http, base, author, n + 1).await {
             Ok(p) => cold.push(p),
-            Err(_) => {
+            Err(e) => {
+                first_error.get_or_insert(e);
                 errors.fetch_add(1, Ordering::Relaxed);
             }
         }
+    }
+    if let Some(e) = first_error {
+        eprintln!(
+            "{} of {} cold polls not created, the first: {e}",
+            args.cold_polls - cold.len(),
+            args.cold_polls
+        );
     }
 
     // Subscribers: anonymous sockets (an empty token), each subscribed to the hot poll.
