@@ -7,7 +7,7 @@
 use axum::{
     extract::{
         State,
-        ws::{Message, WebSocket, WebSocketUpgrade},
+        ws::{Message, WebSocket, WebSocketUpgrade, rejection::WebSocketUpgradeRejection},
     },
     http::HeaderMap,
     response::Response,
@@ -15,19 +15,28 @@ use axum::{
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{AppState, error::ApiResult, extract::IdPath, polls::MaybeUser};
+use super::{
+    AppState,
+    error::{ApiError, ApiResult},
+    extract::IdPath,
+    polls::MaybeUser,
+};
 use crate::{db, polls::watch::Watched};
 
 #[utoipa::path(get, path = "/ws/polls/{id}", tag = "polls", params(("id" = Uuid, Path)),
     responses((status = 101, description = "WebSocket: poll_update and poll_deleted messages"),
+              (status = 400, body = super::error::ErrorBody, description = "not a WebSocket handshake"),
               (status = 404, body = super::error::ErrorBody)))]
 pub(crate) async fn ws(
     State(state): State<AppState>,
     MaybeUser(user): MaybeUser,
     headers: HeaderMap,
     IdPath(id): IdPath,
-    upgrade: WebSocketUpgrade,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> ApiResult<Response> {
+    // A request that is no WebSocket handshake (a plain GET, a missing key) is refused in the
+    // contract's shape, with the status axum gives it.
+    let upgrade = upgrade.map_err(|e| ApiError::of_status(e.status(), &e.body_text()))?;
     // Refused before the upgrade: an unknown poll (or another's draft) is a plain 404.
     let (first, ballot) = match user {
         Some(u) => (state.polls.get(Some(u.id), id).await?, Some(u.id)),
