@@ -44,6 +44,8 @@ pub struct App {
     io: gateway::Io,
     /// Held until the server has stopped serving (or the process dies): see `db::node_lock`.
     node_lock: db::node_lock::NodeLock,
+    /// The `METRICS_ADDR` listener, bound, and its router.
+    metrics: Option<(TcpListener, axum::Router)>,
 }
 
 impl App {
@@ -51,6 +53,13 @@ impl App {
     /// (what the password change will call).
     pub fn auth(&self) -> Arc<AuthService> {
         Arc::clone(&self.auth)
+    }
+
+    /// Where `/metrics` is served when `METRICS_ADDR` is set (its port resolved if it was 0).
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics
+            .as_ref()
+            .and_then(|(listener, _)| listener.local_addr().ok())
     }
 }
 
@@ -124,6 +133,19 @@ pub async fn build_with_pool(config: &Config, pool: sqlx::PgPool) -> Result<App,
     );
 
     let shutdown = CancellationToken::new();
+    let metrics = Arc::new(http::metrics::MetricsAccess::new(
+        config.metrics_token.clone(),
+        config.metrics_addr.is_some(),
+    ));
+    // Bound now, so that a taken address fails the start rather than the first scrape.
+    let metrics_listener = match config.metrics_addr {
+        Some(addr) => Some((
+            TcpListener::bind(addr).await?,
+            http::metrics::own_router(Arc::clone(&metrics)),
+        )),
+        None => None,
+    };
+    http::metrics::spawn_room_counter(Arc::clone(&metrics), pool.clone(), shutdown.clone());
     let limits = Arc::new(Limits::new(config.limits, config.trusted_proxies.clone()));
     game.set_limits(Arc::clone(&limits));
     let state = AppState {
@@ -136,6 +158,7 @@ pub async fn build_with_pool(config: &Config, pool: sqlx::PgPool) -> Result<App,
         limits: Arc::clone(&limits),
         cookie_secure: config.cookie_secure,
         allowed_origins: Arc::new(config.allowed_origins.clone()),
+        metrics,
     };
     let (sio, io) = gateway::layer(
         config,
@@ -168,6 +191,7 @@ pub async fn build_with_pool(config: &Config, pool: sqlx::PgPool) -> Result<App,
         shutdown,
         io,
         node_lock,
+        metrics: metrics_listener,
     })
 }
 
@@ -213,6 +237,17 @@ pub async fn serve(
 ) -> Result<(), StartError> {
     let shutdown = app.shutdown.clone();
     let io = app.io.clone();
+    if let Some((listener, router)) = app.metrics {
+        let stopped = shutdown.clone();
+        tokio::spawn(async move {
+            let served = axum::serve(listener, router)
+                .with_graceful_shutdown(async move { stopped.cancelled().await })
+                .await;
+            if let Err(e) = served {
+                tracing::warn!(error = %e, "the metrics listener stopped");
+            }
+        });
+    }
     // No Nagle: game frames are small and must leave at once. With it, a frame written while
     // the previous one was still unacknowledged waited for the client's delayed ACK (up to
     // 40 ms), which showed as a 40–50 ms tail at any load.

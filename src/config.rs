@@ -1,7 +1,11 @@
 //! Typed configuration read once from the environment (and `.env` when present), so every
 //! other module receives plain values and nothing else reads env vars.
 
-use std::{env, net::IpAddr, time::Duration};
+use std::{
+    env,
+    net::{IpAddr, SocketAddr},
+    time::Duration,
+};
 
 /// Reverse proxies whose `X-Forwarded-For` is believed; public because `Config` holds them.
 pub use crate::limits::client_ip::TrustedProxies;
@@ -12,6 +16,8 @@ use crate::questions::openai;
 pub const DEV_JWT_SECRET: &str = "dev-only-insecure-secret-change-me-in-production!!";
 /// HS256 keys shorter than the hash output weaken the MAC (RFC 7518 §3.2).
 const MIN_SECRET_BYTES: usize = 32;
+/// A metrics token anyone could guess would protect nothing.
+const MIN_METRICS_TOKEN_BYTES: usize = 16;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -84,6 +90,12 @@ pub struct Config {
     pub presence_lease: Duration,
     /// Accounts (by email, any case) that may add poll categories and delete any poll.
     pub admin_emails: Vec<String>,
+    /// `METRICS_TOKEN`: when set, `/metrics` needs `Authorization: Bearer <token>`.
+    pub metrics_token: Option<String>,
+    /// `METRICS_ADDR`: when set, `/metrics` is served on a listener of its own there, and not
+    /// on the public port. With neither this nor a token, the public port serves the metrics
+    /// to loopback clients only (`http::metrics`).
+    pub metrics_addr: Option<SocketAddr>,
 }
 
 /// Abuse limits; every one can be raised for load tests or lowered for tests of the limits.
@@ -139,6 +151,11 @@ impl std::fmt::Debug for Config {
             .field("trusted_proxies", &self.trusted_proxies)
             .field("limits", &self.limits)
             .field(
+                "metrics_token",
+                &self.metrics_token.as_ref().map(|_| "<set>"),
+            )
+            .field("metrics_addr", &self.metrics_addr)
+            .field(
                 "openai",
                 &self.openai.as_ref().map(|o| (&o.base_url, &o.model)),
             )
@@ -185,6 +202,15 @@ impl Config {
             None => DEV_JWT_SECRET.to_string(),
         };
         let dev_secret = jwt_secret == DEV_JWT_SECRET;
+        let metrics_token = match get("METRICS_TOKEN").map(|t| t.trim().to_string()) {
+            Some(t) if t.len() < MIN_METRICS_TOKEN_BYTES => {
+                return Err(ConfigError::Invalid(
+                    "METRICS_TOKEN",
+                    format!("must be at least {MIN_METRICS_TOKEN_BYTES} characters"),
+                ));
+            }
+            other => other,
+        };
         let openai = get("OPENAI_API_KEY").map(|api_key| {
             Ok::<_, ConfigError>(OpenAiSettings {
                 api_key,
@@ -248,6 +274,14 @@ impl Config {
                 .map(|e| e.trim().to_lowercase())
                 .filter(|e| !e.is_empty())
                 .collect(),
+            metrics_token,
+            metrics_addr: get("METRICS_ADDR")
+                .map(|a| {
+                    a.trim().parse().map_err(|e: std::net::AddrParseError| {
+                        ConfigError::Invalid("METRICS_ADDR", e.to_string())
+                    })
+                })
+                .transpose()?,
         })
     }
 }
@@ -367,6 +401,31 @@ mod tests {
         assert!(matches!(
             config(&[("TRUSTED_PROXIES", "10.0.0.0/8,lb.internal")]),
             Err(ConfigError::Invalid("TRUSTED_PROXIES", _))
+        ));
+    }
+
+    #[test]
+    fn metrics_are_guarded_by_a_token_or_served_on_their_own_address() {
+        let c = config(&[]).expect("defaults");
+        assert!(c.metrics_token.is_none() && c.metrics_addr.is_none());
+        let c = config(&[
+            ("METRICS_TOKEN", " scrape-secret-0123456789 "),
+            ("METRICS_ADDR", "127.0.0.1:9100"),
+        ])
+        .expect("config");
+        assert_eq!(c.metrics_token.as_deref(), Some("scrape-secret-0123456789"));
+        assert_eq!(
+            c.metrics_addr,
+            Some(SocketAddr::from(([127, 0, 0, 1], 9100)))
+        );
+        assert!(!format!("{c:?}").contains("scrape-secret"));
+        assert!(matches!(
+            config(&[("METRICS_TOKEN", "short")]),
+            Err(ConfigError::Invalid("METRICS_TOKEN", _))
+        ));
+        assert!(matches!(
+            config(&[("METRICS_ADDR", "localhost")]),
+            Err(ConfigError::Invalid("METRICS_ADDR", _))
         ));
     }
 

@@ -46,6 +46,9 @@ async fn main() -> std::process::ExitCode {
 
 async fn run(config: Config) -> Result<(), app::StartError> {
     let built = app::build(&config).await?;
+    if let Some(addr) = built.metrics_addr() {
+        tracing::info!(%addr, "metrics listening");
+    }
     let listener = listen(std::net::SocketAddr::new(config.host, config.port))?;
     tracing::info!(addr = %listener.local_addr()?, "listening");
     app::serve(built, listener, shutdown_signal()).await

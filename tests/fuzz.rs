@@ -333,6 +333,12 @@ async fn thousands_of_hostile_payloads_break_nothing(pool: PgPool) {
         ("POST", "/api/categories".into()),
         ("GET", "/api/users/{id}".into()),
         ("GET", "/api/me/votes?page={id}".into()),
+        ("GET", "/api/me/games?page={id}&page={code}".into()),
+        (
+            "GET",
+            "/api/games/{id}/export?format={code}&format=csv".into(),
+        ),
+        ("GET", "/ws/polls/{poll}".into()),
     ];
     let mut requests: Vec<(&str, String, String, String)> = Vec::new();
     for i in 0..REST_REQUESTS {

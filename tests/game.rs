@@ -861,3 +861,66 @@ async fn an_answer_holding_a_nul_is_refused_naming_the_field_and_the_round_goes_
         assert_eq!(s, StatusCode::CREATED, "{body}");
     }
 }
+
+#[sqlx::test]
+async fn game_texts_refuse_invisible_and_direction_characters_and_keep_emoji(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let host = app.register("Host").await;
+    let ann = app.register("Ann").await;
+    // A theme with a zero-width space in it, and one spelt backwards by an override.
+    for theme in ["Space\u{200b}ships", "\u{202e}spihsecaps"] {
+        let (s, body) = app
+            .call(
+                "POST",
+                "/api/rooms",
+                &host,
+                Some(json!({"settings": {"theme": theme}})),
+            )
+            .await;
+        assert_invalid_field(s, &body, "theme");
+    }
+    let code = app.create_room(&host, json!({})).await;
+    app.join(&ann, &code).await;
+    let (s, body) = app
+        .call("POST", &format!("/api/game/{code}/start"), &host, None)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let round = body["round"]["id"].as_str().expect("round").to_string();
+    let path = format!("/api/game/rounds/{round}/answer");
+    for bad in [
+        "Pickled\u{2066} herring",
+        "Pick\u{200d}led herring",
+        "A\u{feff}",
+    ] {
+        let (s, body) = app
+            .call("POST", &path, &ann, Some(json!({"answer": bad})))
+            .await;
+        assert_invalid_field(s, &body, "answer");
+    }
+    // An answer over two lines with an emoji family in it is taken as typed.
+    let family = "\u{1f468}\u{200d}\u{1f469}\u{200d}\u{1f467}";
+    let answer = format!("The whole {family}\nat once");
+    let (s, body) = app
+        .call("POST", &path, &ann, Some(json!({"answer": answer})))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+    let (s, body) = app
+        .call(
+            "POST",
+            &format!("/api/game/rounds/{round}/voting"),
+            &host,
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let (s, body) = app
+        .call(
+            "GET",
+            &format!("/api/game/rounds/{round}/answers"),
+            &host,
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert_eq!(body["answers"][0]["content"], answer.as_str());
+}

@@ -361,3 +361,138 @@ async fn a_cookie_handshake_from_a_foreign_origin_is_refused(pool: PgPool) {
         s.close().await;
     }
 }
+
+/// Requests no route can take, each refused in the contract's shape with a fitting status:
+/// never axum's plain text, whichever extractor or fallback refuses them.
+#[sqlx::test]
+async fn every_refused_request_on_an_api_path_is_the_contracts_json_error(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let ann = app.register("Ann").await;
+    let id = uuid::Uuid::new_v4();
+    let big = "x".repeat(70_000);
+    let cases: Vec<(&str, String, Option<&str>, StatusCode, &str)> = vec![
+        // A parameter given twice, on each kind of route that takes a query.
+        (
+            "GET",
+            "/api/me/games?page=1&page=2".into(),
+            None,
+            StatusCode::BAD_REQUEST,
+            "malformed_request",
+        ),
+        (
+            "GET",
+            format!("/api/games/{id}/export?format=csv&format=json"),
+            None,
+            StatusCode::BAD_REQUEST,
+            "malformed_request",
+        ),
+        (
+            "GET",
+            "/api/polls?per_page=5&per_page=6".into(),
+            None,
+            StatusCode::BAD_REQUEST,
+            "malformed_request",
+        ),
+        (
+            "GET",
+            "/api/me/votes?page=1&page=1".into(),
+            None,
+            StatusCode::BAD_REQUEST,
+            "malformed_request",
+        ),
+        // Bytes that are no UTF-8, in a query value and in a path segment.
+        (
+            "GET",
+            "/api/me/games?page=%FF".into(),
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        ),
+        (
+            "GET",
+            "/api/games/%FF%FE".into(),
+            None,
+            StatusCode::BAD_REQUEST,
+            "malformed_request",
+        ),
+        // A value of the wrong type.
+        (
+            "GET",
+            "/api/me/games?per_page=many".into(),
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        ),
+        (
+            "GET",
+            "/api/games/not-a-uuid".into(),
+            None,
+            StatusCode::BAD_REQUEST,
+            "malformed_request",
+        ),
+        // A real path with a method it does not take, and paths that do not exist.
+        (
+            "DELETE",
+            "/api/me/games".into(),
+            None,
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+        ),
+        (
+            "GET",
+            "/api/no/such/route".into(),
+            None,
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        (
+            "GET",
+            "/ws/no-such-socket".into(),
+            None,
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        // The plain WebSocket asked for without a WebSocket handshake.
+        (
+            "GET",
+            format!("/ws/polls/{id}"),
+            None,
+            StatusCode::BAD_REQUEST,
+            "malformed_request",
+        ),
+        // A body over the limit.
+        (
+            "POST",
+            "/api/polls".into(),
+            Some(big.as_str()),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+        ),
+    ];
+    let client = Client::new();
+    for (method, path, body, want, code) in cases {
+        let mut req = client
+            .request(method.parse().expect("method"), app.url(&path))
+            .bearer_auth(&ann.token);
+        if let Some(body) = body {
+            req = req
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(body.to_string());
+        }
+        let res = req.send().await.expect("send");
+        let status = res.status();
+        let kind = res
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        let text = res.text().await.expect("body");
+        assert!(
+            kind.starts_with("application/json"),
+            "{method} {path}: {status} {kind}: {text}"
+        );
+        let body: Value = serde_json::from_str(&text).expect("json");
+        assert_error(status, &body, want, code);
+    }
+}

@@ -3,7 +3,10 @@
 
 mod common;
 
-use common::{eventually, proxy::Proxy, socket::Sock, spawn_app, spawn_app_with, test_config};
+use common::{
+    assert_error, eventually, fresh_prefix, proxy::Proxy, socket::Sock, spawn_app, spawn_app_with,
+    test_config,
+};
 use reqwest::{Client, StatusCode, header};
 use serde_json::{Value, json};
 use sqlx::PgPool;
@@ -20,26 +23,136 @@ async fn metrics_report_sockets_events_latency_rooms_and_questions(pool: PgPool)
     let s = Sock::connect(&app.base, &host.token, TransportType::Websocket).await;
     s.ok("join_room", json!({"room_code": code})).await;
     s.ok("start_game", json!({"room_code": code})).await;
-    let res = Client::new()
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .expect("metrics");
-    assert_eq!(res.status(), StatusCode::OK);
-    let text = res.text().await.expect("text");
-    let value = |prefix: &str| -> f64 {
-        text.lines()
-            .find(|l| l.starts_with(prefix))
-            .and_then(|l| l.rsplit(' ').next())
-            .and_then(|v| v.parse().ok())
-            .unwrap_or_else(|| panic!("no {prefix} in:\n{text}"))
-    };
+    // Open rooms are counted in the background every few seconds, not at each scrape.
+    let url = app.url("/metrics");
+    let text = eventually("the open room to be counted", || {
+        let url = url.clone();
+        async move {
+            let text = scrape(&url, None).await;
+            (metric(&text, "voting_game_active_rooms") >= 1.0).then_some(text)
+        }
+    })
+    .await;
+    let value = |prefix: &str| metric(&text, prefix);
     assert!(value("voting_game_connected_sockets") >= 1.0);
     assert!(value("voting_game_active_rooms") >= 1.0);
     assert!(value("voting_game_events_total{direction=\"in\",event=\"start_game\"}") >= 1.0);
     assert!(value("voting_game_events_total{direction=\"out\",event=\"game_started\"}") >= 1.0);
     assert!(value("voting_game_action_seconds_count{action=\"join_room\"}") >= 1.0);
     assert!(value("voting_game_questions_total{source=\"bank\"}") >= 1.0);
+}
+
+/// A scrape's text (asserting a 200), with a bearer token if given.
+async fn scrape(url: &str, token: Option<&str>) -> String {
+    let mut req = Client::new().get(url);
+    if let Some(token) = token {
+        req = req.bearer_auth(token);
+    }
+    let res = req.send().await.expect("metrics");
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        res.headers()[header::CONTENT_TYPE]
+            .to_str()
+            .is_ok_and(|t| t.starts_with("text/plain")),
+        "prometheus text"
+    );
+    res.text().await.expect("text")
+}
+
+/// The value of the first sample line starting with `prefix`.
+fn metric(text: &str, prefix: &str) -> f64 {
+    text.lines()
+        .find(|l| l.starts_with(prefix))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no {prefix} in:\n{text}"))
+}
+
+/// Status and JSON body of a GET, with extra headers.
+async fn get_json(url: &str, headers: &[(&str, &str)]) -> (StatusCode, Value) {
+    let mut req = Client::new().get(url);
+    for (name, value) in headers {
+        req = req.header(*name, *value);
+    }
+    let res = req.send().await.expect("send");
+    let status = res.status();
+    (status, res.json().await.expect("a JSON error"))
+}
+
+#[sqlx::test]
+async fn with_a_metrics_token_a_scrape_needs_it(pool: PgPool) {
+    let mut config = test_config(&fresh_prefix());
+    config.metrics_token = Some("scrape-secret-0123456789".into());
+    let app = spawn_app_with(pool, config).await;
+    let url = app.url("/metrics");
+    let (status, body) = get_json(&url, &[]).await;
+    assert_error(status, &body, StatusCode::UNAUTHORIZED, "unauthorized");
+    let (status, body) = get_json(
+        &url,
+        &[("authorization", "Bearer scrape-secret-0123456788")],
+    )
+    .await;
+    assert_error(status, &body, StatusCode::UNAUTHORIZED, "unauthorized");
+    let text = scrape(&url, Some("scrape-secret-0123456789")).await;
+    assert!(
+        text.contains("# TYPE voting_game_connected_sockets gauge"),
+        "{text}"
+    );
+}
+
+#[sqlx::test]
+async fn with_a_metrics_address_the_metrics_are_served_there_and_not_on_the_public_port(
+    pool: PgPool,
+) {
+    let mut config = test_config(&fresh_prefix());
+    config.metrics_addr = Some("127.0.0.1:0".parse().expect("addr"));
+    let app = spawn_app_with(pool, config).await;
+    let (status, body) = get_json(&app.url("/metrics"), &[]).await;
+    assert_error(status, &body, StatusCode::NOT_FOUND, "not_found");
+    let own = app.metrics_addr.expect("a metrics listener");
+    assert_ne!(own, app.addr);
+    let text = scrape(&format!("http://{own}/metrics"), None).await;
+    assert!(
+        text.contains("# TYPE voting_game_active_rooms gauge"),
+        "{text}"
+    );
+    // That listener serves nothing else.
+    let (status, body) = get_json(&format!("http://{own}/api/auth/me"), &[]).await;
+    assert_error(status, &body, StatusCode::NOT_FOUND, "not_found");
+}
+
+#[sqlx::test]
+async fn without_a_token_the_public_port_serves_the_metrics_to_this_machine_only(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let url = app.url("/metrics");
+    scrape(&url, None).await;
+    // Relayed by a reverse proxy on this machine: the client is elsewhere.
+    for forwarded in [
+        ("x-forwarded-for", "203.0.113.9"),
+        ("forwarded", "for=203.0.113.9"),
+        ("x-real-ip", "203.0.113.9"),
+    ] {
+        let (status, body) = get_json(&url, &[forwarded]).await;
+        assert_error(status, &body, StatusCode::FORBIDDEN, "forbidden");
+    }
+}
+
+#[sqlx::test]
+async fn a_scrape_answers_at_once_while_postgres_is_stuck(pool: PgPool) {
+    let app = spawn_app(pool.clone()).await;
+    // Every query on rooms waits behind this lock while the transaction is open.
+    let mut tx = pool.begin().await.expect("begin");
+    sqlx::query("LOCK TABLE rooms IN ACCESS EXCLUSIVE MODE")
+        .execute(&mut *tx)
+        .await
+        .expect("lock");
+    let scraped = tokio::time::timeout(
+        Duration::from_millis(1500),
+        scrape(&app.url("/metrics"), None),
+    )
+    .await;
+    tx.rollback().await.expect("unlock");
+    assert!(scraped.is_ok(), "the scrape waited for Postgres");
 }
 
 /// A server whose Postgres connections go through a proxy the test can cut.

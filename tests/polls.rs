@@ -123,6 +123,65 @@ async fn every_creation_limit_is_a_422_naming_its_field(app: &TestApp) {
     assert_error(s, &b, StatusCode::BAD_REQUEST, "malformed_request");
 }
 
+async fn options_a_reader_cannot_tell_apart_are_refused_and_emoji_sequences_kept(app: &TestApp) {
+    let alice = app.register("Alice").await;
+    let family = "\u{1f468}\u{200d}\u{1f469}\u{200d}\u{1f467}";
+    let cases = [
+        // Differing only by a zero-width space.
+        (
+            json!({"question": "Tea?", "options": ["Tea", "Tea\u{200b}"]}),
+            "options",
+        ),
+        // Differing only by how the accent was typed.
+        (
+            json!({"question": "Coffee?", "options": ["Caf\u{e9}", "cafe\u{301}"]}),
+            "options",
+        ),
+        // A right-to-left override turning the question around.
+        (
+            json!({"question": "\u{202e}?aeT", "options": ["a", "b"]}),
+            "question",
+        ),
+        // Letters glued by a joiner that shows nothing.
+        (
+            json!({"question": "q", "options": ["A\u{200d}B", "C"]}),
+            "options",
+        ),
+        (
+            json!({"question": "q", "description": "see \u{2066}here\u{2069}", "options": ["a", "b"]}),
+            "description",
+        ),
+    ];
+    for (body, field) in cases {
+        let (s, b) = app.call("POST", "/api/polls", &alice, Some(body)).await;
+        assert_invalid_field(s, &b, field);
+    }
+    // An emoji family is one option, and the same three people apart are another.
+    let poll = create(
+        app,
+        &alice,
+        json!({"question": "Who comes?", "description": "Line one\nline two",
+               "options": [family, "\u{1f468}\u{1f469}\u{1f467}", "Caf\u{e9}"]}),
+    )
+    .await;
+    assert_eq!(poll["options"][0]["text"], family);
+    assert_eq!(poll["description"], "Line one\nline two");
+    let path = format!("/api/polls/{}/options", id(&poll));
+    let (s, b) = app
+        .call(
+            "POST",
+            &path,
+            &alice,
+            Some(json!({"text": "Wa\u{200b}ter"})),
+        )
+        .await;
+    assert_invalid_field(s, &b, "text");
+    let (s, b) = app
+        .call("POST", &path, &alice, Some(json!({"text": "CAFE\u{301}"})))
+        .await;
+    assert_error(s, &b, StatusCode::CONFLICT, "duplicate_option");
+}
+
 async fn drafts_are_their_creators_alone_and_only_the_creator_changes_a_poll(app: &TestApp) {
     let alice = app.register("Alice").await;
     let bob = app.register("Bob").await;
@@ -738,6 +797,7 @@ async fn polls_are_created_read_and_changed_by_the_rules(pool: PgPool) {
     let app = &server(pool).await;
     a_poll_is_created_open_with_its_options_and_read_by_anyone(app).await;
     every_creation_limit_is_a_422_naming_its_field(app).await;
+    options_a_reader_cannot_tell_apart_are_refused_and_emoji_sequences_kept(app).await;
     drafts_are_their_creators_alone_and_only_the_creator_changes_a_poll(app).await;
     unlisted_polls_are_reachable_by_id(app).await;
     a_deleted_poll_is_gone_and_categories_are_for_admins_to_add(app).await;

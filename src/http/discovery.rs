@@ -3,18 +3,15 @@
 //! (`/api/users/{id}`, `/api/users/{id}/polls`, `/api/me/votes`, `/api/me/likes`). Thin: parse, call
 //! `PollService`, shape the reply.
 
-use axum::{
-    Json,
-    extract::{Query, State, rejection::QueryRejection},
-};
+use axum::{Json, extract::State};
 use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
 use utoipa::ToSchema;
 
 use super::{
     AppState,
-    error::{ApiError, ApiResult, ErrorBody},
-    extract::IdPath,
+    error::{ApiResult, ErrorBody},
+    extract::{ApiQuery, IdPath},
     polls::MaybeUser,
 };
 use crate::{
@@ -61,10 +58,9 @@ impl From<ListQuery> for RawListParams {
 async fn list_with(
     state: &AppState,
     user: Option<AuthUser>,
-    query: Result<Query<ListQuery>, QueryRejection>,
+    query: ListQuery,
     preset: impl FnOnce(&mut RawListParams),
 ) -> ApiResult<Json<PollPage>> {
-    let Query(query) = query.map_err(|e| ApiError::malformed(e.body_text()))?;
     let mut raw = RawListParams::from(query);
     preset(&mut raw);
     Ok(Json(state.polls.list(user.map(|u| u.id), &raw).await?))
@@ -76,7 +72,7 @@ async fn list_with(
 pub(crate) async fn list(
     State(state): State<AppState>,
     MaybeUser(user): MaybeUser,
-    query: Result<Query<ListQuery>, QueryRejection>,
+    ApiQuery(query): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<PollPage>> {
     list_with(&state, user, query, |_| {}).await
 }
@@ -90,7 +86,7 @@ fn sorted(sort: &'static str) -> impl FnOnce(&mut RawListParams) {
 pub(crate) async fn trending(
     State(state): State<AppState>,
     MaybeUser(user): MaybeUser,
-    query: Result<Query<ListQuery>, QueryRejection>,
+    ApiQuery(query): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<PollPage>> {
     list_with(&state, user, query, sorted("trending")).await
 }
@@ -100,7 +96,7 @@ pub(crate) async fn trending(
 pub(crate) async fn popular(
     State(state): State<AppState>,
     MaybeUser(user): MaybeUser,
-    query: Result<Query<ListQuery>, QueryRejection>,
+    ApiQuery(query): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<PollPage>> {
     list_with(&state, user, query, sorted("popular")).await
 }
@@ -110,7 +106,7 @@ pub(crate) async fn popular(
 pub(crate) async fn recent(
     State(state): State<AppState>,
     MaybeUser(user): MaybeUser,
-    query: Result<Query<ListQuery>, QueryRejection>,
+    ApiQuery(query): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<PollPage>> {
     list_with(&state, user, query, sorted("recent")).await
 }
@@ -121,14 +117,13 @@ pub(crate) async fn recent(
 pub(crate) async fn search(
     State(state): State<AppState>,
     MaybeUser(user): MaybeUser,
-    query: Result<Query<ListQuery>, QueryRejection>,
+    ApiQuery(query): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<PollPage>> {
-    let Query(query) = query.map_err(|e| ApiError::malformed(e.body_text()))?;
     if query.q.as_deref().is_none_or(|q| q.trim().is_empty()) {
         let e = crate::domain::poll::PollError::validation("q", "a search needs words");
         return Err(crate::error::Error::from(e).into());
     }
-    list_with(&state, user, Ok(Query(query)), |_| {}).await
+    list_with(&state, user, query, |_| {}).await
 }
 
 #[utoipa::path(put, path = "/api/polls/{id}/like", tag = "polls", params(("id" = Uuid, Path)),
@@ -189,7 +184,7 @@ pub(crate) async fn user_polls(
     State(state): State<AppState>,
     MaybeUser(user): MaybeUser,
     IdPath(id): IdPath,
-    query: Result<Query<ListQuery>, QueryRejection>,
+    ApiQuery(query): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<PollPage>> {
     list_with(&state, user, query, move |raw| {
         raw.creator = Some(id.to_string())
@@ -197,13 +192,12 @@ pub(crate) async fn user_polls(
     .await
 }
 
-fn page_only(query: Result<Query<ListQuery>, QueryRejection>) -> ApiResult<RawListParams> {
-    let Query(query) = query.map_err(|e| ApiError::malformed(e.body_text()))?;
-    Ok(RawListParams {
+fn page_only(query: ListQuery) -> RawListParams {
+    RawListParams {
         page: query.page,
         per_page: query.per_page,
         ..RawListParams::default()
-    })
+    }
 }
 
 #[utoipa::path(get, path = "/api/me/votes", tag = "polls", params(ListQuery),
@@ -212,9 +206,9 @@ fn page_only(query: Result<Query<ListQuery>, QueryRejection>) -> ApiResult<RawLi
 pub(crate) async fn my_votes(
     State(state): State<AppState>,
     user: AuthUser,
-    query: Result<Query<ListQuery>, QueryRejection>,
+    ApiQuery(query): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<MyVotesResponse>> {
-    let raw = page_only(query)?;
+    let raw = page_only(query);
     Ok(Json(MyVotesResponse {
         votes: state.polls.my_votes(user.id, &raw).await?,
     }))
@@ -226,9 +220,9 @@ pub(crate) async fn my_votes(
 pub(crate) async fn my_likes(
     State(state): State<AppState>,
     user: AuthUser,
-    query: Result<Query<ListQuery>, QueryRejection>,
+    ApiQuery(query): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<MyLikesResponse>> {
-    let raw = page_only(query)?;
+    let raw = page_only(query);
     Ok(Json(MyLikesResponse {
         polls: state.polls.my_likes(user.id, &raw).await?,
     }))

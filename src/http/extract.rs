@@ -1,10 +1,11 @@
 //! Request extractors that keep the contract's error shape: JSON bodies (lenient about the
-//! content type, strict about the content), UUID path segments, the signed-in user, and the
-//! client's address for per-IP limits.
+//! content type, strict about the content), query strings, UUID path segments, the signed-in
+//! user, and the client's address for per-IP limits. API handlers use these, never axum's own
+//! `Json`, `Query` or `Path`, whose rejections are plain text.
 
 use axum::{
     body::Bytes,
-    extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Request},
+    extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Query, Request},
     http::request::Parts,
 };
 use serde::de::DeserializeOwned;
@@ -69,6 +70,21 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         crate::input::decode(&value)
             .map(ApiJson)
             .map_err(|e| ApiError::from(e.into_rest()))
+    }
+}
+
+/// A query string. One that does not fit `T` (a parameter given twice, a value that is not of
+/// its type) is 400 `malformed_request`. Routes keep their parameters as text where a bad value
+/// should be the contract's 422 naming it, and check them in the domain.
+pub(crate) struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Query::try_from_uri(&parts.uri)
+            .map(|Query(q)| ApiQuery(q))
+            .map_err(|e| ApiError::malformed(e.body_text()))
     }
 }
 

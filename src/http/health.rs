@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 
 use super::AppState;
 
-/// A dependency that has not answered a probe (or the room count) in this long counts as down:
+/// A dependency that has not answered a probe in this long counts as down:
 /// readiness must answer quickly for the load balancer, whatever Postgres or Redis are doing.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 
@@ -51,17 +51,5 @@ pub(crate) async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Re
             postgres: word(pg_ok),
             redis: word(redis_ok),
         }),
-    )
-}
-
-/// Prometheus text format. Active rooms are counted in Postgres now, so every node agrees.
-pub(crate) async fn metrics(State(state): State<AppState>) -> impl axum::response::IntoResponse {
-    match tokio::time::timeout(PROBE_TIMEOUT, crate::db::rooms::count_active(&state.db)).await {
-        Ok(Ok(n)) => crate::metrics::METRICS.active_rooms.set(n),
-        _ => crate::metrics::dependency_error("postgres"),
-    }
-    (
-        [(http::header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        crate::metrics::render(),
     )
 }

@@ -2,7 +2,7 @@
 
 use axum::{
     Json,
-    extract::{Query, State},
+    extract::State,
     http::header,
     response::{IntoResponse, Response},
 };
@@ -12,7 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::{
     AppState,
     error::{ApiError, ApiResult, ErrorBody},
-    extract::IdPath,
+    extract::{ApiQuery, IdPath},
 };
 use crate::{
     auth::AuthUser,
@@ -21,7 +21,8 @@ use crate::{
     game::history::{GamePage, GameRecordView, to_csv},
 };
 
-/// Paging as query text, so a bad value is the contract's 422 rather than axum's plain 400.
+/// Paging as query text, so a bad value is the contract's 422 naming it (a parameter given
+/// twice is 400, as any query string that does not fit).
 #[derive(Deserialize, IntoParams)]
 pub(crate) struct PageQuery {
     /// From 1 (default 1).
@@ -34,7 +35,7 @@ fn number(field: &'static str, raw: Option<&str>) -> Result<Option<u32>, Error> 
     raw.map(|v| {
         v.trim()
             .parse::<u32>()
-            .map_err(|_| Error::validation(field, "must be a whole number"))
+            .map_err(|_| Error::validation(field, format!("{field} must be a whole number")))
     })
     .transpose()
 }
@@ -56,7 +57,7 @@ pub(crate) struct ExportQuery {
 pub(crate) async fn my_games(
     State(state): State<AppState>,
     user: AuthUser,
-    Query(q): Query<PageQuery>,
+    ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<GamePage>> {
     let page = Page::new(
         number("page", q.page.as_deref())?,
@@ -90,7 +91,7 @@ pub(crate) async fn export(
     State(state): State<AppState>,
     user: AuthUser,
     IdPath(id): IdPath,
-    Query(q): Query<ExportQuery>,
+    ApiQuery(q): ApiQuery<ExportQuery>,
 ) -> ApiResult<Response> {
     let csv = match q.format.as_deref().map(str::trim) {
         None | Some("json") => false,
@@ -98,7 +99,7 @@ pub(crate) async fn export(
         Some(_) => {
             return Err(ApiError::from(Error::validation(
                 "format",
-                "must be csv or json",
+                "format must be csv or json",
             )));
         }
     };

@@ -12,6 +12,7 @@ pub(crate) mod game;
 pub(crate) mod guard;
 pub(crate) mod health;
 pub(crate) mod history;
+pub(crate) mod metrics;
 pub(crate) mod poll_ws;
 pub(crate) mod polls;
 pub(crate) mod rooms;
@@ -48,6 +49,8 @@ pub struct AppState {
     pub cookie_secure: bool,
     /// Origins whose cookie-authenticated writes are accepted (CSRF defence).
     pub allowed_origins: Arc<Vec<String>>,
+    /// Who may scrape `/metrics` here, and the room count it reports.
+    pub(crate) metrics: Arc<metrics::MetricsAccess>,
 }
 
 #[derive(OpenApi)]
@@ -136,7 +139,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/api/game/rounds/{id}/hide", post(game::hide_answer))
         .route("/health", get(health::health))
         .route("/ready", get(health::ready))
-        .route("/metrics", get(health::metrics))
+        .route("/metrics", get(metrics::public))
         .route("/", get(client::index))
         .route("/assets/{*path}", get(client::asset))
         .merge(polls::routes())
@@ -159,6 +162,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .merge(SwaggerUi::new("/docs").url("/openapi.json", ApiDoc::openapi()))
         .merge(api)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(error::json_errors))
         .layer(TraceLayer::new_for_http())
 }
 
@@ -189,11 +193,12 @@ async fn not_found() -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route")
 }
 
-/// An unknown `/api/...` path (or any non-page request) stays a JSON 404; any other page a
-/// browser asks for is the web client, which shows `/r/CODE` or its own "not found".
+/// An unknown `/api/...` or `/ws/...` path (or any non-page request) stays a JSON 404; any
+/// other page a browser asks for is the web client, which shows `/r/CODE` or its own "not
+/// found".
 async fn fallback(method: Method, uri: Uri, headers: HeaderMap) -> Response {
     let path = uri.path();
-    let api = path == "/api" || path.starts_with("/api/");
+    let api = error::is_api_path(path);
     // A missing asset must not come back as a page (a browser would run HTML as a script).
     let asset = path.starts_with("/assets/");
     if !api && !asset && (method == Method::GET || method == Method::HEAD) {

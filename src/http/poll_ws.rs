@@ -15,7 +15,7 @@
 use axum::{
     extract::{
         State,
-        ws::{Message, WebSocket, WebSocketUpgrade},
+        ws::{Message, WebSocket, WebSocketUpgrade, rejection::WebSocketUpgradeRejection},
     },
     http::{HeaderMap, StatusCode},
     response::Response,
@@ -45,6 +45,7 @@ const SESSION_EVERY: Duration = Duration::from_secs(1);
 
 #[utoipa::path(get, path = "/ws/polls/{id}", tag = "polls", params(("id" = Uuid, Path)),
     responses((status = 101, description = "WebSocket: poll_update, poll_deleted and session_ended messages"),
+              (status = 400, body = super::error::ErrorBody, description = "not a WebSocket handshake"),
               (status = 403, body = super::error::ErrorBody, description = "csrf_rejected: a cookie sent by a page that may not use it"),
               (status = 404, body = super::error::ErrorBody),
               (status = 429, body = super::error::ErrorBody, description = "too_many_connections")))]
@@ -54,8 +55,11 @@ pub(crate) async fn ws(
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
     IdPath(id): IdPath,
-    upgrade: WebSocketUpgrade,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> ApiResult<Response> {
+    // A request that is no WebSocket handshake (a plain GET, a missing key) is refused in the
+    // contract's shape, with the status axum gives it.
+    let upgrade = upgrade.map_err(|e| ApiError::of_status(e.status(), &e.body_text()))?;
     let by_cookie = bearer_from_headers(&headers).is_none()
         && (cookie_from_headers(&headers).is_some() || voter::has_cookie(&headers));
     if by_cookie && !origin::cookie_allowed(&headers, &state.allowed_origins) {

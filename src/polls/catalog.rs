@@ -50,7 +50,7 @@ impl PollService {
             field: "name",
             max_chars: 50,
             nfc: true,
-            visible_only: true,
+            multiline: false,
         }
         .check(name)
         .map_err(|e| PollError::validation("name", e.to_string()))?;

@@ -21,6 +21,8 @@ pub const JWT_SECRET: &str = "integration-test-secret-integration-test-secret";
 
 pub struct TestApp {
     pub addr: SocketAddr,
+    /// The `METRICS_ADDR` listener's address, when the configuration asks for one.
+    pub metrics_addr: Option<SocketAddr>,
     /// The auth service, for what has no route yet (revoking every session of a user).
     pub auth: std::sync::Arc<voting_game::auth::AuthService>,
     pub base: String,
@@ -95,6 +97,7 @@ pub async fn spawn_app_with(pool: PgPool, config: Config) -> TestApp {
         .await
         .expect("app builds");
     let auth = built.auth();
+    let metrics_addr = built.metrics_addr();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -106,6 +109,7 @@ pub async fn spawn_app_with(pool: PgPool, config: Config) -> TestApp {
     });
     TestApp {
         addr,
+        metrics_addr,
         auth,
         base: format!("http://{addr}"),
         pool,

@@ -6,25 +6,28 @@ use chrono::{DateTime, Utc};
 use super::{MAX_OPTIONS, MIN_OPTIONS, PollError};
 use crate::domain::{DomainError, text::TextRule};
 
+/// Questions and options are single lines, in NFC: options are told apart by what a reader
+/// sees (`option_key`), and a question is shown as a heading.
 pub(crate) const QUESTION: TextRule = TextRule {
     field: "question",
     max_chars: 200,
-    nfc: false,
-    visible_only: false,
+    nfc: true,
+    multiline: false,
 };
 
+/// A description keeps its paragraphs, as typed.
 pub(crate) const DESCRIPTION: TextRule = TextRule {
     field: "description",
     max_chars: 1_000,
     nfc: false,
-    visible_only: false,
+    multiline: true,
 };
 
 pub(crate) const OPTION_TEXT: TextRule = TextRule {
     field: "text",
     max_chars: 100,
-    nfc: false,
-    visible_only: false,
+    nfc: true,
+    multiline: false,
 };
 
 /// A new poll as the client asked for it (fields the contract makes optional are `Option`).
@@ -85,9 +88,10 @@ pub(crate) fn could_be_slug(slug: &str) -> bool {
     !slug.chars().any(char::is_control)
 }
 
-/// The form two options are compared in: trimmed and case-folded.
+/// The form two options are compared in: two options a reader cannot tell apart (`é` typed
+/// two ways, another case, a variation selector, doubled spaces) are the same option.
 pub(crate) fn option_key(text: &str) -> String {
-    crate::domain::text::question_key(text)
+    crate::domain::text::lookalike_key(text)
 }
 
 /// An expiry, if set, must be in the future.
@@ -247,6 +251,56 @@ mod tests {
         i.expires_at = Some(now + TimeDelta::seconds(1));
         let p = i.validate(now).expect("valid at the edges");
         assert_eq!(p.max_choices, 20, "defaults to the option count");
+    }
+
+    #[test]
+    fn poll_texts_refuse_invisible_characters_naming_their_field() {
+        let now = Utc::now();
+        let mut i = input();
+        i.question = "Tea\u{202e}?".into();
+        assert_eq!(field_of(i.validate(now)), "question");
+        let mut i = input();
+        i.question = "Tea\nor coffee?".into();
+        assert_eq!(field_of(i.validate(now)), "question");
+        let mut i = input();
+        i.description = Some("line one\n\u{200b}".into());
+        assert_eq!(field_of(i.validate(now)), "description");
+        let mut i = input();
+        i.options = vec!["Tea".into(), "Tea\u{200b}".into()];
+        assert_eq!(field_of(i.validate(now)), "options");
+        assert!(matches!(
+            option_text("Te\u{2060}a", "text"),
+            Err(PollError::Validation { field: "text", .. })
+        ));
+    }
+
+    #[test]
+    fn descriptions_keep_their_lines_and_emoji_options_their_joiners() {
+        let mut i = input();
+        i.description = Some("First line\n\tthen an indented one".into());
+        let family = "\u{1f468}\u{200d}\u{1f469}\u{200d}\u{1f467}";
+        i.options = vec![family.into(), "\u{1f468}\u{1f469}\u{1f467}".into()];
+        let p = i.validate(Utc::now()).expect("valid");
+        assert_eq!(p.description, "First line\n\tthen an indented one");
+        assert_eq!(p.options[0], family);
+    }
+
+    #[test]
+    fn options_typed_two_ways_are_one_option() {
+        let now = Utc::now();
+        for pair in [
+            ["Caf\u{e9}", "cafe\u{301}"],
+            ["\u{2764}", "\u{2764}\u{fe0f}"],
+            ["Tea time", "tea  time"],
+        ] {
+            let mut i = input();
+            i.options = vec![pair[0].into(), pair[1].into()];
+            assert_eq!(field_of(i.validate(now)), "options", "{pair:?}");
+        }
+        let mut i = input();
+        i.options = vec!["Cafe\u{301}".into(), "Tea".into()];
+        let p = i.validate(now).expect("valid");
+        assert_eq!(p.options[0], "Caf\u{e9}", "kept in NFC");
     }
 
     #[test]
