@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks a release build on this machine: starts the server (its own database and Redis
 # prefix, rate limits raised: the generator is one IP), runs the load generator's scenarios,
-# and writes bench/results/<date>/*.json plus summary.md (the README's table).
+# and writes bench/results/<date>/*.json plus summary.md (the table in docs/benchmarks.md).
 #   scripts/bench.sh            all scenarios (about 10 minutes; the first run also registers
 #                               19,000 players, a few minutes of password hashing)
 #   scripts/bench.sh smoke      a few rooms for a few seconds
