@@ -111,6 +111,10 @@ pub async fn build_with_pool(config: &Config, pool: sqlx::PgPool) -> Result<App,
         Arc::clone(&store),
         keys,
         config.limits.login_per_account_per_minute,
+        crate::auth::GuestTimes {
+            session: config.guest_ttl,
+            retention: config.guest_retention,
+        },
     ));
     let game = GameService::new(
         pool.clone(),
@@ -211,7 +215,8 @@ fn spawn_limit_shrinker(limits: Arc<Limits>, shutdown: CancellationToken) {
     });
 }
 
-/// Sessions whose tokens expired are deleted hourly (every node does it; it is idempotent).
+/// Sessions whose tokens expired, and unused guests, are deleted hourly (every node does it;
+/// it is idempotent).
 fn spawn_session_pruner(auth: Arc<AuthService>, shutdown: CancellationToken) {
     tokio::spawn(async move {
         let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
@@ -221,6 +226,9 @@ fn spawn_session_pruner(auth: Arc<AuthService>, shutdown: CancellationToken) {
                 _ = every.tick() => {
                     if let Err(e) = auth.prune_sessions().await {
                         tracing::debug!(error = %e, "could not prune expired sessions");
+                    }
+                    if let Err(e) = auth.prune_guests().await {
+                        tracing::debug!(error = %e, "could not delete unused guests");
                     }
                 }
             }

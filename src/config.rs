@@ -69,6 +69,12 @@ pub struct Config {
     pub redis_prefix: String,
     pub jwt_secret: String,
     pub jwt_ttl: Duration,
+    /// How long a guest's session lasts (`GUEST_SESSION_SECONDS`): a party's length, not an
+    /// account's.
+    pub guest_ttl: Duration,
+    /// Guests who joined longer ago than this, have no live session and left nothing behind
+    /// (no room, answer or audience seat) are deleted (`GUEST_RETENTION_DAYS`).
+    pub guest_retention: Duration,
     pub host: IpAddr,
     pub port: u16,
     pub allowed_origins: Vec<String>,
@@ -105,6 +111,9 @@ pub struct LimitSettings {
     pub api_per_second: u32,
     /// Logins and registrations per minute per client IP.
     pub auth_per_minute: u32,
+    /// Guest sign-ins per minute per client IP (burst: as many): a class or a party behind one
+    /// school or café address gets in at once, a script minting identities does not.
+    pub guests_per_minute: u32,
     /// Logins per minute per account (email), against password guessing from many IPs;
     /// counted across the cluster (in Redis).
     pub login_per_account_per_minute: u32,
@@ -144,6 +153,8 @@ impl std::fmt::Debug for Config {
             .field("redis_url", &redact_url(&self.redis_url))
             .field("redis_prefix", &self.redis_prefix)
             .field("jwt_ttl", &self.jwt_ttl)
+            .field("guest_ttl", &self.guest_ttl)
+            .field("guest_retention", &self.guest_retention)
             .field("host", &self.host)
             .field("port", &self.port)
             .field("allowed_origins", &self.allowed_origins)
@@ -232,6 +243,10 @@ impl Config {
             redis_prefix: get("REDIS_PREFIX").unwrap_or_else(|| "vg:".into()),
             jwt_secret,
             jwt_ttl: Duration::from_secs(parse(&get, "JWT_TTL_SECONDS", 86_400)?),
+            guest_ttl: Duration::from_secs(parse(&get, "GUEST_SESSION_SECONDS", 86_400)?),
+            guest_retention: Duration::from_secs(
+                parse::<u64>(&get, "GUEST_RETENTION_DAYS", 30)?.saturating_mul(86_400),
+            ),
             host: parse(&get, "HOST", IpAddr::from([0, 0, 0, 0]))?,
             port: parse(&get, "PORT", 8000)?,
             allowed_origins: get("ALLOWED_ORIGINS")
@@ -247,6 +262,7 @@ impl Config {
             limits: LimitSettings {
                 api_per_second: parse(&get, "RATE_LIMIT_API_PER_SECOND", 50)?,
                 auth_per_minute: parse(&get, "RATE_LIMIT_AUTH_PER_MINUTE", 30)?,
+                guests_per_minute: parse(&get, "RATE_LIMIT_GUESTS_PER_MINUTE", 120)?,
                 login_per_account_per_minute: parse(
                     &get,
                     "RATE_LIMIT_LOGIN_PER_ACCOUNT_PER_MINUTE",

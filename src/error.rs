@@ -34,6 +34,12 @@ pub enum Error {
     InvalidCredentials,
     #[error("an account with this email already exists")]
     EmailTaken,
+    /// A guest tried what needs an account (hosting a room, creating a poll, a password).
+    #[error("this needs an account: add an email and password to your guest profile first")]
+    AccountRequired,
+    /// `POST /api/auth/upgrade` by someone who is no guest.
+    #[error("only a guest can be upgraded: this is an account already")]
+    NotGuest,
     #[error("{1}")]
     NotFound(&'static str, String),
     #[error("too many requests: try again in {retry_after} s")]
@@ -164,6 +170,8 @@ impl Error {
             Error::Unauthorized => "unauthorized",
             Error::InvalidCredentials => "invalid_credentials",
             Error::EmailTaken => "email_taken",
+            Error::AccountRequired => "account_required",
+            Error::NotGuest => "not_guest",
             Error::NotFound(code, _) => code,
             Error::RateLimited { .. } => "rate_limited",
             Error::TooLarge(_) => "payload_too_large",
@@ -204,7 +212,8 @@ impl Error {
             Error::Malformed(_) => Class::BadRequest,
             Error::Validation { .. } => Class::Validation,
             Error::Unauthorized | Error::InvalidCredentials => Class::Unauthorized,
-            Error::EmailTaken => Class::Conflict,
+            Error::EmailTaken | Error::NotGuest => Class::Conflict,
+            Error::AccountRequired => Class::Forbidden,
             Error::NotFound(..) => Class::NotFound,
             Error::RateLimited { .. } => Class::RateLimited,
             Error::TooLarge(_) => Class::TooLarge,

@@ -30,6 +30,9 @@ pub struct Limits {
     api: Keyed<IpAddr>,
     auth: Keyed<IpAddr>,
     joins: Keyed<Uuid>,
+    /// Guest sign-ins per client IP: their own bucket, so a room of guests neither waits for
+    /// nor eats into sign-ups and logins.
+    guests: Keyed<IpAddr>,
     /// New anonymous voter ids per client IP: minting one is as cheap as dropping a cookie, so
     /// without this one address could stuff an anonymous poll at the full request rate. It gets
     /// the registrations' budget (`RATE_LIMIT_AUTH_PER_MINUTE`, a new identity either way), in
@@ -58,6 +61,7 @@ impl Limits {
             ),
             auth: RateLimiter::keyed(per_minute(settings.auth_per_minute)),
             joins: RateLimiter::keyed(per_minute(settings.joins_per_minute)),
+            guests: RateLimiter::keyed(per_minute(settings.guests_per_minute)),
             voter_ids: RateLimiter::keyed(per_minute(settings.auth_per_minute)),
             clock: DefaultClock::default(),
         }
@@ -85,6 +89,10 @@ impl Limits {
         self.check(&self.auth, &bucket(ip))
     }
 
+    pub fn guest(&self, ip: IpAddr) -> Result<(), Error> {
+        self.check(&self.guests, &bucket(ip))
+    }
+
     pub fn join(&self, user: Uuid) -> Result<(), Error> {
         self.check(&self.joins, &user)
     }
@@ -99,6 +107,7 @@ impl Limits {
         self.api.retain_recent();
         self.auth.retain_recent();
         self.joins.retain_recent();
+        self.guests.retain_recent();
         self.voter_ids.retain_recent();
     }
 }

@@ -769,3 +769,227 @@ async fn a_later_game_with_its_audience_and_hidden_answer_is_rebuilt_from_postgr
     assert_eq!(shown.len(), 1, "{voting}");
     assert_eq!(shown[0]["content"], "kept");
 }
+
+/// `POST /api/auth/guest` for `name`: status, body, and whether the auth cookie was set.
+async fn guest(app: &TestApp, name: &str) -> (StatusCode, Value, bool) {
+    let res = reqwest::Client::new()
+        .post(app.url("/api/auth/guest"))
+        .json(&json!({"display_name": name}))
+        .send()
+        .await
+        .expect("guest");
+    let cookie = res
+        .headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .any(|c| c.to_str().is_ok_and(|c| c.starts_with("access_token=")));
+    let status = res.status();
+    (status, res.json().await.unwrap_or(Value::Null), cookie)
+}
+
+fn guest_player(body: &Value, name: &str) -> Player {
+    Player {
+        id: id(&body["user"]["id"]),
+        token: body["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_string(),
+        email: String::new(),
+        name: name.to_string(),
+    }
+}
+
+/// A guest joins with a nickname only (a session like a login's: cookie and token), plays a
+/// whole game beside an account, may not host a room or create a poll, and then upgrades in
+/// place: the same user, so the game is still in their history, and they sign in by email.
+#[sqlx::test]
+async fn a_guest_plays_with_a_nickname_and_keeps_their_game_when_they_upgrade(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let (s, body, cookie) = guest(&app, "  Gus  ").await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+    assert!(cookie, "a guest gets the auth cookie, as a login does");
+    assert_eq!(body["user"]["guest"], true, "{body}");
+    assert_eq!(body["user"]["email"], Value::Null, "{body}");
+    assert_eq!(body["user"]["display_name"], "Gus");
+    assert_eq!(body["token_type"], "bearer");
+    let gus = guest_player(&body, "Gus");
+    for bad in ["", "G\u{200b}us", &"x".repeat(33)] {
+        let (s, b, cookie) = guest(&app, bad).await;
+        assert_error(s, &b, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+        assert!(!cookie);
+    }
+
+    // Hosting and creating polls need an account; so does a password.
+    let (s, b) = app
+        .call("POST", "/api/rooms", &gus, Some(json!({"settings": {}})))
+        .await;
+    assert_error(s, &b, StatusCode::FORBIDDEN, "account_required");
+    let poll = json!({"question": "Tea?", "options": ["yes", "no"]});
+    let (s, b) = app
+        .call("POST", "/api/polls", &gus, Some(poll.clone()))
+        .await;
+    assert_error(s, &b, StatusCode::FORBIDDEN, "account_required");
+    let (s, b) = app
+        .call(
+            "PATCH",
+            "/api/auth/me",
+            &gus,
+            Some(json!({"password": "password123", "current_password": "x"})),
+        )
+        .await;
+    assert_error(s, &b, StatusCode::FORBIDDEN, "account_required");
+
+    // A game with an account host and the guest.
+    let host = app.register("Hana").await;
+    let code = app
+        .create_room(
+            &host,
+            json!({"max_rounds": 1, "answer_seconds": 60, "vote_seconds": 60}),
+        )
+        .await;
+    let mut socks = Vec::new();
+    for p in [&host, &gus] {
+        let s = Sock::connect(&app.base, &p.token, TransportType::Websocket).await;
+        s.ok("join_room", json!({"room_code": code})).await;
+        s.inbox.wait_for("room_state", |_| true).await;
+        socks.push(s);
+    }
+    let party = Party {
+        app,
+        players: vec![host, gus],
+        socks,
+        code,
+    };
+    let round = party.play_one_round_game().await;
+    let gus = &party.players[1];
+    let (s, games) = get(&party.app, gus, "/api/me/games").await;
+    assert_eq!(s, StatusCode::OK, "{games}");
+    assert_eq!(games["total"], 1, "{games}");
+    assert_eq!(games["games"][0]["my_score"], 1, "{games}");
+    let game_id = games["games"][0]["id"].clone();
+
+    // The upgrade: same user, same history, a real sign-in from now on.
+    let email = format!("gus-{}@example.com", Uuid::new_v4().simple());
+    let (s, up) = party
+        .app
+        .call(
+            "POST",
+            "/api/auth/upgrade",
+            gus,
+            Some(json!({"email": email, "password": "password123"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{up}");
+    assert_eq!(up["user"]["id"], gus.id.to_string());
+    assert_eq!(up["user"]["guest"], false);
+    assert_eq!(up["user"]["email"], email);
+    let again = party.app.login(&email, "Gus").await;
+    assert_eq!(again.id, gus.id, "the same user");
+    let (_, games) = get(&party.app, &again, "/api/me/games").await;
+    assert_eq!(games["games"][0]["id"], game_id, "{games}");
+    let (s, record) = get(&party.app, &again, &format!("/api/games/{}", id(&game_id))).await;
+    assert_eq!(s, StatusCode::OK, "{record}");
+    assert!(record.to_string().contains(&round.to_string()), "{record}");
+    // Now an account: hosting works, a second upgrade does not.
+    let (s, b) = party
+        .app
+        .call("POST", "/api/polls", &again, Some(poll))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    let (s, b) = party
+        .app
+        .call(
+            "POST",
+            "/api/auth/upgrade",
+            &again,
+            Some(json!({"email": "other@example.com", "password": "password123"})),
+        )
+        .await;
+    assert_error(s, &b, StatusCode::CONFLICT, "not_guest");
+    // Another guest cannot take that email.
+    let (_, body, _) = guest(&party.app, "Ivy").await;
+    let ivy = guest_player(&body, "Ivy");
+    let (s, b) = party
+        .app
+        .call(
+            "POST",
+            "/api/auth/upgrade",
+            &ivy,
+            Some(json!({"email": email.to_uppercase(), "password": "password123"})),
+        )
+        .await;
+    assert_error(s, &b, StatusCode::CONFLICT, "email_taken");
+}
+
+/// A class behind one school address: 60 guests sign in and join one room within a minute
+/// with the default limits (sign-ups and logins alone allow 30 a minute per address); a flood
+/// of guest sign-ins from that address then meets `429` with `Retry-After`.
+#[sqlx::test]
+async fn sixty_guests_behind_one_address_get_into_one_room_and_a_flood_is_refused(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let teacher = app.register("Teacher").await;
+    let code = app.create_room(&teacher, json!({"max_players": 100})).await;
+    let started = std::time::Instant::now();
+    // Twenty arrive each second, as a class does after the code goes up on the board.
+    let mut joined = 0;
+    for wave in 0..3 {
+        let arrivals = (0..20).map(|n| {
+            let (app, code) = (&app, &code);
+            async move {
+                let name = format!("Pupil {}", wave * 20 + n);
+                let (s, body, _) = guest(app, &name).await;
+                assert_eq!(s, StatusCode::CREATED, "{name}: {body}");
+                let pupil = guest_player(&body, &name);
+                let (s, body) = app.join(&pupil, code).await;
+                assert_eq!(s, StatusCode::OK, "{name}: {body}");
+            }
+        });
+        futures::future::join_all(arrivals).await;
+        joined += 20;
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    }
+    let took = started.elapsed();
+    assert_eq!(joined, 60);
+    assert!(took < std::time::Duration::from_secs(60), "{took:?}");
+    let (s, room) = app
+        .call("GET", &format!("/api/rooms/{code}"), &teacher, None)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{room}");
+    let names: Vec<&str> = room["room"]["participants"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|p| p["display_name"].as_str())
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(names.len(), 61, "{room}");
+    assert!(names.contains(&"Pupil 59"), "{names:?}");
+
+    // The same address keeps minting guests: refused once its budget (120 a minute, coming
+    // back at 2 a second) is spent.
+    let flood = std::time::Instant::now();
+    let mut refused = 0;
+    for n in 0..150 {
+        let res = reqwest::Client::new()
+            .post(app.url("/api/auth/guest"))
+            .json(&json!({"display_name": format!("Bot {n}")}))
+            .send()
+            .await
+            .expect("guest");
+        if res.status() == StatusCode::TOO_MANY_REQUESTS {
+            assert!(res.headers().contains_key("retry-after"));
+            let body: Value = res.json().await.expect("json");
+            assert_eq!(body["error"]["code"], "rate_limited");
+            refused += 1;
+        }
+    }
+    let allowed = 150 - refused;
+    let refill = 2 * (started.elapsed().as_secs() + 1);
+    assert!(
+        allowed <= 60 + refill,
+        "{allowed} of a flood of 150 let in after 60 ({:?})",
+        flood.elapsed()
+    );
+    eprintln!("60 guests in the room after {took:?}; {refused} of the flood refused");
+}

@@ -95,7 +95,11 @@ impl AuthService {
         let row = db::users::by_id(&self.db, user.id)
             .await?
             .ok_or(Error::Unauthorized)?;
-        let account = format!("login:{}", row.email.to_lowercase());
+        // A guest has no password to change: they add one with `POST /api/auth/upgrade`.
+        let (Some(email), Some(stored)) = (row.email, row.password_hash) else {
+            return Err(Error::AccountRequired);
+        };
+        let account = format!("login:{}", email.to_lowercase());
         if let Some(wait) = self
             .store
             .throttle(&account, self.logins_per_account, Duration::from_secs(60))
@@ -106,11 +110,11 @@ impl AuthService {
         let Some(current) = current.filter(|c| c.len() <= MAX_PASSWORD_BYTES) else {
             return Err(Error::InvalidCredentials);
         };
-        let ok = password::verify(current, Some(row.password_hash.clone()))
+        let ok = password::verify(current, Some(stored.clone()))
             .await
             .map_err(|e| Error::internal("verifying a password", e))?;
         if ok {
-            Ok(row.password_hash)
+            Ok(stored)
         } else {
             Err(Error::InvalidCredentials)
         }

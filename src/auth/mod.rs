@@ -2,6 +2,7 @@
 //! signed-in user. Used by REST and Socket.IO alike, so both refuse the same tokens.
 
 mod account;
+mod guest;
 pub(crate) mod origin;
 pub(crate) mod password;
 pub(crate) mod session;
@@ -31,8 +32,12 @@ use token::TokenKeys;
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct User {
     pub id: Uuid,
-    pub email: String,
+    /// `null` for a guest.
+    pub email: Option<String>,
     pub display_name: String,
+    /// A guest joined with a nickname only (`POST /api/auth/guest`) and has no email or
+    /// password until `POST /api/auth/upgrade`.
+    pub guest: bool,
     pub created_at: DateTime<Utc>,
 }
 
@@ -42,6 +47,7 @@ impl From<db::users::UserRow> for User {
             id: r.id,
             email: r.email,
             display_name: r.display_name,
+            guest: r.guest,
             created_at: r.created_at,
         }
     }
@@ -75,6 +81,15 @@ pub struct AuthService {
     ender: OnceLock<Arc<dyn SessionEnder>>,
     /// Logins per minute per account, across the cluster.
     logins_per_account: u32,
+    /// How long a guest's session lasts, and how long an unused guest is kept.
+    guests: GuestTimes,
+}
+
+/// How long a guest's session lasts, and after how long an unused guest is deleted.
+#[derive(Debug, Clone, Copy)]
+pub struct GuestTimes {
+    pub session: Duration,
+    pub retention: Duration,
 }
 
 impl AuthService {
@@ -83,6 +98,7 @@ impl AuthService {
         store: Arc<dyn LiveStore>,
         keys: TokenKeys,
         logins_per_account_per_minute: u32,
+        guests: GuestTimes,
     ) -> Self {
         AuthService {
             db,
@@ -90,6 +106,7 @@ impl AuthService {
             keys,
             ender: OnceLock::new(),
             logins_per_account: logins_per_account_per_minute,
+            guests,
         }
     }
 
@@ -117,7 +134,8 @@ impl AuthService {
             Err(DbError::Unique(_)) => return Err(Error::EmailTaken),
             other => other?,
         };
-        self.session(row.into(), &hash).await
+        let ttl = self.keys.ttl;
+        self.session(row.into(), Some(&hash), ttl).await
     }
 
     /// Unknown email and wrong password take the same path through argon2 and give the same
@@ -146,14 +164,15 @@ impl AuthService {
             return Err(Error::rate_limited(wait));
         }
         let row = db::users::by_email(&self.db, &email).await?;
-        let stored = row.as_ref().map(|r| r.password_hash.clone());
+        let stored = row.as_ref().and_then(|r| r.password_hash.clone());
         let ok = password::verify(password, stored)
             .await
             .map_err(|e| Error::internal("verifying a password", e))?;
         match row {
             Some(row) if ok => {
                 let hash = row.password_hash.clone();
-                self.session(row.into(), &hash).await
+                let ttl = self.keys.ttl;
+                self.session(row.into(), hash.as_deref(), ttl).await
             }
             _ => Err(Error::InvalidCredentials),
         }

@@ -51,12 +51,18 @@ pub(crate) fn until(exp: i64) -> Duration {
 }
 
 impl AuthService {
-    /// Issues a token for `user` and records its session, if `password_hash` (the one just
-    /// verified or set) is still the account's; otherwise the credentials are stale.
-    pub(super) async fn session(&self, user: User, password_hash: &str) -> Result<Session, Error> {
+    /// Issues a token for `user` lasting `ttl` and records its session, if `password_hash`
+    /// (the one just verified or set; `None` for a guest, who has none) is still the
+    /// account's; otherwise the credentials are stale.
+    pub(super) async fn session(
+        &self,
+        user: User,
+        password_hash: Option<&str>,
+        ttl: Duration,
+    ) -> Result<Session, Error> {
         let (token, claims) = self
             .keys
-            .issue(user.id)
+            .issue_for(user.id, ttl)
             .map_err(|e| Error::internal("issuing a token", e))?;
         let expires_at = DateTime::from_timestamp(claims.exp, 0)
             .ok_or_else(|| Error::Internal("token expiry out of range".into()))?;
@@ -66,7 +72,7 @@ impl AuthService {
         Ok(Session {
             user,
             token,
-            expires_in: self.keys.ttl.as_secs(),
+            expires_in: ttl.as_secs(),
         })
     }
 

@@ -49,8 +49,17 @@ impl TokenKeys {
     }
 
     pub fn issue(&self, user_id: Uuid) -> Result<(String, Claims), jsonwebtoken::errors::Error> {
+        self.issue_for(user_id, self.ttl)
+    }
+
+    /// A token that lasts `ttl` (a guest's session is shorter than an account's).
+    pub fn issue_for(
+        &self,
+        user_id: Uuid,
+        ttl: Duration,
+    ) -> Result<(String, Claims), jsonwebtoken::errors::Error> {
         let now = Utc::now().timestamp();
-        let ttl = i64::try_from(self.ttl.as_secs()).unwrap_or(i64::MAX / 2);
+        let ttl = i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX / 2);
         self.sign(Claims {
             sub: user_id,
             iat: now,

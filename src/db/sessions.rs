@@ -13,7 +13,7 @@ pub(crate) async fn insert(
     jti: Uuid,
     user_id: Uuid,
     expires_at: DateTime<Utc>,
-    password_hash: &str,
+    password_hash: Option<&str>,
 ) -> Result<bool, DbError> {
     // Only while the account's password is still the one just verified, holding a share lock
     // on the user's row until this commits: a password change (which locks the row for update,
@@ -22,7 +22,8 @@ pub(crate) async fn insert(
     // with the old password racing a change could open a session the change never saw.
     // The `login` audit entry is written by the same statement, so neither exists alone.
     let written = sqlx::query(
-        "WITH u AS (SELECT id FROM users WHERE id = $2 AND password_hash = $4 FOR SHARE), \
+        "WITH u AS (SELECT id FROM users WHERE id = $2 AND password_hash IS NOT DISTINCT FROM $4 \
+         FOR SHARE), \
          s AS (INSERT INTO sessions (jti, user_id, expires_at) SELECT $1, id, $3 FROM u \
          RETURNING jti, user_id) \
          INSERT INTO audit_log (actor_id, action, target_type, target_id, details) \

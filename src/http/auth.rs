@@ -60,12 +60,76 @@ pub(crate) struct LoginResponse {
     pub expires_in: u64,
 }
 
+/// `POST /api/auth/guest`.
+#[derive(Deserialize, ToSchema)]
+pub(crate) struct GuestRequest {
+    /// 1–32 characters, the registration rule.
+    pub display_name: String,
+}
+
+/// `POST /api/auth/upgrade`.
+#[derive(Deserialize, ToSchema)]
+pub(crate) struct UpgradeRequest {
+    pub email: String,
+    /// At least 8 characters.
+    pub password: String,
+}
+
+/// The auth cookie lasts as long as its token (a guest's is shorter than an account's).
 fn with_cookie(state: &AppState, jar: CookieJar, session: &Session) -> CookieJar {
     jar.add(token::auth_cookie(
         session.token.clone(),
-        state.auth.keys().ttl,
+        std::time::Duration::from_secs(session.expires_in),
         state.cookie_secure,
     ))
+}
+
+fn login_body(session: Session) -> LoginResponse {
+    LoginResponse {
+        user: session.user,
+        access_token: session.token,
+        token_type: "bearer",
+        expires_in: session.expires_in,
+    }
+}
+
+/// A guest: a nickname, and a session like a login's (cookie and token). Guest sign-ins have
+/// their own per-address budget (`RATE_LIMIT_GUESTS_PER_MINUTE`), so a class behind one
+/// address gets in at once.
+#[utoipa::path(post, path = "/api/auth/guest", tag = "auth", request_body = GuestRequest,
+    responses((status = 201, body = LoginResponse, description = "a guest session; auth cookie set"),
+              (status = 403, body = ErrorBody, description = "csrf_rejected: from a foreign page"),
+              (status = 422, body = ErrorBody, description = "validation_failed (display_name)"),
+              (status = 429, body = ErrorBody, description = "rate_limited")))]
+pub(crate) async fn guest(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    jar: CookieJar,
+    ApiJson(req): ApiJson<GuestRequest>,
+) -> ApiResult<impl IntoResponse> {
+    state.limits.guest(ip)?;
+    let session = state.auth.guest(&req.display_name).await?;
+    let jar = with_cookie(&state, jar, &session);
+    Ok((StatusCode::CREATED, jar, Json(login_body(session))))
+}
+
+/// A guest becomes an account in place: the same user, so their games, votes and likes stay
+/// theirs, and their session carries on.
+#[utoipa::path(post, path = "/api/auth/upgrade", tag = "auth", request_body = UpgradeRequest,
+    responses((status = 200, body = UserResponse),
+              (status = 401, body = ErrorBody),
+              (status = 409, body = ErrorBody, description = "email_taken; not_guest (an account already)"),
+              (status = 422, body = ErrorBody, description = "validation_failed (email, password)")))]
+pub(crate) async fn upgrade(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    user: AuthUser,
+    ApiJson(req): ApiJson<UpgradeRequest>,
+) -> ApiResult<Json<UserResponse>> {
+    state.limits.auth(ip)?;
+    Ok(Json(UserResponse {
+        user: state.auth.upgrade(&user, &req.email, req.password).await?,
+    }))
 }
 
 #[utoipa::path(post, path = "/api/auth/register", tag = "auth", request_body = RegisterRequest,
@@ -103,13 +167,7 @@ pub(crate) async fn login(
     state.limits.auth(ip)?;
     let session = state.auth.login(&req.email, req.password).await?;
     let jar = with_cookie(&state, jar, &session);
-    let body = LoginResponse {
-        user: session.user,
-        access_token: session.token,
-        token_type: "bearer",
-        expires_in: session.expires_in,
-    };
-    Ok((jar, Json(body)))
+    Ok((jar, Json(login_body(session))))
 }
 
 /// Signing out revokes the token's session durably and ends its open Socket.IO connections on

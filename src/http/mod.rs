@@ -58,7 +58,8 @@ pub struct AppState {
     info(title = "voting-game", description = "Real-time multiplayer voting game: REST API. \
         The game itself also runs over Socket.IO at /socket.io (see the README)."),
     paths(
-        auth::register, auth::login, auth::logout, auth::me, auth::update_me,
+        auth::register, auth::login, auth::logout, auth::me, auth::update_me, auth::guest,
+        auth::upgrade,
         rooms::create, rooms::join, rooms::get, rooms::kick, rooms::leave,
         game::start, game::answer, game::answers, game::vote, game::start_voting,
         game::end_round, game::next, game::leaderboard, game::play_again, game::hide_answer,
@@ -113,6 +114,8 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/api/auth/register", post(auth::register))
         .route("/api/auth/login", post(auth::login))
         .route("/api/auth/logout", post(auth::logout))
+        .route("/api/auth/guest", post(auth::guest))
+        .route("/api/auth/upgrade", post(auth::upgrade))
         .route("/api/auth/me", get(auth::me).patch(auth::update_me))
         .route("/api/rooms", post(rooms::create))
         .route("/api/rooms/join", post(rooms::join))

@@ -174,6 +174,7 @@ pub(crate) async fn create(
     user: AuthUser,
     ApiJson(req): ApiJson<CreatePollRequest>,
 ) -> ApiResult<impl IntoResponse> {
+    state.auth.require_account(user.id).await?;
     let view = state
         .polls
         .create(

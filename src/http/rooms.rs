@@ -42,6 +42,7 @@ pub(crate) async fn create(
     user: AuthUser,
     ApiJson(req): ApiJson<CreateRoomRequest>,
 ) -> ApiResult<impl IntoResponse> {
+    state.auth.require_account(user.id).await?;
     let settings = req.settings.unwrap_or_default();
     let room = state.game.create_room(user.id, settings).await?;
     Ok((StatusCode::CREATED, Json(RoomResponse { room })))

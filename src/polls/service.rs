@@ -153,7 +153,10 @@ impl PollService {
             return Ok(false);
         }
         let row = db::users::by_id(&self.db, user).await?;
-        Ok(row.is_some_and(|u| self.admins.contains(&u.email.to_lowercase())))
+        Ok(row.is_some_and(|u| {
+            u.email
+                .is_some_and(|e| self.admins.contains(&e.to_lowercase()))
+        }))
     }
 
     async fn category(&self, slug: Option<&str>) -> Result<Option<Uuid>, Error> {

@@ -73,6 +73,7 @@ pub fn unlimited_config(prefix: &str) -> Config {
     let mut config = test_config(prefix);
     config.limits.api_per_second = 1_000_000;
     config.limits.auth_per_minute = 1_000_000;
+    config.limits.guests_per_minute = 1_000_000;
     config.limits.login_per_account_per_minute = 1_000_000;
     config.limits.joins_per_minute = 1_000_000;
     config.limits.socket_events_per_second = 1_000_000;
