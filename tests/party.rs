@@ -993,3 +993,101 @@ async fn sixty_guests_behind_one_address_get_into_one_room_and_a_flood_is_refuse
     );
     eprintln!("60 guests in the room after {took:?}; {refused} of the flood refused");
 }
+
+/// A room that hides votes until the reveal (contract v3): while voting, every player hears
+/// how many have voted (`votes_cast`), never a count per answer (no `vote_update`, and a
+/// refreshed `room_state` shows none); the round's results then name who voted for each
+/// answer. The same game with the setting off still sends `vote_update` (the v1 contract).
+#[sqlx::test]
+async fn a_room_that_hides_votes_tells_how_many_voted_and_reveals_who_voted_for_what(pool: PgPool) {
+    let p = party(
+        pool,
+        &["Host", "Ann", "Bob"],
+        json!({"max_rounds": 1, "answer_seconds": 60, "vote_seconds": 60, "hide_votes": true}),
+    )
+    .await;
+    assert_eq!(
+        p.socks[0].inbox.wait_for("room_state", |_| true).await["room"]["settings"]["hide_votes"],
+        true
+    );
+    let data = p.socks[0]
+        .ok("start_game", json!({"room_code": p.code}))
+        .await;
+    let round_id = id(&data["round"]["id"]);
+    let mut answers = Vec::new();
+    for (i, s) in p.socks.iter().enumerate() {
+        let data = s
+            .ok(
+                "submit_answer",
+                json!({"round_id": round_id, "room_code": p.code, "answer": format!("answer {i}")}),
+            )
+            .await;
+        answers.push(id(&data["answer_id"]));
+    }
+    for s in &p.socks {
+        s.inbox.wait_for("voting_started", |_| true).await;
+    }
+    // Host and Ann vote for Bob's answer; everyone hears 1 of 3, then 2 of 3.
+    for (n, voter) in [0usize, 1].into_iter().enumerate() {
+        p.socks[voter]
+            .ok(
+                "submit_vote",
+                json!({"round_id": round_id, "room_code": p.code, "answer_id": answers[2]}),
+            )
+            .await;
+        for s in &p.socks {
+            let tally = s
+                .inbox
+                .wait_for("votes_cast", |v| v["voted"] == n + 1)
+                .await;
+            assert_eq!(tally["total"], 3, "{tally}");
+            assert_eq!(tally["round_id"], round_id.to_string());
+        }
+    }
+    // A refresh mid-vote shows the answers without counts.
+    let fresh = Sock::connect(&p.app.base, &p.players[2].token, TransportType::Websocket).await;
+    fresh.ok("join_room", json!({"room_code": p.code})).await;
+    let state = fresh.inbox.wait_for("room_state", |_| true).await;
+    let listed = state["answers"].as_array().expect("answers").clone();
+    assert_eq!(listed.len(), 3, "{state}");
+    assert!(listed.iter().all(|a| a.get("votes").is_none()), "{state}");
+    // Bob votes for Ann's: the round ends and the reveal names the voters.
+    p.socks[2]
+        .ok(
+            "submit_vote",
+            json!({"round_id": round_id, "room_code": p.code, "answer_id": answers[1]}),
+        )
+        .await;
+    let ended = p.socks[1]
+        .inbox
+        .wait_for("round_ended", |v| v["round_id"] == round_id.to_string())
+        .await;
+    let results = ended["results"].as_array().expect("results");
+    let of = |answer: Uuid| {
+        results
+            .iter()
+            .find(|r| r["answer_id"] == answer.to_string())
+            .unwrap_or_else(|| panic!("{answer} in {ended}"))
+    };
+    let names = |r: &Value| -> Vec<String> {
+        r["voters"]
+            .as_array()
+            .map(|v| {
+                v.iter()
+                    .filter_map(|x| x["display_name"].as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    assert_eq!(of(answers[2])["votes"], 2);
+    assert_eq!(names(of(answers[2])), vec!["Host", "Ann"], "{ended}");
+    assert_eq!(names(of(answers[1])), vec!["Bob"], "{ended}");
+    assert!(names(of(answers[0])).is_empty(), "{ended}");
+    for s in &p.socks {
+        assert_eq!(
+            s.inbox.count("vote_update"),
+            0,
+            "a count leaked while voting"
+        );
+    }
+}

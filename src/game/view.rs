@@ -88,6 +88,11 @@ pub struct AnswerView {
     /// The audience's votes, apart from the players' (`votes`); shown whenever `votes` is.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub audience_votes: Option<u32>,
+    /// Who voted for it (`[{user_id, display_name}]`), once the round ended in a room that
+    /// hides votes until the reveal; not sent otherwise.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(value_type = Vec<Object>)]
+    pub voters: Vec<crate::domain::game::VoterRef>,
 }
 
 /// A finished round's answer from the live state.
@@ -100,6 +105,7 @@ impl From<RoundResult> for AnswerView {
             author_id: Some(r.author_id),
             display_name: Some(r.display_name),
             audience_votes: Some(r.audience_votes),
+            voters: r.voters,
         }
     }
 }
@@ -114,6 +120,7 @@ impl From<crate::db::rounds::AnswerResultRow> for AnswerView {
             author_id: Some(r.author_id),
             display_name: Some(r.display_name),
             audience_votes: Some(u32::try_from(r.audience_votes).unwrap_or(u32::MAX)),
+            voters: Vec::new(),
         }
     }
 }
@@ -201,6 +208,7 @@ pub(crate) fn answers(room: &Room, round: &Round, with_votes: bool) -> Vec<Answe
                     author_id: None,
                     display_name: None,
                     audience_votes: with_votes.then(|| room.audience_ballot.count(round.id, a.id)),
+                    voters: Vec::new(),
                 })
                 .collect();
             // Submission order would hint at authors; id order is meaningless.

@@ -45,6 +45,10 @@ impl Coalescer {
 
     /// Takes note of a count that changed; the first note after a flush schedules the next.
     pub(crate) fn note(&self, room: &Room, event: &Event) {
+        // Counts are what a room that hides votes keeps from everyone until the reveal.
+        if room.settings.hide_votes {
+            return;
+        }
         let (round_id, answer_id, players, audience) = match event {
             Event::VoteCast {
                 answer_id,

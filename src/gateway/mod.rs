@@ -129,12 +129,13 @@ impl Publisher for SocketPublisher {
 
     async fn publish(&self, room: &Room, events: &[Event]) {
         for event in events {
-            let broadcast = protocol::broadcast_of(event);
+            let broadcast = protocol::broadcast_of(event, room);
             if let Some((name, _)) = &broadcast {
                 crate::metrics::event("out", name);
             }
-            // Everything reaches the audience too, except each vote: that is coalesced.
-            let to = if matches!(event, Event::VoteCast { .. }) {
+            // Everything reaches the audience too, except each vote's count: that is
+            // coalesced (a hidden vote's tally says nothing, and reaches everyone).
+            let to = if matches!(event, Event::VoteCast { .. }) && !room.settings.hide_votes {
                 vec![room.code.clone()]
             } else {
                 vec![room.code.clone(), protocol::audience_room(&room.code)]

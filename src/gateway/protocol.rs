@@ -39,6 +39,8 @@ pub(crate) const GAME_STARTED: &str = "game_started";
 pub(crate) const ANSWER_SUBMITTED: &str = "answer_submitted";
 pub(crate) const VOTING_STARTED: &str = "voting_started";
 pub(crate) const VOTE_UPDATE: &str = "vote_update";
+/// A vote in a room that hides votes (contract v3): how many have voted, not for what.
+pub(crate) const VOTES_CAST: &str = "votes_cast";
 pub(crate) const ROUND_ENDED: &str = "round_ended";
 pub(crate) const ROUND_STARTED: &str = "round_started";
 pub(crate) const GAME_ENDED: &str = "game_ended";
@@ -124,8 +126,9 @@ impl RoomState {
             room: room_view,
             round: round.map(RoundView::from),
             answers_submitted: round.map_or(0, |r| r.answers.len()),
+            // A room that hides votes shows no counts until the reveal, not even on a refresh.
             answers: round
-                .map(|r| view::answers(room, r, true))
+                .map(|r| view::answers(room, r, !room.settings.hide_votes))
                 .unwrap_or_default(),
             my_answer_id: round.and_then(|r| r.answer_of(me)).map(|a| a.id),
             my_vote: round.and_then(|r| r.vote_of(me)).map(|v| v.answer_id),
@@ -144,8 +147,19 @@ fn deadline_json(d: &DateTime<Utc>) -> Value {
     json!(d)
 }
 
-/// The broadcast for one domain event, if players see it: `(event name, payload)`.
-pub(crate) fn broadcast_of(event: &Event) -> Option<(&'static str, Value)> {
+/// The broadcast for one domain event, if players see it: `(event name, payload)`. `room` is
+/// the room after the event: in a room that hides votes, a vote is told as the tally
+/// (`votes_cast {round_id, voted, total}`) rather than as its answer's count.
+pub(crate) fn broadcast_of(event: &Event, room: &Room) -> Option<(&'static str, Value)> {
+    if let Event::VoteCast { .. } = event
+        && room.settings.hide_votes
+    {
+        let (round_id, voted, total) = room.vote_tally()?;
+        return Some((
+            VOTES_CAST,
+            json!({"round_id": round_id, "voted": voted, "total": total}),
+        ));
+    }
     let lb = |l: &[crate::domain::LeaderboardEntry]| -> Vec<LeaderboardView> {
         l.iter().cloned().map(LeaderboardView::from).collect()
     };

@@ -27,6 +27,17 @@ pub struct RoundResult {
     /// The audience's votes, shown apart (they earn no points, only the host's bonus).
     #[serde(default)]
     pub audience_votes: u32,
+    /// Who voted for it, in the order they voted: only in rooms that hide votes until the
+    /// reveal (`Settings::hide_votes`), where the reveal shows it; empty (and not sent) else.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub voters: Vec<VoterRef>,
+}
+
+/// A player who voted for an answer, as the reveal names them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VoterRef {
+    pub user_id: UserId,
+    pub display_name: String,
 }
 
 /// Something that happened to a room. `Room::apply` returns them in the order they happened.

@@ -20,7 +20,7 @@ mod proptests;
 
 pub(crate) use super::{DomainError, UserId};
 pub(crate) use command::Command;
-pub(crate) use event::{Event, LeaderboardEntry, RoundResult};
+pub(crate) use event::{Event, LeaderboardEntry, RoundResult, VoterRef};
 pub(crate) use room::{AnswersAccess, Participant, Room, RoomStatus};
 pub(crate) use round::{Answer, Round, RoundPhase, Vote};
 pub(crate) use settings::Settings;

@@ -678,6 +678,22 @@ impl Room {
             .all(|p| round.answer_of(*p).is_some())
     }
 
+    /// The current round's vote tally as a room that hides votes shows it: the round, how
+    /// many players have voted, and how many can (the ones voting waits for).
+    pub fn vote_tally(&self) -> Option<(Uuid, usize, usize)> {
+        let round = self.round.as_ref()?;
+        let eligible = self
+            .participants
+            .iter()
+            .filter(|p| p.active && round.can_vote(p.user_id));
+        let (mut voted, mut total) = (0, 0);
+        for p in eligible {
+            total += 1;
+            voted += usize::from(round.vote_of(p.user_id).is_some());
+        }
+        Some((round.id, voted, total))
+    }
+
     /// Whether everyone who can vote has; vacuously true when nobody can (e.g. no answers).
     fn everyone_voted(&self, round: &Round) -> bool {
         self.participants

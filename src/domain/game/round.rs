@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{Room, RoundResult, UserId};
+use super::{Room, RoundResult, UserId, VoterRef};
 
 /// Phases in the only order a round goes through them; `Ord` follows that order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -97,6 +97,21 @@ impl Round {
                     .unwrap_or_default(),
                 votes: self.vote_count(a.id),
                 audience_votes: room.audience_ballot.count(self.id, a.id),
+                voters: if room.settings.hide_votes {
+                    self.votes
+                        .iter()
+                        .filter(|v| v.answer_id == a.id)
+                        .map(|v| VoterRef {
+                            user_id: v.voter_id,
+                            display_name: room
+                                .participant(v.voter_id)
+                                .map(|p| p.display_name.clone())
+                                .unwrap_or_default(),
+                        })
+                        .collect()
+                } else {
+                    Vec::new()
+                },
             })
             .collect();
         results.sort_by(|a, b| b.votes.cmp(&a.votes).then(a.answer_id.cmp(&b.answer_id)));

@@ -23,6 +23,10 @@ pub struct Settings {
     pub audience_open: bool,
     /// Points to the author of the answer(s) the audience voted for most in a round (0–1000).
     pub audience_bonus: u32,
+    /// Votes hidden until the reveal (contract v3): while voting, everyone sees how many have
+    /// voted (`votes_cast`), not for what; the round's results then say who voted for each
+    /// answer. Off by default, so clients of the first contract keep live counts.
+    pub hide_votes: bool,
 }
 
 impl Default for Settings {
@@ -36,6 +40,7 @@ impl Default for Settings {
             profanity_filter: ProfanityFilter::Off,
             audience_open: false,
             audience_bonus: 0,
+            hide_votes: false,
         }
     }
 }
@@ -52,6 +57,7 @@ struct SettingsInput {
     profanity_filter: Option<ProfanityFilter>,
     audience_open: Option<bool>,
     audience_bonus: Option<u32>,
+    hide_votes: Option<bool>,
 }
 
 impl From<SettingsInput> for Settings {
@@ -66,6 +72,7 @@ impl From<SettingsInput> for Settings {
             profanity_filter: input.profanity_filter.unwrap_or(d.profanity_filter),
             audience_open: input.audience_open.unwrap_or(d.audience_open),
             audience_bonus: input.audience_bonus.unwrap_or(d.audience_bonus),
+            hide_votes: input.hide_votes.unwrap_or(d.hide_votes),
         }
     }
 }
