@@ -1,10 +1,13 @@
 // A whole two-round game played through the web client's UI alone by four browser contexts (the
 // host on a desktop-sized window, three players on phones, one of them in dark mode), plus a
-// fifth who is removed by the host, signs out, and comes back under another name too late. Asserts what each screen shows at each step: live lobby, answer limit,
-// a reload mid-round that lands on the same screen (and keeps a draft), vote counts that change
-// on other screens without a reload, a dropped network that comes back to the right state, the
-// reveal with authors and points, tie ranks, the podium; and that no page logged an error or
-// had a request fail. Screenshots of each main screen at phone and desktop sizes.
+// fifth who is removed by the host, signs out, and comes back under another name too late.
+// Asserts what each screen shows at each step: an empty code box that doesn't look filled in,
+// live lobby, avatar colours that differ within the room (even for a player whose own colour is
+// the host's) and are the same on every page and screen, answer limit, a reload mid-round that
+// lands on the same screen (and keeps a draft), vote counts that change on other screens without
+// a reload, a dropped network that comes back to the right state, the reveal with authors and
+// points, tie ranks, the podium with its tie marked; and that no page logged an error or had a
+// request fail. Screenshots of each main screen at phone and desktop sizes.
 //
 // Usage: node game.mjs <config.json>  with {base, shots}
 // Prints one JSON line {ok: true, ...} on success, or exits non-zero with the reason.
@@ -40,6 +43,13 @@ try {
   const eve = await Player.open(browser, "Eve", PHONE);
   players.push(host, pim, quinn, rae, eve);
   const four = [host, pim, quinn, rae];
+  // Each avatar's colour as the page paints it, by the name beside it.
+  const colours = (p, row, name) =>
+    p.page.locator(row).evaluateAll(
+      (els, name) => els.map((el) => [el.querySelector(name).firstChild.textContent, getComputedStyle(el.querySelector(".avatar")).backgroundColor]),
+      name,
+    );
+  const distinct = (pairs) => new Set(pairs.map(([, c]) => c)).size === pairs.length;
 
   // --- sign up and create a room ---------------------------------------------------------
   at("host signs up");
@@ -93,6 +103,18 @@ try {
   await rae.goto(`${base}/`);
   await signUp(rae, "Rae");
   await rae.waitScreen("home");
+  // The empty code box must not look like a code already typed.
+  const codeBox = await rae.page.getByLabel("Room code").evaluate((el) => {
+    const hint = getComputedStyle(el, "::placeholder");
+    const typed = getComputedStyle(el);
+    return { value: el.value, placeholder: el.placeholder, hintWeight: Number(hint.fontWeight), typedWeight: Number(typed.fontWeight), hintCase: hint.textTransform, hintSpacing: hint.letterSpacing };
+  });
+  assertEq(codeBox.value, "", "the code box starts empty");
+  assert(!/^[A-Z2-9]{6}$/i.test(codeBox.placeholder.replace(/\s/g, "")), `the hint is no code: ${codeBox.placeholder}`);
+  assert(
+    codeBox.hintWeight < codeBox.typedWeight && codeBox.hintCase === "none" && codeBox.hintSpacing === "normal",
+    `the hint is plain text, not in a typed code's spaced-out bold capitals: ${JSON.stringify(codeBox)}`,
+  );
   await shot(rae, shots, "home", "phone");
   const wrong = code === "ZZZZZZ" ? "YYYYYY" : "ZZZZZZ";
   await rae.page.getByLabel("Room code").fill(wrong.toLowerCase());
@@ -105,9 +127,33 @@ try {
   await rae.page.keyboard.press("Enter");
   await rae.waitScreen("lobby");
 
-  at("Eve joins and is removed by the host");
+  at("Eve gets an account whose own colour (its profile's) is Hana's");
+  // Colours picked from the id alone would give these two the same one; the room must not.
+  const profileColour = async (id) => {
+    await eve.goto(`${base}/u/${id}`);
+    await eve.waitScreen("user");
+    return eve.page.locator(".profile-pic .avatar").evaluate((el) => getComputedStyle(el).backgroundColor);
+  };
+  const hanaId = await host.page.evaluate(async () => (await (await fetch("/api/auth/me")).json()).user.id);
+  const hanaOwn = await profileColour(hanaId);
+  for (let tries = 1; ; tries++) {
+    assert(tries <= 200, "an account with Hana's own colour within 200 tries");
+    const id = await eve.page.evaluate(async () => {
+      const email = `eve-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.com`;
+      const r = await fetch("/api/auth/register", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ email, password: "password123", display_name: "Eve" }),
+      });
+      // As the sign-up form does: this browser has signed in.
+      localStorage.setItem("vg.signedIn", "1");
+      return (await r.json()).user.id;
+    });
+    if ((await profileColour(id)) === hanaOwn) break;
+  }
+
+  at("Eve joins: five players, five colours, the same on every page; then the host removes her");
   await eve.goto(`${base}/r/${code}`);
-  await signUp(eve, "Eve");
   await eve.waitScreen("join");
   await eve.page.getByRole("button", { name: "Join game" }).click();
   await eve.waitScreen("lobby");
@@ -115,6 +161,14 @@ try {
     async () => (await host.texts(".player .player-name")).length === 5,
     () => "five players in the host's lobby",
   );
+  const lobbyOfFive = await colours(host, ".player", ".player-name");
+  assert(distinct(lobbyOfFive), `five players, five avatar colours: ${JSON.stringify(lobbyOfFive)}`);
+  for (const p of [pim, eve]) {
+    await p.waitFor(
+      async () => JSON.stringify(await colours(p, ".player", ".player-name")) === JSON.stringify(lobbyOfFive),
+      () => `${p.name} sees the same colours as Hana: ${JSON.stringify(lobbyOfFive)}`,
+    );
+  }
   // Removing is for good, so the page asks first; cancelling keeps Eve in.
   host.page.once("dialog", (d) => d.dismiss());
   await host.page.getByRole("button", { name: "Remove Eve" }).click();
@@ -143,6 +197,15 @@ try {
     );
     await p.waitText(p.page.locator(".count"), "4 / 8");
   }
+  const lobbyColours = await colours(host, ".player", ".player-name");
+  assert(distinct(lobbyColours), `four players, four avatar colours: ${JSON.stringify(lobbyColours)}`);
+  for (const p of four) {
+    assertEq(await colours(p, ".player", ".player-name"), lobbyColours, `${p.name} sees everyone in the same colour`);
+  }
+  // The colour a player has now, on any screen of this game.
+  const colourOf = new Map(lobbyColours);
+  const sameColours = (pairs, where) =>
+    assertEq(pairs.map(([n, c]) => [n, c === colourOf.get(n)]), pairs.map(([n]) => [n, true]), `colours on ${where}`);
   assertEq(await pim.text(".waiting"), "Waiting for Hana to start the game…", "a player's lobby");
   assertEq(await pim.page.getByRole("button", { name: "Start game" }).count(), 0, "only the host has Start");
   assertEq(await pim.page.locator(".kick:visible").count(), 0, "only the host can remove players");
@@ -186,6 +249,11 @@ try {
   await pim.waitText(pim.page.locator(".char-count"), "290 / 280");
   assert(await pim.page.locator(".char-count.over").isVisible(), "over the limit is marked");
   assert(await pim.page.getByRole("button", { name: "Send answer" }).isDisabled(), "cannot send over the limit");
+  // What a screen reader hears, in the singular for one.
+  const limitNote = pim.page.locator(".char-count ~ [aria-live]");
+  await pim.waitText(limitNote, "10 characters over the limit");
+  await box.fill("x".repeat(281));
+  await pim.waitText(limitNote, "1 character over the limit");
   await shot(host, shots, "answer", "desktop");
 
   const answers = {
@@ -295,6 +363,8 @@ try {
     assertEq(board.slice(1, 3).map((r) => r[0]), ["=2", "=2"], "a tie shares rank 2");
     assertEq(board.slice(1, 3).map((r) => r[1]).sort(), ["Hana", "Rae"], "tied at 1 point");
     assertEq(board[3], ["4", "Quinn", "0 pts"], "last");
+    sameColours(await colours(p, ".leaderboard li", ".lb-name"), `${p.name}'s leaderboard`);
+    sameColours(await colours(p, ".result", ".author"), `${p.name}'s results`);
   }
   assertEq(await host.page.getByRole("button", { name: "Start round 2" }).isVisible(), true, "host's next-round button");
   await pim.waitText(pim.page.locator(".waiting"), "Waiting for Hana to start the next round…");
@@ -337,11 +407,19 @@ try {
     const steps = await p.page.locator(".podium .step").evaluateAll((lis) =>
       lis.map((li) => [li.querySelector(".step-rank").textContent, li.querySelector(".step-name").textContent]),
     );
-    // Second, first, third from the left; Hana, Quinn and Rae share second with 1 point each.
+    // Second, first, third from the left; Hana, Quinn and Rae share second with 1 point each,
+    // and the steps say so as the leaderboard does.
     assertEq(steps[1], ["1", "Pim"], "the winner in the middle");
-    assertEq([steps[0][0], steps[2][0]], ["2", "2"], "ties share the second step");
+    assertEq([steps[0][0], steps[2][0]], ["=2", "=2"], "a shared second place is marked as a tie");
     const all = await p.texts(".leaderboard .lb-name");
     assertEq(all.length, 4, "everyone on the final leaderboard");
+    assertEq(
+      await p.page.locator(".leaderboard li .rank").allTextContents(),
+      ["1", "=2", "=2", "=2"],
+      "the final leaderboard marks the tie the same way",
+    );
+    sameColours(await colours(p, ".podium .step", ".step-name"), `${p.name}'s podium`);
+    sameColours(await colours(p, ".leaderboard li", ".lb-name"), `${p.name}'s final leaderboard`);
   }
   await shot(host, shots, "podium", "desktop");
   await shot(pim, shots, "podium", "phone");

@@ -1,15 +1,16 @@
 // Finding polls through the web client's UI: Ana (desktop) creates two polls through the form;
 // the browse page lists both under Recent, newest first; typing a prefix of an option word (one
 // key at a time, so the debounce and the cancelling of stale requests are exercised) finds the
-// one poll, and a word nothing has shows the empty state; the category filter, the tabs (by
-// mouse and by arrow keys) and the address that keeps the choice across a reload. Ana likes a
-// poll: the button changes at once, Ben (phone, no account) sees the count change live, the
-// like survives a reload, an unlike and a like again. Ana's profile ("Me" in the header) shows
-// her numbers, her polls, her vote and her like; Ben, by the creator's link, sees her public
-// profile without the private lists, then signs in from the header and lands back on the
-// list; 23 polls come as 20 and "Show more" (3 more, none twice, focus on the first new one).
-// No page logs an error or has a request fail, except searches cancelled on purpose by newer
-// typing. Screenshots of the browse page and the profile at desktop and phone sizes.
+// one poll ("1 poll matches"), and a word nothing has shows the empty state; the category
+// filter, the tabs (by mouse and by arrow keys) and the address that keeps the choice across a
+// reload. Ana likes a poll: the button changes at once, Ben (phone, no account) sees the count
+// change live, the like survives a reload, an unlike and a like again. Ana's profile ("Me" in
+// the header) shows her numbers, her polls, her vote and her like; Ben, by the creator's link,
+// sees her public profile without the private lists, searches on his 390 px phone with all four
+// tabs whole in sight, then signs in from the header and lands back on the list; 23 polls come
+// as 20 and "Show more" (3 more, none twice, focus on the first new one). No page logs an error
+// or has a request fail, except searches cancelled on purpose by newer typing. Screenshots of
+// the browse page and the profile at desktop and phone sizes.
 //
 // Usage: node polls-browse.mjs <config.json>  with {base, shots}
 // Prints one JSON line {ok: true, ...} on success, or exits non-zero with the reason.
@@ -87,7 +88,8 @@ try {
   const search = ana.page.getByLabel("Search polls");
   await search.focus();
   await ana.page.keyboard.type("cinna", { delay: 60 });
-  await ana.waitText(status(ana), "1 poll match “cinna”");
+  // One poll "matches", several "match".
+  await ana.waitText(status(ana), "1 poll matches “cinna”");
   assertEq(await items(ana), [PASTRY], "only the poll with a Cinnamon roll");
   assertEq(await ana.page.getByRole("tab", { name: "Best match" }).getAttribute("aria-selected"), "true", "a search ranks by best match");
   assert(ana.page.url().endsWith("/polls?q=cinna"), `the search is in the address: ${ana.page.url()}`);
@@ -224,6 +226,29 @@ try {
   await ben.waitScreen("polls");
   await ben.waitText(status(ben), "2 polls");
   await shot(ben, shots, "browse", "phone");
+
+  at("searching on a 390 px phone: all four tabs are in sight");
+  await ben.page.getByLabel("Search polls").fill("b");
+  await ben.waitText(status(ben), "2 polls match “b”");
+  await settled(ben);
+  // Searching adds "Best match": the row must still show every tab whole, none cut at the edge.
+  const tabBoxes = await ben.page.locator(".tabs").evaluate((row) => {
+    const box = row.getBoundingClientRect();
+    return [...row.querySelectorAll(".tab")]
+      .filter((t) => !t.hidden)
+      .map((t) => {
+        const r = t.getBoundingClientRect();
+        return [t.textContent, r.left >= box.left - 0.5 && r.right <= Math.min(box.right, window.innerWidth) + 0.5];
+      });
+  });
+  assertEq(
+    tabBoxes,
+    [["Best match", true], ["Recent", true], ["Popular", true], ["Trending", true]],
+    "every tab wholly inside the row and the screen",
+  );
+  await shot(ben, shots, "browse-search", "phone");
+  await ben.page.getByLabel("Search polls").fill("");
+  await ben.waitText(status(ben), /^2 polls$/);
 
   at("Ben signs in from the header and is back on the list");
   await ben.page.getByRole("button", { name: "Sign in" }).click();

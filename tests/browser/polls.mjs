@@ -1,7 +1,8 @@
 // Polls through the web client's UI: Ana (desktop) creates a poll (a refused duplicate option
 // shows inline first), Ben (phone, dark mode) opens its share link without an account and
 // watches the bar chart change live as Ana votes, signs in there to vote, changes his vote
-// (the choice limit enforced), sees Ana close and reopen voting, withdraws; Ana deletes the
+// ("Change my vote" offered only while his ticks differ from his vote; the choice limit
+// enforced), sees Ana close and reopen voting, withdraws; Ana deletes the
 // poll and Ben's page says so. Nothing reloads; no page logs an error or has a request fail
 // (except the one 422 the test provokes). Screenshots at phone and desktop sizes.
 //
@@ -106,14 +107,24 @@ try {
   await ana.waitText(count(ana, "Sushi"), "1 vote · 33%");
   await ana.waitText(total(ana), "3 votes from 2 voters");
 
+  at("Change my vote is offered only once the ticks differ from his vote");
+  const changeBtn = ben.page.getByRole("button", { name: "Change my vote" });
+  await ben.waitFor(async () => await changeBtn.isDisabled(), () => "Change my vote disabled: nothing changed yet");
+  assert(await changeBtn.isVisible(), "the button is there, greyed out");
+  await ben.page.getByRole("checkbox", { name: "Tacos" }).check();
+  assert(await changeBtn.isEnabled(), "a different choice can be sent");
+  await ben.page.getByRole("checkbox", { name: "Tacos" }).uncheck();
+  assert(await changeBtn.isDisabled(), "back to his vote: nothing to change");
+
   at("Ben changes his vote");
   await ben.page.getByRole("checkbox", { name: "Sushi" }).uncheck();
   await ben.page.getByRole("checkbox", { name: "Pizza" }).check();
-  await ben.page.getByRole("button", { name: "Change my vote" }).click();
+  await changeBtn.click();
   await ana.waitText(count(ana, "Pizza"), "2 votes · 67%");
   await ana.waitText(count(ana, "Sushi"), "0 votes · 0%");
   await ana.waitText(total(ana), "3 votes from 2 voters");
   await ben.waitText(count(ben, "Pizza"), "2 votes · 67%");
+  await ben.waitFor(async () => await changeBtn.isDisabled(), () => "Change my vote disabled again: the new vote is in");
   await shot(ana, shots, "poll", "desktop");
   await shot(ben, shots, "poll", "phone");
 

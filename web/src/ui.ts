@@ -2,6 +2,7 @@
 // server-clock estimate and the countdowns that use it.
 
 import { h, setText } from "./dom";
+import { plural } from "./screens/screen";
 
 /** Shows a message for a while; errors are announced at once (role=alert). */
 export function toast(text: string, kind: "error" | "info" = "error"): void {
@@ -85,7 +86,7 @@ export function countdown(deadline: string | null, total: number): HTMLElement {
     const share = total > 0 ? Math.min(1, left / total) : 0;
     bar.style.transform = `scaleX(${share})`;
     el.classList.toggle("urgent", left > 0 && left <= 5);
-    el.setAttribute("aria-label", left > 0 ? `${left} seconds left` : "Time's up");
+    el.setAttribute("aria-label", left > 0 ? `${plural(left, "second")} left` : "Time's up");
     if ([30, 10, 5].includes(left) && left !== lastAnnounced && left < total) {
       lastAnnounced = left;
       announce(`${left} seconds left`);

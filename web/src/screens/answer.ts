@@ -6,7 +6,7 @@ import * as game from "../game";
 import { state } from "../store";
 import { announce } from "../ui";
 import { busyClick, hostBar, refreshHostBar, roundHeader } from "./common";
-import type { Screen } from "./screen";
+import { plural, type Screen } from "./screen";
 
 export const MAX_ANSWER = 280;
 
@@ -85,7 +85,7 @@ export function answerScreen(roundId: string): Screen {
     send.disabled = sending || n === 0 || left < 0;
     if (left <= 20 && left !== lastWarned && (left % 10 === 0 || left < 0)) {
       lastWarned = left;
-      setText(limitNote, left < 0 ? `${-left} characters over the limit` : `${left} characters left`);
+      setText(limitNote, left < 0 ? `${plural(-left, "character")} over the limit` : `${plural(left, "character")} left`);
     }
   };
   input.addEventListener("input", () => {

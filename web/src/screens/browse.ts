@@ -108,7 +108,7 @@ export function browseScreen(): Screen {
         : category
           ? "No polls in this category yet."
           : "No polls yet.",
-    count: (n) => (q ? `${plural(n, "poll")} match “${q}”` : plural(n, "poll")),
+    count: (n) => (q ? `${plural(n, "poll")} ${n === 1 ? "matches" : "match"} “${q}”` : plural(n, "poll")),
   });
   const panel = h("div", { id: "browse-panel", role: "tabpanel", class: "browse-panel" }, list.el);
 

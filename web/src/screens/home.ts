@@ -49,7 +49,7 @@ export function homeScreen(navigate: Navigate): Screen {
     autocomplete: "off",
     autocapitalize: "characters",
     spellcheck: false,
-    placeholder: "K7M2QX",
+    placeholder: "6-character code",
     "aria-describedby": "join-code-hint",
     oninput: () => {
       const v = cleanCode(code.value);

@@ -4,7 +4,7 @@ import { h, setText } from "../dom";
 import * as game from "../game";
 import { isHost, state, type Participant } from "../store";
 import { toast } from "../ui";
-import { avatar, busyClick } from "./common";
+import { avatar, busyClick, repaintAvatar } from "./common";
 import { plural, syncList, type Screen } from "./screen";
 
 type Navigate = (path: string) => void;
@@ -113,6 +113,7 @@ export function lobbyScreen(navigate: Navigate): Screen {
 
   function patchPlayer(li: HTMLElement, p: Participant): void {
     const me = state.me?.id === p.user_id;
+    repaintAvatar(li.querySelector(".avatar") as HTMLElement, p.user_id);
     setText(li.querySelector(".player-name") as HTMLElement, p.display_name);
     const badges = li.querySelector(".badges") as HTMLElement;
     const want = `${p.is_host ? "host" : ""}|${me ? "you" : ""}`;

@@ -5,7 +5,7 @@ import * as game from "../game";
 import { state, type Entry } from "../store";
 import { icon } from "../icons";
 import { avatar, busyClick } from "./common";
-import { leaderboardList } from "./reveal";
+import { leaderboardList, rankMarks } from "./reveal";
 import { plural, type Screen } from "./screen";
 
 type Navigate = (path: string) => void;
@@ -27,6 +27,8 @@ export function podiumScreen(navigate: Navigate): Screen {
   // Second, first, third from left to right, as on a real podium.
   const top = final.slice(0, 3);
   const order = [top[1], top[0], top[2]].filter((e): e is Entry => !!e);
+  // A shared place reads "=2" on its steps, as on the leaderboard (not two plain 2s).
+  const mark = rankMarks(final);
   const podium = h(
     "ol",
     { class: "podium", "aria-label": "Podium" },
@@ -37,7 +39,11 @@ export function podiumScreen(navigate: Navigate): Screen {
         avatar(e.user_id, e.display_name),
         h("span", { class: "step-name" }, e.display_name),
         h("span", { class: "step-score" }, plural(e.score, "pt")),
-        h("span", { class: "step-block" }, h("span", { class: "step-rank" }, String(e.rank))),
+        h(
+          "span",
+          { class: "step-block" },
+          h("span", { class: "step-rank", "aria-label": mark(e).label }, mark(e).text),
+        ),
       ),
     ),
   );

@@ -35,6 +35,8 @@ export function pollScreen(id: string, navigate: Navigate): Screen {
   let gone: string | null = null;
   /** What the voter has ticked but not sent yet (null: show what they voted). */
   let picked: Set<string> | null = null;
+  /** A vote is on its way: the button stays disabled whatever else redraws meanwhile. */
+  let sending = false;
   let expiryTimer = 0;
 
   const eyebrow = h("p", { class: "eyebrow poll-meta" });
@@ -243,13 +245,14 @@ export function pollScreen(id: string, navigate: Navigate): Screen {
 
   async function vote(e: Event): Promise<void> {
     e.preventDefault();
-    if (!poll || voteBtn.disabled) return;
+    if (!poll || sending || voteBtn.disabled) return;
     const ids = Array.from(list.querySelectorAll<HTMLInputElement>("input:checked")).map((i) => i.value);
     if (ids.length === 0) {
       setText(formError, poll.max_choices > 1 ? "Choose at least one option." : "Choose an option.");
       return;
     }
     setText(formError, "");
+    sending = true;
     voteBtn.disabled = true;
     try {
       const r = await api<{ poll: Poll }>("PUT", `/api/polls/${id}/vote`, { option_ids: ids });
@@ -259,7 +262,7 @@ export function pollScreen(id: string, navigate: Navigate): Screen {
     } catch (e) {
       setText(formError, describe(err(e)));
     } finally {
-      voteBtn.disabled = false;
+      sending = false;
       draw();
     }
   }
@@ -375,6 +378,9 @@ export function pollScreen(id: string, navigate: Navigate): Screen {
     const voted = mine.size > 0;
     voteBtn.hidden = !canVote;
     setText(voteBtn, voted ? "Change my vote" : "Vote");
+    // Changing to the very same choice would change nothing: offered once the ticks differ.
+    const same = chosen.size === mine.size && [...chosen].every((o) => mine.has(o));
+    voteBtn.disabled = sending || (voted && same);
     withdrawBtn.hidden = !canVote || !voted;
     signInBtn.hidden = canVote || st !== "open";
     setText(

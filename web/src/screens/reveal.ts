@@ -8,20 +8,32 @@ import { icon } from "../icons";
 import { avatar, busyClick, roundHeader } from "./common";
 import { plural, type Screen } from "./screen";
 
-/** The leaderboard as an ordered list; ties share a rank and say so. */
-export function leaderboardList(entries: Entry[], cls = "leaderboard"): HTMLElement {
+/**
+ * How a rank reads among `entries`: "=2" (and "Rank 2, tied" aloud) when others share it, as
+ * the leaderboard and the podium both show it.
+ */
+export function rankMarks(entries: Entry[]): (e: Entry) => { text: string; label: string } {
   const counts = new Map<number, number>();
   for (const e of entries) counts.set(e.rank, (counts.get(e.rank) ?? 0) + 1);
+  return (e) => {
+    const tie = (counts.get(e.rank) ?? 0) > 1;
+    return { text: tie ? `=${e.rank}` : String(e.rank), label: `Rank ${e.rank}${tie ? ", tied" : ""}` };
+  };
+}
+
+/** The leaderboard as an ordered list; ties share a rank and say so. */
+export function leaderboardList(entries: Entry[], cls = "leaderboard"): HTMLElement {
+  const mark = rankMarks(entries);
   return h(
     "ol",
     { class: cls, "aria-label": "Leaderboard" },
     entries.map((e) => {
-      const tie = (counts.get(e.rank) ?? 0) > 1;
+      const rank = mark(e);
       const me = e.user_id === state.me?.id;
       return h(
         "li",
         { class: me ? "me" : null, "data-rank": String(e.rank) },
-        h("span", { class: "rank", "aria-label": `Rank ${e.rank}${tie ? ", tied" : ""}` }, tie ? `=${e.rank}` : String(e.rank)),
+        h("span", { class: "rank", "aria-label": rank.label }, rank.text),
         avatar(e.user_id, e.display_name),
         h("span", { class: "lb-name" }, e.display_name, me ? h("span", { class: "badge" }, "You") : null),
         h("span", { class: "score" }, plural(e.score, "pt")),
