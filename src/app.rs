@@ -92,14 +92,7 @@ pub async fn build_with_pool(config: &Config, pool: sqlx::PgPool) -> Result<App,
     let bank_only: Arc<dyn QuestionProvider> = Arc::new(FallbackProvider::bank_only());
     let prepared: Arc<dyn QuestionProvider> = match &config.openai {
         Some(ai) => Arc::new(FallbackProvider::new(
-            Some(questions::openai::OpenAiGenerator::new(
-                questions::openai::OpenAiConfig {
-                    api_key: ai.api_key.clone(),
-                    base_url: ai.base_url.clone(),
-                    model: ai.model.clone(),
-                    timeout: ai.timeout,
-                },
-            )),
+            Some(questions::openai::OpenAiGenerator::new(ai.clone())),
             questions::bank::Bank::shipped(),
         )),
         None => Arc::clone(&bank_only),

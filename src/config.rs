@@ -1,15 +1,14 @@
 //! Typed configuration read once from the environment (and `.env` when present), so every
-//! other module receives plain values and nothing else reads env vars.
+//! other module receives plain values and nothing else reads env vars. It is the bottom of the
+//! crate's graph: it imports nothing of the crate, and defines plain settings types (limits,
+//! trusted proxies, the OpenAI endpoint) from which other modules build their runtime objects.
 
+use ipnet::IpNet;
 use std::{
     env,
     net::{IpAddr, SocketAddr},
     time::Duration,
 };
-
-/// Reverse proxies whose `X-Forwarded-For` is believed; public because `Config` holds them.
-pub use crate::limits::client_ip::TrustedProxies;
-use crate::questions::openai;
 
 /// Used in development and test when `JWT_SECRET` is unset, so a developer needs to set nothing.
 /// It is printed here, so it can never sign a deployment's tokens.
@@ -135,12 +134,78 @@ pub struct LimitSettings {
     pub account_writes_per_minute: u32,
 }
 
+/// The OpenAI-compatible endpoint questions are asked of (`questions::openai`).
 #[derive(Clone)]
 pub struct OpenAiSettings {
     pub api_key: String,
+    /// `None` for OpenAI itself; otherwise the server's `/v1` root, e.g.
+    /// `http://localhost:11434/v1` for Ollama.
     pub base_url: Option<String>,
     pub model: String,
+    /// The hard limit for one question, network and retries included (there are none).
     pub timeout: Duration,
+}
+
+impl OpenAiSettings {
+    /// `OPENAI_MODEL` when unset.
+    pub const DEFAULT_MODEL: &str = "gpt-4o-mini";
+    /// `OPENAI_TIMEOUT_SECONDS` when unset.
+    pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(8);
+
+    /// OpenAI's own endpoint with the default model and timeout.
+    #[cfg(test)]
+    pub(crate) fn new(api_key: impl Into<String>) -> Self {
+        OpenAiSettings {
+            api_key: api_key.into(),
+            base_url: None,
+            model: Self::DEFAULT_MODEL.to_string(),
+            timeout: Self::DEFAULT_TIMEOUT,
+        }
+    }
+}
+
+/// Hand-written so that printing the settings (in a log line, a panic message) never shows
+/// the key.
+impl std::fmt::Debug for OpenAiSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OpenAiSettings")
+            .field("api_key", &"<redacted>")
+            .field("base_url", &self.base_url)
+            .field("model", &self.model)
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+/// The reverse proxies whose `X-Forwarded-For` is believed (`TRUSTED_PROXIES`: addresses or
+/// CIDRs). Only the list: `limits::client_ip` reads a request's client address through it.
+#[derive(Debug, Clone, Default)]
+pub struct TrustedProxies(Vec<IpNet>);
+
+impl std::str::FromStr for TrustedProxies {
+    type Err = String;
+
+    /// A comma-separated list of addresses (`10.0.0.7`, `::1`) and networks (`10.0.0.0/8`).
+    fn from_str(list: &str) -> Result<Self, String> {
+        list.split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                s.parse::<IpNet>()
+                    .or_else(|_| s.parse::<IpAddr>().map(IpNet::from))
+                    .map(|n| n.trunc())
+                    .map_err(|_| format!("{s:?} is neither an IP address nor a CIDR network"))
+            })
+            .collect::<Result<_, _>>()
+            .map(TrustedProxies)
+    }
+}
+
+impl TrustedProxies {
+    /// Whether `ip` is one of the proxies (as given: callers canonicalize mapped addresses).
+    pub fn trusts(&self, ip: IpAddr) -> bool {
+        self.0.iter().any(|n| n.contains(&ip))
+    }
 }
 
 // Secrets must never reach a log line, so Debug is written by hand.
@@ -226,11 +291,11 @@ impl Config {
             Ok::<_, ConfigError>(OpenAiSettings {
                 api_key,
                 base_url: get("OPENAI_BASE_URL"),
-                model: get("OPENAI_MODEL").unwrap_or_else(|| openai::DEFAULT_MODEL.into()),
+                model: get("OPENAI_MODEL").unwrap_or_else(|| OpenAiSettings::DEFAULT_MODEL.into()),
                 timeout: Duration::from_secs(parse(
                     &get,
                     "OPENAI_TIMEOUT_SECONDS",
-                    openai::DEFAULT_TIMEOUT.as_secs(),
+                    OpenAiSettings::DEFAULT_TIMEOUT.as_secs(),
                 )?),
             })
         });
@@ -418,6 +483,13 @@ mod tests {
             config(&[("TRUSTED_PROXIES", "10.0.0.0/8,lb.internal")]),
             Err(ConfigError::Invalid("TRUSTED_PROXIES", _))
         ));
+    }
+
+    #[test]
+    fn bad_proxy_lists_are_refused() {
+        assert!("10.0.0.0/33".parse::<TrustedProxies>().is_err());
+        assert!("proxy.example".parse::<TrustedProxies>().is_err());
+        assert!("".parse::<TrustedProxies>().is_ok());
     }
 
     #[test]

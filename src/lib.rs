@@ -13,8 +13,12 @@
 //!   interfaces; `app` is the one module that knows every concrete type and wires them.
 //! - `error` is the service-layer error both transports translate to the contract's shape, and
 //!   `input` the one reader of a client's JSON object for both.
+//! - `config` is the bottom: it imports nothing of the crate. No module imports one that
+//!   imports it back; `architecture` (a test) checks both on the sources.
 
 pub mod app;
+#[cfg(test)]
+mod architecture;
 pub mod auth;
 pub mod config;
 pub mod db;

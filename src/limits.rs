@@ -16,8 +16,11 @@ use governor::{
 use std::{hash::Hash, net::IpAddr, num::NonZeroU32, sync::Arc, time::Duration};
 use uuid::Uuid;
 
-use crate::{config::LimitSettings, error::Error};
-use client_ip::{TrustedProxies, bucket};
+use crate::{
+    config::{LimitSettings, TrustedProxies},
+    error::Error,
+};
+use client_ip::bucket;
 use sockets::SocketCaps;
 
 type Keyed<K> = RateLimiter<K, DefaultKeyedStateStore<K>, DefaultClock>;
@@ -78,7 +81,7 @@ impl Limits {
 
     /// The client's address for a request or handshake from `peer` with these headers.
     pub fn client_ip(&self, peer: IpAddr, headers: &http::HeaderMap) -> IpAddr {
-        self.proxies.client_ip(peer, headers)
+        client_ip::client_ip(&self.proxies, peer, headers)
     }
 
     pub fn api(&self, ip: IpAddr) -> Result<(), Error> {

@@ -2,6 +2,7 @@
 //! signed-in user. Used by REST and Socket.IO alike, so both refuse the same tokens.
 
 mod account;
+pub(crate) mod cookies;
 mod guest;
 pub(crate) mod origin;
 pub(crate) mod password;

@@ -1,12 +1,14 @@
 //! JWT issue and check (HS256 with `sub`, `iat`, `exp`, `jti`) and the auth cookie that carries
 //! the token, so that REST and Socket.IO authenticate the same way.
 
-use axum_extra::extract::cookie::{Cookie, SameSite};
+use axum_extra::extract::cookie::Cookie;
 use chrono::Utc;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 use uuid::Uuid;
+
+use super::{cookies, voter::VoterKeys};
 
 pub const COOKIE_NAME: &str = "access_token";
 
@@ -26,7 +28,7 @@ pub struct TokenKeys {
     validation: Validation,
     pub ttl: Duration,
     /// Signs anonymous voters' cookies with a key derived from the same secret.
-    voters: super::voter::VoterKeys,
+    voters: VoterKeys,
 }
 
 impl TokenKeys {
@@ -40,11 +42,11 @@ impl TokenKeys {
             decoding: DecodingKey::from_secret(secret.as_bytes()),
             validation,
             ttl,
-            voters: super::voter::VoterKeys::new(secret),
+            voters: VoterKeys::new(secret),
         }
     }
 
-    pub(crate) fn voters(&self) -> &super::voter::VoterKeys {
+    pub(crate) fn voters(&self) -> &VoterKeys {
         &self.voters
     }
 
@@ -86,27 +88,11 @@ impl TokenKeys {
 }
 
 pub fn auth_cookie(token: String, max_age: Duration, secure: bool) -> Cookie<'static> {
-    Cookie::build((COOKIE_NAME, token))
-        .http_only(true)
-        .same_site(SameSite::Lax)
-        .path("/")
-        .secure(secure)
-        .max_age(cookie_duration(max_age))
-        .build()
+    cookies::build(COOKIE_NAME, token, max_age, secure)
 }
 
 pub fn cleared_cookie(secure: bool) -> Cookie<'static> {
-    Cookie::build((COOKIE_NAME, ""))
-        .http_only(true)
-        .same_site(SameSite::Lax)
-        .path("/")
-        .secure(secure)
-        .max_age(cookie_duration(Duration::ZERO))
-        .build()
-}
-
-fn cookie_duration(d: Duration) -> cookie::time::Duration {
-    cookie::time::Duration::seconds(i64::try_from(d.as_secs()).unwrap_or(0))
+    cookies::build(COOKIE_NAME, String::new(), Duration::ZERO, secure)
 }
 
 /// The token from `Authorization: Bearer …` or, failing that, the `access_token` cookie of a
@@ -132,22 +118,7 @@ pub fn bearer_from_headers(headers: &http::HeaderMap) -> Option<String> {
 /// The token of the `access_token` cookie, if the request carries one: a browser attaches it
 /// whichever page made the request, so its use is checked against the page's origin.
 pub fn cookie_from_headers(headers: &http::HeaderMap) -> Option<String> {
-    cookie_values(headers, COOKIE_NAME).next()
-}
-
-/// The non-empty values of every cookie called `name` the request carries, in order.
-pub(crate) fn cookie_values<'a>(
-    headers: &'a http::HeaderMap,
-    name: &'a str,
-) -> impl Iterator<Item = String> + 'a {
-    headers
-        .get_all(http::header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| Cookie::parse(pair.trim().to_string()).ok())
-        .filter(move |c| c.name() == name && !c.value().is_empty())
-        .map(|c| c.value().to_string())
+    cookies::values(headers, COOKIE_NAME).next()
 }
 
 #[cfg(test)]

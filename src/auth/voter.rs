@@ -8,11 +8,13 @@
 //! so a voter cookie and an access token can never be taken for one another, and one secret
 //! still configures the server.
 
-use axum_extra::extract::cookie::{Cookie, SameSite};
+use axum_extra::extract::cookie::Cookie;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use std::time::Duration;
 use uuid::Uuid;
+
+use super::cookies;
 
 pub(crate) const COOKIE_NAME: &str = "voter_id";
 
@@ -72,15 +74,7 @@ impl VoterKeys {
     /// The cookie set on a first anonymous vote; HttpOnly and SameSite=Lax like the auth
     /// cookie, Secure when the server is configured for HTTPS.
     pub(crate) fn cookie(&self, id: Uuid, secure: bool) -> Cookie<'static> {
-        Cookie::build((COOKIE_NAME, self.sign(id)))
-            .http_only(true)
-            .same_site(SameSite::Lax)
-            .path("/")
-            .secure(secure)
-            .max_age(cookie::time::Duration::seconds(
-                i64::try_from(COOKIE_MAX_AGE.as_secs()).unwrap_or(0),
-            ))
-            .build()
+        cookies::build(COOKIE_NAME, self.sign(id), COOKIE_MAX_AGE, secure)
     }
 }
 
@@ -91,7 +85,7 @@ pub(crate) fn has_cookie(headers: &http::HeaderMap) -> bool {
 }
 
 fn voter_cookies(headers: &http::HeaderMap) -> impl Iterator<Item = String> + '_ {
-    super::token::cookie_values(headers, COOKIE_NAME)
+    cookies::values(headers, COOKIE_NAME)
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -115,6 +109,7 @@ fn unhex(s: &str) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum_extra::extract::cookie::SameSite;
 
     fn keys() -> VoterKeys {
         VoterKeys::new("test-secret-test-secret-test-secret!")

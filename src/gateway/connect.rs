@@ -3,34 +3,25 @@
 //! auth cookie, refuses a cookie sent by a page not allowed to use it (cross-site WebSocket
 //! hijacking), checks the token like every REST call does, and holds the connection to the
 //! per-user and per-address caps. A refusal reaches the client as `connect_error` with the
-//! reason in its message.
-//!
-//! Then the session's watch: each socket is in its session's room (`session:{jti}`), so
-//! revoking a session ends its sockets on every node with one broadcast (`session_ended`, then
-//! a disconnect), and a timer ends the socket when its token expires.
+//! reason in its message. A signed-in socket joins its user's and its session's rooms here;
+//! the session's watch that follows is in `session.rs`.
 
-use async_trait::async_trait;
 use axum::extract::ConnectInfo;
-use serde_json::json;
 use socketioxide::extract::{SocketRef, State, TryData};
 use std::{
     net::{IpAddr, Ipv4Addr, SocketAddr},
     sync::Arc,
 };
-use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-use super::{Adapter, GatewayState, Io, SocketRooms, protocol as p};
+use super::{Adapter, GatewayState, SocketRooms, session::session_room, user_room};
 use crate::{
     auth::{
-        AuthUser, EndReason, SessionEnder, origin, session,
+        AuthUser, origin,
         token::{bearer_from_headers, cookie_from_headers},
     },
     error::Error,
-    limits::{
-        SocketBudget,
-        sockets::{CapExceeded, SocketSlot},
-    },
+    limits::{SocketBudget, sockets::CapExceeded},
 };
 
 #[derive(Debug, serde::Deserialize)]
@@ -104,7 +95,7 @@ pub(crate) async fn authenticate(
         s.extensions.insert(user);
         // In its rooms before it hears it is connected: a revocation or a message to the user
         // sent from then on reaches it.
-        s.join([super::handlers::user_room(user.id), session_room(user.jti)]);
+        s.join([user_room(user.id), session_room(user.jti)]);
     }
     s.extensions.insert(Arc::new(SocketRooms::default()));
     s.extensions
@@ -113,79 +104,4 @@ pub(crate) async fn authenticate(
     super::polls::register(&s);
     super::handlers::register(&s);
     Ok(())
-}
-
-/// The room every socket opened with one token is in, on whichever node.
-pub(crate) fn session_room(jti: Uuid) -> String {
-    format!("session:{jti}")
-}
-
-/// Ends sessions' sockets on every node: the adapter carries both the event and the
-/// disconnect to the other nodes, in order, so each socket hears why before it is closed.
-pub(crate) struct SocketSessions {
-    pub io: Io,
-}
-
-#[async_trait]
-impl SessionEnder for SocketSessions {
-    async fn end_sessions(&self, jtis: &[Uuid], reason: EndReason) {
-        let rooms: Vec<String> = jtis.iter().map(|j| session_room(*j)).collect();
-        let payload = json!({"reason": reason.as_str()});
-        if let Err(e) = self
-            .io
-            .to(rooms.clone())
-            .emit(p::SESSION_ENDED, &payload)
-            .await
-        {
-            tracing::warn!(error = %e, "could not tell sockets their session ended");
-        }
-        if let Err(e) = self.io.to(rooms).disconnect().await {
-            tracing::warn!(error = %e, "could not disconnect the sockets of ended sessions");
-        }
-    }
-}
-
-/// Cancels the socket's expiry timer when it disconnects first.
-#[derive(Clone)]
-struct ExpiryTimer(CancellationToken);
-
-/// Called once the socket is connected (it joined its session's room in the middleware):
-/// starts the timer that ends it at its token's expiry, and looks once more whether the session was revoked while the
-/// handshake ran (that broadcast went out before this socket was in the room to hear it).
-pub(crate) async fn watch_session(s: &SocketRef<Adapter>, st: &GatewayState) {
-    let Some(user) = s.extensions.get::<AuthUser>() else {
-        return;
-    };
-    // Gone already (its disconnect ran first): no timer to hold it until its token expires.
-    if !s.connected() {
-        return;
-    }
-    let cancel = CancellationToken::new();
-    s.extensions.insert(ExpiryTimer(cancel.clone()));
-    let socket = s.clone();
-    tokio::spawn(async move {
-        tokio::select! {
-            _ = cancel.cancelled() => {}
-            _ = tokio::time::sleep(session::until(user.exp)) => end(&socket, EndReason::Expired),
-        }
-    });
-    match st.auth.revoked(user.jti, user.id, user.exp).await {
-        Ok(false) => {}
-        Ok(true) => end(s, EndReason::Revoked),
-        Err(e) => tracing::debug!(error = %e, "could not re-check a new socket's session"),
-    }
-}
-
-/// The socket disconnected: stops its expiry timer and frees its place under the caps.
-pub(crate) fn unwatch_session(s: &SocketRef<Adapter>) {
-    if let Some(ExpiryTimer(cancel)) = s.extensions.remove::<ExpiryTimer>() {
-        cancel.cancel();
-    }
-    drop(s.extensions.remove::<Arc<SocketSlot>>());
-}
-
-/// Ends one socket on this node: `session_ended`, then a disconnect.
-fn end(s: &SocketRef<Adapter>, reason: EndReason) {
-    let _ = s.emit(p::SESSION_ENDED, &json!({"reason": reason.as_str()}));
-    let _ = s.clone().disconnect();
 }

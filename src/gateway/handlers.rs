@@ -5,7 +5,6 @@ use serde::{Serialize, de::DeserializeOwned};
 use serde_json::{Value, json};
 use socketioxide::extract::{AckSender, SocketRef, State, TryData};
 use std::{future::Future, sync::Arc};
-use uuid::Uuid;
 
 use super::{
     Adapter, GatewayState, SocketRooms,
@@ -18,12 +17,6 @@ use crate::{
     game::Departure,
     limits::{Budget, SocketBudget},
 };
-
-/// Every socket of a user is in this room, so "all of this user's sockets" is one broadcast
-/// target on every node.
-pub(crate) fn user_room(user: Uuid) -> String {
-    format!("user:{user}")
-}
 
 /// Registers the game's events on a socket. Called by the connect middleware, before the
 /// client is told it is connected: socketioxide runs the async connect handler as a task of its
@@ -51,7 +44,7 @@ pub(crate) fn register(s: &SocketRef<Adapter>) {
 /// already registered, see [`register`]).
 pub(crate) async fn on_connect(s: SocketRef<Adapter>, State(st): State<GatewayState>) {
     crate::metrics::METRICS.sockets.inc();
-    super::connect::watch_session(&s, &st).await;
+    super::session::watch_session(&s, &st).await;
 }
 
 /// Decodes a payload; anything but the expected object is `malformed_request`, never a drop.
@@ -339,7 +332,7 @@ handler!(
 /// hears that its user is disconnected once their last socket there is gone.
 async fn on_disconnect(s: SocketRef<Adapter>, State(st): State<GatewayState>) {
     crate::metrics::METRICS.sockets.dec();
-    super::connect::unwatch_session(&s);
+    super::session::unwatch_session(&s);
     let (Some(user), Some(rooms)) = (
         s.extensions.get::<AuthUser>(),
         s.extensions.get::<Arc<SocketRooms>>(),

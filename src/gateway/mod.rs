@@ -7,6 +7,7 @@ pub(crate) mod connect;
 pub(crate) mod handlers;
 pub(crate) mod polls;
 pub(crate) mod protocol;
+pub(crate) mod session;
 
 use async_trait::async_trait;
 use socketioxide::{
@@ -14,6 +15,7 @@ use socketioxide::{
 };
 use socketioxide_redis::{CustomRedisAdapter, RedisAdapterConfig, RedisAdapterCtr};
 use std::{sync::Arc, time::Duration};
+use uuid::Uuid;
 
 use crate::{
     auth::AuthService,
@@ -47,6 +49,12 @@ pub(crate) struct GatewayState {
     pub limits: Arc<Limits>,
     /// Pages allowed to open a cookie-authenticated connection (besides the server's own).
     pub allowed_origins: Arc<Vec<String>>,
+}
+
+/// Every socket of a user is in this room, so "all of this user's sockets" is one broadcast
+/// target on every node.
+pub(crate) fn user_room(user: Uuid) -> String {
+    format!("user:{user}")
 }
 
 /// The rooms this socket joined, so a disconnect can update presence in each.
@@ -102,7 +110,7 @@ pub(crate) async fn layer(
         io.clone(),
         &polls,
     ))));
-    auth.set_session_ender(Arc::new(connect::SocketSessions { io: io.clone() }));
+    auth.set_session_ender(Arc::new(session::SocketSessions { io: io.clone() }));
     Ok((layer, io))
 }
 
@@ -155,7 +163,7 @@ impl Publisher for SocketPublisher {
             } = event
                 && let Err(e) = self
                     .io
-                    .to(handlers::user_room(*author_id))
+                    .to(user_room(*author_id))
                     .emit(
                         protocol::MY_ANSWER_HIDDEN,
                         &serde_json::json!({"round_id": round_id, "answer_id": answer_id, "room_code": room.code}),
@@ -168,7 +176,7 @@ impl Publisher for SocketPublisher {
             if let Event::PlayerLeft { user_id, .. } = event
                 && let Err(e) = self
                     .io
-                    .to(handlers::user_room(*user_id))
+                    .to(user_room(*user_id))
                     .leave(room.code.clone())
                     .await
             {

@@ -24,8 +24,7 @@ use uuid::Uuid;
 use super::{
     Adapter, GatewayState, Io,
     ack::{Reply, WantsAck},
-    handlers::user_room,
-    protocol as p,
+    protocol as p, user_room,
 };
 use crate::{
     auth::AuthUser,

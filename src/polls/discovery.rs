@@ -28,9 +28,8 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{
-    PollService,
+    PollService, Spend,
     cache::Counts,
-    service::Spend,
     view::{CategoryView, CreatorView},
 };
 use crate::{

@@ -24,6 +24,15 @@ pub(crate) mod watch;
 pub(crate) use publisher::PollPublisher;
 pub(crate) use service::PollService;
 
+/// Which per-account budget a write spends (`PollService::spend`, `service::WriteLimits`).
+/// Here rather than in `service.rs` because writes in several files spend them, and
+/// `discovery.rs` would otherwise import `service.rs`, which imports it back.
+#[derive(Debug, Clone, Copy)]
+enum Spend {
+    Poll,
+    Write,
+}
+
 /// Runs `flush` every `period` and once more at shutdown: the loop behind the counters that
 /// are buffered in memory and written to Postgres in one statement (activity, views). A failed
 /// flush is reported; the buffer decides what it keeps for the next one.

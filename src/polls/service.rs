@@ -12,7 +12,7 @@ use std::{
 use uuid::Uuid;
 
 use super::{
-    PollPublisher,
+    PollPublisher, Spend,
     cache::{Counts, PollCache},
     view::{OptionView, PollView},
 };
@@ -63,13 +63,6 @@ pub(crate) struct WriteLimits {
     /// poll's subscribers (and its creator). Votes are not counted: their broadcasts are
     /// coalesced per poll, however many there are.
     pub writes_per_minute: u32,
-}
-
-/// Which budget a write spends.
-#[derive(Debug, Clone, Copy)]
-pub(super) enum Spend {
-    Poll,
-    Write,
 }
 
 pub struct PollService {

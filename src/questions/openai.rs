@@ -18,9 +18,7 @@ use std::fmt;
 use std::time::Duration;
 
 use super::already_asked;
-
-pub(crate) const DEFAULT_MODEL: &str = "gpt-4o-mini";
-pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(8);
+use crate::config::OpenAiSettings;
 
 /// At most this many earlier questions (the most recent ones) are listed in the prompt: the
 /// prompt stays small and cheap, and the reply is checked against all of them anyway.
@@ -41,42 +39,6 @@ const SYSTEM_PROMPT: &str = "You write prompts for a family-friendly party game.
     interview?\" or \"Name a terrible flavor for toothpaste.\" Write exactly ONE new prompt, \
     suitable for all ages, under 150 characters, on a single line. Reply with JSON only, in \
     exactly this shape: {\"question\": \"...\"}";
-
-#[derive(Clone)]
-pub(crate) struct OpenAiConfig {
-    pub api_key: String,
-    /// `None` for OpenAI itself; otherwise the server's `/v1` root, e.g.
-    /// `http://localhost:11434/v1` for Ollama.
-    pub base_url: Option<String>,
-    pub model: String,
-    /// The hard limit for one question, network and retries included (there are none).
-    pub timeout: Duration,
-}
-
-impl OpenAiConfig {
-    /// OpenAI's own endpoint with the default model and timeout.
-    #[cfg(test)]
-    pub(crate) fn new(api_key: impl Into<String>) -> Self {
-        OpenAiConfig {
-            api_key: api_key.into(),
-            base_url: None,
-            model: DEFAULT_MODEL.to_string(),
-            timeout: DEFAULT_TIMEOUT,
-        }
-    }
-}
-
-/// Hand-written so that printing a config (in a log line, a panic message) never shows the key.
-impl fmt::Debug for OpenAiConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("OpenAiConfig")
-            .field("api_key", &"<redacted>")
-            .field("base_url", &self.base_url)
-            .field("model", &self.model)
-            .field("timeout", &self.timeout)
-            .finish()
-    }
-}
 
 /// Why the model gave no usable question. The messages hold no secrets: the key is never part
 /// of a request body, and API error texts are the server's own (OpenAI masks keys in them).
@@ -106,7 +68,7 @@ impl fmt::Debug for OpenAiGenerator {
 }
 
 impl OpenAiGenerator {
-    pub(crate) fn new(config: OpenAiConfig) -> Self {
+    pub(crate) fn new(config: OpenAiSettings) -> Self {
         let mut c = OpenAIConfig::new().with_api_key(config.api_key);
         // async-openai appends "/chat/completions" to the base as is: a trailing slash would
         // double it, and an empty value means "not set".
@@ -388,10 +350,10 @@ mod tests {
 
     #[test]
     fn printing_a_config_never_shows_the_key() {
-        let shown = format!("{:?}", OpenAiConfig::new("sk-very-secret"));
+        let shown = format!("{:?}", OpenAiSettings::new("sk-very-secret"));
         assert!(!shown.contains("sk-very-secret"), "{shown}");
-        assert!(shown.contains(DEFAULT_MODEL));
-        let generator = OpenAiGenerator::new(OpenAiConfig::new("sk-very-secret"));
+        assert!(shown.contains(OpenAiSettings::DEFAULT_MODEL));
+        let generator = OpenAiGenerator::new(OpenAiSettings::new("sk-very-secret"));
         assert!(!format!("{generator:?}").contains("sk-very-secret"));
     }
 

@@ -9,8 +9,8 @@ use wiremock::{
     matchers::{method, path},
 };
 
-use super::openai::OpenAiConfig;
 use super::*;
+use crate::config::OpenAiSettings;
 use crate::domain::text::same_question;
 
 /// A generous timeout for tests that expect an answer; slow-path tests set their own.
@@ -40,8 +40,8 @@ fn json_question(q: &str) -> String {
     json!({ "question": q }).to_string()
 }
 
-fn config(base_url: String, timeout: Duration) -> OpenAiConfig {
-    OpenAiConfig {
+fn config(base_url: String, timeout: Duration) -> OpenAiSettings {
+    OpenAiSettings {
         api_key: "sk-test".into(),
         base_url: Some(base_url),
         model: "test-model".into(),

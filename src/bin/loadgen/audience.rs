@@ -19,7 +19,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use crate::{Player, eio};
+use crate::{accounts::Player, eio};
 
 #[derive(Default)]
 pub(crate) struct AudienceStats {

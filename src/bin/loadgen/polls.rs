@@ -16,7 +16,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use super::{Args, eio};
+use crate::{cli::Args, eio, report::rss_kb};
 
 /// What one subscriber saw last: the counts of its latest `poll_results` and when.
 #[derive(Default)]
@@ -102,7 +102,7 @@ pub(crate) async fn run(args: &Args, http: &reqwest::Client, base: &str, tokens:
     }
 
     // Subscribers: anonymous sockets (an empty token), each subscribed to the hot poll.
-    let rss_before = args.server_pid.and_then(super::rss_kb);
+    let rss_before = args.server_pid.and_then(rss_kb);
     eprintln!("connecting {} subscribers…", args.poll_subscribers);
     let semaphore = Arc::new(tokio::sync::Semaphore::new(args.connect_concurrency));
     let subs = join_all((0..args.poll_subscribers).map(|_| {
@@ -145,7 +145,7 @@ pub(crate) async fn run(args: &Args, http: &reqwest::Client, base: &str, tokens:
     }))
     .await;
     let subs: Vec<_> = subs.into_iter().flatten().collect();
-    let rss_after = args.server_pid.and_then(super::rss_kb);
+    let rss_after = args.server_pid.and_then(rss_kb);
 
     // Voters: signed-in sockets.
     let voters = join_all(tokens.iter().map(|t| {

@@ -1,0 +1,173 @@
+//! Who is in the room: joining (and rejoining a kept place), leaving, being kicked, and the
+//! host's seat passing on. Split from `room.rs` so the aggregate's file holds its shape and
+//! its one door (`apply`), and each group of rules has a file named for it.
+
+use chrono::{DateTime, Utc};
+
+use super::{Participant, Room, RoomStatus};
+use crate::domain::{DomainError, Event, UserId, text};
+
+impl Room {
+    pub(super) fn join(
+        &mut self,
+        user_id: UserId,
+        display_name: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Event>, DomainError> {
+        let full = self.active_count() >= self.settings.max_players as usize;
+        if let Some(p) = self.participants.iter_mut().find(|p| p.user_id == user_id) {
+            if p.kicked {
+                return Err(DomainError::Kicked);
+            }
+            if p.active {
+                return Ok(Vec::new());
+            }
+            // A returning player reclaims their old place, but never beyond capacity.
+            if full {
+                return Err(DomainError::RoomFull);
+            }
+            p.active = true;
+            let display_name = p.display_name.clone();
+            return Ok(vec![
+                Event::PlayerRejoined { user_id },
+                Event::PlayerJoined {
+                    user_id,
+                    display_name,
+                    participant_count: self.active_count(),
+                },
+            ]);
+        }
+        match self.status {
+            RoomStatus::Finished => return Err(DomainError::GameFinished),
+            RoomStatus::Playing => return Err(DomainError::GameInProgress),
+            RoomStatus::Lobby if full => return Err(DomainError::RoomFull),
+            RoomStatus::Lobby => {}
+        }
+        let display_name = text::DISPLAY_NAME.check(display_name)?;
+        self.participants.push(Participant {
+            user_id,
+            display_name: display_name.clone(),
+            joined_at: now,
+            active: true,
+            kicked: false,
+        });
+        self.scores.entry(user_id).or_insert(0);
+        Ok(vec![Event::PlayerJoined {
+            user_id,
+            display_name,
+            participant_count: self.active_count(),
+        }])
+    }
+
+    pub(super) fn leave(
+        &mut self,
+        user_id: UserId,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Event>, DomainError> {
+        self.require_member(user_id)?;
+        self.deactivate(user_id, false);
+        let mut events = Vec::new();
+        if self.active_count() == 0 {
+            self.closed = true;
+            self.status = RoomStatus::Finished;
+            events.push(Event::PlayerLeft {
+                user_id,
+                participant_count: 0,
+                host_id: self.host_id,
+                kicked: false,
+            });
+            events.push(Event::RoomClosed);
+            return Ok(events);
+        }
+        if self.host_id == user_id
+            && let Some(heir) = self.participants.iter().find(|p| p.active)
+        {
+            self.host_id = heir.user_id;
+            events.push(Event::HostChanged {
+                host_id: self.host_id,
+            });
+        }
+        self.forget_lobby_leavers();
+        events.push(Event::PlayerLeft {
+            user_id,
+            participant_count: self.active_count(),
+            host_id: self.host_id,
+            kicked: false,
+        });
+        events.extend(self.advance(now));
+        Ok(events)
+    }
+
+    pub(super) fn kick(
+        &mut self,
+        by: UserId,
+        target: UserId,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Event>, DomainError> {
+        self.require_host(by)?;
+        if target == by {
+            return Err(DomainError::CannotKickSelf);
+        }
+        self.require_member(target)?;
+        self.deactivate(target, true);
+        let mut events = vec![Event::PlayerLeft {
+            user_id: target,
+            participant_count: self.active_count(),
+            host_id: self.host_id,
+            kicked: true,
+        }];
+        events.extend(self.advance(now));
+        Ok(events)
+    }
+
+    pub(super) fn hand_over_host(
+        &mut self,
+        from: UserId,
+        to: UserId,
+    ) -> Result<Vec<Event>, DomainError> {
+        self.require_host(from)?;
+        if to == from {
+            return Err(DomainError::validation(
+                "to",
+                "the host cannot hand over to themselves",
+            ));
+        }
+        self.require_member(to)?;
+        self.host_id = to;
+        Ok(vec![Event::HostChanged { host_id: to }])
+    }
+
+    /// Before the first round leavers have nothing to keep (no points, no answers), so only
+    /// the last `max_players` of them are remembered (to rejoin with their place): players
+    /// coming and going never grow the room's state past that.
+    pub(super) fn forget_lobby_leavers(&mut self) {
+        if self.status != RoomStatus::Lobby || self.round.is_some() {
+            return;
+        }
+        let leavers = |p: &Participant| !p.active && !p.kicked;
+        let keep = self.settings.max_players as usize;
+        let mut excess = self
+            .participants
+            .iter()
+            .filter(|p| leavers(p))
+            .count()
+            .saturating_sub(keep);
+        let scores = &mut self.scores;
+        self.participants.retain(|p| {
+            if excess > 0 && leavers(p) {
+                excess -= 1;
+                scores.remove(&p.user_id);
+                false
+            } else {
+                true
+            }
+        });
+    }
+
+    pub(super) fn deactivate(&mut self, user: UserId, kicked: bool) {
+        if let Some(p) = self.participants.iter_mut().find(|p| p.user_id == user) {
+            p.active = false;
+            p.kicked |= kicked;
+        }
+    }
+}
