@@ -1091,3 +1091,34 @@ async fn a_room_that_hides_votes_tells_how_many_voted_and_reveals_who_voted_for_
         );
     }
 }
+
+/// Two guests who pick one name are told apart in the room, and a room that refuses rude
+/// words refuses them in a guest's name too (a guest's name meets no other check).
+#[sqlx::test]
+async fn guests_of_one_name_are_told_apart_and_the_rooms_filter_screens_names(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let host = app.register("Hana").await;
+    let code = app
+        .create_room(&host, json!({"profanity_filter": "refuse"}))
+        .await;
+    let mut shown = Vec::new();
+    for name in ["Sam", "sam"] {
+        let (_, body, _) = guest(&app, name).await;
+        let (s, body) = app.join(&guest_player(&body, name), &code).await;
+        assert_eq!(s, StatusCode::OK, "{body}");
+        let me = body["room"]["participants"]
+            .as_array()
+            .and_then(|ps| ps.last())
+            .map(|p| p["display_name"].clone());
+        shown.push(me.expect("the joiner is listed"));
+    }
+    assert_eq!(shown, vec![json!("Sam"), json!("sam 2")]);
+    let (_, body, _) = guest(&app, "fuck face").await;
+    let (s, body) = app.join(&guest_player(&body, "rude"), &code).await;
+    assert_error(
+        s,
+        &body,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "inappropriate_content",
+    );
+}

@@ -48,6 +48,19 @@ pub(crate) fn screen_answer(
     }
 }
 
+/// A player's name as the room shows it: refused (`inappropriate_content` naming
+/// `display_name`) or masked as the room's filter says, like an answer. A guest picks their
+/// name at the door, so the room's filter is the only check it meets.
+pub(crate) fn screen_name(filter: ProfanityFilter, name: String) -> Result<String, DomainError> {
+    match filter {
+        ProfanityFilter::Refuse if matches(&name) => Err(DomainError::Inappropriate {
+            field: "display_name",
+        }),
+        ProfanityFilter::Mask if matches(&name) => Ok(masked(&name)),
+        _ => Ok(name),
+    }
+}
+
 /// A question as the room asks it: masked where it matches, whenever the filter is on.
 pub(crate) fn screen_question(filter: ProfanityFilter, question: String) -> String {
     if filter != ProfanityFilter::Off && matches(&question) {

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 
 use super::{Participant, Room, RoomStatus};
-use crate::domain::{DomainError, Event, UserId, text};
+use crate::domain::{DomainError, Event, UserId, game::moderation, text};
 
 impl Room {
     pub(super) fn join(
@@ -44,6 +44,8 @@ impl Room {
             RoomStatus::Lobby => {}
         }
         let display_name = text::DISPLAY_NAME.check(display_name)?;
+        let display_name = moderation::screen_name(self.settings.profanity_filter, display_name)?;
+        let display_name = self.distinct_name(display_name);
         self.participants.push(Participant {
             user_id,
             display_name: display_name.clone(),
@@ -169,5 +171,29 @@ impl Room {
             p.active = false;
             p.kicked |= kicked;
         }
+    }
+
+    /// `name`, or if someone in the room already goes by it (case aside) the first of
+    /// `name 2`, `name 3`, … nobody has, cut to fit the 32-character rule: two players of one
+    /// name (two guests called Sam) are told apart on every screen.
+    fn distinct_name(&self, name: String) -> String {
+        let taken = |candidate: &str| {
+            let key = text::question_key(candidate);
+            self.participants
+                .iter()
+                .any(|p| text::question_key(&p.display_name) == key)
+        };
+        if !taken(&name) {
+            return name;
+        }
+        (2..)
+            .map(|n| {
+                let suffix = format!(" {n}");
+                let room = text::DISPLAY_NAME.max_chars - suffix.chars().count();
+                let base: String = name.chars().take(room).collect();
+                format!("{}{suffix}", base.trim_end())
+            })
+            .find(|candidate| !taken(candidate))
+            .unwrap_or(name)
     }
 }

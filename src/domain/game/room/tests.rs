@@ -1149,3 +1149,40 @@ fn lobby_leavers_are_remembered_only_up_to_the_room_size() {
     );
     assert!(room.participant(id(10)).is_none());
 }
+
+#[test]
+fn two_players_of_one_name_are_told_apart_and_the_filter_screens_names() {
+    let mut room = lobby(1);
+    let named = |n: u128, name: &str| Command::Join {
+        user_id: id(n),
+        display_name: name.into(),
+        now: t(1),
+    };
+    room.apply(named(2, "Sam")).unwrap();
+    room.apply(named(3, "sam")).unwrap();
+    room.apply(named(4, "SAM")).unwrap();
+    let long = "x".repeat(32);
+    room.apply(named(5, &long)).unwrap();
+    room.apply(named(6, &long)).unwrap();
+    let shown = |n: u128| room.participant(id(n)).unwrap().display_name.clone();
+    assert_eq!(
+        (shown(2), shown(3), shown(4)),
+        ("Sam".into(), "sam 2".into(), "SAM 3".into())
+    );
+    assert_eq!(shown(5), long);
+    assert_eq!(shown(6), format!("{} 2", "x".repeat(30)));
+
+    let mut strict = lobby(1);
+    strict.settings.profanity_filter = crate::domain::game::moderation::ProfanityFilter::Refuse;
+    assert_eq!(
+        strict.apply(named(2, "fuck face")),
+        Err(DomainError::Inappropriate {
+            field: "display_name"
+        })
+    );
+    let mut masking = lobby(1);
+    masking.settings.profanity_filter = crate::domain::game::moderation::ProfanityFilter::Mask;
+    masking.apply(named(2, "fuck face")).unwrap();
+    let masked = masking.participant(id(2)).unwrap().display_name.clone();
+    assert!(masked.contains('*') && !masked.contains("fuck"), "{masked}");
+}
