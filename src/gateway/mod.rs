@@ -127,6 +127,23 @@ impl Publisher for SocketPublisher {
         }
     }
 
+    async fn screens_revoked(&self, code: &str) {
+        // Through the adapter: the room's screens on every node hear why, then are closed.
+        let to = connect::screen_room(code);
+        let payload = serde_json::json!({"reason": crate::auth::EndReason::Revoked.as_str()});
+        if let Err(e) = self
+            .io
+            .to(to.clone())
+            .emit(protocol::SESSION_ENDED, &payload)
+            .await
+        {
+            tracing::warn!(%code, error = %e, "could not tell screens their link was revoked");
+        }
+        if let Err(e) = self.io.to(to).disconnect().await {
+            tracing::warn!(%code, error = %e, "could not close the screens of a revoked link");
+        }
+    }
+
     async fn publish(&self, room: &Room, events: &[Event]) {
         for event in events {
             let broadcast = protocol::broadcast_of(event, room);
