@@ -54,10 +54,12 @@ async fn ensure_tools() {
                 "the browser tests drive Debian's Chromium at {CHROMIUM}: install it \
                  (`apt-get install chromium`; scripts/test.sh does)"
             );
-            if root()
-                .join("tests/browser/node_modules/playwright-core/package.json")
-                .exists()
-            {
+            // Every package the scripts import (a copy installed before one was added is redone).
+            if ["playwright-core", "jsqr", "pngjs"].iter().all(|p| {
+                root()
+                    .join(format!("tests/browser/node_modules/{p}/package.json"))
+                    .exists()
+            }) {
                 return;
             }
             let out = tokio::time::timeout(
@@ -263,6 +265,21 @@ async fn four_browsers_play_a_whole_game_through_the_ui(pool: PgPool) {
 /// Polls through the UI (tests/browser/polls.mjs): created by one browser, watched through its
 /// share link by a visitor whose bar chart follows the other's votes without a reload; voting,
 /// changing, closing, reopening, withdrawing and deleting as the two pages show them.
+#[sqlx::test]
+async fn a_phone_joins_from_the_screens_qr_code_and_the_screen_follows_a_whole_game(pool: PgPool) {
+    let app: TestApp = spawn_app(pool).await;
+    let report = run(
+        "screen.mjs",
+        json!({"base": app.base, "shots": screenshots()}),
+    )
+    .await;
+    let qr = report["qr"].as_str().expect("the decoded QR code");
+    assert!(
+        qr.starts_with(&format!("{}/r/", app.base)),
+        "the QR code holds this server's join link: {report}"
+    );
+}
+
 #[sqlx::test]
 async fn a_poll_is_created_shared_and_followed_live_through_the_ui(pool: PgPool) {
     let app: TestApp = spawn_app(pool).await;

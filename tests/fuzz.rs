@@ -306,6 +306,8 @@ async fn thousands_of_hostile_payloads_break_nothing(pool: PgPool) {
         ("GET", "/api/rooms/{code}".into()),
         ("POST", "/api/rooms/{code}/kick".into()),
         ("DELETE", "/api/rooms/{code}/leave".into()),
+        ("POST", "/api/rooms/{code}/screen".into()),
+        ("DELETE", "/api/rooms/{code}/screen".into()),
         ("POST", "/api/game/{code}/start".into()),
         ("POST", "/api/game/{code}/next".into()),
         ("GET", "/api/game/{code}/leaderboard".into()),

@@ -1,6 +1,6 @@
 //! What party hosts expect around the game, end to end against the real server, Postgres and
 //! Redis: playing again in the same room, the history and export of finished games,
-//! moderation, and an audience.
+//! moderation, an audience, and the big screen.
 
 mod common;
 
@@ -1121,4 +1121,128 @@ async fn guests_of_one_name_are_told_apart_and_the_rooms_filter_screens_names(po
         StatusCode::UNPROCESSABLE_ENTITY,
         "inappropriate_content",
     );
+}
+
+/// Makes the room's screen link as `who`; returns the status and body.
+async fn screen_link(app: &TestApp, who: &Player, code: &str) -> (StatusCode, Value) {
+    app.call("POST", &format!("/api/rooms/{code}/screen"), who, None)
+        .await
+}
+
+#[sqlx::test]
+async fn a_screen_shows_the_whole_round_without_a_seat_and_its_link_can_be_revoked(pool: PgPool) {
+    let p = party(
+        pool,
+        &["Host", "Ann", "Bob"],
+        json!({"max_rounds": 1, "answer_seconds": 60, "vote_seconds": 60}),
+    )
+    .await;
+    // Only the host makes the screen link.
+    let (status, body) = screen_link(&p.app, &p.players[1], &p.code).await;
+    assert_error(status, &body, StatusCode::FORBIDDEN, "not_host");
+    let (status, body) = screen_link(&p.app, &p.players[0], &p.code).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let key = body["screen_key"].as_str().expect("screen_key").to_string();
+    assert_eq!(body["path"], format!("/screen/{}#{key}", p.code));
+    let credential = format!("{}:{key}", p.code);
+
+    // The screen connects, sees the room as nobody in it, and may not play.
+    let screen = Sock::screen(&p.app.base, &credential)
+        .await
+        .expect("the screen connects");
+    let state = screen.inbox.wait_for("room_state", |_| true).await;
+    assert_eq!(state["room"]["code"], p.code);
+    assert_eq!(
+        state["room"]["participants"].as_array().map(Vec::len),
+        Some(3)
+    );
+    assert_eq!(state["room"]["audience_count"], 0, "{state}");
+    screen
+        .refused("start_game", json!({"room_code": p.code}), "unauthorized")
+        .await;
+    screen
+        .refused("join_room", json!({"room_code": p.code}), "unauthorized")
+        .await;
+
+    // A whole round: voting starts when the three players have answered, as without a screen,
+    // and the round ends when the three have voted.
+    let data = p.socks[0]
+        .ok("start_game", json!({"room_code": p.code}))
+        .await;
+    let round_id = id(&data["round"]["id"]);
+    let started = screen.inbox.wait_for("game_started", |_| true).await;
+    assert_eq!(started["round_id"], round_id.to_string());
+    assert!(started["question"].as_str().is_some_and(|q| !q.is_empty()));
+    p.play_round(round_id).await;
+    let ticks = screen.inbox.wait_count("answer_submitted", 3).await;
+    let mut who: Vec<String> = ticks
+        .iter()
+        .map(|t| t["user_id"].as_str().unwrap_or_default().to_string())
+        .collect();
+    who.sort();
+    let mut players: Vec<String> = p.players.iter().map(|pl| pl.id.to_string()).collect();
+    players.sort();
+    assert_eq!(who, players, "the screen ticks each player who answered");
+    assert!(
+        ticks
+            .iter()
+            .all(|t| t.get("answer").is_none() && t.get("content").is_none())
+    );
+    assert_eq!(
+        ticks[2]["total_players"], 3,
+        "the screen is no player: {ticks:?}"
+    );
+    let voting = screen.inbox.wait_for("voting_started", |_| true).await;
+    assert_eq!(voting["answers"].as_array().map(Vec::len), Some(3));
+    assert_eq!(screen.inbox.wait_count("vote_update", 3).await.len(), 3);
+    let ended = screen
+        .inbox
+        .wait_for("round_ended", |v| v["round_id"] == round_id.to_string())
+        .await;
+    assert_eq!(ended["results"].as_array().map(Vec::len), Some(3));
+    p.socks[0]
+        .ok("next_round", json!({"room_code": p.code}))
+        .await;
+    let end = screen.inbox.wait_for("game_ended", |_| true).await;
+    assert_eq!(end["final_leaderboard"].as_array().map(Vec::len), Some(3));
+
+    // A wrong key, a mangled credential and another room's key open nothing.
+    let wrong = format!("{}:{}", p.code, "0".repeat(64));
+    assert!(Sock::screen(&p.app.base, &wrong).await.is_err());
+    assert!(Sock::screen(&p.app.base, &key).await.is_err());
+    let other = p.app.create_room(&p.players[1], json!({})).await;
+    let (_, body) = screen_link(&p.app, &p.players[1], &other).await;
+    let other_key = body["screen_key"].as_str().expect("screen_key");
+    assert!(
+        Sock::screen(&p.app.base, &format!("{}:{other_key}", p.code))
+            .await
+            .is_err()
+    );
+    assert!(
+        Sock::screen(&p.app.base, &format!("{other}:{other_key}"))
+            .await
+            .is_ok()
+    );
+
+    // A new link replaces the old: the open screen is closed and its key refused.
+    let (status, body) = screen_link(&p.app, &p.players[0], &p.code).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    // (The server says `session_ended {reason: "revoked"}` first; this client may drop an
+    // event that comes right before its disconnect, so the close is what is asserted.)
+    screen.inbox.wait_for("close", |_| true).await;
+    assert!(Sock::screen(&p.app.base, &credential).await.is_err());
+    let second = format!("{}:{}", p.code, body["screen_key"].as_str().expect("key"));
+    let screen = Sock::screen(&p.app.base, &second)
+        .await
+        .expect("the new link opens a screen");
+    screen.inbox.wait_for("room_state", |_| true).await;
+
+    // Revoking: only the host; then the open screen closes and the key opens nothing.
+    let path = format!("/api/rooms/{}/screen", p.code);
+    let (status, body) = p.app.call("DELETE", &path, &p.players[2], None).await;
+    assert_error(status, &body, StatusCode::FORBIDDEN, "not_host");
+    let (status, _) = p.app.call("DELETE", &path, &p.players[0], None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    screen.inbox.wait_for("close", |_| true).await;
+    assert!(Sock::screen(&p.app.base, &second).await.is_err());
 }

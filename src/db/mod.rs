@@ -13,6 +13,7 @@ pub(crate) mod polls;
 pub(crate) mod repair;
 pub(crate) mod rooms;
 pub(crate) mod rounds;
+pub(crate) mod screens;
 pub(crate) mod sessions;
 pub(crate) mod snapshot;
 pub(crate) mod stats;

@@ -18,6 +18,7 @@ mod pipeline;
 pub(crate) mod presence;
 pub(crate) mod publisher;
 mod questions;
+pub(crate) mod screen;
 pub(crate) mod service;
 pub(crate) mod timers;
 pub(crate) mod view;

@@ -12,4 +12,6 @@ pub trait Publisher: Send + Sync {
     /// Tells the room that `user` has no live socket left in it, when that was learnt other
     /// than from one of their sockets closing (their node died).
     async fn disconnected(&self, _code: &str, _user: crate::domain::UserId) {}
+    /// The room's screen link was replaced or revoked: its open screens are closed.
+    async fn screens_revoked(&self, _code: &str) {}
 }

@@ -45,6 +45,7 @@ pub(crate) fn register(s: &SocketRef<Adapter>) {
 pub(crate) async fn on_connect(s: SocketRef<Adapter>, State(st): State<GatewayState>) {
     crate::metrics::METRICS.sockets.inc();
     super::session::watch_session(&s, &st).await;
+    super::screen::screen_connected(&s, &st).await;
 }
 
 /// Decodes a payload; anything but the expected object is `malformed_request`, never a drop.

@@ -7,6 +7,7 @@ pub(crate) mod connect;
 pub(crate) mod handlers;
 pub(crate) mod polls;
 pub(crate) mod protocol;
+pub(crate) mod screen;
 pub(crate) mod session;
 
 use async_trait::async_trait;
@@ -132,6 +133,23 @@ impl Publisher for SocketPublisher {
             .await
         {
             tracing::warn!(%code, error = %e, "could not say a dead node's player is gone");
+        }
+    }
+
+    async fn screens_revoked(&self, code: &str) {
+        // Through the adapter: the room's screens on every node hear why, then are closed.
+        let to = screen::screen_room(code);
+        let payload = serde_json::json!({"reason": crate::auth::EndReason::Revoked.as_str()});
+        if let Err(e) = self
+            .io
+            .to(to.clone())
+            .emit(protocol::SESSION_ENDED, &payload)
+            .await
+        {
+            tracing::warn!(%code, error = %e, "could not tell screens their link was revoked");
+        }
+        if let Err(e) = self.io.to(to).disconnect().await {
+            tracing::warn!(%code, error = %e, "could not close the screens of a revoked link");
         }
     }
 

@@ -113,6 +113,9 @@ pub(crate) struct RoomState {
     pub room: RoomView,
     pub round: Option<RoundView>,
     pub answers_submitted: usize,
+    /// Who has answered this round (user ids, sorted by id: never in the order they answered),
+    /// so a screen can tick names; never what they answered.
+    pub answered: Vec<Uuid>,
     pub answers: Vec<AnswerView>,
     pub my_answer_id: Option<Uuid>,
     pub my_vote: Option<Uuid>,
@@ -126,6 +129,11 @@ impl RoomState {
             room: room_view,
             round: round.map(RoundView::from),
             answers_submitted: round.map_or(0, |r| r.answers.len()),
+            answered: round.map_or_else(Vec::new, |r| {
+                let mut ids: Vec<Uuid> = r.answers.iter().map(|a| a.author_id).collect();
+                ids.sort();
+                ids
+            }),
             // A room that hides votes shows no counts until the reveal, not even on a refresh.
             answers: round
                 .map(|r| view::answers(room, r, !room.settings.hide_votes))
@@ -201,13 +209,15 @@ pub(crate) fn broadcast_of(event: &Event, room: &Room) -> Option<(&'static str, 
                 (ROUND_STARTED, payload)
             }
         }
+        // Who answered (so a screen can tick their name), never which answer is theirs.
         Event::AnswerSubmitted {
+            author_id,
             submitted_count,
             total_players,
             ..
         } => (
             ANSWER_SUBMITTED,
-            json!({"submitted_count": submitted_count, "total_players": total_players}),
+            json!({"user_id": author_id, "submitted_count": submitted_count, "total_players": total_players}),
         ),
         Event::VotingStarted {
             round_id,

@@ -87,7 +87,7 @@ pub(crate) fn unwatch_session(s: &SocketRef<Adapter>) {
 }
 
 /// Ends one socket on this node: `session_ended`, then a disconnect.
-fn end(s: &SocketRef<Adapter>, reason: EndReason) {
+pub(crate) fn end(s: &SocketRef<Adapter>, reason: EndReason) {
     let _ = s.emit(p::SESSION_ENDED, &json!({"reason": reason.as_str()}));
     let _ = s.clone().disconnect();
 }

@@ -61,6 +61,7 @@ pub struct AppState {
         auth::register, auth::login, auth::logout, auth::me, auth::update_me, auth::guest,
         auth::upgrade,
         rooms::create, rooms::join, rooms::get, rooms::kick, rooms::leave,
+        rooms::create_screen, rooms::revoke_screen,
         game::start, game::answer, game::answers, game::vote, game::start_voting,
         game::end_round, game::next, game::leaderboard, game::play_again, game::hide_answer,
         history::my_games, history::game, history::export,
@@ -122,6 +123,10 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/api/rooms/{code}", get(rooms::get))
         .route("/api/rooms/{code}/kick", post(rooms::kick))
         .route("/api/rooms/{code}/leave", delete(rooms::leave))
+        .route(
+            "/api/rooms/{code}/screen",
+            post(rooms::create_screen).delete(rooms::revoke_screen),
+        )
         .route("/api/game/{code}/start", post(game::start))
         .route("/api/game/{code}/next", post(game::next))
         .route("/api/game/{code}/leaderboard", get(game::leaderboard))

@@ -1,4 +1,4 @@
-//! REST room routes: create, join by code, read, kick, leave.
+//! REST room routes: create, join by code, read, kick, leave, and the host's screen link.
 
 use axum::{Json, extract::State, http::StatusCode, response::IntoResponse};
 use serde::{Deserialize, Serialize};
@@ -100,5 +100,50 @@ pub(crate) async fn leave(
     CodePath(code): CodePath,
 ) -> ApiResult<StatusCode> {
     state.game.leave(user.id, &code).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ScreenResponse {
+    /// The key a screen shows in its handshake, as `auth: {screen: "{code}:{key}"}`.
+    pub screen_key: String,
+    /// The web client's screen view, `/screen/{code}#{key}`: the key rides in the fragment,
+    /// which browsers never send, so it stays out of access logs.
+    pub path: String,
+}
+
+#[utoipa::path(post, path = "/api/rooms/{code}/screen", tag = "rooms",
+    params(("code" = String, Path)),
+    responses((status = 201, body = ScreenResponse,
+               description = "a new screen link; the room's earlier one stops working and its screens are closed"),
+              (status = 403, body = ErrorBody, description = "not_host"),
+              (status = 404, body = ErrorBody)))]
+pub(crate) async fn create_screen(
+    State(state): State<AppState>,
+    user: AuthUser,
+    CodePath(code): CodePath,
+) -> ApiResult<impl IntoResponse> {
+    let link = state.game.create_screen(user.id, &code).await?;
+    let path = link.path();
+    Ok((
+        StatusCode::CREATED,
+        Json(ScreenResponse {
+            screen_key: link.key,
+            path,
+        }),
+    ))
+}
+
+#[utoipa::path(delete, path = "/api/rooms/{code}/screen", tag = "rooms",
+    params(("code" = String, Path)),
+    responses((status = 204, description = "the screen link is revoked and its screens closed"),
+              (status = 403, body = ErrorBody, description = "not_host"),
+              (status = 404, body = ErrorBody)))]
+pub(crate) async fn revoke_screen(
+    State(state): State<AppState>,
+    user: AuthUser,
+    CodePath(code): CodePath,
+) -> ApiResult<StatusCode> {
+    state.game.revoke_screen(user.id, &code).await?;
     Ok(StatusCode::NO_CONTENT)
 }

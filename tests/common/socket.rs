@@ -228,6 +228,24 @@ impl Sock {
         }
     }
 
+    /// Opens a big screen with `auth: {screen: credential}` (`{code}:{key}`); `Err` with the
+    /// `connect_error` payload when refused.
+    pub async fn screen(base: &str, credential: &str) -> Result<Sock, Value> {
+        let inbox = Inbox::default();
+        let client = builder(base, None, TransportType::Websocket, &inbox)
+            .auth(json!({ "screen": credential }))
+            .connect()
+            .await
+            .map_err(|e| Value::String(e.to_string()))?;
+        let (name, payload) = inbox.wait_any(&["connect", "error"]).await;
+        if name == "connect" {
+            Ok(Sock { client, inbox })
+        } else {
+            let _ = client.disconnect().await;
+            Err(payload)
+        }
+    }
+
     /// Connects with `auth: {token}` and waits for the namespace's connect event.
     pub async fn connect(base: &str, token: &str, transport: TransportType) -> Sock {
         let inbox = Inbox::default();

@@ -28,6 +28,7 @@ import { browseScreen } from "./screens/browse";
 import { profileScreen } from "./screens/profile";
 import { settingsScreen } from "./screens/settings";
 import { bootErrorScreen, loadingScreen, missingScreen } from "./screens/misc";
+import { screenCode, startBigScreen } from "./screens/bigscreen";
 
 const SIGNED_IN_HINT = "vg.signedIn";
 
@@ -286,4 +287,7 @@ async function boot(): Promise<void> {
   route(false);
 }
 
-void boot();
+// `/screen/CODE#KEY` is the big screen: nobody signs in there (see screens/bigscreen.ts).
+const screenAt = screenCode(location.pathname);
+if (screenAt) startBigScreen(main, screenAt);
+else void boot();

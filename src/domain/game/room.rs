@@ -263,7 +263,8 @@ impl Room {
         }
     }
 
-    fn require_host(&self, by: UserId) -> Result<(), DomainError> {
+    /// Only the host may run the game, kick, or open and revoke the room's screen link.
+    pub fn require_host(&self, by: UserId) -> Result<(), DomainError> {
         if by == self.host_id {
             Ok(())
         } else {

@@ -1,9 +1,12 @@
 // The lobby: who is here (and connected), the share link, the host's start and kick controls.
 
+import { ApiError } from "../api";
 import { h, setText } from "../dom";
+import { describe } from "../errors";
 import * as game from "../game";
 import { isHost, state, type Participant } from "../store";
 import { toast } from "../ui";
+import { present, qrSvg } from "./bigscreen";
 import { avatar, busyClick, repaintAvatar } from "./common";
 import { plural, syncList, type Screen } from "./screen";
 
@@ -39,6 +42,15 @@ export function lobbyScreen(navigate: Navigate): Screen {
     navigator.share({ title: "Join my game", text: `Join my game: room ${code}`, url: link }).catch(() => {});
   });
   const linkEl = h("a", { class: "share-link", href: link }, link);
+  // The host's big screen (a TV or projector): see screens/bigscreen.ts.
+  const presentBtn = h("button", { type: "button", class: "btn btn-secondary", title: "Show the room on a TV or projector" }, "Present");
+  busyClick(presentBtn, async () => {
+    try {
+      await present(code);
+    } catch (e) {
+      toast(describe(e instanceof ApiError ? e : new ApiError("network", String(e))));
+    }
+  });
 
   const players = h("ul", { class: "players", "aria-label": "Players" });
   const countEl = h("span", { class: "count", "aria-live": "polite" });
@@ -77,7 +89,8 @@ export function lobbyScreen(navigate: Navigate): Screen {
         h("p", { class: "big-code", "aria-label": `Room code ${code.split("").join(" ")}` }, code),
         h("p", { class: "hint center" }, "Friends open this link, or type the code on the home page:"),
         h("p", { class: "center" }, linkEl),
-        h("div", { class: "row center" }, copyBtn, shareBtn),
+        h("div", { class: "row center" }, copyBtn, shareBtn, presentBtn),
+        h("div", { class: "lobby-qr", "data-qr": link }, qrSvg(link, `QR code of the join link ${link}`)),
       ),
       h(
         "div",
@@ -144,6 +157,7 @@ export function lobbyScreen(navigate: Navigate): Screen {
       setText(countEl, `${list.length} / ${g.room.settings.max_players}`);
       const host = isHost(g, state.me);
       start.hidden = !host;
+      presentBtn.hidden = !host;
       const enough = list.length >= 2;
       start.disabled = !enough;
       startHint.hidden = !host || enough;
