@@ -599,8 +599,7 @@ async fn the_plain_websocket_keeps_the_origin_and_session_rules(pool: PgPool) {
         ],
     )
     .await
-    .err()
-    .expect("a foreign page's cookie handshake is refused");
+    .expect_err("a foreign page's cookie handshake is refused");
     assert_error(status, &body, StatusCode::FORBIDDEN, "csrf_rejected");
 
     let mut own = plain_ws(
@@ -701,7 +700,7 @@ async fn the_plain_websocket_is_capped_per_address(pool: PgPool) {
         assert!(next_json(&mut ws).await.is_some());
         open.push(ws);
     }
-    let (status, body) = plain_ws(&app, &pid, &[]).await.err().expect("over the cap");
+    let (status, body) = plain_ws(&app, &pid, &[]).await.expect_err("over the cap");
     assert_error(
         status,
         &body,
