@@ -113,6 +113,9 @@ pub struct LimitSettings {
     /// Guest sign-ins per minute per client IP (burst: as many): a class or a party behind one
     /// school or café address gets in at once, a script minting identities does not.
     pub guests_per_minute: u32,
+    /// Room previews by code (`GET /api/rooms/{code}/preview`) per minute per client IP, for
+    /// visitors without a session (burst: as many); signed-in callers spend their join budget.
+    pub previews_per_minute: u32,
     /// Logins per minute per account (email), against password guessing from many IPs;
     /// counted across the cluster (in Redis).
     pub login_per_account_per_minute: u32,
@@ -328,6 +331,7 @@ impl Config {
                 api_per_second: parse(&get, "RATE_LIMIT_API_PER_SECOND", 50)?,
                 auth_per_minute: parse(&get, "RATE_LIMIT_AUTH_PER_MINUTE", 30)?,
                 guests_per_minute: parse(&get, "RATE_LIMIT_GUESTS_PER_MINUTE", 120)?,
+                previews_per_minute: parse(&get, "RATE_LIMIT_PREVIEWS_PER_MINUTE", 120)?,
                 login_per_account_per_minute: parse(
                     &get,
                     "RATE_LIMIT_LOGIN_PER_ACCOUNT_PER_MINUTE",

@@ -36,6 +36,10 @@ pub struct Limits {
     /// Guest sign-ins per client IP: their own bucket, so a room of guests neither waits for
     /// nor eats into sign-ups and logins.
     guests: Keyed<IpAddr>,
+    /// Room previews by code for visitors without a session, per client IP: they have no
+    /// user to spend a join budget, so their address spends this one instead (see
+    /// `game::lookups`).
+    previews: Keyed<IpAddr>,
     /// New anonymous voter ids per client IP: minting one is as cheap as dropping a cookie, so
     /// without this one address could stuff an anonymous poll at the full request rate. It gets
     /// the registrations' budget (`RATE_LIMIT_AUTH_PER_MINUTE`, a new identity either way), in
@@ -65,6 +69,7 @@ impl Limits {
             auth: RateLimiter::keyed(per_minute(settings.auth_per_minute)),
             joins: RateLimiter::keyed(per_minute(settings.joins_per_minute)),
             guests: RateLimiter::keyed(per_minute(settings.guests_per_minute)),
+            previews: RateLimiter::keyed(per_minute(settings.previews_per_minute)),
             voter_ids: RateLimiter::keyed(per_minute(settings.auth_per_minute)),
             clock: DefaultClock::default(),
         }
@@ -96,6 +101,11 @@ impl Limits {
         self.check(&self.guests, &bucket(ip))
     }
 
+    /// A room preview by code for a visitor without a session at `ip`.
+    pub fn preview(&self, ip: IpAddr) -> Result<(), Error> {
+        self.check(&self.previews, &bucket(ip))
+    }
+
     pub fn join(&self, user: Uuid) -> Result<(), Error> {
         self.check(&self.joins, &user)
     }
@@ -111,6 +121,7 @@ impl Limits {
         self.auth.retain_recent();
         self.joins.retain_recent();
         self.guests.retain_recent();
+        self.previews.retain_recent();
         self.voter_ids.retain_recent();
     }
 }

@@ -262,6 +262,56 @@ async fn four_browsers_play_a_whole_game_through_the_ui(pool: PgPool) {
     );
 }
 
+/// A party through the UI (tests/browser/party.mjs, issue 21 items 3 and 5): three guests on
+/// phones join from the share link with a nickname and one tap, a visitor watches a game under
+/// way as audience, and after the podium the host's "Play again" takes every page to game 2
+/// without a reload. What the pages showed is what the server holds.
+#[sqlx::test]
+async fn guests_join_from_the_share_link_in_one_tap_and_every_page_follows_play_again(
+    pool: PgPool,
+) {
+    let app: TestApp = spawn_app(pool).await;
+    let report = run(
+        "party.mjs",
+        json!({"base": app.base, "shots": screenshots()}),
+    )
+    .await;
+    // How long each guest took from opening the link to the lobby (shown with --nocapture).
+    eprintln!("joins: {}", report["joins"]);
+    eprintln!(
+        "play again reached every page in {} ms",
+        report["play_again_ms"]
+    );
+    let joins = report["joins"].as_array().expect("joins");
+    assert_eq!(joins.len(), 3, "{report}");
+    let code = report["code"].as_str().expect("code");
+    let reader = app.register("Reader").await;
+    // The reader is a stranger to the room: the lookup spends their join budget, that is all.
+    let (status, body) = app
+        .call("GET", &format!("/api/rooms/{code}"), &reader, None)
+        .await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+    assert_eq!(body["room"]["game_number"], 2, "{body}");
+    assert_eq!(body["room"]["status"], "playing", "{body}");
+    assert_eq!(body["room"]["audience_count"], 1, "{body}");
+    let mut names: Vec<&str> = body["room"]["participants"]
+        .as_array()
+        .expect("participants")
+        .iter()
+        .filter_map(|p| p["display_name"].as_str())
+        .collect();
+    names.sort_unstable();
+    assert_eq!(names, ["Hana", "Pim", "Quinn", "Rae"], "{body}");
+    // The three who joined by link are guests: no email, no password.
+    let guests: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM users WHERE guest AND display_name IN ('Pim', 'Quinn', 'Rae', 'Vic')",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .expect("count guests");
+    assert_eq!(guests, 4);
+}
+
 /// Polls through the UI (tests/browser/polls.mjs): created by one browser, watched through its
 /// share link by a visitor whose bar chart follows the other's votes without a reload; voting,
 /// changing, closing, reopening, withdrawing and deleting as the two pages show them.

@@ -1,7 +1,8 @@
 //! Room-code guessing (issue 10, item 11): every lookup by code by someone who was never in
-//! the room spends the join budget, through every door (REST reads and actions, socket
-//! actions); members spend nothing in their own room; and a non-host cannot use up the
-//! question prepared for the room's next round.
+//! the room spends the join budget, through every door (REST reads and actions, the preview,
+//! socket actions); a visitor without a session spends their address's preview budget;
+//! members spend nothing in their own room; and a non-host cannot use up the question
+//! prepared for the room's next round.
 
 mod common;
 
@@ -14,10 +15,12 @@ use sqlx::PgPool;
 use tf_rust_socketio::TransportType;
 
 const JOINS_PER_MINUTE: u32 = 3;
+const PREVIEWS_PER_MINUTE: u32 = 4;
 
 async fn app(pool: PgPool) -> TestApp {
     let mut config = test_config(&fresh_prefix());
     config.limits.joins_per_minute = JOINS_PER_MINUTE;
+    config.limits.previews_per_minute = PREVIEWS_PER_MINUTE;
     spawn_app_with(pool, config).await
 }
 
@@ -43,6 +46,7 @@ async fn lookup(app: &TestApp, who: &Player, door: &str, code: &str) -> String {
     };
     match door {
         "get" => rest("GET", format!("/api/rooms/{code}"), None).await,
+        "preview" => rest("GET", format!("/api/rooms/{code}/preview"), None).await,
         "leaderboard" => rest("GET", format!("/api/game/{code}/leaderboard"), None).await,
         "start" => rest("POST", format!("/api/game/{code}/start"), None).await,
         "next" => rest("POST", format!("/api/game/{code}/next"), None).await,
@@ -73,6 +77,7 @@ async fn every_lookup_by_code_spends_the_join_budget(pool: PgPool) {
         ["get", "leaderboard", "start"],
         ["next", "leave", "kick"],
         ["socket_start", "socket_leave", "socket_answer"],
+        ["preview", "get", "preview"],
     ];
     for (n, three) in doors.iter().enumerate() {
         let stranger = app.register("Guesser").await;
@@ -107,12 +112,58 @@ async fn members_spend_nothing_looking_at_their_own_room(pool: PgPool) {
     let code = app.create_room(&host, json!({})).await;
     for _ in 0..(JOINS_PER_MINUTE * 2) {
         assert_eq!(lookup(&app, &host, "get", &code).await, "");
+        assert_eq!(lookup(&app, &host, "preview", &code).await, "");
         assert_eq!(lookup(&app, &host, "leaderboard", &code).await, "");
         assert_eq!(
             lookup(&app, &host, "start", &code).await,
             "not_enough_players"
         );
     }
+}
+
+/// Without a session a preview has no user to count, so the visitor's address pays instead:
+/// the share link's page is no cheaper a way to try codes than joining. People who are signed
+/// in are counted by who they are, whoever shares their address.
+#[sqlx::test]
+async fn a_visitor_without_a_session_spends_the_addresss_preview_budget(pool: PgPool) {
+    let app = app(pool).await;
+    let host = app.register("Host").await;
+    let code = app.create_room(&host, json!({})).await;
+    let anonymous = |target: String| {
+        let url = app.url(&format!("/api/rooms/{target}/preview"));
+        async move {
+            let res = reqwest::Client::new()
+                .get(url)
+                .send()
+                .await
+                .expect("preview");
+            let retry_after = res.headers().get(reqwest::header::RETRY_AFTER).is_some();
+            let status = res.status();
+            let body: Value = res.json().await.expect("json");
+            (status, body, retry_after)
+        }
+    };
+    for n in 0..PREVIEWS_PER_MINUTE {
+        let target = if n % 2 == 0 {
+            code.clone()
+        } else {
+            "ZZZZZZ".into()
+        };
+        let (status, body, _) = anonymous(target).await;
+        assert_ne!(
+            status,
+            StatusCode::TOO_MANY_REQUESTS,
+            "limited too early: {body}"
+        );
+    }
+    for target in [code.clone(), "ZZZZZZ".into()] {
+        let (status, body, retry_after) = anonymous(target).await;
+        common::assert_error(status, &body, StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+        assert!(retry_after, "a 429 says when to come back");
+    }
+    assert_eq!(lookup(&app, &host, "preview", &code).await, "");
+    let stranger = app.register("Guesser").await;
+    assert_eq!(lookup(&app, &stranger, "preview", &code).await, "");
 }
 
 #[sqlx::test]

@@ -287,3 +287,112 @@ async fn a_theme_holding_a_nul_is_refused_naming_the_field(pool: PgPool) {
         .await;
     assert_invalid_field(s, &body, "theme");
 }
+
+/// `GET /api/rooms/{code}/preview` with no session (or, with `token`, as that caller).
+async fn preview(
+    app: &common::TestApp,
+    code: &str,
+    token: Option<&str>,
+) -> (StatusCode, serde_json::Value) {
+    let mut req = reqwest::Client::new().get(app.url(&format!("/api/rooms/{code}/preview")));
+    if let Some(token) = token {
+        req = req.bearer_auth(token);
+    }
+    let res = req.send().await.expect("preview");
+    let status = res.status();
+    (status, res.json().await.expect("json"))
+}
+
+/// What a share link shows before anyone signs in: whose room it is, how full, and whether a
+/// newcomer could play or only watch; an unknown code says so in the contract's shape.
+#[sqlx::test]
+async fn a_visitor_without_a_session_sees_whose_room_it_is_and_whether_they_can_join(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let host = app.register("Hana").await;
+    let ann = app.register("Ann").await;
+    let code = app.create_room(&host, json!({"max_players": 2})).await;
+
+    let (s, body) = preview(&app, &code.to_lowercase(), None).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert_eq!(
+        body,
+        json!({"code": code, "host_name": "Hana", "status": "lobby", "players": 1,
+               "max_players": 2, "join_refused": null, "audience_open": false})
+    );
+    // A stale or made-up token reads as no session at all, not as a 401.
+    let (s, body) = preview(&app, &code, Some("not-a-token")).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert_eq!(body["join_refused"], serde_json::Value::Null, "{body}");
+
+    assert_eq!(app.join(&ann, &code).await.0, StatusCode::OK);
+    let (_, body) = preview(&app, &code, None).await;
+    assert_eq!(body["players"], 2, "{body}");
+    assert_eq!(body["join_refused"], "room_full", "{body}");
+    assert_eq!(body["audience_open"], true, "no seat left: they may watch");
+
+    let (s, body) = preview(&app, "ZZZZZZ", None).await;
+    assert_error(s, &body, StatusCode::NOT_FOUND, "room_not_found");
+
+    // Documented, as open to visitors (an empty security requirement).
+    let spec: serde_json::Value = reqwest::get(app.url("/openapi.json"))
+        .await
+        .expect("openapi")
+        .json()
+        .await
+        .expect("json");
+    let route = &spec["paths"]["/api/rooms/{code}/preview"]["get"];
+    assert!(
+        route["security"]
+            .as_array()
+            .is_some_and(|s| s.contains(&json!({}))),
+        "{route}"
+    );
+    assert!(spec["components"]["schemas"]["RoomPreview"].is_object());
+}
+
+/// A signed-in caller's preview answers for them: a player who stepped out of a game under
+/// way may come back, a newcomer may only watch it, a removed player may do neither.
+#[sqlx::test]
+async fn a_signed_in_callers_preview_says_what_they_could_do_there(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let host = app.register("Hana").await;
+    let ann = app.register("Ann").await;
+    let bob = app.register("Bob").await;
+    let cy = app.register("Cy").await;
+    let code = app.create_room(&host, json!({})).await;
+    for p in [&ann, &bob] {
+        assert_eq!(app.join(p, &code).await.0, StatusCode::OK);
+    }
+    let (s, _) = app
+        .call(
+            "POST",
+            &format!("/api/rooms/{code}/kick"),
+            &host,
+            Some(json!({"user_id": bob.id})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (s, body) = app
+        .call("POST", &format!("/api/game/{code}/start"), &host, None)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let (s, _) = app
+        .call("DELETE", &format!("/api/rooms/{code}/leave"), &ann, None)
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+
+    let (s, body) = preview(&app, &code, Some(&ann.token)).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert_eq!(body["status"], "playing", "{body}");
+    assert_eq!(
+        body["join_refused"],
+        serde_json::Value::Null,
+        "Ann may come back"
+    );
+    let (_, body) = preview(&app, &code, Some(&cy.token)).await;
+    assert_eq!(body["join_refused"], "game_in_progress", "{body}");
+    assert_eq!(body["audience_open"], true, "{body}");
+    let (_, body) = preview(&app, &code, Some(&bob.token)).await;
+    assert_eq!(body["join_refused"], "kicked", "{body}");
+    assert_eq!(body["audience_open"], false, "{body}");
+}

@@ -4,9 +4,12 @@
 //! (actions), so no transport can offer a free way to test codes.
 
 use chrono::{DateTime, Utc};
-use std::sync::{
-    Arc,
-    atomic::{AtomicBool, Ordering},
+use std::{
+    net::IpAddr,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
 };
 
 use super::{GameService, pipeline::Outcome};
@@ -16,6 +19,15 @@ use crate::{
     limits::Limits,
     store::Stored,
 };
+
+/// Who looks a room up by its code.
+#[derive(Debug, Clone, Copy)]
+pub enum Looker {
+    /// A signed-in user (a guest too): counted by who they are.
+    User(UserId),
+    /// Someone without a session, counted by their address (`limits::client_ip`).
+    Visitor(IpAddr),
+}
 
 impl GameService {
     /// The limiter lookups spend (set once at start-up; without one, lookups are free).
@@ -43,6 +55,21 @@ impl GameService {
                 Err(e)
             }
             Err(e) => Err(e),
+        }
+    }
+
+    /// Reads room `code` (normalised) for `who`: a signed-in user spends their join budget
+    /// when the lookup counts, a visitor without a session always spends their address's
+    /// preview budget (they have no other identity to count by).
+    pub(super) async fn look_up_as(&self, who: Looker, code: &str) -> Result<Stored, Error> {
+        match who {
+            Looker::User(user) => self.look_up(user, code).await,
+            Looker::Visitor(ip) => {
+                if let Some(limits) = self.limits.get() {
+                    limits.preview(ip)?;
+                }
+                self.rooms.load(code).await
+            }
         }
     }
 

@@ -2,7 +2,7 @@
 //! to Redis (compare-and-swap) and Postgres (group commit), then publish the events.
 //!
 //! - `service`: the public API both transports call.
-//! - `lookups`: what a lookup by room code costs (the join budget).
+//! - `lookups`: what a lookup by room code costs (the join budget, or a visitor's address's).
 //! - `nodes`: node leases, so presence expires with a crashed process.
 //! - `pipeline`: each room's worker and its batch pipeline, swap → commit → publish → ack.
 //! - `presence`: live sockets per room and the host hand-over policy.
@@ -23,6 +23,7 @@ pub(crate) mod service;
 pub(crate) mod timers;
 pub(crate) mod view;
 
+pub(crate) use lookups::Looker;
 pub(crate) use presence::Departure;
 pub(crate) use publisher::Publisher;
 pub(crate) use service::GameService;

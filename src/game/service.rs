@@ -11,12 +11,12 @@ use std::{sync::Arc, time::Duration};
 use uuid::Uuid;
 
 use super::{
-    Publisher,
+    Looker, Publisher,
     pipeline::{Decide, Outcome, Pipeline, room_not_found},
     questions::Questions,
     view::{
-        self, AnswerView, AudienceVoteCount, GameStart, LeaderboardView, NextRound, RoomView,
-        RoundEnd, RoundView, VoteCount,
+        self, AnswerView, AudienceVoteCount, GameStart, LeaderboardView, NextRound, RoomPreview,
+        RoomView, RoundEnd, RoundView, VoteCount,
     },
 };
 use crate::{
@@ -147,6 +147,20 @@ impl GameService {
         let code = normalize_code(code)?;
         let stored = self.look_up(user, &code).await?;
         self.view(&stored.room).await
+    }
+
+    /// The room `code` as `who` would find it before joining (see `RoomPreview`).
+    pub async fn preview(&self, who: Looker, code: &str) -> Result<RoomPreview, Error> {
+        let code = normalize_code(code)?;
+        let stored = self.look_up_as(who, &code).await?;
+        let viewer = match who {
+            Looker::User(user) => Some(user),
+            Looker::Visitor(_) => None,
+        };
+        Ok(RoomPreview::build(
+            &stored.room.code,
+            lookup::preview(&stored.room, viewer),
+        ))
     }
 
     /// Leaves the room; returns its code as stored.

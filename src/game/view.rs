@@ -9,7 +9,8 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::domain::{
-    LeaderboardEntry, Room, RoomStatus, Round, RoundPhase, Settings, UserId, game::RoundResult,
+    LeaderboardEntry, Room, RoomStatus, Round, RoundPhase, Settings, UserId,
+    game::{RoundResult, lookup::Preview},
 };
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -220,6 +221,40 @@ pub(crate) fn answers(room: &Room, round: &Round, with_votes: bool) -> Vec<Answe
             .into_iter()
             .map(AnswerView::from)
             .collect(),
+    }
+}
+
+/// `GET /api/rooms/{code}/preview`: a room as someone about to join it sees it, before signing
+/// in too. The host's name, how full it is, and what the caller could do there right now.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RoomPreview {
+    pub code: String,
+    pub host_name: String,
+    #[schema(value_type = String, example = "lobby")]
+    pub status: RoomStatus,
+    /// Players in the room now.
+    pub players: usize,
+    pub max_players: u32,
+    /// The error code a join by the caller would get now (`room_full`, `game_in_progress`,
+    /// `game_finished`, `kicked`); null when joining would succeed.
+    #[schema(example = json!(null))]
+    pub join_refused: Option<&'static str>,
+    /// Whether the caller could join the room's audience now (the host opened it, or there is
+    /// no place left to play).
+    pub audience_open: bool,
+}
+
+impl RoomPreview {
+    pub(crate) fn build(code: &str, p: Preview) -> Self {
+        RoomPreview {
+            code: code.to_string(),
+            host_name: p.host_name,
+            status: p.status,
+            players: p.players,
+            max_players: p.max_players,
+            join_refused: p.join_refused.map(|e| e.code()),
+            audience_open: p.audience_open,
+        }
     }
 }
 

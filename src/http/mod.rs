@@ -60,7 +60,7 @@ pub struct AppState {
     paths(
         auth::register, auth::login, auth::logout, auth::me, auth::update_me, auth::guest,
         auth::upgrade,
-        rooms::create, rooms::join, rooms::get, rooms::kick, rooms::leave,
+        rooms::create, rooms::join, rooms::get, rooms::preview, rooms::kick, rooms::leave,
         rooms::create_screen, rooms::revoke_screen,
         game::start, game::answer, game::answers, game::vote, game::start_voting,
         game::end_round, game::next, game::leaderboard, game::play_again, game::hide_answer,
@@ -121,6 +121,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/api/rooms", post(rooms::create))
         .route("/api/rooms/join", post(rooms::join))
         .route("/api/rooms/{code}", get(rooms::get))
+        .route("/api/rooms/{code}/preview", get(rooms::preview))
         .route("/api/rooms/{code}/kick", post(rooms::kick))
         .route("/api/rooms/{code}/leave", delete(rooms::leave))
         .route(

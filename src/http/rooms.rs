@@ -1,6 +1,12 @@
-//! REST room routes: create, join by code, read, kick, leave, and the host's screen link.
+//! REST room routes: create, join by code, read, preview, kick, leave, and the host's screen
+//! link.
 
-use axum::{Json, extract::State, http::StatusCode, response::IntoResponse};
+use axum::{
+    Json,
+    extract::State,
+    http::{HeaderMap, StatusCode},
+    response::IntoResponse,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -8,9 +14,17 @@ use uuid::Uuid;
 use super::{
     AppState,
     error::{ApiResult, ErrorBody},
-    extract::{ApiJson, CodePath},
+    extract::{ApiJson, ClientIp, CodePath},
 };
-use crate::{auth::AuthUser, domain::Settings, game::view::RoomView};
+use crate::{
+    auth::{AuthUser, token::token_from_headers},
+    domain::Settings,
+    error::Error,
+    game::{
+        Looker,
+        view::{RoomPreview, RoomView},
+    },
+};
 
 #[derive(Deserialize, Default, ToSchema)]
 pub(crate) struct CreateRoomRequest {
@@ -74,6 +88,35 @@ pub(crate) async fn get(
     Ok(Json(RoomResponse {
         room: state.game.get(user.id, &code).await?,
     }))
+}
+
+/// A room as someone about to join it sees it: open without a session, so that a share link
+/// can show whose room it is before the visitor picks a nickname. It costs what any lookup by
+/// code costs: a signed-in caller spends their join budget (when they were never in the room),
+/// a visitor without a session spends their address's `RATE_LIMIT_PREVIEWS_PER_MINUTE`. A
+/// stale or revoked cookie reads as no session (the browser keeps sending it until the next
+/// sign-in replaces it, and it should not lock the visitor out of the invite).
+#[utoipa::path(get, path = "/api/rooms/{code}/preview", tag = "rooms",
+    params(("code" = String, Path, description = "room code, any case")),
+    security((), ("cookie" = []), ("bearer" = [])),
+    responses((status = 200, body = RoomPreview),
+              (status = 404, body = ErrorBody, description = "room_not_found"),
+              (status = 429, body = ErrorBody, description = "rate_limited: the join budget, or the address's preview budget")))]
+pub(crate) async fn preview(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    CodePath(code): CodePath,
+) -> ApiResult<Json<RoomPreview>> {
+    let who = match token_from_headers(&headers) {
+        None => Looker::Visitor(ip),
+        Some(token) => match state.auth.authenticate(&token).await {
+            Ok(user) => Looker::User(user.id),
+            Err(Error::Unauthorized) => Looker::Visitor(ip),
+            Err(e) => return Err(e.into()),
+        },
+    };
+    Ok(Json(state.game.preview(who, &code).await?))
 }
 
 #[utoipa::path(post, path = "/api/rooms/{code}/kick", tag = "rooms", request_body = KickRequest,

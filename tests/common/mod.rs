@@ -74,6 +74,7 @@ pub fn unlimited_config(prefix: &str) -> Config {
     config.limits.api_per_second = 1_000_000;
     config.limits.auth_per_minute = 1_000_000;
     config.limits.guests_per_minute = 1_000_000;
+    config.limits.previews_per_minute = 1_000_000;
     config.limits.login_per_account_per_minute = 1_000_000;
     config.limits.joins_per_minute = 1_000_000;
     config.limits.socket_events_per_second = 1_000_000;

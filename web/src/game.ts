@@ -2,9 +2,9 @@
 // default transports: long-polling first, then the upgrade to WebSocket), the contract's events
 // turned into state, and the player's and host's actions with their acknowledgements.
 //
-// The socket is in at most one game room at a time (events carry no room code), and after any
-// reconnect it sends `join_room` again: the `room_state` that follows redraws exactly the screen
-// the player had.
+// The socket is in at most one game room at a time (events carry no room code), as a player or
+// in its audience, and after any reconnect it sends `join_room` (or `join_audience`) again: the
+// `room_state` that follows redraws exactly the screen the player had.
 
 import { io, type Socket } from "socket.io-client";
 import { API_ORIGIN } from "./api";
@@ -18,6 +18,7 @@ import {
   type Result,
   type Room,
   type Round,
+  type Settings,
 } from "./store";
 import { announce, toast } from "./ui";
 
@@ -28,6 +29,8 @@ const ACK_TIMEOUT_MS = 10_000;
 let socket: Socket | null = null;
 /** The room code this socket has joined (or is joining); re-joined after every reconnect. */
 let joinedCode: string | null = null;
+/** How: as a player, or watching as audience. */
+let joinedAs: "player" | "audience" = "player";
 /** Called when the server says the session is over (401 on the socket). */
 let onSignedOut: (why: string) => void = () => {};
 
@@ -75,7 +78,7 @@ function open(asUser: boolean): void {
   s.on("connect", () => {
     update((st) => (st.conn = "connected"));
     s.io.engine.once("upgrade", () => update());
-    if (joinedCode) void sendJoin(joinedCode, true);
+    if (joinedCode) void sendJoin(joinedCode, joinedAs, true);
   });
   s.on("disconnect", (reason) => {
     update((st) => (st.conn = navigator.onLine ? "reconnecting" : "offline"));
@@ -155,7 +158,7 @@ function refused(e: ErrorLike): void {
     onSignedOut(describe(e));
     return;
   }
-  if (e.code === "not_participant" && state.game) {
+  if ((e.code === "not_participant" || e.code === "not_audience") && state.game) {
     // We are no longer in this room (kicked or left elsewhere): back to its join screen.
     forgetRoom(state.game.room.code);
     leaveLocally();
@@ -185,13 +188,46 @@ export function rememberRoom(code: string): void {
 
 export function forgetRoom(code: string): void {
   localStorage.setItem(roomsKey(), JSON.stringify(rememberedRooms().filter((c) => c !== code)));
+  forgetWatching(code);
+}
+
+// Rooms watched as audience, apart: a reload must watch them again, never join them as a player.
+const watchKey = () => `vg.watching.${state.me?.id ?? ""}`;
+
+function watchedRooms(): string[] {
+  try {
+    const v = JSON.parse(localStorage.getItem(watchKey()) ?? "[]");
+    return Array.isArray(v) ? v.filter((c) => typeof c === "string") : [];
+  } catch {
+    return [];
+  }
+}
+
+export const isWatching = (code: string): boolean => watchedRooms().includes(code);
+
+function rememberWatching(code: string): void {
+  const list = [code, ...watchedRooms().filter((c) => c !== code)].slice(0, 20);
+  localStorage.setItem(watchKey(), JSON.stringify(list));
+}
+
+function forgetWatching(code: string): void {
+  localStorage.setItem(watchKey(), JSON.stringify(watchedRooms().filter((c) => c !== code)));
 }
 
 // --- joining and leaving --------------------------------------------------------------------
 
 /** Joins `code` (or re-joins it: not an error for a participant). */
 export function join(code: string): void {
-  if (joinedCode === code && (state.joining || state.game?.room.code === code)) return;
+  enter(code, "player");
+}
+
+/** Watches `code` as audience (where the room takes one: full, under way, or opened to one). */
+export function watch(code: string): void {
+  enter(code, "audience");
+}
+
+function enter(code: string, as: "player" | "audience"): void {
+  if (joinedCode === code && joinedAs === as && (state.joining || state.game?.room.code === code)) return;
   if (joinedCode && joinedCode !== code) {
     // Leave the other room's broadcasts behind: a fresh connection is in no room.
     joinedCode = null;
@@ -199,22 +235,31 @@ export function join(code: string): void {
     socket?.disconnect().connect();
   }
   joinedCode = code;
+  joinedAs = as;
   update((s) => {
     s.joining = true;
     s.joinError = null;
   });
-  if (socket?.connected) void sendJoin(code, false);
+  if (socket?.connected) void sendJoin(code, as, false);
   // Otherwise the `connect` handler sends it.
 }
 
 let roomStateFallback = 0;
 
-async function sendJoin(code: string, rejoin: boolean): Promise<void> {
-  const r = await emit<{ room: Room }>("join_room", { room_code: code });
-  if (joinedCode !== code) return;
+async function sendJoin(code: string, as: "player" | "audience", rejoin: boolean): Promise<void> {
+  const r = await emit<{ room: Room }>(as === "audience" ? "join_audience" : "join_room", { room_code: code });
+  if (joinedCode !== code || joinedAs !== as) return;
   if (!r.ok) {
     joinedCode = null;
-    const terminal = ["room_not_found", "kicked", "room_full", "game_in_progress", "game_finished"];
+    const terminal = [
+      "room_not_found",
+      "kicked",
+      "room_full",
+      "game_in_progress",
+      "game_finished",
+      "audience_closed",
+      "audience_full",
+    ];
     if (terminal.includes(r.error.code)) forgetRoom(code);
     if (r.error.code === "unauthorized") return refused(r.error);
     update((s) => {
@@ -224,7 +269,8 @@ async function sendJoin(code: string, rejoin: boolean): Promise<void> {
     });
     return;
   }
-  rememberRoom(code);
+  if (as === "audience") rememberWatching(code);
+  else rememberRoom(code);
   // `room_state` follows the ack at once and draws the screen; if it were lost, the ack's room
   // is enough to show the right phase.
   clearTimeout(roomStateFallback);
@@ -233,15 +279,16 @@ async function sendJoin(code: string, rejoin: boolean): Promise<void> {
     if (joinedCode === code && state.joining) {
       update((s) => {
         s.joining = false;
-        s.game = gameFromRoom(room);
+        s.game = gameFromRoom(room, as === "audience");
       });
     }
   }, 3000);
 }
 
-/** Leaves the room for good (the server's leave), then the caller goes home. */
+/** Leaves the room (or its audience) for good (the server's leave), then the caller goes home. */
 export async function leave(code: string): Promise<boolean> {
-  const ok = (await act("leave_room", { room_code: code })) !== null;
+  const watching = state.game?.audience ?? false;
+  const ok = (await act(watching ? "leave_audience" : "leave_room", { room_code: code })) !== null;
   if (ok) {
     forgetRoom(code);
     leaveLocally();
@@ -270,6 +317,10 @@ export const startVoting = (roundId: string) =>
   act("start_voting", { round_id: roundId, room_code: code() });
 export const endRound = (roundId: string) =>
   act("end_round", { round_id: roundId, room_code: code() });
+/** After the podium: the room's next game with the players still here (`settings`: only what
+ * changes). Every page in the room follows through `game_reset` and `game_started`. */
+export const playAgain = (settings?: Partial<Settings>) =>
+  act("play_again", settings ? { room_code: code(), settings } : { room_code: code() });
 
 export async function submitAnswer(roundId: string, answer: string): Promise<boolean> {
   const data = await act<{ answer_id: string }>("submit_answer", {
@@ -285,6 +336,19 @@ export async function submitAnswer(roundId: string, answer: string): Promise<boo
 }
 
 export async function vote(roundId: string, answerId: string): Promise<boolean> {
+  if (state.game?.audience) {
+    // The audience's vote is counted apart (and shown to players through `vote_totals`).
+    const data = await act<{ answer_id: string }>("audience_vote", {
+      round_id: roundId,
+      room_code: code(),
+      answer_id: answerId,
+    });
+    if (!data) return false;
+    update((s) => {
+      if (s.game?.round?.id === roundId) s.game.myVote = data.answer_id;
+    });
+    return true;
+  }
   const data = await act<{ answer_id: string; vote_count: number }>("submit_vote", {
     round_id: roundId,
     room_code: code(),
@@ -327,7 +391,7 @@ interface RoundPayload {
   deadline: string;
 }
 
-function gameFromRoom(room: Room): Game {
+function gameFromRoom(room: Room, audience: boolean): Game {
   return {
     room,
     round: room.current_round,
@@ -338,11 +402,12 @@ function gameFromRoom(room: Room): Game {
     myVote: null,
     leaderboard: [],
     final: null,
+    audience,
   };
 }
 
 function gameFromState(p: RoomStatePayload): Game {
-  const g = gameFromRoom(p.room);
+  const g = gameFromRoom(p.room, joinedAs === "audience" && !p.room.participants.some((x) => x.user_id === state.me?.id));
   g.round = p.round;
   g.submitted = p.answers_submitted;
   if (p.round?.status === "voting") {
@@ -464,6 +529,28 @@ function listen(s: Socket): void {
     }),
   );
 
+  // Play again: the same room's next game. Back to its lobby, scores at 0; its first round's
+  // `game_started` follows at once.
+  s.on(
+    "game_reset",
+    (p: { game_id: string; game_number: number; settings: Settings; leaderboard: Entry[] }) =>
+      onGame((g) => {
+        g.room.status = "lobby";
+        g.room.game_number = p.game_number;
+        g.room.settings = p.settings;
+        g.room.current_round = null;
+        g.round = null;
+        g.submitted = 0;
+        g.cards = [];
+        g.results = [];
+        g.myAnswerId = null;
+        g.myVote = null;
+        g.leaderboard = p.leaderboard;
+        g.final = null;
+        announce(`Game ${p.game_number} is starting`);
+      }),
+  );
+
   s.on("game_started", (p: RoundPayload) => onGame((g) => newRound(g, p)));
   s.on("round_started", (p: RoundPayload) => onGame((g) => newRound(g, p)));
 
@@ -480,6 +567,19 @@ function listen(s: Socket): void {
         g.room.current_round = g.round;
         g.cards = p.answers.map((a) => ({ id: a.id, content: a.content, votes: 0 }));
         announce(p.answers.length ? "Voting has started" : "Nobody answered this round");
+      }),
+  );
+
+  // The audience's sockets get the players' counts coalesced, in place of `vote_update`.
+  s.on(
+    "vote_totals",
+    (p: { round_id: string; answers: Array<{ answer_id: string; vote_count?: number }> }) =>
+      onGame((g) => {
+        if (g.round?.id !== p.round_id) return;
+        for (const a of p.answers) {
+          const card = g.cards.find((c) => c.id === a.answer_id);
+          if (card && a.vote_count !== undefined) card.votes = Math.max(card.votes, a.vote_count);
+        }
       }),
   );
 

@@ -1,5 +1,6 @@
-// Start-up, routing and drawing. Routes: `/` (sign in, then create or join a room),
-// `/r/CODE` (the share link: join that room; once in it, the game's screens), `/polls/new`
+// Start-up, routing and drawing. Routes: `/` (join a room by its code, or sign in to host one),
+// `/r/CODE` (the share link: the room, a nickname and one Join, signed in or not; once in it,
+// the game's screens), `/polls/new`
 // (create a poll), `/p/ID` (a poll's page and share link), `/polls` (browse and search) and
 // `/u/ID` (a profile); the last three are open to visitors too; `/me/settings` (one's account).
 // Every state change redraws: the screen is rebuilt only when its key changes (another phase,
@@ -71,6 +72,7 @@ function route(wantsJoin = false): void {
   if (r.name === "room") {
     if (state.game && state.game.room.code !== r.code) game.leaveLocally();
     if (state.me && (wantsJoin || game.isRemembered(r.code))) game.join(r.code);
+    else if (state.me && game.isWatching(r.code)) game.watch(r.code);
   } else if (state.game || state.joining) {
     // Away from the room (it goes on without this page; the share link brings us back).
     game.leaveLocally();
@@ -81,7 +83,8 @@ function route(wantsJoin = false): void {
 
 export function signedIn(user: User): void {
   localStorage.setItem(SIGNED_IN_HINT, "1");
-  localStorage.setItem("vg.known", "1");
+  // A guest has no account to sign in to next time.
+  if (!user.guest) localStorage.setItem("vg.known", "1");
   update((s) => {
     s.me = user;
     s.bootError = null;
@@ -135,13 +138,18 @@ function pick(): [string, () => Screen] {
     if (r.name === "polls") return [`polls:${me}`, browseScreen];
     if (r.name === "user") return [`user:${r.id}:${me}`, () => profileScreen(r.id)];
   }
-  if (!state.me) return [`auth:${r.name === "room" ? r.code : ""}`, () => authScreen(r, signedIn)];
+  // A share link is open to visitors too: a nickname and Join make them a guest on the way in.
+  if (r.name === "room" && (state.me || !state.pollSignIn)) {
+    const g = state.game;
+    if (!g || g.room.code !== r.code) return [`join:${r.code}`, () => joinScreen(r.code, signedIn)];
+  }
+  if (!state.me) return [`auth:${r.name === "room" ? r.code : ""}`, () => authScreen(r, signedIn, navigate)];
   if (r.name === "newpoll") return ["newpoll", () => newPollScreen(navigate)];
   if (r.name === "settings") return ["settings", settingsScreen];
   if (r.name === "home") return ["home", () => homeScreen(navigate)];
   if (r.name === "poll" || r.name === "polls" || r.name === "user") return ["missing", missingScreen];
   const g = state.game;
-  if (!g || g.room.code !== r.code) return [`join:${r.code}`, () => joinScreen(r.code)];
+  if (!g) return ["missing", missingScreen];
   if (g.room.status === "finished" || g.final) return ["podium", () => podiumScreen(navigate)];
   const round = g.round;
   if (g.room.status === "lobby" || !round) return ["lobby", () => lobbyScreen(navigate)];
@@ -181,7 +189,8 @@ const CONN_TEXT: Record<string, string> = {
   offline: "Offline",
 };
 
-/** The pages a visitor may see without signing in. */
+/** The pages a visitor may see without signing in (a share link's screen has its own
+ * "Sign in", beside the nickname). */
 const isOpenRoute = (r: Route) => r.name === "poll" || r.name === "polls" || r.name === "user";
 
 function drawHeader(): void {
@@ -211,7 +220,12 @@ function drawHeader(): void {
               polls,
               h(
                 "a",
-                { href: `/u/${me.id}`, "data-link": true, class: "nav-link me-link", title: `Your profile (${me.email})` },
+                {
+                  href: `/u/${me.id}`,
+                  "data-link": true,
+                  class: "nav-link me-link",
+                  title: me.email ? `Your profile (${me.email})` : "Your profile (guest)",
+                },
                 h("span", { class: "me-name" }, me.display_name),
                 h("span", { class: "me-short" }, "Me"),
               ),

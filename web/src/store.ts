@@ -3,9 +3,11 @@
 
 export interface User {
   id: string;
-  email: string;
+  /** null for a guest (a nickname only, contract v3). */
+  email: string | null;
   display_name: string;
   created_at: string;
+  guest?: boolean;
 }
 
 export interface Participant {
@@ -41,6 +43,21 @@ export interface Room {
   settings: Settings;
   participants: Participant[];
   current_round: Round | null;
+  /** Which of the room's games this is (1, then one more per "play again"). */
+  game_number?: number;
+}
+
+/** `GET /api/rooms/{code}/preview`: a room as someone about to join it sees it. */
+export interface RoomPreview {
+  code: string;
+  host_name: string;
+  status: Room["status"];
+  players: number;
+  max_players: number;
+  /** The error code a join would get now; null when joining would work. */
+  join_refused: string | null;
+  /** Whether this visitor could watch as audience now. */
+  audience_open: boolean;
 }
 
 export interface Entry {
@@ -78,6 +95,8 @@ export interface Game {
   myVote: string | null;
   leaderboard: Entry[];
   final: Entry[] | null;
+  /** This page watches the room as audience (it votes apart, never answers). */
+  audience: boolean;
 }
 
 export type Conn = "idle" | "connecting" | "connected" | "reconnecting" | "offline";
@@ -105,8 +124,9 @@ export interface State {
   /** A join in flight, and the last join refusal (shown on the join screen). */
   joining: boolean;
   joinError: string | null;
-  /** A visitor on a page open to visitors (a poll, the poll list, a profile) asked to sign in
-   * (to vote, to like): the sign-in screen shows there, and the page comes back after it. */
+  /** A visitor on a page open to visitors (a poll, the poll list, a profile, a room's share
+   * link) asked to sign in (to vote, to like, to join with their account): the sign-in screen
+   * shows there, and the page comes back after it. */
   pollSignIn: boolean;
 }
 

@@ -102,6 +102,13 @@ export function answerScreen(roundId: string): Screen {
     mine,
     h("p", { class: "hint" }, "Waiting for the others…"),
   );
+  // The audience never answers: they watch the answers come in, and vote next.
+  const watching = h(
+    "div",
+    { class: "card done-card" },
+    h("p", { class: "done-title" }, "You're watching"),
+    h("p", { class: "hint" }, "The players are answering. You'll vote for your favourite next."),
+  );
   const progress = h("p", { class: "progress-text", "aria-live": "polite" });
   const dots = h("div", { class: "dots", "aria-hidden": "true" });
 
@@ -116,6 +123,7 @@ export function answerScreen(roundId: string): Screen {
     h("h1", { class: "question" }, round.question),
     h("div", { class: "card" }, form),
     done,
+    watching,
     h("div", { class: "progress" }, dots, progress),
     bar,
   );
@@ -124,13 +132,14 @@ export function answerScreen(roundId: string): Screen {
   return {
     el,
     title: `Round ${round.round_number}`,
-    focus: g.myAnswerId ? undefined : input,
+    focus: g.myAnswerId || g.audience ? undefined : input,
     update() {
       const g = state.game;
       if (!g) return;
       const answered = !!g.myAnswerId;
-      form.parentElement!.hidden = answered;
+      form.parentElement!.hidden = answered || g.audience;
       done.hidden = !answered;
+      watching.hidden = !g.audience;
       // Keep the keyboard user's place: the button they pressed is gone now.
       if (answered && answeredBefore === false) done.focus();
       answeredBefore = answered;

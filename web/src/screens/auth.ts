@@ -1,4 +1,6 @@
-// Sign up / sign in (REST; the server sets the HttpOnly auth cookie).
+// Sign up / sign in (REST; the server sets the HttpOnly auth cookie). On the home page a
+// visitor first finds where to type a room's code: joining needs no account (the share link's
+// screen asks for a nickname), hosting does.
 
 import { api, ApiError } from "../api";
 import { h, setText } from "../dom";
@@ -6,8 +8,54 @@ import { describe } from "../errors";
 import type { Route, User } from "../store";
 import { icon } from "../icons";
 import type { Screen } from "./screen";
+import { cleanCode } from "./home";
 
-export function authScreen(route: Route, done: (u: User) => void): Screen {
+type Navigate = (path: string) => void;
+
+/** A room's code, typed by a visitor: it leads to the share link's screen (nickname, Join). */
+function codeCard(navigate: Navigate): HTMLElement {
+  const go = () => {
+    const c = cleanCode(input.value);
+    if (c.length !== 6) {
+      input.focus();
+      return;
+    }
+    navigate(`/r/${c}`);
+  };
+  const input = h("input", {
+    id: "visit-code",
+    name: "room_code",
+    class: "input-code",
+    maxLength: 6,
+    autocomplete: "off",
+    autocapitalize: "characters",
+    spellcheck: false,
+    enterKeyHint: "go",
+    "aria-describedby": "visit-code-hint",
+    oninput: () => {
+      const v = cleanCode(input.value);
+      if (v !== input.value) input.value = v;
+    },
+    onkeydown: (e: KeyboardEvent) => {
+      if (e.key === "Enter") {
+        e.preventDefault();
+        go();
+      }
+    },
+  });
+  // Not a <form>: the page's one form is the account's.
+  return h(
+    "div",
+    { class: "card stack" },
+    h("h2", null, "Join a game"),
+    h("div", { class: "field" }, h("label", { for: "visit-code" }, "Room code"), input),
+    h("p", { id: "visit-code-hint", class: "hint" }, "6 letters and digits, from the host's screen. No account needed."),
+    h("button", { type: "button", class: "btn btn-primary btn-block", onclick: go }, "Join game"),
+  );
+}
+
+export function authScreen(route: Route, done: (u: User) => void, navigate?: Navigate): Screen {
+  const home = route.name === "home" && !!navigate;
   // Someone who signed in on this browser before most likely has an account.
   let mode: "signup" | "signin" = localStorage.getItem("vg.known") ? "signin" : "signup";
   let busy = false;
@@ -48,11 +96,12 @@ export function authScreen(route: Route, done: (u: User) => void): Screen {
   const submit = h("button", { type: "submit", class: "btn btn-primary btn-block" });
   const tabSignup = h("button", { type: "button", class: "seg", onclick: () => setMode("signup") }, "Create account");
   const tabSignin = h("button", { type: "button", class: "seg", onclick: () => setMode("signin") }, "Sign in");
-  const heading = h("h1", null);
+  // At home the page's title is the game; the account card has a heading of its own.
+  const heading = h(home ? "h2" : "h1", null);
 
   const form = h(
     "form",
-    { class: "stack", novalidate: false, onsubmit: (e: Event) => void send(e) },
+    { id: "auth-form", class: "stack", novalidate: false, onsubmit: (e: Event) => void send(e) },
     nameField,
     h("div", { class: "field" }, h("label", { for: "auth-email" }, "Email"), email),
     h("div", { class: "field" }, h("label", { for: "auth-password" }, "Password"), password, passwordHint),
@@ -122,16 +171,27 @@ export function authScreen(route: Route, done: (u: User) => void): Screen {
           "Answer silly questions, vote for the best answer, top the leaderboard. Play with friends on any phone or computer.",
         );
 
-  const el = h(
-    "section",
-    { class: "screen screen-narrow" },
-    h("div", { class: "hero" }, icon("logo", "hero-badge"), heading, invite),
-    h(
-      "div",
-      { class: "card" },
-      h("div", { class: "segmented", role: "group", "aria-label": "Account" }, tabSignup, tabSignin),
-      form,
-    ),
+  const accountCard = h(
+    "div",
+    { class: "card" },
+    home ? heading : null,
+    home ? h("p", { class: "hint account-why" }, "An account lets you host games and make polls.") : null,
+    h("div", { class: "segmented", role: "group", "aria-label": "Account" }, tabSignup, tabSignin),
+    form,
   );
+  const el = home
+    ? h(
+        "section",
+        { class: "screen screen-narrow" },
+        h("div", { class: "hero" }, icon("logo", "hero-badge"), h("h1", null, "Play with friends"), invite),
+        codeCard(navigate as Navigate),
+        accountCard,
+      )
+    : h(
+        "section",
+        { class: "screen screen-narrow" },
+        h("div", { class: "hero" }, icon("logo", "hero-badge"), heading, invite),
+        accountCard,
+      );
   return { el, title: "Sign in", update() {} };
 }

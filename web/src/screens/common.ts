@@ -12,7 +12,8 @@ export function roundHeader(g: Game, round: Round, phase: string): HTMLElement {
     h(
       "p",
       { class: "eyebrow" },
-      `Round ${round.round_number} of ${g.room.settings.max_rounds}`,
+      // From the room's second game on, which game too (play again).
+      `${(g.room.game_number ?? 1) > 1 ? `Game ${g.room.game_number} · ` : ""}Round ${round.round_number} of ${g.room.settings.max_rounds}`,
       h("span", { class: "phase-tag" }, phase),
     ),
     round.deadline ? countdown(round.deadline, round.time_limit) : null,

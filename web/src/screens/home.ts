@@ -11,7 +11,7 @@ import type { Screen } from "./screen";
 type Navigate = (path: string, opts?: { join?: boolean }) => void;
 
 /** Room codes use this alphabet (no 0/O, 1/I/L); we accept what people type and tidy it. */
-const cleanCode = (v: string) => v.toUpperCase().replace(/[^A-Z0-9]/g, "").slice(0, 6);
+export const cleanCode = (v: string) => v.toUpperCase().replace(/[^A-Z0-9]/g, "").slice(0, 6);
 
 function select(id: string, options: Array<[number, string]>, value: number): HTMLSelectElement {
   return h(

@@ -1,4 +1,6 @@
 // The lobby: who is here (and connected), the share link, the host's start and kick controls.
+// The audience sees it too, with "Stop watching" for a way out. After "play again" it is the
+// next game's lobby for the moment before its first round starts.
 
 import { ApiError } from "../api";
 import { h, setText } from "../dom";
@@ -58,7 +60,7 @@ export function lobbyScreen(navigate: Navigate): Screen {
   busyClick(start, () => game.startGame());
   const startHint = h("p", { class: "hint center" });
   const waiting = h("p", { class: "waiting", role: "status" });
-  const leave = h("button", { type: "button", class: "btn btn-quiet" }, "Leave room");
+  const leave = h("button", { type: "button", class: "btn btn-quiet" }, g0?.audience ? "Stop watching" : "Leave room");
   busyClick(leave, async () => {
     if (await game.leave(code)) navigate("/");
   });
@@ -76,7 +78,12 @@ export function lobbyScreen(navigate: Navigate): Screen {
   const el = h(
     "section",
     { class: "screen" },
-    h("p", { class: "eyebrow" }, "Lobby"),
+    h(
+      "p",
+      { class: "eyebrow" },
+      (g0?.room.game_number ?? 1) > 1 ? `Lobby · game ${g0?.room.game_number}` : "Lobby",
+      g0?.audience ? h("span", { class: "phase-tag" }, "Watching") : null,
+    ),
     h("h1", null, "Room ", h("span", { class: "code-inline" }, code)),
     h("ul", { class: "chips", "aria-label": "Settings" }, chips.filter(Boolean).map((c) => h("li", null, c))),
     h(
@@ -164,7 +171,12 @@ export function lobbyScreen(navigate: Navigate): Screen {
       setText(startHint, "You need at least 2 players to start.");
       const hostName = list.find((p) => p.is_host)?.display_name ?? "the host";
       waiting.hidden = host;
-      setText(waiting, `Waiting for ${hostName} to start the game…`);
+      setText(
+        waiting,
+        g.audience
+          ? `You're watching as audience. Waiting for ${hostName} to start the game…`
+          : `Waiting for ${hostName} to start the game…`,
+      );
     },
   };
 }

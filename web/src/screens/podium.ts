@@ -1,8 +1,11 @@
-// The end of the game: the podium (ties share a step) and the full final leaderboard.
+// The end of the game: the podium (ties share a step) and the full final leaderboard. The host
+// gets "Play again" (same players, the same settings or a few changed; the `play_again` event),
+// after which every page in the room follows `game_reset` to the next game without a reload;
+// everyone else waits for the host, or leaves.
 
-import { h } from "../dom";
+import { h, setText } from "../dom";
 import * as game from "../game";
-import { state, type Entry } from "../store";
+import { isHost, state, type Entry } from "../store";
 import { icon } from "../icons";
 import { avatar, busyClick } from "./common";
 import { leaderboardList, rankMarks } from "./reveal";
@@ -49,8 +52,34 @@ export function podiumScreen(navigate: Navigate): Screen {
   );
 
   const code = g?.room.code ?? "";
-  const again = h("a", { href: "/", "data-link": true, class: "btn btn-primary btn-big" }, "Play another game");
-  const leave = h("button", { type: "button", class: "btn btn-quiet" }, "Leave room");
+  // The host's next game: the same players and settings, the number of rounds changeable.
+  const settings = g?.room.settings;
+  const rounds = h(
+    "select",
+    { id: "again-rounds", name: "max_rounds" },
+    [1, 2, 3, 4, 5, 6, 8, 10].map((n) =>
+      h("option", { value: String(n), selected: n === settings?.max_rounds }, plural(n, "round")),
+    ),
+  );
+  const again = h("button", { type: "button", class: "btn btn-primary btn-big" }, "Play again");
+  busyClick(again, async () => {
+    const n = Number(rounds.value);
+    await game.playAgain(n !== settings?.max_rounds ? { max_rounds: n } : undefined);
+  });
+  // Right under the podium, where the host's thumb is (the full list comes after).
+  const hostControls = h(
+    "div",
+    { class: "card stack play-again" },
+    h(
+      "div",
+      { class: "play-again-row" },
+      h("div", { class: "field" }, h("label", { for: "again-rounds" }, "Rounds"), rounds),
+      again,
+    ),
+    h("p", { class: "hint" }, "The same players and settings, everyone back to 0 points."),
+  );
+  const waiting = h("p", { class: "waiting", role: "status" });
+  const leave = h("button", { type: "button", class: "btn btn-quiet" }, g?.audience ? "Stop watching" : "Leave room");
   busyClick(leave, async () => {
     if (await game.leave(code)) navigate("/");
   });
@@ -62,10 +91,24 @@ export function podiumScreen(navigate: Navigate): Screen {
     icon("trophy", "trophy"),
     h("h1", { class: "winner-title" }, title),
     podium,
+    hostControls,
+    waiting,
     final.length > 3 || final.length === 0
       ? h("div", { class: "card" }, h("h2", null, "Everyone"), leaderboardList(final))
       : null,
-    h("div", { class: "row center" }, again, leave),
+    h("div", { class: "row center" }, leave),
   );
-  return { el, title: "Final results", update() {} };
+  return {
+    el,
+    title: "Final results",
+    update() {
+      // The host may change hands on this screen (the host left).
+      const g = state.game;
+      const host = isHost(g, state.me);
+      hostControls.hidden = !host;
+      waiting.hidden = host;
+      const hostName = g?.room.participants.find((p) => p.is_host)?.display_name ?? "the host";
+      setText(waiting, `Waiting for ${hostName} to start another game…`);
+    },
+  };
 }

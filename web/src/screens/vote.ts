@@ -93,9 +93,11 @@ export function voteScreen(roundId: string): Screen {
           ? "Nobody answered this round."
           : g.myVote
             ? "Thanks for voting! Watch the votes come in."
-            : votable
-              ? "Vote for your favourite answer. Authors stay secret until the round ends."
-              : "Only your answer is in, so there's nothing to vote for this time.",
+            : g.audience
+              ? "Vote for your favourite answer: the audience's votes are counted apart."
+              : votable
+                ? "Vote for your favourite answer. Authors stay secret until the round ends."
+                : "Only your answer is in, so there's nothing to vote for this time.",
       );
       const n = g.cards.reduce((sum, c) => sum + c.votes, 0);
       setText(total, `${plural(n, "vote")} so far`);

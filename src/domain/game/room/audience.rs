@@ -80,24 +80,35 @@ impl Room {
         self.status == RoomStatus::Lobby && self.active_count() < self.settings.max_players as usize
     }
 
-    pub(super) fn join_audience(&mut self, user_id: UserId) -> Result<Vec<Event>, DomainError> {
-        if let Some(p) = self.participant(user_id) {
+    /// Whether `user` (`None`: someone who has never been in the room) may watch it as
+    /// audience now, and if not, the refusal `join_audience` would give. A player, or someone
+    /// already watching, may: joining changes nothing for them.
+    pub fn may_watch(&self, user: Option<UserId>) -> Result<(), DomainError> {
+        if let Some(p) = user.and_then(|u| self.participant(u)) {
             if p.kicked {
                 return Err(DomainError::Kicked);
             }
             if p.active {
-                // Already a player: they see everything anyway.
-                return Ok(Vec::new());
+                return Ok(());
             }
         }
-        if self.audience.contains(&user_id) {
-            return Ok(Vec::new());
+        if user.is_some_and(|u| self.audience.contains(&u)) {
+            return Ok(());
         }
         if !self.settings.audience_open && self.has_player_place() {
             return Err(DomainError::AudienceClosed);
         }
         if self.audience.len() >= MAX_AUDIENCE {
             return Err(DomainError::AudienceFull);
+        }
+        Ok(())
+    }
+
+    pub(super) fn join_audience(&mut self, user_id: UserId) -> Result<Vec<Event>, DomainError> {
+        self.may_watch(Some(user_id))?;
+        // Already a player (they see everything anyway) or already watching.
+        if self.is_member(user_id) || self.audience.contains(&user_id) {
+            return Ok(Vec::new());
         }
         self.audience.insert(user_id);
         Ok(vec![Event::AudienceJoined {

@@ -8,23 +8,39 @@ use super::{Participant, Room, RoomStatus};
 use crate::domain::{DomainError, Event, UserId, game::moderation, text};
 
 impl Room {
+    /// Whether `user` (`None`: someone who has never been in the room) may join it now as a
+    /// player, and if not, the refusal a join would get. The rule `join` applies, also read
+    /// by the room's preview before anyone signs in.
+    pub fn may_join(&self, user: Option<UserId>) -> Result<(), DomainError> {
+        let full = self.active_count() >= self.settings.max_players as usize;
+        if let Some(p) = user.and_then(|u| self.participant(u)) {
+            return if p.kicked {
+                Err(DomainError::Kicked)
+            } else if !p.active && full {
+                // A returning player reclaims their old place, but never beyond capacity.
+                Err(DomainError::RoomFull)
+            } else {
+                Ok(())
+            };
+        }
+        match self.status {
+            RoomStatus::Finished => Err(DomainError::GameFinished),
+            RoomStatus::Playing => Err(DomainError::GameInProgress),
+            RoomStatus::Lobby if full => Err(DomainError::RoomFull),
+            RoomStatus::Lobby => Ok(()),
+        }
+    }
+
     pub(super) fn join(
         &mut self,
         user_id: UserId,
         display_name: &str,
         now: DateTime<Utc>,
     ) -> Result<Vec<Event>, DomainError> {
-        let full = self.active_count() >= self.settings.max_players as usize;
+        self.may_join(Some(user_id))?;
         if let Some(p) = self.participants.iter_mut().find(|p| p.user_id == user_id) {
-            if p.kicked {
-                return Err(DomainError::Kicked);
-            }
             if p.active {
                 return Ok(Vec::new());
-            }
-            // A returning player reclaims their old place, but never beyond capacity.
-            if full {
-                return Err(DomainError::RoomFull);
             }
             p.active = true;
             let display_name = p.display_name.clone();
@@ -36,12 +52,6 @@ impl Room {
                     participant_count: self.active_count(),
                 },
             ]);
-        }
-        match self.status {
-            RoomStatus::Finished => return Err(DomainError::GameFinished),
-            RoomStatus::Playing => return Err(DomainError::GameInProgress),
-            RoomStatus::Lobby if full => return Err(DomainError::RoomFull),
-            RoomStatus::Lobby => {}
         }
         let display_name = text::DISPLAY_NAME.check(display_name)?;
         let display_name = moderation::screen_name(self.settings.profanity_filter, display_name)?;
