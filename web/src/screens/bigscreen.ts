@@ -15,6 +15,7 @@ import { io, type Socket } from "socket.io-client";
 import { api, API_ORIGIN } from "../api";
 import { h, setText, type Child } from "../dom";
 import { secondsLeft } from "../ui";
+import { rankMarks } from "./reveal";
 
 interface Person {
   user_id: string;
@@ -514,10 +515,11 @@ function reveal(r: RoomPayload): HTMLElement {
           null,
           view.leaderboard.slice(0, 8).map((e) => {
             const gain = e.score - (view.before.get(e.user_id) ?? 0);
+            const rank = rankMarks(view.leaderboard)(e);
             return h(
               "li",
               null,
-              h("span", { class: "bs-rank" }, String(e.rank)),
+              h("span", { class: "bs-rank", "aria-label": rank.label }, rank.text),
               h("span", { class: "bs-name" }, e.display_name),
               gain > 0 ? h("span", { class: "bs-gain" }, `+${gain}`) : null,
               h("span", { class: "bs-score" }, String(e.score)),
@@ -534,7 +536,8 @@ function podium(r: RoomPayload): HTMLElement {
   const final = view.final ?? view.leaderboard;
   const top = final.filter((e) => e.rank <= 3);
   const rest = final.filter((e) => e.rank > 3).slice(0, 6);
-  const tied = (e: Entry) => final.filter((x) => x.rank === e.rank).length > 1;
+  // Ties read as on the phones' podium and leaderboard: "=2".
+  const mark = rankMarks(final);
   const winners = final.filter((e) => e.rank === 1).map((e) => e.display_name);
   return h(
     "div",
@@ -550,7 +553,7 @@ function podium(r: RoomPayload): HTMLElement {
           { class: `bs-step bs-step-${e.rank}` },
           h("span", { class: "bs-name" }, e.display_name),
           h("span", { class: "bs-score" }, count(e.score, "point")),
-          h("span", { class: "bs-place" }, tied(e) ? `${e.rank} (tie)` : String(e.rank)),
+          h("span", { class: "bs-place", "aria-label": mark(e).label }, mark(e).text),
         ),
       ),
     ),
@@ -558,7 +561,7 @@ function podium(r: RoomPayload): HTMLElement {
       ? h(
           "ol",
           { class: "bs-rest" },
-          rest.map((e) => h("li", null, `${e.rank}. ${e.display_name} · ${count(e.score, "point")}`)),
+          rest.map((e) => h("li", null, `${mark(e).text}. ${e.display_name} · ${count(e.score, "point")}`)),
         )
       : null,
   );
