@@ -26,19 +26,25 @@ async fn party(pool: PgPool, names: &[&str], settings: Value) -> Party {
         players.push(app.register(name).await);
     }
     let code = app.create_room(&players[0], settings).await;
-    let mut socks = Vec::new();
-    for p in &players {
-        let s = Sock::connect(&app.base, &p.token, TransportType::Websocket).await;
-        s.ok("join_room", json!({"room_code": code})).await;
-        s.inbox.wait_for("room_state", |_| true).await;
-        socks.push(s);
-    }
+    let socks = seat(&app, players.iter(), &code).await;
     Party {
         app,
         players,
         socks,
         code,
     }
+}
+
+/// A socket for each player in room `code`, once it has the room's state.
+async fn seat(app: &TestApp, players: impl Iterator<Item = &Player>, code: &str) -> Vec<Sock> {
+    let mut socks = Vec::new();
+    for p in players {
+        let s = Sock::connect(&app.base, &p.token, TransportType::Websocket).await;
+        s.ok("join_room", json!({"room_code": code})).await;
+        s.inbox.wait_for("room_state", |_| true).await;
+        socks.push(s);
+    }
+    socks
 }
 
 fn id(v: &Value) -> Uuid {
@@ -847,13 +853,7 @@ async fn a_guest_plays_with_a_nickname_and_keeps_their_game_when_they_upgrade(po
             json!({"max_rounds": 1, "answer_seconds": 60, "vote_seconds": 60}),
         )
         .await;
-    let mut socks = Vec::new();
-    for p in [&host, &gus] {
-        let s = Sock::connect(&app.base, &p.token, TransportType::Websocket).await;
-        s.ok("join_room", json!({"room_code": code})).await;
-        s.inbox.wait_for("room_state", |_| true).await;
-        socks.push(s);
-    }
+    let socks = seat(&app, [&host, &gus].into_iter(), &code).await;
     let party = Party {
         app,
         players: vec![host, gus],

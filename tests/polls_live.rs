@@ -323,12 +323,10 @@ async fn the_official_client_subscribes_votes_and_sees_poll_results(pool: PgPool
 /// node: here a vote through the REST API), and `poll_deleted` before it closes.
 #[sqlx::test]
 async fn the_plain_websocket_sends_the_poll_and_its_changes(pool: PgPool) {
-    use futures::StreamExt;
     let app = common::spawn_app(pool).await;
     let creator = app.register("Creator").await;
     let poll = poll_with(&app, &creator, &["up", "down"]).await;
     let pid = poll["id"].as_str().unwrap_or_default().to_string();
-    let url = format!("ws://{}/ws/polls/{pid}", app.addr);
     let refused = tokio_tungstenite::connect_async(format!(
         "ws://{}/ws/polls/{}",
         app.addr,
@@ -339,21 +337,8 @@ async fn the_plain_websocket_sends_the_poll_and_its_changes(pool: PgPool) {
         refused.is_err(),
         "an unknown poll is a 404 before any upgrade"
     );
-    let (mut ws, _) = tokio_tungstenite::connect_async(url.as_str())
-        .await
-        .expect("upgrade");
-    let mut next = async || -> Value {
-        loop {
-            let msg = tokio::time::timeout(common::socket::WAIT, ws.next())
-                .await
-                .expect("a message in time")
-                .expect("open")
-                .expect("readable");
-            if let tokio_tungstenite::tungstenite::Message::Text(t) = msg {
-                return serde_json::from_str(t.as_str()).expect("json");
-            }
-        }
-    };
+    let mut ws = plain_ws(&app, &pid, &[]).await.expect("upgrade");
+    let mut next = async || -> Value { next_json(&mut ws).await.expect("open") };
     let hello = next().await;
     assert_eq!(hello["type"], "poll_update");
     assert_eq!(hello["poll"]["id"], pid.as_str());

@@ -6,6 +6,7 @@ pub(crate) mod cookies;
 mod guest;
 pub(crate) mod origin;
 pub(crate) mod password;
+pub(crate) mod secret;
 pub(crate) mod session;
 pub mod token;
 pub(crate) mod voter;

@@ -14,7 +14,7 @@ use sha2::Sha256;
 use std::time::Duration;
 use uuid::Uuid;
 
-use super::cookies;
+use super::{cookies, secret::hex};
 
 pub(crate) const COOKIE_NAME: &str = "voter_id";
 
@@ -86,14 +86,6 @@ pub(crate) fn has_cookie(headers: &http::HeaderMap) -> bool {
 
 fn voter_cookies(headers: &http::HeaderMap) -> impl Iterator<Item = String> + '_ {
     cookies::values(headers, COOKIE_NAME)
-}
-
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes.iter().fold(String::new(), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
 }
 
 fn unhex(s: &str) -> Option<Vec<u8>> {

@@ -87,12 +87,7 @@ impl MetricsAccess {
 
 /// Compares in time independent of where the two differ (their lengths may show).
 fn same_secret(sent: &str, expected: &str) -> bool {
-    sent.len() == expected.len()
-        && sent
-            .bytes()
-            .zip(expected.bytes())
-            .fold(0u8, |diff, (a, b)| diff | (a ^ b))
-            == 0
+    crate::auth::secret::same(sent.as_bytes(), expected.as_bytes())
 }
 
 /// Whether the request comes from this machine itself, not through a proxy.

@@ -199,8 +199,11 @@ impl RedisStore {
     fn host_away_key(&self) -> String {
         format!("{}host_away", self.prefix)
     }
+    /// `session2:`: the value changed shape (the owner's id, not `0`), so it has a key of its
+    /// own; a node of the version before keeps reading and writing `session:` during a rolling
+    /// deploy without either misreading the other (each falls back to Postgres, the record).
     fn session_key(&self, jti: Uuid) -> String {
-        format!("{}session:{jti}", self.prefix)
+        format!("{}session2:{jti}", self.prefix)
     }
     fn presence_key(&self, code: &str) -> String {
         format!("{}presence:{}", self.prefix, code)
@@ -386,9 +389,7 @@ impl LiveStore for RedisStore {
             .map_err(unavailable)
     }
 
-    /// Stored as `1` for a revoked session and the owner's id for a live one. A `0` (a live
-    /// session cached by a node of the version before, which did not keep the owner) reads as
-    /// not cached, so the owner is read from Postgres.
+    /// Stored as `1` for a revoked session and the owner's id for a live one.
     async fn session_cached(&self, jti: Uuid) -> Result<Option<SessionState>, StoreError> {
         let mut conn = self.conn.clone();
         let state: Option<String> = conn.get(self.session_key(jti)).await.map_err(unavailable)?;
