@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::{
-    domain::{Event, Room},
+    domain::{Event, Room, RoundPhase},
     game::view::{self, AnswerView, LeaderboardView, RoomView, RoundView},
 };
 
@@ -120,6 +120,18 @@ pub(crate) struct RoomState {
     pub my_answer_id: Option<Uuid>,
     pub my_vote: Option<Uuid>,
     pub leaderboard: Vec<LeaderboardView>,
+    /// While voting in a room that hides votes: the `votes_cast` tally, so a refreshed page
+    /// shows "3 of 5 voted" as the others do. Absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub votes_cast: Option<VotesCast>,
+}
+
+/// How many have voted of how many may, in a room that hides votes (`votes_cast`).
+#[derive(Debug, Serialize)]
+pub(crate) struct VotesCast {
+    pub round_id: Uuid,
+    pub voted: usize,
+    pub total: usize,
 }
 
 impl RoomState {
@@ -141,6 +153,14 @@ impl RoomState {
             my_answer_id: round.and_then(|r| r.answer_of(me)).map(|a| a.id),
             my_vote: round.and_then(|r| r.vote_of(me)).map(|v| v.answer_id),
             leaderboard: view::leaderboard(room),
+            votes_cast: round
+                .filter(|r| room.settings.hide_votes && r.phase == RoundPhase::Voting)
+                .and_then(|_| room.vote_tally())
+                .map(|(round_id, voted, total)| VotesCast {
+                    round_id,
+                    voted,
+                    total,
+                }),
         }
     }
 }

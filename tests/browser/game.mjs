@@ -68,6 +68,8 @@ try {
   at("host creates a room");
   await host.page.getByLabel("Rounds").selectOption("2");
   await host.page.getByLabel("Theme").fill("space");
+  // This game checks the live counts while voting: the form hides them by default.
+  await host.page.getByLabel("Hide votes until the reveal").uncheck();
   await host.page.getByRole("button", { name: "Create room" }).click();
   await host.waitScreen("lobby");
   const code = (await host.text(".big-code")).trim();

@@ -193,8 +193,9 @@ export class Player {
 export async function shot(player, dir, name, size) {
   if (!dir) return;
   mkdirSync(dir, { recursive: true });
-  // Let entrance animations finish so the picture shows the settled screen.
-  await player.page.evaluate(() => new Promise((r) => setTimeout(r, 250)));
+  // The settled screen: entrance animations (the reveal's run for seconds) jump to their end.
+  await player.page.evaluate(() => document.getAnimations().forEach((a) => a.finish()));
+  await player.page.evaluate(() => new Promise((r) => setTimeout(r, 100)));
   await player.page.screenshot({ path: join(dir, `${name}-${size}.png`), fullPage: false });
 }
 

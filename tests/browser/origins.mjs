@@ -57,6 +57,8 @@ async function allowed() {
   await host.waitScreen("home");
   await host.waitConnected();
   await host.page.getByLabel("Rounds").selectOption("1");
+  // The live count below is what shows the vote crossed origins: counts shown while voting.
+  await host.page.getByLabel("Hide votes until the reveal").uncheck();
   await host.page.getByRole("button", { name: "Create room" }).click();
   await host.waitScreen("lobby");
   const code = (await host.text(".big-code")).trim();

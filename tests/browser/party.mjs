@@ -117,11 +117,21 @@ try {
   const card = (p, text) => p.page.locator(".answer-card", { hasText: text });
   await card(viewer, answers.Quinn).getByRole("button", { name: /Vote/ }).click();
   await viewer.waitText(card(viewer, answers.Quinn).locator(".tag"), "Your vote");
-  for (const p of four) {
+  // The web client's room form hides votes until the reveal (on by default): how many have
+  // voted shows, never for what.
+  for (const [i, p] of four.entries()) {
     const choice = p.name === "Pim" ? answers.Hana : answers.Pim;
     await card(p, choice).getByRole("button", { name: /Vote/ }).click();
+    if (i === 0) {
+      for (const q of guests) await q.waitText(q.page.locator(".progress-text"), "1 of 4 voted");
+      assertEq(await guests[0].page.locator(".answer-card .votes:visible").count(), 0, "no counts while voting");
+    }
   }
   for (const p of [...four, viewer]) await p.waitScreen("reveal");
+  at("the reveal names who voted for what; each author sees who voted for them");
+  await host.waitText(host.page.locator(".result.mine .voters"), "Voted for you: Pim");
+  await guests[0].waitText(guests[0].page.locator(".result.mine .voters"), "Voted for you: Hana, Quinn, Rae");
+  await guests[1].waitText(guests[1].page.locator(".result", { hasText: answers.Pim }).locator(".voters"), "Voted by Hana, you, Rae");
   await host.page.getByRole("button", { name: "Show final results" }).click();
   for (const p of [...four, viewer]) await p.waitScreen("podium");
 

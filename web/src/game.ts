@@ -19,6 +19,7 @@ import {
   type Room,
   type Round,
   type Settings,
+  type Voter,
 } from "./store";
 import { announce, toast } from "./ui";
 
@@ -377,10 +378,13 @@ interface RoomStatePayload {
     votes?: number;
     author_id?: string;
     display_name?: string;
+    voters?: Voter[];
   }>;
   my_answer_id: string | null;
   my_vote: string | null;
   leaderboard: Entry[];
+  /** While voting in a room that hides votes. */
+  votes_cast?: { round_id: string; voted: number; total: number };
 }
 
 interface RoundPayload {
@@ -400,7 +404,9 @@ function gameFromRoom(room: Room, audience: boolean): Game {
     results: [],
     myAnswerId: null,
     myVote: null,
+    voted: null,
     leaderboard: [],
+    before: new Map(),
     final: null,
     audience,
   };
@@ -419,10 +425,12 @@ function gameFromState(p: RoomStatePayload): Game {
       author_id: a.author_id ?? "",
       display_name: a.display_name ?? "",
       votes: a.votes ?? 0,
+      voters: a.voters,
     }));
   }
   g.myAnswerId = p.my_answer_id;
   g.myVote = p.my_vote;
+  g.voted = p.votes_cast ? { voted: p.votes_cast.voted, total: p.votes_cast.total } : null;
   g.leaderboard = p.leaderboard;
   if (p.room.status === "finished") g.final = p.leaderboard;
   return g;
@@ -457,6 +465,7 @@ function newRound(g: Game, p: RoundPayload): void {
   g.results = [];
   g.myAnswerId = null;
   g.myVote = null;
+  g.voted = null;
   announce(`Round ${p.round_number}: ${p.question}`);
 }
 
@@ -545,7 +554,9 @@ function listen(s: Socket): void {
         g.results = [];
         g.myAnswerId = null;
         g.myVote = null;
+        g.voted = null;
         g.leaderboard = p.leaderboard;
+        g.before = new Map();
         g.final = null;
         announce(`Game ${p.game_number} is starting`);
       }),
@@ -583,6 +594,14 @@ function listen(s: Socket): void {
       }),
   );
 
+  // A room that hides votes tells how many voted, never for what, until the reveal.
+  s.on("votes_cast", (p: { round_id: string; voted: number; total: number }) =>
+    onGame((g) => {
+      if (g.round?.id !== p.round_id) return;
+      g.voted = { voted: Math.max(g.voted?.voted ?? 0, p.voted), total: p.total };
+    }),
+  );
+
   s.on("vote_update", (p: { answer_id: string; vote_count: number }) =>
     onGame((g) => {
       const card = g.cards.find((c) => c.id === p.answer_id);
@@ -598,6 +617,7 @@ function listen(s: Socket): void {
         if (!g.round || g.round.id !== p.round_id) return;
         g.round = { ...g.round, status: "finished", deadline: null };
         g.room.current_round = g.round;
+        g.before = new Map(g.leaderboard.map((e) => [e.user_id, e.score]));
         g.results = p.results;
         g.leaderboard = p.leaderboard;
         announce("The round is over: see who wrote what");

@@ -23,6 +23,10 @@ export interface Settings {
   vote_seconds: number;
   max_players: number;
   theme?: string | null;
+  /** While voting, how many voted but not for what (`votes_cast`); the reveal names voters. */
+  hide_votes?: boolean;
+  /** False: the host runs the game without a seat in it. */
+  host_plays?: boolean;
 }
 
 export type Phase = "answering" | "voting" | "finished";
@@ -45,6 +49,8 @@ export interface Room {
   current_round: Round | null;
   /** Which of the room's games this is (1, then one more per "play again"). */
   game_number?: number;
+  /** The host, who is not among `participants` when the room's host does not play. */
+  host?: { user_id: string; display_name: string };
 }
 
 /** `GET /api/rooms/{code}/preview`: a room as someone about to join it sees it. */
@@ -74,12 +80,19 @@ export interface Card {
   votes: number;
 }
 
+export interface Voter {
+  user_id: string;
+  display_name: string;
+}
+
 export interface Result {
   answer_id: string;
   content: string;
   author_id: string;
   display_name: string;
   votes: number;
+  /** Who voted for it: only in rooms that hide votes until the reveal. */
+  voters?: Voter[];
 }
 
 /** The room this browser is in, as the server last described it. */
@@ -93,7 +106,11 @@ export interface Game {
   results: Result[];
   myAnswerId: string | null;
   myVote: string | null;
+  /** `votes_cast` in a room that hides votes: how many of how many have voted. */
+  voted: { voted: number; total: number } | null;
   leaderboard: Entry[];
+  /** Scores before the round that just ended, for the reveal's "+n". */
+  before: Map<string, number>;
   final: Entry[] | null;
   /** This page watches the room as audience (it votes apart, never answers). */
   audience: boolean;
@@ -163,6 +180,17 @@ export function update(change?: (s: State) => void): void {
 
 export const isHost = (g: Game | null, me: User | null): boolean =>
   !!g && !!me && g.room.host_id === me.id;
+
+/** The host of a room whose host does not play (`host_plays: false`): runs the game, holds no
+ * seat, answers and votes nothing. A player who is handed the host keeps playing. */
+export const runsOnly = (g: Game | null, me: User | null): boolean =>
+  isHost(g, me) && !!g && !g.room.participants.some((p) => p.user_id === me?.id);
+
+/** The host's name, whether or not the host plays. */
+export const hostName = (g: Game | null): string =>
+  g?.room.participants.find((p) => p.user_id === g.room.host_id)?.display_name ??
+  (g?.room.host?.user_id === g?.room.host_id ? g?.room.host?.display_name : undefined) ??
+  "the host";
 
 // --- polls (contract v2) --------------------------------------------------------------------
 

@@ -3,7 +3,7 @@
 
 import { h, setText } from "../dom";
 import * as game from "../game";
-import { state } from "../store";
+import { runsOnly, state } from "../store";
 import { announce } from "../ui";
 import { busyClick, hostBar, refreshHostBar, roundHeader } from "./common";
 import { plural, type Screen } from "./screen";
@@ -109,6 +109,13 @@ export function answerScreen(roundId: string): Screen {
     h("p", { class: "done-title" }, "You're watching"),
     h("p", { class: "hint" }, "The players are answering. You'll vote for your favourite next."),
   );
+  // A host who doesn't play runs the round: the progress below and "end answering now".
+  const hosting = h(
+    "div",
+    { class: "card done-card" },
+    h("p", { class: "done-title" }, "You're running this round"),
+    h("p", { class: "hint" }, "The players are answering. End it early below, or let the timer run out."),
+  );
   const progress = h("p", { class: "progress-text", "aria-live": "polite" });
   const dots = h("div", { class: "dots", "aria-hidden": "true" });
 
@@ -124,6 +131,7 @@ export function answerScreen(roundId: string): Screen {
     h("div", { class: "card" }, form),
     done,
     watching,
+    hosting,
     h("div", { class: "progress" }, dots, progress),
     bar,
   );
@@ -132,14 +140,16 @@ export function answerScreen(roundId: string): Screen {
   return {
     el,
     title: `Round ${round.round_number}`,
-    focus: g.myAnswerId || g.audience ? undefined : input,
+    focus: g.myAnswerId || g.audience || runsOnly(g, state.me) ? undefined : input,
     update() {
       const g = state.game;
       if (!g) return;
       const answered = !!g.myAnswerId;
-      form.parentElement!.hidden = answered || g.audience;
+      const runs = runsOnly(g, state.me);
+      form.parentElement!.hidden = answered || g.audience || runs;
       done.hidden = !answered;
       watching.hidden = !g.audience;
+      hosting.hidden = !runs;
       // Keep the keyboard user's place: the button they pressed is gone now.
       if (answered && answeredBefore === false) done.focus();
       answeredBefore = answered;

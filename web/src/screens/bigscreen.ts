@@ -355,6 +355,27 @@ function draw(): void {
   else body = reveal(r);
   root.replaceChildren(h("section", { class: "bs", "data-phase": p }, body));
   tick();
+  if (p === "finished") countUp(view.results.length);
+}
+
+/** The leaderboard's scores count up from the last round's when the gains pop (the reveal's
+ * last beat, `n` answers in), unless the viewer asked for less motion. */
+function countUp(n: number): void {
+  if (matchMedia("(prefers-reduced-motion: reduce)").matches) return;
+  const scores = [...root.querySelectorAll<HTMLElement>(".bs-score[data-from]")].map((el) => ({
+    el,
+    from: Number(el.dataset.from),
+    to: Number(el.textContent),
+  }));
+  const moving = scores.filter((s) => s.from < s.to);
+  for (const s of moving) s.el.textContent = String(s.from);
+  const start = performance.now() + (n * 1.2 + 2) * 1000;
+  const step = (now: number) => {
+    const t = Math.min(1, Math.max(0, (now - start) / 900));
+    for (const s of moving) s.el.textContent = String(Math.round(s.from + (s.to - s.from) * t));
+    if (t < 1) requestAnimationFrame(step);
+  };
+  requestAnimationFrame(step);
 }
 
 const message = (text: string) =>
@@ -501,7 +522,7 @@ function reveal(r: RoomPayload): HTMLElement {
               h("span", { class: "bs-author" }, `by ${x.display_name}`),
             ),
             x.voters?.length
-              ? h("p", { class: "bs-voters" }, "Voted by ", x.voters.map((v) => v.display_name).join(", "))
+              ? h("p", { class: "bs-voters" }, "Voted by ", x.voters.map((v) => v.display_name).sort((a, b) => a.localeCompare(b)).join(", "))
               : null,
           ),
         ),
@@ -522,7 +543,7 @@ function reveal(r: RoomPayload): HTMLElement {
               h("span", { class: "bs-rank", "aria-label": rank.label }, rank.text),
               h("span", { class: "bs-name" }, e.display_name),
               gain > 0 ? h("span", { class: "bs-gain" }, `+${gain}`) : null,
-              h("span", { class: "bs-score" }, String(e.score)),
+              h("span", { class: "bs-score", "data-from": String(e.score - gain), "aria-label": `${e.score} points` }, String(e.score)),
             );
           }),
         ),

@@ -108,6 +108,10 @@ export function homeScreen(navigate: Navigate): Screen {
     placeholder: "e.g. space, food, the office",
     "aria-describedby": "theme-hint",
   });
+  // Hidden votes are on by default here (the API's default is off, for clients of the first
+  // contract): counts shown while voting invite bandwagoning, and the reveal shows them all.
+  const hideVotes = h("input", { type: "checkbox", name: "hide_votes", id: "hide_votes", checked: true });
+  const hostPlays = h("input", { type: "checkbox", name: "host_plays", id: "host_plays", checked: true });
   const createError = h("p", { class: "form-error", role: "alert" });
   const createBtn = h("button", { type: "submit", class: "btn btn-primary btn-block" }, "Create room");
   let busy = false;
@@ -124,6 +128,8 @@ export function homeScreen(navigate: Navigate): Screen {
       answer_seconds: Number(answerSeconds.value),
       vote_seconds: Number(voteSeconds.value),
       max_players: Number(maxPlayers.value),
+      hide_votes: hideVotes.checked,
+      host_plays: hostPlays.checked,
     };
     if (theme.value.trim()) settings.theme = theme.value.trim();
     try {
@@ -156,6 +162,18 @@ export function homeScreen(navigate: Navigate): Screen {
       theme,
       h("p", { id: "theme-hint", class: "hint" }, "Steers the questions towards a topic."),
     ),
+    h(
+      "fieldset",
+      { class: "field choice-field" },
+      h("legend", null, "How it plays"),
+      h("label", { class: "check" }, hideVotes, " Hide votes until the reveal"),
+      h("label", { class: "check" }, hostPlays, " I play too"),
+      h(
+        "p",
+        { class: "hint" },
+        "Untick “I play too” to run the game for others, from a big screen or this phone.",
+      ),
+    ),
     createError,
     createBtn,
   );
@@ -169,7 +187,19 @@ export function homeScreen(navigate: Navigate): Screen {
       "div",
       { class: "columns" },
       h("div", { class: "card" }, h("h2", null, "Join a game"), joinForm, recent()),
-      h("div", { class: "card" }, h("h2", null, "Host a game"), createForm),
+      h(
+        "div",
+        { class: "card" },
+        h("h2", null, "Host a game"),
+        state.me?.guest
+          ? h(
+              "div",
+              { class: "stack guest-host" },
+              h("p", null, "Hosting needs an account. Add an email and password to this nickname: your games stay yours."),
+              h("a", { href: "/me/settings", "data-link": true, class: "btn btn-secondary" }, "Make an account"),
+            )
+          : createForm,
+      ),
     ),
     h(
       "div",

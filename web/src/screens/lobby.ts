@@ -6,7 +6,7 @@ import { ApiError } from "../api";
 import { h, setText } from "../dom";
 import { describe } from "../errors";
 import * as game from "../game";
-import { isHost, state, type Participant } from "../store";
+import { hostName, isHost, runsOnly, state, type Participant } from "../store";
 import { toast } from "../ui";
 import { present, qrSvg } from "./bigscreen";
 import { avatar, busyClick, repaintAvatar } from "./common";
@@ -60,6 +60,11 @@ export function lobbyScreen(navigate: Navigate): Screen {
   busyClick(start, () => game.startGame());
   const startHint = h("p", { class: "hint center" });
   const waiting = h("p", { class: "waiting", role: "status" });
+  const running = h(
+    "p",
+    { class: "hint center" },
+    "You're running this game, not playing in it: start it when everyone is in.",
+  );
   const leave = h("button", { type: "button", class: "btn btn-quiet" }, g0?.audience ? "Stop watching" : "Leave room");
   busyClick(leave, async () => {
     if (await game.leave(code)) navigate("/");
@@ -72,6 +77,8 @@ export function lobbyScreen(navigate: Navigate): Screen {
         `${settings.vote_seconds} s to vote`,
         `up to ${settings.max_players} players`,
         settings.theme ? `theme: ${settings.theme}` : null,
+        settings.hide_votes ? "votes hidden until the reveal" : null,
+        settings.host_plays === false ? "the host doesn't play" : null,
       ]
     : [];
 
@@ -104,6 +111,7 @@ export function lobbyScreen(navigate: Navigate): Screen {
         { class: "card" },
         h("h2", null, "Players ", countEl),
         players,
+        running,
         start,
         startHint,
         waiting,
@@ -169,13 +177,14 @@ export function lobbyScreen(navigate: Navigate): Screen {
       start.disabled = !enough;
       startHint.hidden = !host || enough;
       setText(startHint, "You need at least 2 players to start.");
-      const hostName = list.find((p) => p.is_host)?.display_name ?? "the host";
+      running.hidden = !runsOnly(g, state.me);
+      const name = hostName(g);
       waiting.hidden = host;
       setText(
         waiting,
         g.audience
-          ? `You're watching as audience. Waiting for ${hostName} to start the game…`
-          : `Waiting for ${hostName} to start the game…`,
+          ? `You're watching as audience. Waiting for ${name} to start the game…`
+          : `Waiting for ${name} to start the game…`,
       );
     },
   };

@@ -5,7 +5,7 @@
 
 import { h, setText } from "../dom";
 import * as game from "../game";
-import { isHost, state, type Entry } from "../store";
+import { hostName, isHost, state, type Entry } from "../store";
 import { icon } from "../icons";
 import { avatar, busyClick } from "./common";
 import { leaderboardList, rankMarks } from "./reveal";
@@ -107,8 +107,8 @@ export function podiumScreen(navigate: Navigate): Screen {
       const host = isHost(g, state.me);
       hostControls.hidden = !host;
       waiting.hidden = host;
-      const hostName = g?.room.participants.find((p) => p.is_host)?.display_name ?? "the host";
-      setText(waiting, `Waiting for ${hostName} to start another game…`);
+      const by = hostName(g);
+      setText(waiting, `Waiting for ${by} to start another game…`);
     },
   };
 }

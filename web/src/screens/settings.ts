@@ -1,7 +1,8 @@
 // Account settings (`/me/settings`, signed in only; linked from one's own profile): the display
 // name and the password, each its own form that sends only what it changes (`PATCH
 // /api/auth/me`). A password change ends the account's other sessions on the server; this
-// page's own token keeps working, so it stays signed in.
+// page's own token keeps working, so it stays signed in. A guest gets "make this an account"
+// in place of the password form.
 
 import { api, ApiError } from "../api";
 import { h, setText } from "../dom";
@@ -13,6 +14,7 @@ import type { Screen } from "./screen";
 /** The server's field names → our inputs' ids (a 422 names the field it refused). */
 const IDS: Record<string, string> = {
   display_name: "set-name",
+  email: "set-email",
   current_password: "set-current",
   password: "set-password",
 };
@@ -61,6 +63,37 @@ export function settingsScreen(): Screen {
   const name = h("input", { id: "set-name", autocomplete: "nickname", maxLength: 32, required: true, value: me?.display_name ?? "" });
   const current = h("input", { id: "set-current", type: "password", autocomplete: "current-password", required: true });
   const fresh = h("input", { id: "set-password", type: "password", autocomplete: "new-password", minLength: 8, required: true });
+  const email = h("input", { id: "set-email", type: "email", autocomplete: "email", maxLength: 254, required: true });
+
+  // A guest keeps their nickname, games and votes by adding an email and password to the same
+  // user (`POST /api/auth/upgrade`); there is no current password to ask for.
+  const upgrade = section(
+    "Keep your games: make this an account",
+    [
+      field("set-email", "Email", email),
+      field("set-password", "Password", fresh, "At least 8 characters. Then you can host games and make polls."),
+    ],
+    "Create account",
+    async () => {
+      const { user } = await api<{ user: User }>("POST", "/api/auth/upgrade", { email: email.value, password: fresh.value });
+      fresh.value = "";
+      update((s) => (s.me = user));
+      return "Done: you have an account. Sign in with this email next time; your games are still yours.";
+    },
+  );
+  const passwordChange = section(
+    "Password",
+    [
+      field("set-current", "Current password", current),
+      field("set-password", "New password", fresh, "At least 8 characters. Your other devices will be signed out."),
+    ],
+    "Change password",
+    async () => {
+      await api("PATCH", "/api/auth/me", { password: fresh.value, current_password: current.value });
+      current.value = fresh.value = "";
+      return "Your password is changed. Your other devices are signed out.";
+    },
+  );
 
   const el = h(
     "section",
@@ -72,19 +105,7 @@ export function settingsScreen(): Screen {
       update((s) => (s.me = user));
       return "Your display name is saved.";
     }),
-    section(
-      "Password",
-      [
-        field("set-current", "Current password", current),
-        field("set-password", "New password", fresh, "At least 8 characters. Your other devices will be signed out."),
-      ],
-      "Change password",
-      async () => {
-        await api("PATCH", "/api/auth/me", { password: fresh.value, current_password: current.value });
-        current.value = fresh.value = "";
-        return "Your password is changed. Your other devices are signed out.";
-      },
-    ),
+    me?.guest ? upgrade : passwordChange,
   );
   return { el, title: "Account settings", update() {} };
 }

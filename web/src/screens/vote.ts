@@ -1,9 +1,10 @@
-// Voting: the anonymous answer cards with live counts (`vote_update`), one's own answer marked
-// and not votable, one vote per round, and the host's "end voting now".
+// Voting: the anonymous answer cards with live counts (`vote_update`), or, in a room that hides
+// votes, only how many have voted (`votes_cast`); one's own answer marked and not votable, one
+// vote per round, and the host's "end voting now".
 
 import { h, setText } from "../dom";
 import * as game from "../game";
-import { state, type Card } from "../store";
+import { runsOnly, state, type Card } from "../store";
 import { announce } from "../ui";
 import { busyClick, hostBar, refreshHostBar, roundHeader } from "./common";
 import { plural, syncList, type Screen } from "./screen";
@@ -59,7 +60,8 @@ export function voteScreen(roundId: string): Screen {
     const g = state.game;
     const mine = g?.myAnswerId === c.id;
     const chosen = g?.myVote === c.id;
-    const voted = !!g?.myVote;
+    const voted = !!g?.myVote || runsOnly(g, state.me);
+    (li.querySelector(".votes") as HTMLElement).hidden = !!g?.room.settings.hide_votes;
     li.classList.toggle("mine", mine);
     li.classList.toggle("chosen", chosen);
     const num = li.querySelector(".votes-num") as HTMLElement;
@@ -91,8 +93,12 @@ export function voteScreen(roundId: string): Screen {
         instructions,
         g.cards.length === 0
           ? "Nobody answered this round."
-          : g.myVote
-            ? "Thanks for voting! Watch the votes come in."
+          : runsOnly(g, state.me)
+            ? "You're running this round: the players are voting."
+            : g.myVote
+            ? g.room.settings.hide_votes
+              ? "Thanks for voting! Votes stay secret until the reveal."
+              : "Thanks for voting! Watch the votes come in."
             : g.audience
               ? "Vote for your favourite answer: the audience's votes are counted apart."
               : votable
@@ -100,7 +106,14 @@ export function voteScreen(roundId: string): Screen {
                 : "Only your answer is in, so there's nothing to vote for this time.",
       );
       const n = g.cards.reduce((sum, c) => sum + c.votes, 0);
-      setText(total, `${plural(n, "vote")} so far`);
+      setText(
+        total,
+        !g.room.settings.hide_votes
+          ? `${plural(n, "vote")} so far`
+          : g.voted
+            ? `${g.voted.voted} of ${g.voted.total} voted`
+            : "Votes stay hidden until the reveal",
+      );
       refreshHostBar(bar);
     },
   };
