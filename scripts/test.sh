@@ -42,8 +42,8 @@ fi
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || ulimit -n 65536 2>/dev/null || true
 echo "open files limit: $(ulimit -n)"
 
-# tests/official_client.rs drives the official socket.io-client (npm) with Node.js;
-# tests/browser.rs drives Debian's Chromium with playwright-core (never a downloaded browser).
+# tests/it/official_client.rs drives the official socket.io-client (npm) with Node.js;
+# tests/it/browser.rs drives Debian's Chromium with playwright-core (never a downloaded browser).
 step "node, chromium + npm ci (tests/js, tests/browser, web)"
 if ! have node || ! have npm; then apt_install nodejs npm; fi
 if [[ ! -x /usr/bin/chromium ]]; then apt_install chromium; fi

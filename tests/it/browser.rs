@@ -1,0 +1,507 @@
+//! The web client in a real browser: Debian's Chromium (`/usr/bin/chromium`, never a downloaded
+//! one) driven by `playwright-core` from Node (`tests/browser/*.mjs`, pinned in
+//! `tests/browser/package.json`). Each test starts the real server, runs one script and checks
+//! its report; the scripts assert what each screen shows and fail on any console error or
+//! failed request. Screenshots go to `target/screenshots/` (git-ignored).
+//!
+//! Needs `node`, `npm` and `chromium` (Debian: `apt-get install nodejs npm chromium`;
+//! `scripts/test.sh` installs them when missing) and installs the scripts' packages with
+//! `npm ci --prefix tests/browser` when `tests/browser/node_modules` is missing.
+
+use crate::common::{
+    JWT_SECRET, TestApp, fresh_prefix, spawn_app, spawn_app_with, unlimited_config,
+};
+use axum::{
+    Router,
+    http::{HeaderValue, StatusCode, Uri, header},
+    response::{IntoResponse, Response},
+};
+use serde_json::{Value, json};
+use sqlx::PgPool;
+use std::{
+    path::{Path, PathBuf},
+    process::Stdio,
+    sync::Arc,
+    time::Duration,
+};
+use tokio::{net::TcpListener, process::Command, sync::OnceCell};
+use uuid::Uuid;
+use voting_game::config::Config;
+
+/// The scripts give up by themselves before this (game.mjs after 120 s, origins.mjs after 90 s).
+const SCRIPT_TIMEOUT: Duration = Duration::from_secs(150);
+const INSTALL_TIMEOUT: Duration = Duration::from_secs(180);
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+static READY: OnceCell<()> = OnceCell::const_new();
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Node, Chromium and the pinned playwright-core are there (installed once per test process).
+async fn ensure_tools() {
+    READY
+        .get_or_init(|| async {
+            let node = Command::new("node").arg("--version").output().await;
+            assert!(
+                node.as_ref().is_ok_and(|o| o.status.success()),
+                "the browser tests run Node.js, but `node` did not run ({node:?}): install \
+                 Node.js and npm (Debian: `apt-get install nodejs npm`)"
+            );
+            assert!(
+                Path::new(CHROMIUM).exists(),
+                "the browser tests drive Debian's Chromium at {CHROMIUM}: install it \
+                 (`apt-get install chromium`; scripts/test.sh does)"
+            );
+            // Every package the scripts import (a copy installed before one was added is redone).
+            if ["playwright-core", "jsqr", "pngjs"].iter().all(|p| {
+                root()
+                    .join(format!("tests/browser/node_modules/{p}/package.json"))
+                    .exists()
+            }) {
+                return;
+            }
+            let out = tokio::time::timeout(
+                INSTALL_TIMEOUT,
+                Command::new("npm")
+                    .args(["ci", "--prefix", "tests/browser", "--no-audit", "--no-fund"])
+                    // playwright-core downloads nothing by itself; this says so to any script.
+                    .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
+                    .current_dir(root())
+                    .kill_on_drop(true)
+                    .output(),
+            )
+            .await
+            .expect("`npm ci --prefix tests/browser` finishes within 3 minutes")
+            .expect("npm runs");
+            assert!(
+                out.status.success(),
+                "`npm ci --prefix tests/browser` failed:\n{}\n{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        })
+        .await;
+}
+
+/// A temporary file that is removed when dropped, even if the test panics.
+struct TempFile(PathBuf);
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// Runs `tests/browser/<script>` with `config`; returns its report (the last stdout line).
+async fn run(script: &str, config: Value) -> Value {
+    ensure_tools().await;
+    let file =
+        TempFile(std::env::temp_dir().join(format!("vg-browser-{}.json", Uuid::new_v4().simple())));
+    std::fs::write(&file.0, config.to_string()).expect("write config");
+    let out = tokio::time::timeout(
+        SCRIPT_TIMEOUT,
+        Command::new("node")
+            .arg(format!("tests/browser/{script}"))
+            .arg(&file.0)
+            .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
+            .current_dir(root())
+            .stdin(Stdio::null())
+            .kill_on_drop(true)
+            .output(),
+    )
+    .await
+    .unwrap_or_else(|_| panic!("{script} did not finish within {SCRIPT_TIMEOUT:?}"))
+    .expect("node runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "{script} failed ({}):\n{stderr}\nstdout: {stdout}",
+        out.status
+    );
+    let report: Value = stdout
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .and_then(|l| serde_json::from_str(l).ok())
+        .unwrap_or_else(|| panic!("no JSON report from {script}: {stdout}\nstderr: {stderr}"));
+    assert_eq!(report["ok"], true, "{report}");
+    report
+}
+
+fn screenshots() -> PathBuf {
+    root().join("target/screenshots")
+}
+
+/// The test configuration with these origins allowed (besides the server's own).
+fn config_allowing(origins: &str) -> Config {
+    let redis_url =
+        std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_string());
+    let prefix = format!("test:{}:", Uuid::new_v4().simple());
+    let origins = origins.to_string();
+    Config::from_lookup(move |k| match k {
+        "JWT_SECRET" => Some(JWT_SECRET.to_string()),
+        "REDIS_URL" => Some(redis_url.clone()),
+        "REDIS_PREFIX" => Some(prefix.clone()),
+        "ALLOWED_ORIGINS" => Some(origins.clone()),
+        _ => None,
+    })
+    .expect("test config")
+}
+
+/// A tiny static server for `web/dist` on its own origin, its page pointed at `api` through
+/// `<meta name="vg-api">`: the same built client, hosted elsewhere.
+struct StaticSite {
+    origin: String,
+}
+
+async fn static_site(listener: TcpListener, api: &str) -> StaticSite {
+    let origin = format!("http://{}", listener.local_addr().expect("addr"));
+    let dist = root().join("web/dist");
+    let index = std::fs::read_to_string(dist.join("index.html"))
+        .expect("web/dist/index.html")
+        .replace(
+            r#"<meta name="vg-api" content="" />"#,
+            &format!(r#"<meta name="vg-api" content="{api}" />"#),
+        );
+    assert!(index.contains(api), "index.html has the vg-api meta tag");
+    let index = Arc::new(index);
+    let app = Router::new().fallback(move |uri: Uri| {
+        let index = Arc::clone(&index);
+        let dist = dist.clone();
+        async move { serve_static(&dist, &index, uri.path()) }
+    });
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    StaticSite { origin }
+}
+
+fn serve_static(dist: &Path, index: &str, path: &str) -> Response {
+    if let Some(name) = path.strip_prefix("/assets/")
+        && !name.contains("..")
+        && let Ok(bytes) = std::fs::read(dist.join("assets").join(name))
+    {
+        let kind = if name.ends_with(".js") {
+            "text/javascript; charset=utf-8"
+        } else {
+            "text/css; charset=utf-8"
+        };
+        return (
+            [(header::CONTENT_TYPE, HeaderValue::from_static(kind))],
+            bytes,
+        )
+            .into_response();
+    }
+    if path.starts_with("/assets/") {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        )],
+        index.to_string(),
+    )
+        .into_response()
+}
+
+async fn bind() -> TcpListener {
+    TcpListener::bind("127.0.0.1:0").await.expect("bind")
+}
+
+#[sqlx::test]
+async fn four_browsers_play_a_whole_game_through_the_ui(pool: PgPool) {
+    // Besides its five players, the page signs up accounts until one has the host's own avatar
+    // colour (a dozen on average): past the per-address sign-up limit.
+    let app: TestApp = spawn_app_with(pool, unlimited_config(&fresh_prefix())).await;
+    let report = run(
+        "game.mjs",
+        json!({"base": app.base, "shots": screenshots()}),
+    )
+    .await;
+    let questions = report["questions"].as_array().expect("questions");
+    assert_eq!(questions.len(), 2, "{report}");
+    assert_ne!(questions[0], questions[1], "{report}");
+    // What the UI showed is what the server recorded.
+    let code = report["code"].as_str().expect("code");
+    let (status, body) = app
+        .call(
+            "GET",
+            &format!("/api/game/{code}/leaderboard"),
+            &app.register("Reader").await,
+            None,
+        )
+        .await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+    let board: Vec<(String, u64, u64)> = body["leaderboard"]
+        .as_array()
+        .expect("leaderboard")
+        .iter()
+        .map(|e| {
+            (
+                e["display_name"].as_str().unwrap_or_default().to_string(),
+                e["score"].as_u64().unwrap_or_default(),
+                e["rank"].as_u64().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(board[0], ("Pim".to_string(), 2, 1), "{body}");
+    let mut rest: Vec<_> = board[1..].to_vec();
+    rest.sort();
+    assert_eq!(
+        rest,
+        vec![
+            ("Hana".to_string(), 1, 2),
+            ("Quinn".to_string(), 1, 2),
+            ("Rae".to_string(), 1, 2)
+        ],
+        "{body}"
+    );
+}
+
+/// A party through the UI (tests/browser/party.mjs, issue 21 items 3 and 5): three guests on
+/// phones join from the share link with a nickname and one tap, a visitor watches a game under
+/// way as audience, and after the podium the host's "Play again" takes every page to game 2
+/// without a reload. What the pages showed is what the server holds.
+#[sqlx::test]
+async fn guests_join_from_the_share_link_in_one_tap_and_every_page_follows_play_again(
+    pool: PgPool,
+) {
+    let app: TestApp = spawn_app(pool).await;
+    let report = run(
+        "party.mjs",
+        json!({"base": app.base, "shots": screenshots()}),
+    )
+    .await;
+    // How long each guest took from opening the link to the lobby (shown with --nocapture).
+    eprintln!("joins: {}", report["joins"]);
+    eprintln!(
+        "play again reached every page in {} ms",
+        report["play_again_ms"]
+    );
+    let joins = report["joins"].as_array().expect("joins");
+    assert_eq!(joins.len(), 3, "{report}");
+    let code = report["code"].as_str().expect("code");
+    let reader = app.register("Reader").await;
+    // The reader is a stranger to the room: the lookup spends their join budget, that is all.
+    let (status, body) = app
+        .call("GET", &format!("/api/rooms/{code}"), &reader, None)
+        .await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+    assert_eq!(body["room"]["game_number"], 2, "{body}");
+    assert_eq!(body["room"]["status"], "playing", "{body}");
+    assert_eq!(body["room"]["audience_count"], 1, "{body}");
+    let mut names: Vec<&str> = body["room"]["participants"]
+        .as_array()
+        .expect("participants")
+        .iter()
+        .filter_map(|p| p["display_name"].as_str())
+        .collect();
+    names.sort_unstable();
+    assert_eq!(names, ["Hana", "Pim", "Quinn", "Rae"], "{body}");
+    // The three who joined by link are guests: no email, no password.
+    let guests: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM users WHERE guest AND display_name IN ('Pim', 'Quinn', 'Rae', 'Vic')",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .expect("count guests");
+    assert_eq!(guests, 4);
+}
+
+/// Polls through the UI (tests/browser/polls.mjs): created by one browser, watched through its
+/// share link by a visitor whose bar chart follows the other's votes without a reload; voting,
+/// changing, closing, reopening, withdrawing and deleting as the two pages show them.
+#[sqlx::test]
+async fn a_phone_joins_from_the_screens_qr_code_and_the_screen_follows_a_whole_game(pool: PgPool) {
+    let app: TestApp = spawn_app(pool).await;
+    let report = run(
+        "screen.mjs",
+        json!({"base": app.base, "shots": screenshots()}),
+    )
+    .await;
+    let qr = report["qr"].as_str().expect("the decoded QR code");
+    assert!(
+        qr.starts_with(&format!("{}/r/", app.base)),
+        "the QR code holds this server's join link: {report}"
+    );
+}
+
+#[sqlx::test]
+async fn a_poll_is_created_shared_and_followed_live_through_the_ui(pool: PgPool) {
+    let app: TestApp = spawn_app(pool).await;
+    let report = run(
+        "polls.mjs",
+        json!({"base": app.base, "shots": screenshots()}),
+    )
+    .await;
+    // The poll the UI deleted is gone on the server too.
+    let id = report["poll"].as_str().expect("poll id");
+    let (status, body) = app
+        .call(
+            "GET",
+            &format!("/api/polls/{id}"),
+            &app.register("Reader").await,
+            None,
+        )
+        .await;
+    assert_eq!(status, reqwest::StatusCode::NOT_FOUND, "{body}");
+}
+
+/// Finding polls through the UI (tests/browser/polls-browse.mjs): the browse page's tabs, category
+/// filter and search as you type, a like that shows at once, live on another page and after a
+/// reload, and the profile with the user's polls, vote and like.
+#[sqlx::test]
+async fn polls_are_browsed_searched_liked_and_profiled_through_the_ui(pool: PgPool) {
+    // The page makes 21 filler polls from one account in a second, past the per-account limit.
+    let app: TestApp = spawn_app_with(pool, unlimited_config(&fresh_prefix())).await;
+    let report = run(
+        "polls-browse.mjs",
+        json!({"base": app.base, "shots": screenshots()}),
+    )
+    .await;
+    // What the pages showed is what the server holds.
+    let reader = app.register("Reader").await;
+    let user = report["user"].as_str().expect("user id");
+    let (status, body) = app
+        .call("GET", &format!("/api/users/{user}"), &reader, None)
+        .await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+    assert_eq!(body["user"]["display_name"], "Ana", "{body}");
+    assert_eq!(body["user"]["polls_created"], 2, "{body}");
+    assert_eq!(body["user"]["votes_cast"], 1, "{body}");
+    assert_eq!(body["user"]["likes_received"], 1, "{body}");
+    let pastry = report["polls"][0].as_str().expect("poll id");
+    let (status, body) = app
+        .call("GET", &format!("/api/polls/{pastry}"), &reader, None)
+        .await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+    assert_eq!(body["poll"]["likes"], 1, "{body}");
+    assert_eq!(body["poll"]["voters"], 1, "{body}");
+}
+
+/// Contract v2's additions through the UI (tests/browser/polls-more.mjs): new polls appearing
+/// live on a visitor's list, voting without an account where the poll allows it (and kept across
+/// a reload), the creator's stats panel, and the account settings (display name, password).
+#[sqlx::test]
+async fn live_feed_anonymous_votes_stats_and_settings_through_the_ui(pool: PgPool) {
+    let app: TestApp = spawn_app(pool).await;
+    let report = run(
+        "polls-more.mjs",
+        json!({"base": app.base, "shots": screenshots()}),
+    )
+    .await;
+    // What the pages showed is what the server holds.
+    let reader = app.register("Reader").await;
+    let open = report["polls"][0].as_str().expect("poll id");
+    let (status, body) = app
+        .call("GET", &format!("/api/polls/{open}"), &reader, None)
+        .await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+    assert_eq!(body["poll"]["allow_anonymous"], true, "{body}");
+    assert_eq!(body["poll"]["voters"], 1, "{body}");
+    let members = report["polls"][1].as_str().expect("poll id");
+    let (status, body) = app
+        .call("GET", &format!("/api/polls/{members}"), &reader, None)
+        .await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+    assert_eq!(body["poll"]["allow_anonymous"], false, "{body}");
+    assert_eq!(body["poll"]["voters"], 0, "{body}");
+    let user = report["user"].as_str().expect("user id");
+    let (status, body) = app
+        .call("GET", &format!("/api/users/{user}"), &reader, None)
+        .await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+    assert_eq!(body["user"]["display_name"], "Ana Lima", "{body}");
+    // The new password signs in; the old one no longer does.
+    let email = report["email"].as_str().expect("email");
+    for (password, want) in [
+        (report["password"].as_str().expect("password"), 200),
+        ("password123", 401),
+    ] {
+        let res = reqwest::Client::new()
+            .post(app.url("/api/auth/login"))
+            .json(&json!({"email": email, "password": password}))
+            .send()
+            .await
+            .expect("login");
+        assert_eq!(res.status().as_u16(), want, "login with {password}");
+    }
+}
+
+#[sqlx::test]
+async fn a_page_on_another_allowed_origin_plays_over_polling_then_websocket(pool: PgPool) {
+    let page = bind().await;
+    let page_origin = format!("http://{}", page.local_addr().expect("addr"));
+    let app = spawn_app_with(pool, config_allowing(&page_origin)).await;
+    let site = static_site(page, &app.base).await;
+    let report = run(
+        "origins.mjs",
+        json!({"mode": "allowed", "api": app.base, "page": site.origin}),
+    )
+    .await;
+    for name in ["Olu", "Ines"] {
+        let t = &report["transports"][name];
+        assert!(t["polling"].as_u64().unwrap_or(0) >= 1, "{report}");
+        assert!(t["websocket"].as_u64().unwrap_or(0) >= 1, "{report}");
+    }
+}
+
+#[sqlx::test]
+async fn a_page_on_an_unlisted_origin_is_refused(pool: PgPool) {
+    // The test server allows http://localhost:5173 only; the page comes from 127.0.0.1:<port>.
+    let app = spawn_app(pool).await;
+    let site = static_site(bind().await, &app.base).await;
+    assert!(!app.config.allowed_origins.contains(&site.origin));
+    let report = run(
+        "origins.mjs",
+        json!({"mode": "foreign", "api": app.base, "page": site.origin}),
+    )
+    .await;
+    assert!(
+        report["outcome"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("connect_error")),
+        "{report}"
+    );
+}
+
+/// Login CSRF: a page on another site auto-submits a `text/plain` form that would sign the
+/// visitor's browser into the attacker's account. Chromium sends it without a preflight; the
+/// server refuses it (403 for the foreign origin; a non-JSON body would be 415 anyway) and the
+/// browser is left with no session.
+#[sqlx::test]
+async fn a_foreign_page_cannot_sign_a_visitor_into_another_account(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let attacker = app.register("Mallory").await;
+    let site = static_site(bind().await, &app.base).await;
+    let report = run(
+        "origins.mjs",
+        json!({"mode": "login-csrf", "api": app.base, "page": site.origin, "email": attacker.email}),
+    )
+    .await;
+    assert_eq!(report["status"], 403, "{report}");
+}
+
+/// Cross-site WebSocket hijacking (issue 10, item 4): browsers apply no CORS to WebSockets and
+/// send the same-site auth cookie along, so a page on any origin could open a socket as the
+/// player; only the server's check of a cookie-authenticated handshake's Origin refuses it.
+#[sqlx::test]
+async fn a_cookie_websocket_from_an_unlisted_origin_is_refused(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let site = static_site(bind().await, &app.base).await;
+    let report = run(
+        "origins.mjs",
+        json!({"mode": "hijack", "api": app.base, "page": site.origin}),
+    )
+    .await;
+    assert!(
+        report["outcome"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("connect_error")),
+        "{report}"
+    );
+}
