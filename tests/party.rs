@@ -1359,6 +1359,17 @@ async fn a_host_who_does_not_play_runs_the_game_from_outside_it(pool: PgPool) {
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(user_ids(&body["game"]["final_scores"]), three, "{body}");
 
+    // Play again: whether the host plays is fixed with the room; the next game is the three's.
+    host.refused(
+        "play_again",
+        json!({"room_code": p.code, "settings": {"host_plays": true}}),
+        "validation_failed",
+    )
+    .await;
+    host.ok("play_again", json!({"room_code": p.code})).await;
+    let reset = host.inbox.wait_for("game_reset", |_| true).await;
+    assert_eq!(user_ids(&reset["leaderboard"]), three, "{reset}");
+
     // Still the host: they kick, and when they leave the room passes to its longest-standing
     // player, who plays on as its host.
     host.ok(
