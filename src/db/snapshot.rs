@@ -201,6 +201,22 @@ pub(crate) async fn load_room(pool: &PgPool, code: &str) -> Result<Option<Room>,
             })
         }
     };
+    // A host who is no active player of an open room runs it without playing (`host_plays`
+    // off): the live room keeps their name apart, so it is read from their account.
+    let closed = row.closed_at.is_some();
+    let host_seated = participants
+        .iter()
+        .any(|p| p.active && p.user_id == row.host_id);
+    let host_outside = if closed || host_seated {
+        None
+    } else {
+        let name: Option<String> =
+            sqlx::query_scalar("SELECT display_name FROM users WHERE id = $1")
+                .bind(row.host_id)
+                .fetch_optional(pool)
+                .await?;
+        Some(name.unwrap_or_default())
+    };
     let mut board: BTreeMap<Uuid, u32> = BTreeMap::new();
     for p in &participants {
         // The first game's board has everyone who ever joined (joining puts one on it); a
@@ -234,11 +250,12 @@ pub(crate) async fn load_room(pool: &PgPool, code: &str) -> Result<Option<Room>,
         round,
         scores: board,
         used_questions: questions,
-        closed: row.closed_at.is_some(),
+        closed,
         created_at: row.created_at,
         game_number,
         game_id,
         audience: audience.into_iter().collect(),
         audience_ballot: ballot,
+        host_outside,
     }))
 }

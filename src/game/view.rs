@@ -17,6 +17,8 @@ use crate::domain::{
 pub struct RoomView {
     pub code: String,
     pub host_id: Uuid,
+    /// The host, who may not be among `participants` (contract v3, `host_plays` off).
+    pub host: HostView,
     #[schema(value_type = String, example = "lobby")]
     pub status: RoomStatus,
     pub settings: Settings,
@@ -28,6 +30,17 @@ pub struct RoomView {
     pub game_number: u32,
     /// The current (or last) game's id, for `GET /api/games/{id}`; null before the first game.
     pub game_id: Option<Uuid>,
+}
+
+/// Who hosts the room, whether or not they play.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct HostView {
+    pub user_id: Uuid,
+    pub display_name: String,
+    /// Whether the host is one of the players. False while a host who chose not to play
+    /// (`settings.host_plays` false) holds the room; true again once it passed to a player.
+    pub plays: bool,
+    pub connected: bool,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -158,6 +171,12 @@ impl RoomView {
         RoomView {
             code: room.code.clone(),
             host_id: room.host_id,
+            host: HostView {
+                user_id: room.host_id,
+                display_name: room.host_name(),
+                plays: room.host_plays(),
+                connected: connected.contains(&room.host_id),
+            },
             status: room.status,
             settings: room.settings.clone(),
             participants: room

@@ -287,8 +287,8 @@ handler!(
         st.limits.join(user.id)?;
         let out = st.game.join_audience(user.id, &input.room_code).await?;
         let code = out.room.code.clone();
-        // A player asking to watch stays in the players' room.
-        if out.room.is_member(user.id) {
+        // A player (or the host) asking to watch stays in the players' room.
+        if out.room.is_inside(user.id) {
             socket.join(code);
         } else {
             socket.join(p::audience_room(&code));

@@ -1,6 +1,6 @@
 //! What party hosts expect around the game, end to end against the real server, Postgres and
 //! Redis: playing again in the same room, the history and export of finished games,
-//! moderation, an audience, and the big screen.
+//! moderation, an audience, the big screen, and a host who does not play.
 
 use crate::common::{Player, TestApp, assert_error, socket::Sock, spawn_app};
 use reqwest::StatusCode;
@@ -1243,4 +1243,186 @@ async fn a_screen_shows_the_whole_round_without_a_seat_and_its_link_can_be_revok
     assert_eq!(status, StatusCode::NO_CONTENT);
     screen.inbox.wait_for("close", |_| true).await;
     assert!(Sock::screen(&p.app.base, &second).await.is_err());
+}
+
+/// The players of a `host_plays: false` room (contract v3): Ann, Bob and Cy, each with a
+/// socket in the room; the host with a socket of their own that joined by the room's code.
+async fn outside_host_room(pool: PgPool) -> (Party, Sock) {
+    let app = spawn_app(pool).await;
+    let host = app.register("Quizmaster").await;
+    let (status, body) = app
+        .call(
+            "POST",
+            "/api/rooms",
+            &host,
+            Some(json!({"settings": {"host_plays": "no"}})),
+        )
+        .await;
+    // As for any setting of the wrong type: 400, naming the field.
+    assert_error(status, &body, StatusCode::BAD_REQUEST, "malformed_request");
+    assert!(body.to_string().contains("host_plays"), "{body}");
+    let code = app
+        .create_room(
+            &host,
+            json!({"host_plays": false, "max_rounds": 1, "answer_seconds": 60, "vote_seconds": 60}),
+        )
+        .await;
+    let host_sock = seat(&app, std::iter::once(&host), &code).await.remove(0);
+    let mut players = Vec::new();
+    for name in ["Ann", "Bob", "Cy"] {
+        players.push(app.register(name).await);
+    }
+    let socks = seat(&app, players.iter(), &code).await;
+    players.insert(0, host);
+    let party = Party {
+        app,
+        players,
+        socks,
+        code,
+    };
+    (party, host_sock)
+}
+
+fn user_ids(list: &Value) -> Vec<String> {
+    let mut ids: Vec<String> = list
+        .as_array()
+        .unwrap_or_else(|| panic!("not a list: {list}"))
+        .iter()
+        .map(|e| e["user_id"].as_str().unwrap_or_default().to_string())
+        .collect();
+    ids.sort();
+    ids
+}
+
+/// A host who does not play (contract v3, `host_plays: false`) runs the game from a phone:
+/// they are no participant, the start needs players without them, each phase ends once the
+/// three players acted, their own answer and vote are refused, and no board or record lists
+/// them; yet their socket hears everything and they host throughout.
+#[sqlx::test]
+async fn a_host_who_does_not_play_runs_the_game_from_outside_it(pool: PgPool) {
+    let (p, host) = outside_host_room(pool).await;
+    let host_id = p.players[0].id.to_string();
+    let three: Vec<String> = {
+        let mut ids: Vec<String> = p.players[1..].iter().map(|u| u.id.to_string()).collect();
+        ids.sort();
+        ids
+    };
+    // Their own room_state names them as host without a seat; it then hears every join.
+    let state = host.inbox.wait_for("room_state", |_| true).await;
+    assert_eq!(state["room"]["participants"], json!([]), "{state}");
+    assert_eq!(
+        state["room"]["host"],
+        json!({"user_id": host_id, "display_name": "Quizmaster", "plays": false, "connected": true})
+    );
+    assert_eq!(state["room"]["settings"]["host_plays"], false);
+    host.inbox.wait_count("player_joined", 3).await;
+    // Opening their own join link over REST changes nothing: still the host, still no player.
+    let (status, body) = p.app.join(&p.players[0], &p.code).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(user_ids(&body["room"]["participants"]), three);
+    assert_eq!(body["room"]["host_id"], host_id);
+
+    let data = host.ok("start_game", json!({"room_code": p.code})).await;
+    let round_id = id(&data["round"]["id"]);
+    let round = json!({"round_id": round_id, "room_code": p.code});
+    let mut ask = round.clone();
+    ask["answer"] = json!("the host's own");
+    host.refused("submit_answer", ask, "not_participant").await;
+    let mut answers = Vec::new();
+    for (i, s) in p.socks.iter().enumerate() {
+        let mut ask = round.clone();
+        ask["answer"] = json!(format!("answer {i}"));
+        answers.push(id(&s.ok("submit_answer", ask).await["answer_id"]));
+    }
+    // Three answers were all the round waited for (its clock has most of a minute left).
+    let voting = host.inbox.wait_for("voting_started", |_| true).await;
+    assert_eq!(voting["answers"].as_array().map(Vec::len), Some(3));
+    let mut ballot = round.clone();
+    ballot["answer_id"] = json!(answers[0]);
+    host.refused("submit_vote", ballot, "not_participant").await;
+    for (i, s) in p.socks.iter().enumerate() {
+        let mut ballot = round.clone();
+        ballot["answer_id"] = json!(answers[(i + 1) % 3]);
+        s.ok("submit_vote", ballot).await;
+    }
+    let ended = host.inbox.wait_for("round_ended", |_| true).await;
+    assert_eq!(user_ids(&ended["leaderboard"]), three, "{ended}");
+    let end = host.ok("next_round", json!({"room_code": p.code})).await;
+    assert_eq!(user_ids(&end["final_leaderboard"]), three, "{end}");
+    let over = host.inbox.wait_for("game_ended", |_| true).await;
+    assert_eq!(user_ids(&over["final_leaderboard"]), three, "{over}");
+
+    // The finished game's record, which its host may read, lists the three alone.
+    let (status, body) = get(&p.app, &p.players[0], &format!("/api/games/{round_id}")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(user_ids(&body["game"]["final_scores"]), three, "{body}");
+
+    // Play again: whether the host plays is fixed with the room; the next game is the three's.
+    host.refused(
+        "play_again",
+        json!({"room_code": p.code, "settings": {"host_plays": true}}),
+        "validation_failed",
+    )
+    .await;
+    host.ok("play_again", json!({"room_code": p.code})).await;
+    let reset = host.inbox.wait_for("game_reset", |_| true).await;
+    assert_eq!(user_ids(&reset["leaderboard"]), three, "{reset}");
+
+    // Still the host: they kick, and when they leave the room passes to its longest-standing
+    // player, who plays on as its host.
+    host.ok(
+        "kick_player",
+        json!({"room_code": p.code, "user_id": p.players[3].id}),
+    )
+    .await;
+    host.ok("leave_room", json!({"room_code": p.code})).await;
+    let ann = p.players[1].id.to_string();
+    p.socks[1]
+        .inbox
+        .wait_for("host_changed", |v| v["host_id"] == ann)
+        .await;
+    let (_, body) = get(&p.app, &p.players[1], &format!("/api/rooms/{}", p.code)).await;
+    assert_eq!(body["room"]["host"]["plays"], true, "{body}");
+    assert_eq!(body["room"]["host"]["display_name"], "Ann");
+}
+
+/// Redis loses a `host_plays: false` room mid-round: rebuilt from Postgres, its host is still
+/// its host and still no player, and the round still waits for the players alone.
+#[sqlx::test]
+async fn a_host_who_does_not_play_is_rebuilt_from_postgres_without_a_seat(pool: PgPool) {
+    let (p, host) = outside_host_room(pool).await;
+    let data = host.ok("start_game", json!({"room_code": p.code})).await;
+    let round_id = id(&data["round"]["id"]);
+    p.socks[0]
+        .ok(
+            "submit_answer",
+            json!({"round_id": round_id, "room_code": p.code, "answer": "before the loss"}),
+        )
+        .await;
+
+    common::redis_server::flush_prefix(&p.app.config.redis_url, &p.app.prefix).await;
+    let (status, body) = get(&p.app, &p.players[0], &format!("/api/rooms/{}", p.code)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let room = &body["room"];
+    assert_eq!(
+        room["participants"].as_array().map(Vec::len),
+        Some(3),
+        "{body}"
+    );
+    assert_eq!(room["host"]["plays"], false, "{body}");
+    assert_eq!(room["host"]["display_name"], "Quizmaster");
+    host.refused(
+        "submit_answer",
+        json!({"round_id": round_id, "room_code": p.code, "answer": "mine"}),
+        "not_participant",
+    )
+    .await;
+    for s in &p.socks[1..] {
+        s.ok(
+            "submit_answer",
+            json!({"round_id": round_id, "room_code": p.code, "answer": "after"}),
+        )
+        .await;
+    }
+    host.inbox.wait_for("voting_started", |_| true).await;
 }

@@ -25,7 +25,7 @@ async fn a_new_room_has_its_creator_as_host_and_default_settings(pool: PgPool) {
             "max_rounds": 3, "answer_seconds": 60, "vote_seconds": 45, "max_players": 8,
             "theme": null, "profanity_filter": "off", "audience_open": false, "audience_bonus": 0,
             // Contract v3: votes are shown live unless a room asks to hide them.
-            "hide_votes": false
+            "hide_votes": false, "host_plays": true
         })
     );
     assert_eq!(room["participants"].as_array().map(Vec::len), Some(1));

@@ -24,10 +24,7 @@ pub(crate) struct Preview {
 /// The answers are the join rules' own (`Room::may_join`, `Room::may_watch`).
 pub(crate) fn preview(room: &Room, viewer: Option<UserId>) -> Preview {
     Preview {
-        host_name: room
-            .participant(room.host_id)
-            .map(|p| p.display_name.clone())
-            .unwrap_or_default(),
+        host_name: room.host_name(),
         status: room.status,
         players: room.active_count(),
         max_players: room.settings.max_players,
@@ -39,7 +36,9 @@ pub(crate) fn preview(room: &Room, viewer: Option<UserId>) -> Preview {
 /// Whether `user` looking up a room by code spends their join budget; `room` is `None` when
 /// no open room has the code.
 pub(crate) fn spends_join_budget(room: Option<&Room>, user: UserId) -> bool {
-    room.is_none_or(|r| r.participant(user).is_none() && !r.audience.contains(&user))
+    room.is_none_or(|r| {
+        r.participant(user).is_none() && !r.audience.contains(&user) && !r.runs_from_outside(user)
+    })
 }
 
 /// Whether `by` may have a round started in `room` with the question prepared for it: only

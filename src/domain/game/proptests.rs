@@ -84,13 +84,41 @@ fn op() -> impl Strategy<Value = Op> {
 }
 
 fn settings() -> impl Strategy<Value = Settings> {
-    (1u32..=4, 3u32..=60, 3u32..=60, 2u32..=6).prop_map(|(r, a, v, p)| Settings {
+    let host_plays = prop::bool::weighted(0.7);
+    (1u32..=4, 3u32..=60, 3u32..=60, 2u32..=6, host_plays).prop_map(|(r, a, v, p, h)| Settings {
         max_rounds: r,
         answer_seconds: a,
         vote_seconds: v,
         max_players: p,
+        host_plays: h,
         ..Settings::default()
     })
+}
+
+/// A host who does not play is never a player in any way: no seat, no score, no place in a
+/// round, no answer, no vote.
+fn check_outside_host(room: &Room) -> Result<(), TestCaseError> {
+    if room.host_plays() {
+        return Ok(());
+    }
+    let host = room.host_id;
+    prop_assert!(
+        room.participant(host).is_none(),
+        "a host who does not play has a seat"
+    );
+    prop_assert!(
+        !room.scores.contains_key(&host),
+        "a host who does not play has a score"
+    );
+    prop_assert!(room.leaderboard().iter().all(|e| e.user_id != host));
+    if let Some(round) = &room.round {
+        prop_assert!(
+            !round.players.contains(&host),
+            "a host who does not play was dealt in"
+        );
+        prop_assert!(round.answer_of(host).is_none() && round.vote_of(host).is_none());
+    }
+    Ok(())
 }
 
 fn uid(n: u8) -> UserId {
@@ -301,8 +329,10 @@ proptest! {
             }
             prop_assert!(room.active_count() <= room.settings.max_players as usize);
             if !room.closed {
-                prop_assert!(room.is_member(room.host_id), "the host is not in the room");
+                prop_assert!(room.is_inside(room.host_id), "the host is not in the room");
+                prop_assert!(!(room.is_member(room.host_id) && room.runs_from_outside(room.host_id)), "the host is a player and outside");
             }
+            check_outside_host(&room)?;
 
             if let Some(r) = &room.round {
                 if let Some((id, number, phase)) = last {

@@ -71,6 +71,11 @@ pub struct Room {
     /// The audience's votes in the current round.
     #[serde(default)]
     pub audience_ballot: audience::AudienceBallot,
+    /// The display name of a host who runs the room without playing (`host_plays` off; see
+    /// `room/outside_host.rs`): such a host is no participant, so their name lives here. `None`
+    /// whenever the host is a player, which is also what live state from before reads as.
+    #[serde(default)]
+    pub host_outside: Option<String>,
 }
 
 /// `now + seconds`, saturating instead of panicking on an absurd date.
@@ -89,21 +94,30 @@ impl Room {
         settings: Settings,
         now: DateTime<Utc>,
     ) -> Room {
+        let host_name = host_name.trim().to_string();
+        let settings = settings.normalized();
+        // A host who does not play has no seat and no score: they run the room from outside.
+        let (participants, scores, host_outside) = if settings.host_plays {
+            let seat = Participant {
+                user_id: host_id,
+                display_name: host_name,
+                joined_at: now,
+                active: true,
+                kicked: false,
+            };
+            (vec![seat], BTreeMap::from([(host_id, 0)]), None)
+        } else {
+            (Vec::new(), BTreeMap::new(), Some(host_name))
+        };
         Room {
             id,
             code,
             host_id,
             status: RoomStatus::Lobby,
-            settings: settings.normalized(),
-            participants: vec![Participant {
-                user_id: host_id,
-                display_name: host_name.trim().to_string(),
-                joined_at: now,
-                active: true,
-                kicked: false,
-            }],
+            settings,
+            participants,
             round: None,
-            scores: BTreeMap::from([(host_id, 0)]),
+            scores,
             used_questions: Vec::new(),
             closed: false,
             created_at: now,
@@ -111,6 +125,7 @@ impl Room {
             game_id: None,
             audience: BTreeSet::new(),
             audience_ballot: audience::AudienceBallot::default(),
+            host_outside,
         }
     }
 
@@ -161,13 +176,13 @@ impl Room {
     }
 
     /// Which answers of round `round_id` `user` may read: anyone who has been in the room
-    /// (not kicked) may, except while the round is still collecting them.
+    /// (not kicked) may, and its host, except while the round is still collecting them.
     pub fn answers_access(
         &self,
         user: UserId,
         round_id: Uuid,
     ) -> Result<AnswersAccess<'_>, DomainError> {
-        if self.participant(user).is_none_or(|p| p.kicked) {
+        if !self.runs_from_outside(user) && self.participant(user).is_none_or(|p| p.kicked) {
             return Err(DomainError::NotParticipant);
         }
         match &self.round {
@@ -298,6 +313,7 @@ impl Room {
 pub(crate) mod audience;
 mod hiding;
 mod membership;
+mod outside_host;
 mod phases;
 mod replay;
 mod rounds;

@@ -27,6 +27,10 @@ pub struct Settings {
     /// voted (`votes_cast`), not for what; the round's results then say who voted for each
     /// answer. Off by default, so clients of the first contract keep live counts.
     pub hide_votes: bool,
+    /// Whether the host is a player (contract v3). Off, the host runs the room from outside
+    /// the game: no seat, no score, counted in no quorum, yet still the host. On by default,
+    /// so clients of the first contract see no change. Fixed when the room is created.
+    pub host_plays: bool,
 }
 
 impl Default for Settings {
@@ -41,6 +45,7 @@ impl Default for Settings {
             audience_open: false,
             audience_bonus: 0,
             hide_votes: false,
+            host_plays: true,
         }
     }
 }
@@ -58,6 +63,7 @@ struct SettingsInput {
     audience_open: Option<bool>,
     audience_bonus: Option<u32>,
     hide_votes: Option<bool>,
+    host_plays: Option<bool>,
 }
 
 impl From<SettingsInput> for Settings {
@@ -73,6 +79,7 @@ impl From<SettingsInput> for Settings {
             audience_open: input.audience_open.unwrap_or(d.audience_open),
             audience_bonus: input.audience_bonus.unwrap_or(d.audience_bonus),
             hide_votes: input.hide_votes.unwrap_or(d.hide_votes),
+            host_plays: input.host_plays.unwrap_or(d.host_plays),
         }
     }
 }

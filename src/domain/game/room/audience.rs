@@ -92,7 +92,7 @@ impl Room {
                 return Ok(());
             }
         }
-        if user.is_some_and(|u| self.audience.contains(&u)) {
+        if user.is_some_and(|u| self.audience.contains(&u) || self.runs_from_outside(u)) {
             return Ok(());
         }
         if !self.settings.audience_open && self.has_player_place() {
@@ -106,8 +106,8 @@ impl Room {
 
     pub(super) fn join_audience(&mut self, user_id: UserId) -> Result<Vec<Event>, DomainError> {
         self.may_watch(Some(user_id))?;
-        // Already a player (they see everything anyway) or already watching.
-        if self.is_member(user_id) || self.audience.contains(&user_id) {
+        // Already a player or the host (they see everything anyway) or already watching.
+        if self.is_inside(user_id) || self.audience.contains(&user_id) {
             return Ok(Vec::new());
         }
         self.audience.insert(user_id);

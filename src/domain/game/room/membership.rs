@@ -12,6 +12,10 @@ impl Room {
     /// player, and if not, the refusal a join would get. The rule `join` applies, also read
     /// by the room's preview before anyone signs in.
     pub fn may_join(&self, user: Option<UserId>) -> Result<(), DomainError> {
+        // A host who does not play opening their own join link is in the room already.
+        if user.is_some_and(|u| self.runs_from_outside(u)) {
+            return Ok(());
+        }
         let full = self.active_count() >= self.settings.max_players as usize;
         if let Some(p) = user.and_then(|u| self.participant(u)) {
             return if p.kicked {
@@ -38,6 +42,10 @@ impl Room {
         now: DateTime<Utc>,
     ) -> Result<Vec<Event>, DomainError> {
         self.may_join(Some(user_id))?;
+        if self.runs_from_outside(user_id) {
+            // Never a player as well: their sockets join the room as its host (no news).
+            return Ok(Vec::new());
+        }
         if let Some(p) = self.participants.iter_mut().find(|p| p.user_id == user_id) {
             if p.active {
                 return Ok(Vec::new());
@@ -76,10 +84,14 @@ impl Room {
         user_id: UserId,
         now: DateTime<Utc>,
     ) -> Result<Vec<Event>, DomainError> {
+        if self.runs_from_outside(user_id) {
+            return Ok(self.outside_host_leaves());
+        }
         self.require_member(user_id)?;
         self.deactivate(user_id, false);
         let mut events = Vec::new();
-        if self.active_count() == 0 {
+        // A host who does not play holds the room open with no players in it.
+        if self.active_count() == 0 && self.host_plays() {
             self.closed = true;
             self.status = RoomStatus::Finished;
             events.push(Event::PlayerLeft {
@@ -146,6 +158,8 @@ impl Room {
         }
         self.require_member(to)?;
         self.host_id = to;
+        // The heir is a player and plays on as host.
+        self.host_outside = None;
         Ok(vec![Event::HostChanged { host_id: to }])
     }
 
@@ -191,7 +205,9 @@ impl Room {
             let key = text::question_key(candidate);
             self.participants
                 .iter()
-                .any(|p| text::question_key(&p.display_name) == key)
+                .map(|p| &p.display_name)
+                .chain(&self.host_outside)
+                .any(|name| text::question_key(name) == key)
         };
         if !taken(&name) {
             return name;

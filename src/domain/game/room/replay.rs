@@ -54,6 +54,7 @@ impl Room {
         if let Some(settings) = settings {
             let settings = settings.normalized();
             settings.validate()?;
+            self.keeps_host_plays(settings.host_plays)?;
             if (settings.max_players as usize) < self.active_count() {
                 return Err(DomainError::validation(
                     "max_players",
