@@ -1400,7 +1400,7 @@ async fn a_host_who_does_not_play_is_rebuilt_from_postgres_without_a_seat(pool: 
         )
         .await;
 
-    common::redis_server::flush_prefix(&p.app.config.redis_url, &p.app.prefix).await;
+    crate::common::redis_server::flush_prefix(&p.app.config.redis_url, &p.app.prefix).await;
     let (status, body) = get(&p.app, &p.players[0], &format!("/api/rooms/{}", p.code)).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let room = &body["room"];
