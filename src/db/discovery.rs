@@ -12,6 +12,7 @@ use crate::domain::poll::discovery::{ListParams, MAX_OFFSET, SEARCH_MAX, Sort, S
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub(crate) struct SummaryRow {
     pub id: Uuid,
+    pub code: String,
     pub creator_id: Uuid,
     pub creator_name: String,
     pub question: String,
@@ -34,7 +35,7 @@ pub(crate) struct SummaryRow {
     pub option_count: i64,
 }
 
-const SUMMARY_COLUMNS: &str = "p.id, p.creator_id, u.display_name AS creator_name, p.question, \
+const SUMMARY_COLUMNS: &str = "p.id, p.code, p.creator_id, u.display_name AS creator_name, p.question, \
     p.status, p.allow_multiple, p.max_choices, p.is_public, p.allow_anonymous, p.expires_at, \
     p.created_at, p.updated_at, p.closed_at, c.id AS category_id, c.slug AS category_slug, \
     c.name AS category_name, c.description AS category_description, p.voters_count, \

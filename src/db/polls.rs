@@ -8,7 +8,7 @@ use uuid::Uuid;
 use super::DbError;
 use crate::domain::poll::{PollState, PollStatus};
 
-const POLL_COLUMNS: &str = "p.id, p.creator_id, u.display_name AS creator_name, p.question, \
+const POLL_COLUMNS: &str = "p.id, p.code, p.creator_id, u.display_name AS creator_name, p.question, \
     p.description, p.status, p.allow_multiple, p.max_choices, p.is_public, p.allow_anonymous, \
     p.expires_at, p.created_at, p.updated_at, p.closed_at, \
     c.id AS category_id, c.slug AS category_slug, c.name AS category_name, \
@@ -20,6 +20,8 @@ const POLL_FROM: &str = "FROM polls p JOIN users u ON u.id = p.creator_id \
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub(crate) struct PollRow {
     pub id: Uuid,
+    /// The short code (`/p/CODE`).
+    pub code: String,
     pub creator_id: Uuid,
     pub creator_name: String,
     pub question: String,
@@ -165,9 +167,18 @@ pub(crate) async fn get_as(
     load_as(&mut conn, id, false, reader).await
 }
 
+/// The id of the poll with `code` (normalised: upper case), if any.
+pub(crate) async fn id_by_code(pool: &PgPool, code: &str) -> Result<Option<Uuid>, DbError> {
+    Ok(sqlx::query_scalar("SELECT id FROM polls WHERE code = $1")
+        .bind(code)
+        .fetch_optional(pool)
+        .await?)
+}
+
 /// The fields of a new poll row.
 pub(crate) struct NewPollRow<'a> {
     pub id: Uuid,
+    pub code: &'a str,
     pub creator_id: Uuid,
     pub question: &'a str,
     pub description: &'a str,
@@ -180,15 +191,20 @@ pub(crate) struct NewPollRow<'a> {
     pub expires_at: Option<DateTime<Utc>>,
 }
 
+/// Writes a new poll and its options; `Ok(false)`, with nothing written, when another poll
+/// has `p.code` (the caller draws another). `ON CONFLICT` rather than a caught unique
+/// violation: that would abort the caller's transaction. Two creations racing for one code are
+/// ordered by the unique index: the second waits for the first and then writes nothing.
 pub(crate) async fn insert(
     conn: &mut PgConnection,
     p: &NewPollRow<'_>,
     options: &[String],
-) -> Result<(), DbError> {
-    sqlx::query(
+) -> Result<bool, DbError> {
+    let written = sqlx::query(
         "INSERT INTO polls (id, creator_id, question, description, category_id, status, \
-         allow_multiple, max_choices, is_public, allow_anonymous, expires_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+         allow_multiple, max_choices, is_public, allow_anonymous, expires_at, code) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+         ON CONFLICT (code) DO NOTHING",
     )
     .bind(p.id)
     .bind(p.creator_id)
@@ -201,8 +217,13 @@ pub(crate) async fn insert(
     .bind(p.is_public)
     .bind(p.allow_anonymous)
     .bind(p.expires_at)
+    .bind(p.code)
     .execute(&mut *conn)
-    .await?;
+    .await?
+    .rows_affected();
+    if written == 0 {
+        return Ok(false);
+    }
     let ids: Vec<Uuid> = options.iter().map(|_| Uuid::new_v4()).collect();
     let positions: Vec<i32> = (0..options.len())
         .map(|i| i32::try_from(i).unwrap_or(i32::MAX))
@@ -218,7 +239,7 @@ pub(crate) async fn insert(
     .bind(&positions)
     .execute(conn)
     .await?;
-    Ok(())
+    Ok(true)
 }
 
 /// The editable fields of a poll; `None` leaves one unchanged (`Some(None)` clears a nullable).
@@ -407,4 +428,101 @@ pub(crate) async fn insert_category(
     .bind(description)
     .fetch_one(pool)
     .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    //! The code clash path of [`insert`], which a random draw almost never takes: here the
+    //! clash is made on purpose.
+
+    use super::*;
+
+    async fn account(pool: &PgPool) -> Uuid {
+        let id = Uuid::new_v4();
+        sqlx::query(
+            "INSERT INTO users (id, email, display_name, password_hash) VALUES ($1, $2, 'A', 'x')",
+        )
+        .bind(id)
+        .bind(format!("{id}@example.com"))
+        .execute(pool)
+        .await
+        .expect("user");
+        id
+    }
+
+    fn row(creator_id: Uuid, code: &str) -> NewPollRow<'_> {
+        NewPollRow {
+            id: Uuid::new_v4(),
+            code,
+            creator_id,
+            question: "Q?",
+            description: "",
+            category_id: None,
+            status: PollStatus::Open,
+            allow_multiple: false,
+            max_choices: 1,
+            is_public: true,
+            allow_anonymous: false,
+            expires_at: None,
+        }
+    }
+
+    fn options() -> Vec<String> {
+        vec!["a".into(), "b".into()]
+    }
+
+    #[sqlx::test]
+    async fn a_taken_code_writes_nothing_and_the_transaction_goes_on(pool: PgPool) {
+        let who = account(&pool).await;
+        let mut tx = pool.begin().await.expect("begin");
+        assert!(
+            insert(&mut tx, &row(who, "K7M2QX"), &options())
+                .await
+                .expect("first")
+        );
+        let clash = row(who, "K7M2QX");
+        assert!(!insert(&mut tx, &clash, &options()).await.expect("clash"));
+        // The same transaction still writes: a second draw needs no new one.
+        let again = row(who, "K7M2QY");
+        assert!(insert(&mut tx, &again, &options()).await.expect("again"));
+        tx.commit().await.expect("commit");
+        let mut conn = pool.acquire().await.expect("conn");
+        assert!(
+            load(&mut conn, clash.id, false)
+                .await
+                .expect("load")
+                .is_none()
+        );
+        let read = load(&mut conn, again.id, false).await.expect("load");
+        assert_eq!(
+            read.map(|r| (r.poll.code, r.options.len())),
+            Some(("K7M2QY".into(), 2))
+        );
+        let first = id_by_code(&pool, "K7M2QX").await.expect("by code");
+        assert!(first.is_some_and(|id| id != clash.id));
+    }
+
+    #[sqlx::test]
+    async fn two_creations_racing_for_one_code_write_one_poll(pool: PgPool) {
+        let who = account(&pool).await;
+        let opts = options();
+        let race = |r: NewPollRow<'static>| {
+            let pool = pool.clone();
+            let opts = opts.clone();
+            async move {
+                let mut tx = pool.begin().await.expect("begin");
+                let won = insert(&mut tx, &r, &opts).await.expect("insert");
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                tx.commit().await.expect("commit");
+                won
+            }
+        };
+        let (a, b) = tokio::join!(race(row(who, "PQ7RST")), race(row(who, "PQ7RST")));
+        assert!(a ^ b, "exactly one wins: {a} {b}");
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM polls WHERE code = 'PQ7RST'")
+            .fetch_one(&pool)
+            .await
+            .expect("count");
+        assert_eq!(n, 1);
+    }
 }

@@ -4,9 +4,11 @@
 //!
 //! - `game`: the voting game's rules (rooms, rounds, codes, hosting, presence).
 //! - `poll`: the polls' rules (creation limits, who edits what, status, choices, vote deltas).
+//! - `code`: the short codes rooms and polls are reached by (`/r/CODE`, `/p/CODE`).
 //! - `text`: the rules for text a client sends, shared by every product (the game, polls).
 //! - `error`: `DomainError`, one variant per refusal with its contract code.
 
+pub(crate) mod code;
 pub(crate) mod error;
 pub(crate) mod game;
 pub(crate) mod poll;

@@ -10,7 +10,7 @@ use super::{GameService, pipeline::room_not_found};
 use crate::{
     auth::secret,
     db,
-    domain::{Room, UserId, game::code},
+    domain::{Room, UserId, code},
     error::Error,
 };
 

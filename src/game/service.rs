@@ -22,8 +22,8 @@ use super::{
 use crate::{
     db::{self, DbError},
     domain::{
-        Command, Event, Room, RoomStatus, Settings, UserId,
-        game::{AnswersAccess, code, hosting, lookup, room::patched_settings},
+        Command, Event, Room, RoomStatus, Settings, UserId, code,
+        game::{AnswersAccess, hosting, lookup, room::patched_settings},
     },
     error::Error,
     store::LiveStore,

@@ -1,7 +1,8 @@
 //! The web client, served from the binary: `web/dist` (built from `web/src` by `web/build.mjs`
 //! and committed) is embedded at compile time, so running the server needs neither Node.js nor
-//! the network. Every non-API page gets `index.html` (the client routes `/r/CODE`, `/p/ID` and
-//! `/polls/new` itself: the router's fallback serves them, so share links need no route here);
+//! the network. Every non-API page gets `index.html` (the client routes `/r/CODE`, `/p/CODE`
+//! (or `/p/ID`), `/p/CODE/present` and `/polls/new` itself: the router's fallback serves them,
+//! so share links need no route here);
 //! `/assets/` holds content-hashed files, cached for good. Each file is sent pre-compressed
 //! (brotli or gzip, made at build time) when the browser accepts it.
 

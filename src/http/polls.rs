@@ -20,7 +20,7 @@ use super::{
 };
 use crate::{
     auth::{AuthUser, token::token_from_headers},
-    domain::poll::{create::NewPollInput, lifecycle::Transition},
+    domain::poll::{code::PollRef, create::NewPollInput, lifecycle::Transition},
     polls::{
         service::{CreatePoll, PollPatch},
         view::{AuditEntry, CategoryView, OptionView, PollView, ResultsView},
@@ -198,14 +198,33 @@ pub(crate) async fn create(
     Ok((StatusCode::CREATED, poll(view)))
 }
 
-#[utoipa::path(get, path = "/api/polls/{id}", tag = "polls", params(("id" = Uuid, Path)),
+/// `/api/polls/{id}` where the segment may be an id or a poll's code (any case).
+pub(crate) struct PollRefPath(pub PollRef);
+
+impl<S: Send + Sync> FromRequestParts<S> for PollRefPath {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let Path(raw) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|e| ApiError::malformed(e.to_string()))?;
+        PollRef::parse(&raw).map(PollRefPath).ok_or_else(|| {
+            ApiError::malformed("the path must name a poll by its id (a UUID) or its code")
+        })
+    }
+}
+
+#[utoipa::path(get, path = "/api/polls/{id}", tag = "polls",
+    params(("id" = String, Path,
+            description = "The poll's id (a UUID) or its six-character code, in any case")),
     responses((status = 200, body = PollResponse),
+              (status = 400, body = ErrorBody, description = "malformed_request: neither an id nor a code"),
               (status = 404, body = ErrorBody, description = "poll_not_found (drafts of others too)")))]
 pub(crate) async fn get(
     State(state): State<AppState>,
     MaybeUser(user): MaybeUser,
     headers: HeaderMap,
-    IdPath(id): IdPath,
+    PollRefPath(id): PollRefPath,
 ) -> ApiResult<Json<PollResponse>> {
     // Counted as a view of the poll (see `polls::stats`). An anonymous caller's `my_votes`
     // is the ballot of their `voter_id` cookie.

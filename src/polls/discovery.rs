@@ -138,6 +138,8 @@ impl Activity {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub(crate) struct PollSummary {
     pub id: Uuid,
+    /// Six characters (`/p/{code}`).
+    pub code: String,
     pub question: String,
     pub category: Option<CategoryView>,
     pub creator: CreatorView,
@@ -172,6 +174,7 @@ impl PollSummary {
         let expired_open = state.status == PollStatus::Open && state.expired(now);
         PollSummary {
             id: r.id,
+            code: r.code,
             question: r.question,
             category: match (r.category_id, r.category_slug) {
                 (Some(id), Some(slug)) => Some(CategoryView {

@@ -3,6 +3,7 @@
 //! edits of one poll happen one after the other.
 
 use chrono::{DateTime, Utc};
+use rand::Rng;
 use serde_json::json;
 use sqlx::{PgConnection, PgPool};
 use std::{
@@ -23,14 +24,21 @@ use crate::{
         ballots,
         polls::{NewPollRow, PollChanges, PollRecord},
     },
-    domain::poll::{
-        PollError, PollStatus,
-        create::{self, NewPollInput},
-        lifecycle::Transition,
+    domain::{
+        code,
+        poll::{
+            PollError, PollStatus, code as poll_code,
+            create::{self, NewPollInput},
+            lifecycle::Transition,
+        },
     },
     error::Error,
     store::LiveStore,
 };
+
+/// Codes drawn for a new poll before giving up: a clash is rare (31^6 codes), eight in a row
+/// means something else is wrong.
+const CODE_DRAWS: usize = 8;
 
 /// A new poll as asked for (`category` is a slug).
 #[derive(Debug, Default)]
@@ -176,10 +184,18 @@ impl PollService {
             PollStatus::Draft
         };
         let mut tx = self.db.begin().await.map_err(DbError::from)?;
-        db::polls::insert(
-            &mut tx,
-            &NewPollRow {
+        let mut drawn = false;
+        for _ in 0..CODE_DRAWS {
+            let code = {
+                let mut rng = rand::rng();
+                code::generate(|n| rng.random_range(0..n))
+            };
+            if !poll_code::may_take(&code) {
+                continue;
+            }
+            let row = NewPollRow {
                 id,
+                code: &code,
                 creator_id: actor,
                 question: &poll.question,
                 description: &poll.description,
@@ -190,10 +206,15 @@ impl PollService {
                 is_public: req.is_public.unwrap_or(true),
                 allow_anonymous: req.allow_anonymous.unwrap_or(false),
                 expires_at: poll.expires_at,
-            },
-            &poll.options,
-        )
-        .await?;
+            };
+            if db::polls::insert(&mut tx, &row, &poll.options).await? {
+                drawn = true;
+                break;
+            }
+        }
+        if !drawn {
+            return Err(Error::Internal("could not find a free poll code".into()));
+        }
         audit::record(
             &mut tx,
             Some(actor),

@@ -27,7 +27,11 @@ use super::{
     discovery::PollSummary,
     view::{CategoryView, PollView},
 };
-use crate::{db, domain::poll::discovery::RawListParams, error::Error};
+use crate::{
+    db,
+    domain::poll::{PollError, code::PollRef, discovery::RawListParams},
+    error::Error,
+};
 
 /// How often buffered views are written.
 const FLUSH_EVERY: Duration = Duration::from_secs(1);
@@ -123,6 +127,7 @@ impl PollSummary {
     pub(crate) fn of_view(p: &PollView) -> PollSummary {
         PollSummary {
             id: p.id,
+            code: p.code.clone(),
             question: p.question.clone(),
             category: p.category.clone(),
             creator: p.creator.clone(),
@@ -145,14 +150,20 @@ impl PollSummary {
 }
 
 impl PollService {
-    /// `GET /api/polls/{id}`: the poll as `viewer` sees it, counted as a view unless `viewer`
-    /// is its creator.
+    /// `GET /api/polls/{id}` (an id or a code): the poll as `viewer` sees it, counted as a
+    /// view unless `viewer` is its creator. By code or by id, the same poll is as visible.
     pub(crate) async fn get_viewed(
         &self,
         viewer: Option<Uuid>,
         voter_id: Option<Uuid>,
-        id: Uuid,
+        poll: PollRef,
     ) -> Result<PollView, Error> {
+        let id = match poll {
+            PollRef::Id(id) => id,
+            PollRef::Code(code) => db::polls::id_by_code(&self.db, &code)
+                .await?
+                .ok_or(PollError::PollNotFound)?,
+        };
         let view = match viewer {
             Some(_) => self.get(viewer, id).await?,
             None => self.get_anonymous(voter_id, id).await?,

@@ -62,6 +62,8 @@ impl OptionView {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub(crate) struct PollView {
     pub id: Uuid,
+    /// Six characters (`/p/{code}` opens the poll; `GET /api/polls/{code}` reads it).
+    pub code: String,
     pub question: String,
     pub description: String,
     pub category: Option<CategoryView>,
@@ -113,6 +115,7 @@ impl PollView {
         };
         PollView {
             id: p.id,
+            code: p.code.clone(),
             question: p.question.clone(),
             description: p.description.clone(),
             category,

@@ -1,5 +1,6 @@
 // Polls through the web client's UI: Ana (desktop) creates a poll (a refused duplicate option
-// shows inline first), Ben (phone, dark mode) opens its share link without an account and
+// shows inline first), Ben (phone, dark mode) opens its short share link `/p/CODE` (typed in
+// lower case) without an account and
 // watches the bar chart change live as Ana votes, signs in there to vote, changes his vote
 // ("Change my vote" offered only while his ticks differ from his vote; the choice limit
 // enforced), sees Ana close and reopen voting, withdraws; Ana deletes the
@@ -64,7 +65,10 @@ try {
   assert(m, `the poll's address: ${url}`);
   pollId = m[1];
   await ana.waitText(ana.page.locator("h1"), "Which snack for the meetup?");
-  assertEq(await ana.text(".share-link"), `${base}/p/${pollId}`, "share link");
+  // The share link is the short one: the poll's code.
+  const code = await ana.text(".share-code");
+  assert(/^[A-HJKMNP-Z2-9]{6}$/.test(code), `the poll's code: ${code}`);
+  assertEq(await ana.text(".share-link"), `${base}/p/${code}`, "share link");
   await ana.waitText(ana.page.locator(".poll-meta"), "Open");
   await ana.waitText(ana.page.locator(".poll-meta"), "Food");
   assertEq(await ana.texts(".poll-text"), ["Pizza", "Sushi", "Tacos"], "options in order");
@@ -73,10 +77,11 @@ try {
   await ana.waitFor(async () => (await ana.page.locator(".poll-page").getAttribute("data-live")) === "true", () => "Ana subscribed");
 
   // --- an anonymous visitor watches ---------------------------------------------------------
-  at("Ben opens the share link without an account");
-  await ben.goto(`${base}/p/${pollId}`);
+  at("Ben opens the share link without an account, its code typed in lower case");
+  await ben.goto(`${base}/p/${code.toLowerCase()}`);
   await ben.waitScreen("poll");
   await ben.waitText(ben.page.locator("h1"), "Which snack for the meetup?");
+  assertEq(new URL(ben.page.url()).pathname, `/p/${code}`, "the address bar shows the code in upper case");
   await ben.waitFor(async () => (await ben.page.locator(".poll-page").getAttribute("data-live")) === "true", () => "Ben subscribed");
   await ben.waitText(count(ben, "Pizza"), "0 votes · 0%");
   assert(await ben.page.getByRole("button", { name: "Sign in to vote" }).isVisible(), "a visitor is asked to sign in");

@@ -351,6 +351,37 @@ async fn a_poll_is_created_shared_and_followed_live_through_the_ui(pool: PgPool)
     assert_eq!(status, reqwest::StatusCode::NOT_FOUND, "{body}");
 }
 
+/// A poll's presenter view (tests/browser/present.mjs): opened from the poll page's Present at
+/// projector sizes, its QR code read off a screenshot is the poll's `/p/CODE` link, a phone
+/// votes there and the presenter's bars follow live; it fits 1920×1080 and 1280×720.
+#[sqlx::test]
+async fn a_polls_presenter_view_shows_its_qr_code_and_follows_votes_live(pool: PgPool) {
+    let app: TestApp = spawn_app(pool).await;
+    let report = run(
+        "present.mjs",
+        json!({"base": app.base, "shots": screenshots()}),
+    )
+    .await;
+    let code = report["code"].as_str().expect("the poll's code");
+    assert_eq!(
+        report["qr"],
+        format!("{}/p/{code}", app.base),
+        "the QR code holds the poll's short link"
+    );
+    // The server counted the two votes the pages cast and shows, by that code.
+    let (status, body) = app
+        .call(
+            "GET",
+            &format!("/api/polls/{code}"),
+            &app.register("Reader").await,
+            None,
+        )
+        .await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+    assert_eq!(body["poll"]["id"], report["poll"]);
+    assert_eq!(body["poll"]["total_votes"], 2, "{body}");
+}
+
 /// Finding polls through the UI (tests/browser/polls-browse.mjs): the browse page's tabs, category
 /// filter and search as you type, a like that shows at once, live on another page and after a
 /// reload, and the profile with the user's polls, vote and like.

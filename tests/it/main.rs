@@ -24,6 +24,7 @@ mod node_crash;
 mod official_client;
 mod operations;
 mod party;
+mod poll_codes;
 mod poll_stats;
 mod polls;
 mod polls_live;

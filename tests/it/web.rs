@@ -41,6 +41,8 @@ async fn pages_are_the_client_and_share_links_too(pool: PgPool) {
         "/r/K7M2QX",
         "/r/k7m2qx/",
         "/p/0b9f5a52-5d4b-4f8e-9a39-4d1f3c1b2a10",
+        "/p/K7M2QX",
+        "/p/k7m2qx/present",
         "/polls/new",
         "/some/page",
     ] {

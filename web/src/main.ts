@@ -1,7 +1,8 @@
 // Start-up, routing and drawing. Routes: `/` (join a room by its code, or sign in to host one),
 // `/r/CODE` (the share link: the room, a nickname and one Join, signed in or not; once in it,
 // the game's screens), `/polls/new`
-// (create a poll), `/p/ID` (a poll's page and share link), `/polls` (browse and search) and
+// (create a poll), `/p/CODE` or `/p/ID` (a poll's page and share link; `/p/CODE/present` its
+// presenter view for a projector), `/polls` (browse and search) and
 // `/u/ID` (a profile); the last three are open to visitors too; `/me/settings` (one's account).
 // Every state change redraws: the screen is rebuilt only when its key changes (another phase,
 // another round), and otherwise patched in place, so typing, focus and countdowns are never
@@ -25,6 +26,7 @@ import { revealScreen } from "./screens/reveal";
 import { podiumScreen } from "./screens/podium";
 import { newPollScreen } from "./screens/newpoll";
 import { pollScreen } from "./screens/poll";
+import { presentScreen } from "./screens/present";
 import { browseScreen } from "./screens/browse";
 import { profileScreen } from "./screens/profile";
 import { settingsScreen } from "./screens/settings";
@@ -40,8 +42,12 @@ export function parseRoute(path: string): Route {
   const m = /^\/r\/([A-Za-z0-9]{4,12})\/?$/.exec(path);
   if (m) return { name: "room", code: m[1].toUpperCase() };
   if (/^\/polls\/new\/?$/.test(path)) return { name: "newpoll" };
-  const p = /^\/p\/([0-9a-fA-F-]{36})\/?$/.exec(path);
-  if (p) return { name: "poll", id: p[1].toLowerCase() };
+  const p = /^\/p\/([0-9a-fA-F-]{36}|[A-Za-z0-9]{6})(\/present)?\/?$/.exec(path);
+  if (p) {
+    // An id in lower case, a code in upper case: one spelling each.
+    const ref = p[1].length === 6 ? p[1].toUpperCase() : p[1].toLowerCase();
+    return p[2] ? { name: "poll", ref, present: true } : { name: "poll", ref };
+  }
   if (/^\/polls\/?$/.test(path)) return { name: "polls" };
   if (/^\/me\/settings\/?$/.test(path)) return { name: "settings" };
   const u = /^\/u\/([0-9a-fA-F-]{36})\/?$/.exec(path);
@@ -62,6 +68,8 @@ function route(wantsJoin = false): void {
   if (r.name === "room" && location.pathname !== `/r/${r.code}`) {
     history.replaceState(null, "", `/r/${r.code}`);
   }
+  const pollPath = r.name === "poll" ? `/p/${r.ref}${r.present ? "/present" : ""}` : "";
+  if (pollPath && location.pathname !== pollPath) history.replaceState(null, "", pollPath);
   update((s) => {
     s.route = r;
     s.joinError = null;
@@ -134,7 +142,8 @@ function pick(): [string, () => Screen] {
   // A poll's page, the list and profiles are open to visitors; they sign in there when they ask.
   const me = state.me?.id ?? "";
   if (state.me || !state.pollSignIn) {
-    if (r.name === "poll") return [`poll:${r.id}:${me}`, () => pollScreen(r.id, navigate)];
+    if (r.name === "poll" && r.present) return [`present:${r.ref}:${me}`, () => presentScreen(r.ref)];
+    if (r.name === "poll") return [`poll:${r.ref}:${me}`, () => pollScreen(r.ref, navigate)];
     if (r.name === "polls") return [`polls:${me}`, browseScreen];
     if (r.name === "user") return [`user:${r.id}:${me}`, () => profileScreen(r.id)];
   }
@@ -169,6 +178,8 @@ function render(): void {
     main.replaceChildren(screen.el);
     document.title = `${screen.title} · Voting Game`;
     main.dataset.screen = key.split(":")[0];
+    // The presenter view is the whole window, as the big screen is (no header).
+    document.body.classList.toggle("is-presenting", main.dataset.screen === "present");
     // Move focus to the new screen (keyboard and screen-reader users land on it), except on
     // the very first draw, where the browser's own start is right.
     const target = screen.focus ?? screen.el.querySelector<HTMLElement>("h1");

@@ -129,3 +129,15 @@ export function pollState(
   }
   return p.status;
 }
+
+/** `p` with the counts of a `poll_results` (the page and the presenter view follow them). */
+export function withResults(p: Poll, r: PollResults): Poll {
+  const votes = new Map(r.options.map((o) => [o.id, o.votes]));
+  return {
+    ...p,
+    total_votes: r.total_votes,
+    voters: r.voters,
+    likes: typeof r.likes === "number" ? r.likes : p.likes,
+    options: p.options.map((o) => ({ ...o, votes: votes.get(o.id) ?? o.votes })),
+  };
+}

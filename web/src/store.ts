@@ -122,7 +122,8 @@ export type Route =
   | { name: "home" }
   | { name: "room"; code: string }
   | { name: "newpoll" }
-  | { name: "poll"; id: string }
+  /** `/p/REF` (`present`: `/p/REF/present`); `ref` is the poll's id or its code. */
+  | { name: "poll"; ref: string; present?: boolean }
   | { name: "polls" }
   | { name: "user"; id: string }
   | { name: "settings" }
@@ -211,6 +212,8 @@ export interface Category {
 
 export interface Poll {
   id: string;
+  /** Six characters: `/p/CODE` is the poll's short link. */
+  code: string;
   question: string;
   description: string;
   category: Category | null;

@@ -1,8 +1,7 @@
 //! The voting game's rules: a room, its rounds, the commands it takes and the events it emits,
-//! and the rules around a room (its code, how many one may host, host hand-over, presence,
+//! and the rules around a room (how many one may host, host hand-over, presence,
 //! what a lookup by code costs).
 
-pub(crate) mod code;
 pub(crate) mod command;
 pub(crate) mod event;
 pub(crate) mod history;

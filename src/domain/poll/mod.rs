@@ -1,7 +1,9 @@
 //! Poll rules as pure functions: what a new poll may be (`create`), who may change what and
-//! which status changes are allowed (`lifecycle`), and what a vote may choose and how a change
-//! of vote moves the counts (`vote`). No I/O and no clock: callers pass `now`.
+//! which status changes are allowed (`lifecycle`), what a vote may choose and how a change of
+//! vote moves the counts (`vote`), and how a path names a poll by its short code (`code`). No
+//! I/O and no clock: callers pass `now`.
 
+pub(crate) mod code;
 pub(crate) mod create;
 pub(crate) mod discovery;
 pub(crate) mod error;

@@ -10,10 +10,10 @@
 // answers in a grid), the reveal (results one at a time with their votes and, where the room
 // hides votes, their voters; then the leaderboard), and the podium.
 
-import qrcode from "qrcode-generator";
 import { io, type Socket } from "socket.io-client";
 import { api, API_ORIGIN } from "../api";
 import { h, setText, type Child } from "../dom";
+import { qrSvg } from "../qr";
 import { secondsLeft } from "../ui";
 import { rankMarks } from "./reveal";
 
@@ -126,37 +126,6 @@ export function screenCode(path: string): string | null {
 /** The join link for a room: what the QR code holds. */
 export const joinLink = (code: string): string => `${location.origin}/r/${code}`;
 
-/** A QR code of `text` as an SVG (black on white with its quiet zone), made here: nothing is
- * fetched. Error correction M: a TV across a room is a clean image. */
-export function qrSvg(text: string, label: string): SVGSVGElement {
-  const qr = qrcode(0, "M");
-  qr.addData(text);
-  qr.make();
-  const n = qr.getModuleCount();
-  const quiet = 4;
-  const size = n + quiet * 2;
-  let d = "";
-  for (let r = 0; r < n; r++) {
-    for (let c = 0; c < n; c++) {
-      if (qr.isDark(r, c)) d += `M${c + quiet} ${r + quiet}h1v1h-1z`;
-    }
-  }
-  const ns = "http://www.w3.org/2000/svg";
-  const svg = document.createElementNS(ns, "svg");
-  svg.setAttribute("viewBox", `0 0 ${size} ${size}`);
-  svg.setAttribute("shape-rendering", "crispEdges");
-  svg.setAttribute("role", "img");
-  svg.setAttribute("aria-label", label);
-  const bg = document.createElementNS(ns, "rect");
-  bg.setAttribute("width", String(size));
-  bg.setAttribute("height", String(size));
-  bg.setAttribute("fill", "#fff");
-  const path = document.createElementNS(ns, "path");
-  path.setAttribute("d", d);
-  path.setAttribute("fill", "#000");
-  svg.append(bg, path);
-  return svg;
-}
 
 let root: HTMLElement;
 let drawn = "";

@@ -8,7 +8,8 @@ import { describe } from "../errors";
 import * as game from "../game";
 import { hostName, isHost, runsOnly, state, type Participant } from "../store";
 import { toast } from "../ui";
-import { present, qrSvg } from "./bigscreen";
+import { qrSvg } from "../qr";
+import { present } from "./bigscreen";
 import { avatar, busyClick, repaintAvatar } from "./common";
 import { plural, syncList, type Screen } from "./screen";
 

@@ -1,13 +1,14 @@
-// A poll's page (`/p/{id}`, also its share link): the question, a live bar chart of the counts
-// (`poll_results` after `subscribe_poll`; anonymous visitors watch too), voting and changing or
-// withdrawing the vote (REST; visitors too on a poll that allows anonymous votes: the server
-// then knows them by an HttpOnly cookie), the share link, and the creator's close/reopen/delete
-// and stats (votes by hour as a small SVG chart, voters, likes, views).
+// A poll's page (`/p/{code}` or `/p/{id}`; the short link `/p/{code}` is its share link): the
+// question, a live bar chart of the counts (`poll_results` after `subscribe_poll`; anonymous
+// visitors watch too), voting and changing or withdrawing the vote (REST; visitors too on a poll
+// that allows anonymous votes: the server then knows them by an HttpOnly cookie), the share link
+// with the code and Present (the presenter view, screens/present.ts), and the creator's
+// close/reopen/delete and stats (votes by hour as a small SVG chart, voters, likes, views).
 
 import { api, ApiError } from "../api";
 import { fill as fillEl, h, setText } from "../dom";
 import { describe, type ErrorLike } from "../errors";
-import { pollState, unwatch, watch, type PollState } from "../polls";
+import { pollState, unwatch, watch, withResults, type PollState } from "../polls";
 import { state, update, type Poll, type PollResults, type PollStats } from "../store";
 import { icon } from "../icons";
 import { announce, toast } from "../ui";
@@ -30,7 +31,14 @@ function when(iso: string): string {
   return Number.isNaN(d.getTime()) ? iso : d.toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
 }
 
-export function pollScreen(id: string, navigate: Navigate): Screen {
+/** A poll's id, as opposed to its code (both name it in a path). */
+export const isPollId = (ref: string): boolean => ref.length === 36;
+
+/** `ref` is the poll's id or its code; a code is read once (`GET /api/polls/{code}`) and the
+ * page then works with the id like any other. */
+export function pollScreen(ref: string, navigate: Navigate): Screen {
+  /** The poll's id: known at once from an id link, after the first read from a code link. */
+  let id = isPollId(ref) ? ref : "";
   let poll: Poll | null = null;
   let gone: string | null = null;
   /** What the voter has ticked but not sent yet (null: show what they voted). */
@@ -110,11 +118,13 @@ export function pollScreen(id: string, navigate: Navigate): Screen {
     note,
   );
 
-  // --- share ---
-  const link = `${location.origin}/p/${id}`;
-  const linkEl = h("a", { class: "share-link", href: link }, link);
+  // --- share: the short link and its code (filled in once the poll is known), and Present.
+  let link = "";
+  const linkEl = h("a", { class: "share-link" });
+  const codeEl = h("strong", { class: "share-code" });
   const copyBtn = h("button", { type: "button", class: "btn btn-secondary" }, "Copy link");
   copyBtn.addEventListener("click", async () => {
+    if (!link) return;
     try {
       await navigator.clipboard.writeText(link);
       setText(copyBtn, "Copied!");
@@ -128,13 +138,30 @@ export function pollScreen(id: string, navigate: Navigate): Screen {
       toast("Copy the selected link to share it.", "info");
     }
   });
+  const presentBtn = h(
+    "a",
+    { class: "btn btn-secondary present-btn", "data-link": true, title: "Show the poll and its live results on a projector" },
+    "Present",
+  );
   const share = h(
     "div",
     { class: "card poll-share" },
     h("h2", null, "Share this poll"),
+    h("p", { class: "share-code-line" }, "Code ", codeEl),
     h("p", null, linkEl),
-    h("div", { class: "row" }, copyBtn),
+    h("div", { class: "row" }, copyBtn, presentBtn),
   );
+  share.hidden = true;
+  function drawShare(p: Poll): void {
+    if (link) return;
+    link = `${location.origin}/p/${p.code}`;
+    linkEl.setAttribute("href", link);
+    setText(linkEl, link);
+    setText(codeEl, p.code);
+    codeEl.setAttribute("aria-label", p.code.split("").join(" "));
+    presentBtn.setAttribute("href", `/p/${p.code}/present`);
+    share.hidden = false;
+  }
 
   // --- creator ---
   const closeBtn = h("button", { type: "button", class: "btn btn-secondary" }, "Close voting");
@@ -298,6 +325,7 @@ export function pollScreen(id: string, navigate: Navigate): Screen {
     }
     const p = poll;
     if (!p) return;
+    drawShare(p);
     const st = pollState(p);
     const canVote = st === "open" && (!!state.me || p.allow_anonymous);
     const multi = p.max_choices > 1;
@@ -411,22 +439,15 @@ export function pollScreen(id: string, navigate: Navigate): Screen {
     if (st === "open" && left > 0 && left < 2 ** 31 - 1) expiryTimer = window.setTimeout(draw, left + 50);
   }
 
-  watch(id, {
-    poll: (p, broadcast) => {
+  const watcher = {
+    poll: (p: Poll, broadcast: boolean) => {
       // Subscribed: from now on the counts change live (the browser tests wait for this).
       if (!broadcast) el.dataset.live = "true";
       if (!gone) setPoll(p, broadcast);
     },
     results: (r: PollResults) => {
       if (!poll) return;
-      const votes = new Map(r.options.map((o) => [o.id, o.votes]));
-      poll = {
-        ...poll,
-        total_votes: r.total_votes,
-        voters: r.voters,
-        likes: typeof r.likes === "number" ? r.likes : poll.likes,
-        options: poll.options.map((o) => ({ ...o, votes: votes.get(o.id) ?? o.votes })),
-      };
+      poll = withResults(poll, r);
       if (!stats.hidden) loadStats(1000);
       draw();
     },
@@ -437,10 +458,16 @@ export function pollScreen(id: string, navigate: Navigate): Screen {
       draw();
     },
     failed,
-  });
-  // The REST read answers a missing poll at once (the socket may still be connecting).
-  api<{ poll: Poll }>("GET", `/api/polls/${id}`).then(
+  };
+  if (id) watch(id, watcher);
+  // The REST read answers a missing poll at once (the socket may still be connecting), and
+  // turns a code into the id to watch.
+  api<{ poll: Poll }>("GET", `/api/polls/${ref}`).then(
     (r) => {
+      if (!id && el.isConnected) {
+        id = r.poll.id;
+        watch(id, watcher);
+      }
       if (!poll && !gone) setPoll(r.poll);
     },
     (e) => failed(err(e)),

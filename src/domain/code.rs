@@ -1,6 +1,8 @@
-//! Room codes: what a code looks like, how a typed one is read, and how a new one is drawn.
+//! Short codes, for rooms (`/r/CODE`) and polls (`/p/CODE`): what a code looks like, how a
+//! typed one is read, and how a new one is drawn. One alphabet and one generator for both, so a
+//! code reads the same wherever it is typed.
 
-/// Room codes avoid look-alikes: no 0/O, no 1/I/L.
+/// Codes avoid look-alikes: no 0/O, no 1/I/L.
 pub(crate) const ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
 /// Characters in a code: 31^6 ≈ 887 million codes, so a clash on creation is rare.
 pub(crate) const LEN: usize = 6;
@@ -59,5 +61,17 @@ mod tests {
         assert_eq!(normalize(&code), Some(code));
         assert_eq!(generate(|_| 0), "AAAAAA");
         assert_eq!(generate(|len| len - 1), "999999");
+    }
+
+    /// Postgres draws the codes of polls written without one (the poll codes migration's
+    /// `poll_code()`, the column's default): they must be codes by these rules too.
+    #[test]
+    fn the_poll_code_default_in_postgres_draws_from_this_alphabet() {
+        let sql = include_str!("../../migrations/20261209300000_poll_codes.sql");
+        let alphabet = std::str::from_utf8(ALPHABET).expect("ASCII");
+        assert_eq!(sql.matches(&format!("'{alphabet}'")).count(), 1);
+        assert!(sql.contains(&format!("random() * {})", ALPHABET.len())));
+        assert!(sql.contains(&format!("generate_series(1, {LEN})")));
+        assert!(sql.contains(&format!("'^[{alphabet}]{{{LEN}}}$'")));
     }
 }
