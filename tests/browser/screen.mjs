@@ -9,7 +9,8 @@
 // leaderboard with its scores counting up, read off the page's animation timings), the podium;
 // then the host's "Play again" and every page, the screen's too, in game 2 without a reload.
 // Also checks that the screen fits 1280×720 without scrolling, and that no page logged an
-// error. Screenshots: screen-{lobby,round,vote,reveal,podium}-{1080p,720p}.png.
+// error. Screenshots: screen-{lobby,round,vote,reveal,podium}-{1080p,720p}.png, and at 390 px the
+// host's lobby (lobby-running) and a player's reveal with its voters (reveal-voters).
 //
 // Usage: node screen.mjs <config.json>  with {base, shots}
 // Prints one JSON line {ok: true, ...} on success, or exits non-zero with the reason.
@@ -18,7 +19,7 @@ import jsQR from "jsqr";
 import { PNG } from "pngjs";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { PHONE, Player, assert, assertEq, at, config, guard, launch, signUp, timeline } from "./lib.mjs";
+import { PHONE, Player, assert, assertEq, at, config, guard, launch, shot, signUp, timeline } from "./lib.mjs";
 
 const fail = guard("screen.mjs", 180_000);
 const cfg = config();
@@ -158,6 +159,8 @@ try {
   }
   await tv.waitText(tv.page.locator(".bs-status"), "3 players in");
   await pim.waitText(pim.page.locator(".waiting"), "Waiting for Hana to start the game");
+  await host.page.evaluate(() => scrollTo(0, 0));
+  await shot(host, shots, "lobby-running", "phone");
   await fits(tv, "lobby");
   await capture(tv, "screen-lobby", "1080p");
 
@@ -247,6 +250,7 @@ try {
   await quinn.waitScreen("reveal");
   await quinn.waitText(quinn.page.locator(".result.mine .voters"), "Voted for you: Pim, Rae");
   await pim.waitText(pim.page.locator(".result.mine .voters"), "Voted for you: Quinn");
+  await shot(quinn, shots, "reveal-voters", "phone");
   await fits(tv, "reveal");
   await capture(tv, "screen-reveal", "1080p");
 
