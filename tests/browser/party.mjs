@@ -3,7 +3,8 @@
 // are in the lobby (each timed); a visitor finds a game under way and watches as audience; an
 // unknown code says so; one round to the podium; the host taps "Play again" and every page,
 // the audience's too, follows game 2 without a reload (a marker set on each window survives,
-// and no page navigated). Screenshots of the join screen and the podium at 390 px.
+// and no page navigated). A guest then makes an account from settings and may host. Screenshots
+// of the join screen and the podium at 390 px.
 //
 // Usage: node party.mjs <config.json>  with {base, shots}
 // Prints one JSON line {ok: true, code, joins, ...} on success, or exits non-zero with the reason.
@@ -162,6 +163,24 @@ try {
     if (p !== viewer) assertEq(await p.page.getByLabel("Your answer").isVisible(), true, `${p.name} can answer`);
   }
   await host.waitText(host.page.locator(".progress-text"), "0 of 4 answered");
+
+  // --- a guest makes an account -----------------------------------------------------------------
+  at("a guest makes an account from settings, keeping their nickname and games");
+  const quinn = guests[1];
+  await quinn.goto(`${base}/`);
+  await quinn.waitScreen("home");
+  await quinn.waitText(quinn.page.locator(".guest-host"), "Hosting needs an account");
+  assertEq(await quinn.page.getByRole("button", { name: "Create room" }).count(), 0, "no host form for a guest");
+  await quinn.page.getByRole("link", { name: "Make an account" }).click();
+  await quinn.waitScreen("settings");
+  await quinn.page.getByLabel("Email").fill(`quinn-${Date.now()}@example.com`);
+  await quinn.page.getByLabel("Password").fill("password123");
+  await quinn.page.getByRole("button", { name: "Create account" }).click();
+  await quinn.waitText(quinn.page.locator(".form-ok").last(), "you have an account");
+  await quinn.goto(`${base}/`);
+  await quinn.waitScreen("home");
+  await quinn.waitText(quinn.page.locator("h1"), "Hi, Quinn!");
+  assertEq(await quinn.page.getByRole("button", { name: "Create room" }).count(), 1, "the host form, now");
 
   // --- an unknown code ------------------------------------------------------------------------
   at("an unknown code says so on the same screen");

@@ -302,14 +302,24 @@ async fn guests_join_from_the_share_link_in_one_tap_and_every_page_follows_play_
         .collect();
     names.sort_unstable();
     assert_eq!(names, ["Hana", "Pim", "Quinn", "Rae"], "{body}");
-    // The three who joined by link are guests: no email, no password.
+    // Those who joined by link are guests (no email, no password), but Quinn, who made an
+    // account from the settings page: the same user, still in the room, now with an email.
     let guests: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM users WHERE guest AND display_name IN ('Pim', 'Quinn', 'Rae', 'Vic')",
     )
     .fetch_one(&app.pool)
     .await
     .expect("count guests");
-    assert_eq!(guests, 4);
+    assert_eq!(guests, 3);
+    let quinn: (bool, Option<String>) =
+        sqlx::query_as("SELECT guest, email FROM users WHERE display_name = 'Quinn'")
+            .fetch_one(&app.pool)
+            .await
+            .expect("Quinn");
+    assert!(
+        !quinn.0 && quinn.1.as_deref().is_some_and(|e| e.starts_with("quinn-")),
+        "{quinn:?}"
+    );
 }
 
 /// Polls through the UI (tests/browser/polls.mjs): created by one browser, watched through its

@@ -67,7 +67,8 @@ export function settingsScreen(): Screen {
 
   // A guest keeps their nickname, games and votes by adding an email and password to the same
   // user (`POST /api/auth/upgrade`); there is no current password to ask for.
-  const upgrade = section(
+  // Built only when shown: both forms use the one password input.
+  const upgrade = () => section(
     "Keep your games: make this an account",
     [
       field("set-email", "Email", email),
@@ -81,7 +82,7 @@ export function settingsScreen(): Screen {
       return "Done: you have an account. Sign in with this email next time; your games are still yours.";
     },
   );
-  const passwordChange = section(
+  const passwordChange = () => section(
     "Password",
     [
       field("set-current", "Current password", current),
@@ -105,7 +106,7 @@ export function settingsScreen(): Screen {
       update((s) => (s.me = user));
       return "Your display name is saved.";
     }),
-    me?.guest ? upgrade : passwordChange,
+    me?.guest ? upgrade() : passwordChange(),
   );
   return { el, title: "Account settings", update() {} };
 }
