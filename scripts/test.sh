@@ -44,9 +44,11 @@ echo "open files limit: $(ulimit -n)"
 
 # tests/it/official_client.rs drives the official socket.io-client (npm) with Node.js;
 # tests/it/browser.rs drives Debian's Chromium with playwright-core (never a downloaded browser).
-step "node, chromium + npm ci (tests/js, tests/browser, web)"
+step "node, chromium, haproxy + npm ci (tests/js, tests/browser, web)"
 if ! have node || ! have npm; then apt_install nodejs npm; fi
 if [[ ! -x /usr/bin/chromium ]]; then apt_install chromium; fi
+# tests/it/balancer.rs puts two nodes behind Debian's HAProxy.
+if [[ ! -x /usr/sbin/haproxy ]]; then apt_install haproxy; fi
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 for dir in tests/js tests/browser web; do
   if [[ $dir/node_modules/.package-lock.json -nt $dir/package-lock.json ]]; then

@@ -8,6 +8,7 @@ mod common;
 mod accounts;
 mod anonymous;
 mod auth;
+mod balancer;
 mod batch;
 mod browser;
 mod cluster;
