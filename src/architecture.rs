@@ -243,7 +243,8 @@ fn references(code: &str, here: &[String]) -> Vec<Vec<String>> {
 }
 
 /// The top-level graph, and the graph between siblings at every depth (`auth::token` →
-/// `auth::voter`), from every non-test file outside `src/bin`.
+/// `auth::voter`), from every non-test file outside `src/bin` (none now: the load generator
+/// is its own crate).
 fn graphs(sources: &[Source]) -> (Graph, Graph) {
     let tops: BTreeSet<String> = sources
         .iter()

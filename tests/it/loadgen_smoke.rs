@@ -12,7 +12,7 @@ async fn the_load_generator_plays_a_few_rooms_with_no_errors_or_lost_updates(poo
     let app = spawn_app_with(pool, unlimited_config(&fresh_prefix())).await;
     let report =
         std::env::temp_dir().join(format!("loadgen-{}.json", uuid::Uuid::new_v4().simple()));
-    let out = Command::new(env!("CARGO_BIN_EXE_loadgen"))
+    let out = Command::new(crate::common::loadgen_bin())
         .args([
             "--server",
             &app.addr.to_string(),

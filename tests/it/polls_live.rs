@@ -465,7 +465,7 @@ async fn the_load_generator_polls_scenario_runs_clean(pool: PgPool) {
         "loadgen-polls-{}.json",
         uuid::Uuid::new_v4().simple()
     ));
-    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_loadgen"))
+    let out = tokio::process::Command::new(crate::common::loadgen_bin())
         .args(["--server", &app.addr.to_string(), "--scenario", "polls"])
         .args(["--rooms", "1", "--players", "3", "--poll-subscribers", "20"])
         .args([

@@ -368,3 +368,22 @@ pub async fn release_lock(mut gate: sqlx::pool::PoolConnection<sqlx::Postgres>, 
         .await
         .expect("unlock");
 }
+
+/// The load generator's binary (its own crate, `loadgen/`), built beside this test binary by
+/// `cargo test` at the workspace root (its CLI test needs it). A test binary of one package has
+/// no `CARGO_BIN_EXE_` for another's, so it is found next to ours: `target/<profile>/loadgen`.
+pub fn loadgen_bin() -> std::path::PathBuf {
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("target/<profile>/deps");
+    let bin = dir.join("loadgen");
+    assert!(
+        bin.exists(),
+        "{} is not built: run the tests from the workspace root with `cargo test` (or `cargo \
+         build -p loadgen` first)",
+        bin.display()
+    );
+    bin
+}
