@@ -20,115 +20,31 @@ use serde_json::{Value, json};
 use sqlx::PgPool;
 use std::{
     path::{Path, PathBuf},
-    process::Stdio,
     sync::Arc,
     time::Duration,
 };
-use tokio::{net::TcpListener, process::Command, sync::OnceCell};
+use tokio::net::TcpListener;
 use uuid::Uuid;
 use voting_game::config::Config;
 
 /// The scripts give up by themselves before this (game.mjs after 120 s, origins.mjs after 90 s).
 const SCRIPT_TIMEOUT: Duration = Duration::from_secs(150);
-const INSTALL_TIMEOUT: Duration = Duration::from_secs(180);
 const CHROMIUM: &str = "/usr/bin/chromium";
 
-static READY: OnceCell<()> = OnceCell::const_new();
-
 fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// Node, Chromium and the pinned playwright-core are there (installed once per test process).
-async fn ensure_tools() {
-    READY
-        .get_or_init(|| async {
-            let node = Command::new("node").arg("--version").output().await;
-            assert!(
-                node.as_ref().is_ok_and(|o| o.status.success()),
-                "the browser tests run Node.js, but `node` did not run ({node:?}): install \
-                 Node.js and npm (Debian: `apt-get install nodejs npm`)"
-            );
-            assert!(
-                Path::new(CHROMIUM).exists(),
-                "the browser tests drive Debian's Chromium at {CHROMIUM}: install it \
-                 (`apt-get install chromium`; scripts/test.sh does)"
-            );
-            // Every package the scripts import (a copy installed before one was added is redone).
-            if ["playwright-core", "jsqr", "pngjs"].iter().all(|p| {
-                root()
-                    .join(format!("tests/browser/node_modules/{p}/package.json"))
-                    .exists()
-            }) {
-                return;
-            }
-            let out = tokio::time::timeout(
-                INSTALL_TIMEOUT,
-                Command::new("npm")
-                    .args(["ci", "--prefix", "tests/browser", "--no-audit", "--no-fund"])
-                    // playwright-core downloads nothing by itself; this says so to any script.
-                    .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
-                    .current_dir(root())
-                    .kill_on_drop(true)
-                    .output(),
-            )
-            .await
-            .expect("`npm ci --prefix tests/browser` finishes within 3 minutes")
-            .expect("npm runs");
-            assert!(
-                out.status.success(),
-                "`npm ci --prefix tests/browser` failed:\n{}\n{}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            );
-        })
-        .await;
-}
-
-/// A temporary file that is removed when dropped, even if the test panics.
-struct TempFile(PathBuf);
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
+    crate::common::js::root()
 }
 
 /// Runs `tests/browser/<script>` with `config`; returns its report (the last stdout line).
 async fn run(script: &str, config: Value) -> Value {
-    ensure_tools().await;
-    let file =
-        TempFile(std::env::temp_dir().join(format!("vg-browser-{}.json", Uuid::new_v4().simple())));
-    std::fs::write(&file.0, config.to_string()).expect("write config");
-    let out = tokio::time::timeout(
-        SCRIPT_TIMEOUT,
-        Command::new("node")
-            .arg(format!("tests/browser/{script}"))
-            .arg(&file.0)
-            .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
-            .current_dir(root())
-            .stdin(Stdio::null())
-            .kill_on_drop(true)
-            .output(),
-    )
-    .await
-    .unwrap_or_else(|_| panic!("{script} did not finish within {SCRIPT_TIMEOUT:?}"))
-    .expect("node runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        out.status.success(),
-        "{script} failed ({}):\n{stderr}\nstdout: {stdout}",
-        out.status
+        Path::new(CHROMIUM).exists(),
+        "the browser tests drive Debian's Chromium at {CHROMIUM}: install it \
+         (`apt-get install chromium`; scripts/test.sh does)"
     );
-    let report: Value = stdout
-        .lines()
-        .rev()
-        .find(|l| !l.trim().is_empty())
-        .and_then(|l| serde_json::from_str(l).ok())
-        .unwrap_or_else(|| panic!("no JSON report from {script}: {stdout}\nstderr: {stderr}"));
-    assert_eq!(report["ok"], true, "{report}");
-    report
+    crate::common::js::BROWSER
+        .run(script, &config, SCRIPT_TIMEOUT)
+        .await
 }
 
 fn screenshots() -> PathBuf {

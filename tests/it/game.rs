@@ -1,63 +1,18 @@
 //! The game end to end over real Socket.IO (WebSocket and long-polling) against the real
 //! server, Postgres and Redis: four players, whole games, every refusal, reconnects, deadlines.
 
-use crate::common::{Player, TestApp, assert_error, assert_invalid_field, socket::Sock, spawn_app};
+use crate::common::{
+    assert_error, assert_invalid_field, id, socket::Sock, spawn_app, table::Table,
+};
 use chrono::{DateTime, Utc};
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::json;
 use sqlx::PgPool;
 use std::collections::HashMap;
 use tf_rust_socketio::TransportType;
 use uuid::Uuid;
 
-struct Table {
-    app: TestApp,
-    players: Vec<Player>,
-    socks: Vec<Sock>,
-    code: String,
-}
-
-/// Four signed-in players with sockets in one room; players[0] is the host.
-async fn table(pool: PgPool, transport: TransportType, settings: Value) -> Table {
-    let app = spawn_app(pool).await;
-    let mut players = Vec::new();
-    for name in ["Host", "Ann", "Bob", "Cat"] {
-        players.push(app.register(name).await);
-    }
-    let code = app.create_room(&players[0], settings).await;
-    let mut socks = Vec::new();
-    for (i, p) in players.iter().enumerate() {
-        let s = Sock::connect(&app.base, &p.token, transport.clone()).await;
-        let data = s
-            .ok("join_room", json!({"room_code": code.to_lowercase()}))
-            .await;
-        assert_eq!(data["room"]["code"], code);
-        assert_eq!(
-            data["room"]["participants"].as_array().map(Vec::len),
-            Some(i + 1)
-        );
-        let state = s.inbox.wait_for("room_state", |_| true).await;
-        assert_eq!(state["room"]["code"], code);
-        socks.push(s);
-    }
-    // Everyone already in saw the later ones arrive.
-    socks[0]
-        .inbox
-        .wait_for("player_joined", |v| v["participant_count"] == 4)
-        .await;
-    Table {
-        app,
-        players,
-        socks,
-        code,
-    }
-}
-
-fn id(v: &Value) -> Uuid {
-    v.as_str()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| panic!("not a uuid: {v}"))
-}
+const FOUR: &[&str] = &["Host", "Ann", "Bob", "Cat"];
 
 async fn answer_all(t: &Table, round_id: Uuid, who: &[usize]) -> HashMap<Uuid, usize> {
     let mut authors = HashMap::new();
@@ -71,10 +26,11 @@ async fn answer_all(t: &Table, round_id: Uuid, who: &[usize]) -> HashMap<Uuid, u
 }
 
 async fn play_whole_game(transport: TransportType, pool: PgPool) {
-    let t = table(
+    let t = Table::open_over(
         pool.clone(),
-        transport,
+        FOUR,
         json!({"max_rounds": 2, "answer_seconds": 3, "vote_seconds": 3}),
+        transport,
     )
     .await;
     let code = t.code.clone();
@@ -355,9 +311,9 @@ async fn four_players_play_a_whole_two_round_game_over_long_polling(pool: PgPool
 
 #[sqlx::test]
 async fn the_answering_phase_ends_at_its_deadline_with_nobody_acting(pool: PgPool) {
-    let t = table(
+    let t = Table::open(
         pool,
-        TransportType::Websocket,
+        FOUR,
         json!({"answer_seconds": 3, "vote_seconds": 3}),
     )
     .await;
@@ -384,9 +340,9 @@ async fn the_answering_phase_ends_at_its_deadline_with_nobody_acting(pool: PgPoo
 
 #[sqlx::test]
 async fn twenty_simultaneous_votes_from_one_player_count_once(pool: PgPool) {
-    let t = table(
+    let t = Table::open(
         pool,
-        TransportType::Websocket,
+        FOUR,
         json!({"answer_seconds": 30, "vote_seconds": 30}),
     )
     .await;
@@ -473,7 +429,7 @@ async fn twenty_simultaneous_votes_from_one_player_count_once(pool: PgPool) {
 
 #[sqlx::test]
 async fn malformed_payloads_get_an_error_and_the_socket_stays(pool: PgPool) {
-    let t = table(pool, TransportType::Websocket, json!({})).await;
+    let t = Table::open(pool, FOUR, json!({})).await;
     let s = &t.socks[1];
     for (event, payload) in [
         ("join_room", json!("ABCDEF")),
@@ -558,9 +514,9 @@ async fn connections_without_a_valid_token_are_refused(pool: PgPool) {
 
 #[sqlx::test]
 async fn a_player_who_drops_mid_round_and_comes_back_finds_the_game_where_it_was(pool: PgPool) {
-    let mut t = table(
+    let mut t = Table::open(
         pool,
-        TransportType::Websocket,
+        FOUR,
         json!({"answer_seconds": 60, "vote_seconds": 60}),
     )
     .await;
@@ -822,7 +778,7 @@ async fn the_rest_mirror_plays_a_round_through_the_same_rules(pool: PgPool) {
 
 #[sqlx::test]
 async fn an_answer_holding_a_nul_is_refused_naming_the_field_and_the_round_goes_on(pool: PgPool) {
-    let t = table(pool, TransportType::Websocket, json!({})).await;
+    let t = Table::open(pool, FOUR, json!({})).await;
     let data = t.socks[0]
         .ok("start_game", json!({"room_code": t.code}))
         .await;

@@ -2,56 +2,19 @@
 //! Redis: playing again in the same room, the history and export of finished games,
 //! moderation, an audience, the big screen, and a host who does not play.
 
-use crate::common::{Player, TestApp, assert_error, socket::Sock, spawn_app};
+use crate::common::{
+    Player, TestApp, assert_error, id,
+    socket::Sock,
+    spawn_app,
+    table::{Table, seat},
+};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sqlx::PgPool;
 use tf_rust_socketio::TransportType;
 use uuid::Uuid;
 
-struct Party {
-    app: TestApp,
-    players: Vec<Player>,
-    socks: Vec<Sock>,
-    code: String,
-}
-
-/// `names.len()` signed-in players with sockets in one room; players[0] is the host.
-async fn party(pool: PgPool, names: &[&str], settings: Value) -> Party {
-    let app = spawn_app(pool).await;
-    let mut players = Vec::new();
-    for name in names {
-        players.push(app.register(name).await);
-    }
-    let code = app.create_room(&players[0], settings).await;
-    let socks = seat(&app, players.iter(), &code).await;
-    Party {
-        app,
-        players,
-        socks,
-        code,
-    }
-}
-
-/// A socket for each player in room `code`, once it has the room's state.
-async fn seat(app: &TestApp, players: impl Iterator<Item = &Player>, code: &str) -> Vec<Sock> {
-    let mut socks = Vec::new();
-    for p in players {
-        let s = Sock::connect(&app.base, &p.token, TransportType::Websocket).await;
-        s.ok("join_room", json!({"room_code": code})).await;
-        s.inbox.wait_for("room_state", |_| true).await;
-        socks.push(s);
-    }
-    socks
-}
-
-fn id(v: &Value) -> Uuid {
-    v.as_str()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| panic!("not a uuid: {v}"))
-}
-
-impl Party {
+impl Table {
     /// Everyone answers (`answer i`), then player i votes for player i+1's answer, so everyone
     /// scores one point; returns the answer ids in player order.
     async fn play_round(&self, round_id: Uuid) -> Vec<Uuid> {
@@ -106,7 +69,7 @@ impl Party {
 
 #[sqlx::test]
 async fn the_host_plays_again_with_the_same_players_and_fresh_scores(pool: PgPool) {
-    let p = party(
+    let p = Table::open(
         pool.clone(),
         &["Host", "Ann", "Bob"],
         json!({"max_rounds": 1, "answer_seconds": 60, "vote_seconds": 60}),
@@ -220,7 +183,7 @@ async fn the_host_plays_again_with_the_same_players_and_fresh_scores(pool: PgPoo
 
 #[sqlx::test]
 async fn play_again_over_rest_takes_a_partial_settings_object(pool: PgPool) {
-    let p = party(
+    let p = Table::open(
         pool,
         &["Host", "Ann"],
         json!({"max_rounds": 1, "theme": "animals"}),
@@ -251,7 +214,7 @@ async fn get(app: &TestApp, who: &Player, path: &str) -> (StatusCode, Value) {
 
 #[sqlx::test]
 async fn finished_games_are_listed_read_and_exported_by_the_right_people(pool: PgPool) {
-    let p = party(
+    let p = Table::open(
         pool,
         &["Host", "Ann", "Bob"],
         json!({"max_rounds": 1, "answer_seconds": 60, "vote_seconds": 60}),
@@ -383,7 +346,7 @@ async fn finished_games_are_listed_read_and_exported_by_the_right_people(pool: P
 
 #[sqlx::test]
 async fn the_room_filter_refuses_or_masks_and_the_host_hides_an_answer(pool: PgPool) {
-    let p = party(
+    let p = Table::open(
         pool,
         &["Host", "Ann", "Bob"],
         json!({"max_rounds": 2, "answer_seconds": 60, "vote_seconds": 60, "profanity_filter": "refuse"}),
@@ -503,7 +466,7 @@ async fn the_room_filter_refuses_or_masks_and_the_host_hides_an_answer(pool: PgP
 
 #[sqlx::test]
 async fn a_masking_room_stars_out_what_its_filter_matches(pool: PgPool) {
-    let p = party(
+    let p = Table::open(
         pool,
         &["Host", "Ann"],
         json!({"max_rounds": 1, "profanity_filter": "mask"}),
@@ -539,7 +502,7 @@ async fn a_masking_room_stars_out_what_its_filter_matches(pool: PgPool) {
 
 #[sqlx::test]
 async fn the_audience_watches_and_votes_apart_without_holding_the_game(pool: PgPool) {
-    let p = party(
+    let p = Table::open(
         pool,
         &["Host", "Ann"],
         json!({"max_players": 2, "max_rounds": 1, "answer_seconds": 60, "vote_seconds": 60, "audience_bonus": 3}),
@@ -705,7 +668,7 @@ async fn the_audience_watches_and_votes_apart_without_holding_the_game(pool: PgP
 
 #[sqlx::test]
 async fn a_later_game_with_its_audience_and_hidden_answer_is_rebuilt_from_postgres(pool: PgPool) {
-    let p = party(
+    let p = Table::open(
         pool,
         &["Host", "Ann"],
         json!({"max_players": 2, "max_rounds": 1, "answer_seconds": 60, "vote_seconds": 60}),
@@ -851,10 +814,11 @@ async fn a_guest_plays_with_a_nickname_and_keeps_their_game_when_they_upgrade(po
             json!({"max_rounds": 1, "answer_seconds": 60, "vote_seconds": 60}),
         )
         .await;
-    let socks = seat(&app, [&host, &gus].into_iter(), &code).await;
-    let party = Party {
+    let players = vec![host, gus];
+    let socks = seat(&[&app.base], &players, &code, TransportType::Websocket).await;
+    let party = Table {
         app,
-        players: vec![host, gus],
+        players,
         socks,
         code,
     };
@@ -998,7 +962,7 @@ async fn sixty_guests_behind_one_address_get_into_one_room_and_a_flood_is_refuse
 /// answer. The same game with the setting off still sends `vote_update` (the v1 contract).
 #[sqlx::test]
 async fn a_room_that_hides_votes_tells_how_many_voted_and_reveals_who_voted_for_what(pool: PgPool) {
-    let p = party(
+    let p = Table::open(
         pool,
         &["Host", "Ann", "Bob"],
         json!({"max_rounds": 1, "answer_seconds": 60, "vote_seconds": 60, "hide_votes": true}),
@@ -1129,7 +1093,7 @@ async fn screen_link(app: &TestApp, who: &Player, code: &str) -> (StatusCode, Va
 
 #[sqlx::test]
 async fn a_screen_shows_the_whole_round_without_a_seat_and_its_link_can_be_revoked(pool: PgPool) {
-    let p = party(
+    let p = Table::open(
         pool,
         &["Host", "Ann", "Bob"],
         json!({"max_rounds": 1, "answer_seconds": 60, "vote_seconds": 60}),
@@ -1247,7 +1211,7 @@ async fn a_screen_shows_the_whole_round_without_a_seat_and_its_link_can_be_revok
 
 /// The players of a `host_plays: false` room (contract v3): Ann, Bob and Cy, each with a
 /// socket in the room; the host with a socket of their own that joined by the room's code.
-async fn outside_host_room(pool: PgPool) -> (Party, Sock) {
+async fn outside_host_room(pool: PgPool) -> (Table, Sock) {
     let app = spawn_app(pool).await;
     let host = app.register("Quizmaster").await;
     let (status, body) = app
@@ -1267,14 +1231,21 @@ async fn outside_host_room(pool: PgPool) -> (Party, Sock) {
             json!({"host_plays": false, "max_rounds": 1, "answer_seconds": 60, "vote_seconds": 60}),
         )
         .await;
-    let host_sock = seat(&app, std::iter::once(&host), &code).await.remove(0);
+    let host_sock = seat(
+        &[&app.base],
+        std::slice::from_ref(&host),
+        &code,
+        TransportType::Websocket,
+    )
+    .await
+    .remove(0);
     let mut players = Vec::new();
     for name in ["Ann", "Bob", "Cy"] {
         players.push(app.register(name).await);
     }
-    let socks = seat(&app, players.iter(), &code).await;
+    let socks = seat(&[&app.base], &players, &code, TransportType::Websocket).await;
     players.insert(0, host);
-    let party = Party {
+    let party = Table {
         app,
         players,
         socks,

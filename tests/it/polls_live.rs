@@ -258,23 +258,6 @@ async fn the_counts_are_rebuilt_from_postgres_after_a_flush_and_a_restart(pool: 
 /// anonymous socket subscribes, two signed-in ones vote, and the watcher sees the counts.
 #[sqlx::test]
 async fn the_official_client_subscribes_votes_and_sees_poll_results(pool: PgPool) {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    if !root
-        .join("tests/js/node_modules/socket.io-client/package.json")
-        .exists()
-    {
-        let out = tokio::process::Command::new("npm")
-            .args(["ci", "--prefix", "tests/js", "--no-audit", "--no-fund"])
-            .current_dir(root)
-            .output()
-            .await
-            .expect("npm runs: install Node.js and npm");
-        assert!(
-            out.status.success(),
-            "npm ci: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
     let app = crate::common::spawn_app(pool).await;
     let creator = app.register("Creator").await;
     let voter = app.register("Voter").await;
@@ -285,34 +268,9 @@ async fn the_official_client_subscribes_votes_and_sees_poll_results(pool: PgPool
         "option_ids": [opt(&poll, 0), opt(&poll, 1)],
         "voters": [creator.token, voter.token],
     });
-    let file = std::env::temp_dir().join(format!("vg-poll-{}.json", uuid::Uuid::new_v4().simple()));
-    std::fs::write(&file, config.to_string()).expect("write config");
-    let out = tokio::time::timeout(
-        Duration::from_secs(30),
-        tokio::process::Command::new("node")
-            .arg("tests/js/poll.mjs")
-            .arg(&file)
-            .current_dir(root)
-            .stdin(std::process::Stdio::null())
-            .kill_on_drop(true)
-            .output(),
-    )
-    .await
-    .expect("the JS client finishes")
-    .expect("node runs");
-    let _ = std::fs::remove_file(&file);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "poll.mjs failed: {}\n{stdout}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report: Value = stdout
-        .lines()
-        .rev()
-        .find_map(|l| serde_json::from_str(l).ok())
-        .expect("a JSON report");
-    assert_eq!(report["ok"], true, "{report}");
+    let report = crate::common::js::CLIENT
+        .run("poll.mjs", &config, Duration::from_secs(30))
+        .await;
     assert_eq!(report["results"]["total_votes"], 2, "{report}");
     assert_eq!(report["results"]["options"][0]["votes"], 1, "{report}");
 }

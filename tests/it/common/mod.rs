@@ -2,11 +2,14 @@
 //! database (from `#[sqlx::test]`) and its own Redis key prefix, so tests run in parallel.
 #![allow(unreachable_pub)]
 
+pub mod api;
+pub mod js;
 pub mod node;
 pub mod pg_server;
 pub mod proxy;
 pub mod redis_server;
 pub mod socket;
+pub mod table;
 pub mod wire;
 
 use reqwest::{Client, StatusCode};
@@ -184,6 +187,13 @@ where
         );
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
+}
+
+/// A UUID the server sent as a JSON string.
+pub fn id(v: &Value) -> Uuid {
+    v.as_str()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("not a uuid: {v}"))
 }
 
 /// A connection to the Redis the app uses, to look at its live state under its prefix.
