@@ -143,14 +143,7 @@ async fn four_browsers_play_a_whole_game_through_the_ui(pool: PgPool) {
     assert_ne!(questions[0], questions[1], "{report}");
     // What the UI showed is what the server recorded.
     let code = report["code"].as_str().expect("code");
-    let (status, body) = app
-        .call(
-            "GET",
-            &format!("/api/game/{code}/leaderboard"),
-            &app.register("Reader").await,
-            None,
-        )
-        .await;
+    let (status, body) = app.leaderboard(&app.register("Reader").await, &code).await;
     assert_eq!(status, reqwest::StatusCode::OK, "{body}");
     let board: Vec<(String, u64, u64)> = body["leaderboard"]
         .as_array()
@@ -203,9 +196,7 @@ async fn guests_join_from_the_share_link_in_one_tap_and_every_page_follows_play_
     let code = report["code"].as_str().expect("code");
     let reader = app.register("Reader").await;
     // The reader is a stranger to the room: the lookup spends their join budget, that is all.
-    let (status, body) = app
-        .call("GET", &format!("/api/rooms/{code}"), &reader, None)
-        .await;
+    let (status, body) = app.get_room(&reader, &code).await;
     assert_eq!(status, reqwest::StatusCode::OK, "{body}");
     assert_eq!(body["room"]["game_number"], 2, "{body}");
     assert_eq!(body["room"]["status"], "playing", "{body}");
@@ -256,14 +247,7 @@ async fn a_poll_is_created_shared_and_followed_live_through_the_ui(pool: PgPool)
     .await;
     // The poll the UI deleted is gone on the server too.
     let id = report["poll"].as_str().expect("poll id");
-    let (status, body) = app
-        .call(
-            "GET",
-            &format!("/api/polls/{id}"),
-            &app.register("Reader").await,
-            None,
-        )
-        .await;
+    let (status, body) = app.get_poll(&app.register("Reader").await, &id).await;
     assert_eq!(status, reqwest::StatusCode::NOT_FOUND, "{body}");
 }
 
@@ -285,14 +269,7 @@ async fn a_polls_presenter_view_shows_its_qr_code_and_follows_votes_live(pool: P
         "the QR code holds the poll's short link"
     );
     // The server counted the two votes the pages cast and shows, by that code.
-    let (status, body) = app
-        .call(
-            "GET",
-            &format!("/api/polls/{code}"),
-            &app.register("Reader").await,
-            None,
-        )
-        .await;
+    let (status, body) = app.get_poll(&app.register("Reader").await, &code).await;
     assert_eq!(status, reqwest::StatusCode::OK, "{body}");
     assert_eq!(body["poll"]["id"], report["poll"]);
     assert_eq!(body["poll"]["total_votes"], 2, "{body}");
@@ -322,9 +299,7 @@ async fn polls_are_browsed_searched_liked_and_profiled_through_the_ui(pool: PgPo
     assert_eq!(body["user"]["votes_cast"], 1, "{body}");
     assert_eq!(body["user"]["likes_received"], 1, "{body}");
     let pastry = report["polls"][0].as_str().expect("poll id");
-    let (status, body) = app
-        .call("GET", &format!("/api/polls/{pastry}"), &reader, None)
-        .await;
+    let (status, body) = app.get_poll(&reader, &pastry).await;
     assert_eq!(status, reqwest::StatusCode::OK, "{body}");
     assert_eq!(body["poll"]["likes"], 1, "{body}");
     assert_eq!(body["poll"]["voters"], 1, "{body}");
@@ -344,16 +319,12 @@ async fn live_feed_anonymous_votes_stats_and_settings_through_the_ui(pool: PgPoo
     // What the pages showed is what the server holds.
     let reader = app.register("Reader").await;
     let open = report["polls"][0].as_str().expect("poll id");
-    let (status, body) = app
-        .call("GET", &format!("/api/polls/{open}"), &reader, None)
-        .await;
+    let (status, body) = app.get_poll(&reader, &open).await;
     assert_eq!(status, reqwest::StatusCode::OK, "{body}");
     assert_eq!(body["poll"]["allow_anonymous"], true, "{body}");
     assert_eq!(body["poll"]["voters"], 1, "{body}");
     let members = report["polls"][1].as_str().expect("poll id");
-    let (status, body) = app
-        .call("GET", &format!("/api/polls/{members}"), &reader, None)
-        .await;
+    let (status, body) = app.get_poll(&reader, &members).await;
     assert_eq!(status, reqwest::StatusCode::OK, "{body}");
     assert_eq!(body["poll"]["allow_anonymous"], false, "{body}");
     assert_eq!(body["poll"]["voters"], 0, "{body}");

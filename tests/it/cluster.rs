@@ -13,7 +13,7 @@ async fn players_split_across_two_nodes_play_one_game_and_see_each_event_once(po
     let a = spawn_app(pool.clone()).await;
     let b = spawn_app_with(pool, test_config(&a.prefix)).await;
     // Host and Bob on node A, Ann and Cat on node B.
-    let (players, socks, code) = gather(
+    let (_, socks, code) = gather(
         &[&a, &b],
         &["Host", "Ann", "Bob", "Cat"],
         json!({"max_rounds": 1, "answer_seconds": 30, "vote_seconds": 30}),
@@ -86,9 +86,7 @@ async fn a_deadline_fires_on_the_surviving_node_when_the_starting_node_is_gone(p
     let ended = on_b.inbox.wait_for("round_ended", |_| true).await;
     // A later broadcast from the surviving node: any duplicate of the deadline's events was
     // sent before it. (Counted for round 1 only: round 2 will reach its own deadlines.)
-    let (status, _) = b
-        .call("POST", &format!("/api/game/{code}/next"), &host, None)
-        .await;
+    let (status, _) = b.next_round(&host, &code).await;
     assert_eq!(status, reqwest::StatusCode::OK);
     on_b.inbox.wait_for("round_started", |_| true).await;
     let round_one = |name: &str| {

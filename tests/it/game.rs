@@ -311,12 +311,7 @@ async fn four_players_play_a_whole_two_round_game_over_long_polling(pool: PgPool
 
 #[sqlx::test]
 async fn the_answering_phase_ends_at_its_deadline_with_nobody_acting(pool: PgPool) {
-    let t = Table::open(
-        pool,
-        FOUR,
-        json!({"answer_seconds": 3, "vote_seconds": 3}),
-    )
-    .await;
+    let t = Table::open(pool, FOUR, json!({"answer_seconds": 3, "vote_seconds": 3})).await;
     t.socks[0]
         .ok("start_game", json!({"room_code": t.code}))
         .await;
@@ -410,15 +405,7 @@ async fn twenty_simultaneous_votes_from_one_player_count_once(pool: PgPool) {
     let updates = t.socks[2].inbox.all("vote_update");
     assert_eq!(updates.len(), 1, "{updates:?}");
     assert_eq!(updates[0]["vote_count"], 1);
-    let (_, board) = t
-        .app
-        .call(
-            "GET",
-            &format!("/api/game/rounds/{round_id}/answers"),
-            &t.players[2],
-            None,
-        )
-        .await;
+    let (_, board) = t.app.answers(&t.players[2], &round_id).await;
     assert!(
         board["answers"]
             .as_array()
@@ -537,15 +524,7 @@ async fn a_player_who_drops_mid_round_and_comes_back_finds_the_game_where_it_was
         .wait_for("player_disconnected", |_| true)
         .await;
     assert_eq!(gone["user_id"], t.players[2].id.to_string());
-    let (_, room) = t
-        .app
-        .call(
-            "GET",
-            &format!("/api/rooms/{}", t.code),
-            &t.players[0],
-            None,
-        )
-        .await;
+    let (_, room) = t.app.get_room(&t.players[0], &t.code).await;
     let bob = room["room"]["participants"]
         .as_array()
         .and_then(|l| l.iter().find(|p| p["display_name"] == "Bob").cloned())
@@ -619,65 +598,31 @@ async fn the_rest_mirror_plays_a_round_through_the_same_rules(pool: PgPool) {
             json!({"max_rounds": 1, "answer_seconds": 60, "vote_seconds": 60}),
         )
         .await;
-    let (s, body) = app
-        .call("POST", &format!("/api/game/{code}/start"), &host, None)
-        .await;
+    let (s, body) = app.start_game(&host, &code).await;
     assert_error(s, &body, StatusCode::CONFLICT, "not_enough_players");
     app.join(&ann, &code).await;
-    let (s, body) = app
-        .call("POST", &format!("/api/game/{code}/start"), &ann, None)
-        .await;
+    let (s, body) = app.start_game(&ann, &code).await;
     assert_error(s, &body, StatusCode::FORBIDDEN, "not_host");
-    let (s, body) = app
-        .call("POST", &format!("/api/game/{code}/start"), &host, None)
-        .await;
+    let (s, body) = app.start_game(&host, &code).await;
     assert_eq!(s, StatusCode::OK, "{body}");
     let round = body["round"]["id"].as_str().expect("id").to_string();
-    let (s, body) = app
-        .call(
-            "GET",
-            &format!("/api/game/rounds/{round}/answers"),
-            &ann,
-            None,
-        )
-        .await;
+    let (s, body) = app.answers(&ann, &round).await;
     assert_error(s, &body, StatusCode::CONFLICT, "wrong_phase");
-    let (s, body) = app
-        .call(
-            "POST",
-            &format!("/api/game/rounds/{round}/answer"),
-            &ann,
-            Some(json!({"answer": "  "})),
-        )
-        .await;
+    let (s, body) = app.answer(&ann, &round, "  ").await;
     assert_error(
         s,
         &body,
         StatusCode::UNPROCESSABLE_ENTITY,
         "validation_failed",
     );
-    let (s, body) = app
-        .call(
-            "POST",
-            &format!("/api/game/rounds/{round}/answer"),
-            &ann,
-            Some(json!({"answer": "x".repeat(281)})),
-        )
-        .await;
+    let (s, body) = app.answer(&ann, &round, "x".repeat(281)).await;
     assert_error(
         s,
         &body,
         StatusCode::UNPROCESSABLE_ENTITY,
         "validation_failed",
     );
-    let (s, ann_answer) = app
-        .call(
-            "POST",
-            &format!("/api/game/rounds/{round}/answer"),
-            &ann,
-            Some(json!({"answer": "  Ann's  "})),
-        )
-        .await;
+    let (s, ann_answer) = app.answer(&ann, &round, "  Ann's  ").await;
     assert_eq!(s, StatusCode::CREATED);
     let (s, body) = app
         .call(
@@ -688,81 +633,41 @@ async fn the_rest_mirror_plays_a_round_through_the_same_rules(pool: PgPool) {
         )
         .await;
     assert_error(s, &body, StatusCode::CONFLICT, "wrong_phase");
-    let (s, body) = app
-        .call(
-            "POST",
-            &format!("/api/game/rounds/{round}/voting"),
-            &host,
-            None,
-        )
-        .await;
+    let (s, body) = app.start_voting(&host, &round).await;
     assert_eq!(s, StatusCode::OK, "{body}");
     assert_eq!(body["round"]["status"], "voting");
-    let (s, body) = app
-        .call(
-            "GET",
-            &format!("/api/game/rounds/{round}/answers"),
-            &host,
-            None,
-        )
-        .await;
+    let (s, body) = app.answers(&host, &round).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(
         body["answers"],
         json!([{"id": ann_answer["answer_id"], "content": "Ann's"}])
     );
     let (s, body) = app
-        .call(
-            "POST",
-            &format!("/api/game/rounds/{round}/vote"),
-            &ann,
-            Some(json!({"answer_id": ann_answer["answer_id"]})),
-        )
+        .vote_answer(&ann, &round, &ann_answer["answer_id"])
         .await;
     assert_error(s, &body, StatusCode::FORBIDDEN, "own_answer");
     let (s, body) = app
-        .call(
-            "POST",
-            &format!("/api/game/rounds/{round}/vote"),
-            &host,
-            Some(json!({"answer_id": ann_answer["answer_id"]})),
-        )
+        .vote_answer(&host, &round, &ann_answer["answer_id"])
         .await;
     assert_eq!(s, StatusCode::CREATED, "{body}");
     assert_eq!(body["vote_count"], 1);
     // Everyone who can vote has voted (Ann has nothing to vote for): the round is over.
-    let (s, body) = app
-        .call(
-            "GET",
-            &format!("/api/game/rounds/{round}/answers"),
-            &host,
-            None,
-        )
-        .await;
+    let (s, body) = app.answers(&host, &round).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(body["answers"][0]["author_id"], ann.id.to_string());
     assert_eq!(body["answers"][0]["display_name"], "Ann");
     assert_eq!(body["answers"][0]["votes"], 1);
-    let (s, body) = app
-        .call("GET", &format!("/api/game/{code}/leaderboard"), &host, None)
-        .await;
+    let (s, body) = app.leaderboard(&host, &code).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(
         body["leaderboard"][0],
         json!({"user_id": ann.id, "display_name": "Ann", "score": 1, "rank": 1})
     );
-    let (s, body) = app
-        .call("POST", &format!("/api/game/{code}/next"), &host, None)
-        .await;
+    let (s, body) = app.next_round(&host, &code).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(body["final_leaderboard"][0]["score"], 1);
     let (s, body) = app
-        .call(
-            "POST",
-            &format!("/api/game/rounds/{}/vote", Uuid::new_v4()),
-            &host,
-            Some(json!({"answer_id": Uuid::new_v4()})),
-        )
+        .vote_answer(&host, &Uuid::new_v4(), &Uuid::new_v4())
         .await;
     assert_error(s, &body, StatusCode::NOT_FOUND, "round_not_found");
     let (s, body) = app
@@ -824,20 +729,13 @@ async fn game_texts_refuse_invisible_and_direction_characters_and_keep_emoji(poo
     // A theme with a zero-width space in it, and one spelt backwards by an override.
     for theme in ["Space\u{200b}ships", "\u{202e}spihsecaps"] {
         let (s, body) = app
-            .call(
-                "POST",
-                "/api/rooms",
-                &host,
-                Some(json!({"settings": {"theme": theme}})),
-            )
+            .post_room(&host, json!({"settings": {"theme": theme}}))
             .await;
         assert_invalid_field(s, &body, "theme");
     }
     let code = app.create_room(&host, json!({})).await;
     app.join(&ann, &code).await;
-    let (s, body) = app
-        .call("POST", &format!("/api/game/{code}/start"), &host, None)
-        .await;
+    let (s, body) = app.start_game(&host, &code).await;
     assert_eq!(s, StatusCode::OK, "{body}");
     let round = body["round"]["id"].as_str().expect("round").to_string();
     let path = format!("/api/game/rounds/{round}/answer");
@@ -858,23 +756,9 @@ async fn game_texts_refuse_invisible_and_direction_characters_and_keep_emoji(poo
         .call("POST", &path, &ann, Some(json!({"answer": answer})))
         .await;
     assert_eq!(s, StatusCode::CREATED, "{body}");
-    let (s, body) = app
-        .call(
-            "POST",
-            &format!("/api/game/rounds/{round}/voting"),
-            &host,
-            None,
-        )
-        .await;
+    let (s, body) = app.start_voting(&host, &round).await;
     assert_eq!(s, StatusCode::OK, "{body}");
-    let (s, body) = app
-        .call(
-            "GET",
-            &format!("/api/game/rounds/{round}/answers"),
-            &host,
-            None,
-        )
-        .await;
+    let (s, body) = app.answers(&host, &round).await;
     assert_eq!(s, StatusCode::OK, "{body}");
     assert_eq!(body["answers"][0]["content"], answer.as_str());
 }

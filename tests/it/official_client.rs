@@ -10,10 +10,7 @@
 use crate::common::{Player, js::CLIENT, spawn_app};
 use serde_json::{Value, json};
 use sqlx::PgPool;
-use std::{
-    collections::HashMap,
-    time::Duration,
-};
+use std::{collections::HashMap, time::Duration};
 
 /// The JS game must end well before this (it gives up by itself after 30 s).
 const GAME_TIMEOUT: Duration = Duration::from_secs(45);
@@ -130,11 +127,9 @@ async fn the_first_event_sent_on_connect_is_always_answered(pool: PgPool) {
         voters.push(app.register(&format!("Fresh{n}")).await);
     }
     let (status, body) = app
-        .call(
-            "POST",
-            "/api/polls",
+        .post_poll(
             &voters[0],
-            Some(json!({"question": "First?", "options": ["yes", "no"]})),
+            json!({"question": "First?", "options": ["yes", "no"]}),
         )
         .await;
     assert_eq!(status, reqwest::StatusCode::CREATED, "{body}");

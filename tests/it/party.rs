@@ -124,15 +124,7 @@ async fn the_host_plays_again_with_the_same_players_and_fresh_scores(pool: PgPoo
     }
     // The new game is played by the same sockets.
     p.play_round(round_id).await;
-    let (status, body) = p
-        .app
-        .call(
-            "GET",
-            &format!("/api/game/{}/leaderboard", p.code),
-            &p.players[1],
-            None,
-        )
-        .await;
+    let (status, body) = p.app.leaderboard(&p.players[1], &p.code).await;
     assert_eq!(status, StatusCode::OK);
     let board = body["leaderboard"].as_array().expect("leaderboard");
     assert!(board.iter().all(|e| e["score"] == 1), "{body}");
@@ -148,15 +140,7 @@ async fn the_host_plays_again_with_the_same_players_and_fresh_scores(pool: PgPoo
         )
         .await;
     assert_error(status, &body, StatusCode::CONFLICT, "game_in_progress");
-    let (status, body) = p
-        .app
-        .call(
-            "GET",
-            &format!("/api/rooms/{}", p.code),
-            &p.players[2],
-            None,
-        )
-        .await;
+    let (status, body) = p.app.get_room(&p.players[2], &p.code).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["room"]["game_number"], 2);
     assert_eq!(body["room"]["game_id"], game_id.to_string());
@@ -208,10 +192,6 @@ async fn play_again_over_rest_takes_a_partial_settings_object(pool: PgPool) {
     p.socks[1].inbox.wait_for("game_reset", |_| true).await;
 }
 
-async fn get(app: &TestApp, who: &Player, path: &str) -> (StatusCode, Value) {
-    app.call("GET", path, who, None).await
-}
-
 #[sqlx::test]
 async fn finished_games_are_listed_read_and_exported_by_the_right_people(pool: PgPool) {
     let p = Table::open(
@@ -229,7 +209,10 @@ async fn finished_games_are_listed_read_and_exported_by_the_right_people(pool: P
     let outsider = p.app.register("Eve").await;
 
     // Newest first, paged, with the caller's own score.
-    let (status, body) = get(&p.app, &p.players[1], "/api/me/games?per_page=1").await;
+    let (status, body) = p
+        .app
+        .get(Some(&p.players[1]), "/api/me/games?per_page=1")
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["total"], 2);
     assert_eq!(
@@ -238,7 +221,10 @@ async fn finished_games_are_listed_read_and_exported_by_the_right_people(pool: P
     );
     assert_eq!(body["games"][0]["id"], second.to_string());
     assert_eq!(body["games"][0]["status"], "playing");
-    let (_, body) = get(&p.app, &p.players[1], "/api/me/games?page=2&per_page=1").await;
+    let (_, body) = p
+        .app
+        .get(Some(&p.players[1]), "/api/me/games?page=2&per_page=1")
+        .await;
     let listed = &body["games"][0];
     assert_eq!(listed["id"], first.to_string());
     assert_eq!(listed["status"], "finished");
@@ -246,16 +232,19 @@ async fn finished_games_are_listed_read_and_exported_by_the_right_people(pool: P
     assert_eq!(listed["room_code"], p.code);
     assert_eq!(listed["rounds"], 1);
     assert_eq!(listed["my_score"], 1);
-    let (_, body) = get(&p.app, &outsider, "/api/me/games").await;
+    let (_, body) = p.app.get(Some(&outsider), "/api/me/games").await;
     assert_eq!(body["total"], 0);
-    let (status, body) = get(&p.app, &outsider, "/api/me/games?per_page=101").await;
+    let (status, body) = p
+        .app
+        .get(Some(&outsider), "/api/me/games?per_page=101")
+        .await;
     assert_error(
         status,
         &body,
         StatusCode::UNPROCESSABLE_ENTITY,
         "validation_failed",
     );
-    let (status, body) = get(&p.app, &outsider, "/api/me/games?page=x").await;
+    let (status, body) = p.app.get(Some(&outsider), "/api/me/games?page=x").await;
     assert_error(
         status,
         &body,
@@ -264,7 +253,10 @@ async fn finished_games_are_listed_read_and_exported_by_the_right_people(pool: P
     );
 
     // The record: every round's question, answers with authors and voters, final scores.
-    let (status, body) = get(&p.app, &p.players[2], &format!("/api/games/{first}")).await;
+    let (status, body) = p
+        .app
+        .get(Some(&p.players[2]), &format!("/api/games/{first}"))
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let game = &body["game"];
     assert_eq!(game["game_number"], 1);
@@ -292,29 +284,50 @@ async fn finished_games_are_listed_read_and_exported_by_the_right_people(pool: P
     assert_eq!(scores.len(), 3);
     assert!(scores.iter().all(|s| s["score"] == 1 && s["rank"] == 1));
     // The running game shows no round yet: nothing is revealed before a round ends.
-    let (status, body) = get(&p.app, &p.players[1], &format!("/api/games/{second}")).await;
+    let (status, body) = p
+        .app
+        .get(Some(&p.players[1]), &format!("/api/games/{second}"))
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["game"]["rounds"], json!([]));
 
-    let (status, body) = get(&p.app, &outsider, &format!("/api/games/{first}")).await;
+    let (status, body) = p
+        .app
+        .get(Some(&outsider), &format!("/api/games/{first}"))
+        .await;
     assert_error(status, &body, StatusCode::FORBIDDEN, "not_participant");
-    let (status, body) = get(&p.app, &outsider, &format!("/api/games/{}", Uuid::new_v4())).await;
+    let (status, body) = p
+        .app
+        .get(Some(&outsider), &format!("/api/games/{}", Uuid::new_v4()))
+        .await;
     assert_error(status, &body, StatusCode::NOT_FOUND, "game_not_found");
 
     // The export is the host's.
     let export = format!("/api/games/{first}/export");
-    let (status, body) = get(&p.app, &p.players[1], &format!("{export}?format=csv")).await;
+    let (status, body) = p
+        .app
+        .get(Some(&p.players[1]), &format!("{export}?format=csv"))
+        .await;
     assert_error(status, &body, StatusCode::FORBIDDEN, "not_host");
-    let (status, body) = get(&p.app, &outsider, &format!("{export}?format=csv")).await;
+    let (status, body) = p
+        .app
+        .get(Some(&outsider), &format!("{export}?format=csv"))
+        .await;
     assert_error(status, &body, StatusCode::FORBIDDEN, "not_participant");
-    let (status, body) = get(&p.app, &p.players[0], &format!("{export}?format=xml")).await;
+    let (status, body) = p
+        .app
+        .get(Some(&p.players[0]), &format!("{export}?format=xml"))
+        .await;
     assert_error(
         status,
         &body,
         StatusCode::UNPROCESSABLE_ENTITY,
         "validation_failed",
     );
-    let (status, body) = get(&p.app, &p.players[0], &format!("{export}?format=json")).await;
+    let (status, body) = p
+        .app
+        .get(Some(&p.players[0]), &format!("{export}?format=json"))
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["game"]["id"], first.to_string());
 
@@ -357,7 +370,7 @@ async fn the_room_filter_refuses_or_masks_and_the_host_hides_an_answer(pool: PgP
         .await;
     assert_eq!(data["round"]["round_number"], 1);
     let round_id = id(&data["round"]["id"]);
-    let (status, room) = get(&p.app, &p.players[1], &format!("/api/rooms/{}", p.code)).await;
+    let (status, room) = p.app.get_room(&p.players[1], &p.code).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(room["room"]["settings"]["profanity_filter"], "refuse");
 
@@ -455,12 +468,13 @@ async fn the_room_filter_refuses_or_masks_and_the_host_hides_an_answer(pool: PgP
             .iter()
             .all(|r| r["answer_id"] != answers[1].to_string())
     );
-    let (_, body) = get(
-        &p.app,
-        &p.players[1],
-        &format!("/api/game/rounds/{round_id}/answers"),
-    )
-    .await;
+    let (_, body) = p
+        .app
+        .get(
+            Some(&p.players[1]),
+            &format!("/api/game/rounds/{round_id}/answers"),
+        )
+        .await;
     assert_eq!(body["answers"].as_array().map(Vec::len), Some(2), "{body}");
 }
 
@@ -610,7 +624,7 @@ async fn the_audience_watches_and_votes_apart_without_holding_the_game(pool: PgP
         .await;
     assert_eq!(p.socks[0].inbox.count("vote_update"), 0);
     // The audience voted, yet the round waits for the players.
-    let (_, body) = get(&p.app, &p.players[1], &format!("/api/rooms/{}", p.code)).await;
+    let (_, body) = p.app.get_room(&p.players[1], &p.code).await;
     assert_eq!(body["room"]["current_round"]["status"], "voting");
 
     p.socks[0]
@@ -705,19 +719,20 @@ async fn a_later_game_with_its_audience_and_hidden_answer_is_rebuilt_from_postgr
 
     // Redis loses the room: it comes back from Postgres as it was.
     crate::common::redis_server::flush_prefix(&p.app.config.redis_url, &p.app.prefix).await;
-    let (status, body) = get(&p.app, &p.players[1], &format!("/api/rooms/{}", p.code)).await;
+    let (status, body) = p.app.get_room(&p.players[1], &p.code).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let room = &body["room"];
     assert_eq!(room["game_number"], 2);
     assert_eq!(room["game_id"], round_id.to_string());
     assert_eq!(room["audience_count"], 1);
     assert_eq!(room["current_round"]["round_number"], 1);
-    let (_, body) = get(
-        &p.app,
-        &p.players[1],
-        &format!("/api/game/{}/leaderboard", p.code),
-    )
-    .await;
+    let (_, body) = p
+        .app
+        .get(
+            Some(&p.players[1]),
+            &format!("/api/game/{}/leaderboard", p.code),
+        )
+        .await;
     let board = body["leaderboard"].as_array().expect("leaderboard");
     assert_eq!(board.len(), 2);
     assert!(board.iter().all(|e| e["score"] == 0), "{body}");
@@ -787,14 +802,10 @@ async fn a_guest_plays_with_a_nickname_and_keeps_their_game_when_they_upgrade(po
     }
 
     // Hosting and creating polls need an account; so does a password.
-    let (s, b) = app
-        .call("POST", "/api/rooms", &gus, Some(json!({"settings": {}})))
-        .await;
+    let (s, b) = app.post_room(&gus, json!({"settings": {}})).await;
     assert_error(s, &b, StatusCode::FORBIDDEN, "account_required");
     let poll = json!({"question": "Tea?", "options": ["yes", "no"]});
-    let (s, b) = app
-        .call("POST", "/api/polls", &gus, Some(poll.clone()))
-        .await;
+    let (s, b) = app.post_poll(&gus, poll.clone()).await;
     assert_error(s, &b, StatusCode::FORBIDDEN, "account_required");
     let (s, b) = app
         .call(
@@ -824,7 +835,7 @@ async fn a_guest_plays_with_a_nickname_and_keeps_their_game_when_they_upgrade(po
     };
     let round = party.play_one_round_game().await;
     let gus = &party.players[1];
-    let (s, games) = get(&party.app, gus, "/api/me/games").await;
+    let (s, games) = party.app.get(Some(gus), "/api/me/games").await;
     assert_eq!(s, StatusCode::OK, "{games}");
     assert_eq!(games["total"], 1, "{games}");
     assert_eq!(games["games"][0]["my_score"], 1, "{games}");
@@ -847,16 +858,16 @@ async fn a_guest_plays_with_a_nickname_and_keeps_their_game_when_they_upgrade(po
     assert_eq!(up["user"]["email"], email);
     let again = party.app.login(&email, "Gus").await;
     assert_eq!(again.id, gus.id, "the same user");
-    let (_, games) = get(&party.app, &again, "/api/me/games").await;
+    let (_, games) = party.app.get(Some(&again), "/api/me/games").await;
     assert_eq!(games["games"][0]["id"], game_id, "{games}");
-    let (s, record) = get(&party.app, &again, &format!("/api/games/{}", id(&game_id))).await;
+    let (s, record) = party
+        .app
+        .get(Some(&again), &format!("/api/games/{}", id(&game_id)))
+        .await;
     assert_eq!(s, StatusCode::OK, "{record}");
     assert!(record.to_string().contains(&round.to_string()), "{record}");
     // Now an account: hosting works, a second upgrade does not.
-    let (s, b) = party
-        .app
-        .call("POST", "/api/polls", &again, Some(poll))
-        .await;
+    let (s, b) = party.app.post_poll(&again, poll).await;
     assert_eq!(s, StatusCode::CREATED, "{b}");
     let (s, b) = party
         .app
@@ -913,9 +924,7 @@ async fn sixty_guests_behind_one_address_get_into_one_room_and_a_flood_is_refuse
     let took = started.elapsed();
     assert_eq!(joined, 60);
     assert!(took < std::time::Duration::from_secs(60), "{took:?}");
-    let (s, room) = app
-        .call("GET", &format!("/api/rooms/{code}"), &teacher, None)
-        .await;
+    let (s, room) = app.get_room(&teacher, &code).await;
     assert_eq!(s, StatusCode::OK, "{room}");
     let names: Vec<&str> = room["room"]["participants"]
         .as_array()
@@ -1215,12 +1224,7 @@ async fn outside_host_room(pool: PgPool) -> (Table, Sock) {
     let app = spawn_app(pool).await;
     let host = app.register("Quizmaster").await;
     let (status, body) = app
-        .call(
-            "POST",
-            "/api/rooms",
-            &host,
-            Some(json!({"settings": {"host_plays": "no"}})),
-        )
+        .post_room(&host, json!({"settings": {"host_plays": "no"}}))
         .await;
     // As for any setting of the wrong type: 400, naming the field.
     assert_error(status, &body, StatusCode::BAD_REQUEST, "malformed_request");
@@ -1324,7 +1328,10 @@ async fn a_host_who_does_not_play_runs_the_game_from_outside_it(pool: PgPool) {
     assert_eq!(user_ids(&over["final_leaderboard"]), three, "{over}");
 
     // The finished game's record, which its host may read, lists the three alone.
-    let (status, body) = get(&p.app, &p.players[0], &format!("/api/games/{round_id}")).await;
+    let (status, body) = p
+        .app
+        .get(Some(&p.players[0]), &format!("/api/games/{round_id}"))
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(user_ids(&body["game"]["final_scores"]), three, "{body}");
 
@@ -1352,7 +1359,7 @@ async fn a_host_who_does_not_play_runs_the_game_from_outside_it(pool: PgPool) {
         .inbox
         .wait_for("host_changed", |v| v["host_id"] == ann)
         .await;
-    let (_, body) = get(&p.app, &p.players[1], &format!("/api/rooms/{}", p.code)).await;
+    let (_, body) = p.app.get_room(&p.players[1], &p.code).await;
     assert_eq!(body["room"]["host"]["plays"], true, "{body}");
     assert_eq!(body["room"]["host"]["display_name"], "Ann");
 }
@@ -1372,7 +1379,7 @@ async fn a_host_who_does_not_play_is_rebuilt_from_postgres_without_a_seat(pool: 
         .await;
 
     crate::common::redis_server::flush_prefix(&p.app.config.redis_url, &p.app.prefix).await;
-    let (status, body) = get(&p.app, &p.players[0], &format!("/api/rooms/{}", p.code)).await;
+    let (status, body) = p.app.get_room(&p.players[0], &p.code).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let room = &body["room"];
     assert_eq!(

@@ -3,6 +3,7 @@
 //! `notification`, two nodes through the Redis adapter, the counts cache rebuilt after a Redis
 //! flush and restart, and the official socket.io-client.
 
+use crate::common::api::option_id;
 use crate::common::{
     Player, TestApp, assert_error, redis_server::PrivateRedis, socket::Sock, spawn_app_with,
     test_config,
@@ -15,25 +16,10 @@ use tf_rust_socketio::TransportType;
 
 async fn poll_with(app: &TestApp, who: &Player, options: &[&str]) -> Value {
     let (s, b) = app
-        .call(
-            "POST",
-            "/api/polls",
-            who,
-            Some(json!({"question": "Live?", "options": options})),
-        )
+        .post_poll(who, json!({"question": "Live?", "options": options}))
         .await;
     assert_eq!(s, StatusCode::CREATED, "{b}");
     b["poll"].clone()
-}
-
-fn opt(poll: &Value, n: usize) -> Value {
-    poll["options"][n]["id"].clone()
-}
-
-async fn anonymous(base: &str) -> Sock {
-    Sock::handshake(base, Default::default())
-        .await
-        .expect("an anonymous socket connects")
 }
 
 #[sqlx::test]
@@ -50,7 +36,7 @@ async fn a_vote_on_one_node_reaches_subscribers_on_another_coalesced_and_exact(p
     let pid = poll["id"].clone();
 
     // An anonymous watcher on node B; the creator's socket on node A for notifications.
-    let watcher = anonymous(&b.base).await;
+    let watcher = Sock::anonymous(&b.base).await;
     let sub = watcher.ok("subscribe_poll", json!({"poll_id": pid})).await;
     assert_eq!(sub["poll"]["id"], pid);
     let owner = Sock::connect(&a.base, &creator.token, TransportType::Websocket).await;
@@ -58,7 +44,7 @@ async fn a_vote_on_one_node_reaches_subscribers_on_another_coalesced_and_exact(p
     watcher
         .refused(
             "vote_poll",
-            json!({"poll_id": pid, "option_ids": [opt(&poll, 0)]}),
+            json!({"poll_id": pid, "option_ids": [option_id(&poll, 0)]}),
             "unauthorized",
         )
         .await;
@@ -72,12 +58,12 @@ async fn a_vote_on_one_node_reaches_subscribers_on_another_coalesced_and_exact(p
     let ack = voter
         .ok(
             "vote_poll",
-            json!({"poll_id": pid, "option_ids": [opt(&poll, 0)]}),
+            json!({"poll_id": pid, "option_ids": [option_id(&poll, 0)]}),
         )
         .await;
     let acked = Instant::now();
     assert_eq!(ack["poll"]["total_votes"], 1, "{ack}");
-    assert_eq!(ack["poll"]["my_votes"], json!([opt(&poll, 0)]));
+    assert_eq!(ack["poll"]["my_votes"], json!([option_id(&poll, 0)]));
     let first = watcher
         .inbox
         .wait_for("poll_results", |v| v["total_votes"] == 1)
@@ -104,7 +90,7 @@ async fn a_vote_on_one_node_reaches_subscribers_on_another_coalesced_and_exact(p
     for round in 0..8 {
         for (i, v) in voters.iter().enumerate() {
             let node = if (round + i) % 2 == 0 { &a } else { &b };
-            let body = json!({"option_ids": [opt(&poll, (round + i) % 3)]});
+            let body = json!({"option_ids": [option_id(&poll, (round + i) % 3)]});
             let path = format!("/api/polls/{}/vote", pid.as_str().unwrap_or_default());
             calls.push(async move { node.call("PUT", &path, v, Some(body)).await });
         }
@@ -197,7 +183,7 @@ async fn the_counts_are_rebuilt_from_postgres_after_a_flush_and_a_restart(pool: 
             "PUT",
             &vote,
             &creator,
-            Some(json!({"option_ids": [opt(&poll, 0)]})),
+            Some(json!({"option_ids": [option_id(&poll, 0)]})),
         )
         .await;
     assert_eq!(s, StatusCode::OK);
@@ -217,7 +203,7 @@ async fn the_counts_are_rebuilt_from_postgres_after_a_flush_and_a_restart(pool: 
             "PUT",
             &vote,
             &voter,
-            Some(json!({"option_ids": [opt(&poll, 1)]})),
+            Some(json!({"option_ids": [option_id(&poll, 1)]})),
         )
         .await;
     assert_eq!(s, StatusCode::OK, "{body}");
@@ -246,7 +232,7 @@ async fn the_counts_are_rebuilt_from_postgres_after_a_flush_and_a_restart(pool: 
             "PUT",
             &vote,
             &voter,
-            Some(json!({"option_ids": [opt(&poll, 0)]})),
+            Some(json!({"option_ids": [option_id(&poll, 0)]})),
         )
         .await;
     assert_eq!(s, StatusCode::OK, "{body}");
@@ -265,7 +251,7 @@ async fn the_official_client_subscribes_votes_and_sees_poll_results(pool: PgPool
     let config = json!({
         "base": app.base,
         "poll_id": poll["id"],
-        "option_ids": [opt(&poll, 0), opt(&poll, 1)],
+        "option_ids": [option_id(&poll, 0), option_id(&poll, 1)],
         "voters": [creator.token, voter.token],
     });
     let report = crate::common::js::CLIENT
@@ -298,14 +284,7 @@ async fn the_plain_websocket_sends_the_poll_and_its_changes(pool: PgPool) {
     let hello = next().await;
     assert_eq!(hello["type"], "poll_update");
     assert_eq!(hello["poll"]["id"], pid.as_str());
-    let (s, _) = app
-        .call(
-            "PUT",
-            &format!("/api/polls/{pid}/vote"),
-            &creator,
-            Some(json!({"option_ids": [opt(&poll, 1)]})),
-        )
-        .await;
+    let (s, _) = app.vote(&creator, &pid, json!([option_id(&poll, 1)])).await;
     assert_eq!(s, StatusCode::OK);
     loop {
         let m = next().await;
@@ -346,7 +325,7 @@ async fn postgres_down_is_a_503_and_nothing_half_written() {
             "PUT",
             &vote,
             &creator,
-            Some(json!({"option_ids": [opt(&poll, 0)]})),
+            Some(json!({"option_ids": [option_id(&poll, 0)]})),
         )
         .await;
     assert_eq!(s, StatusCode::OK);
@@ -361,7 +340,7 @@ async fn postgres_down_is_a_503_and_nothing_half_written() {
             "PUT",
             &vote,
             &creator,
-            Some(json!({"option_ids": [opt(&poll, 1)]})),
+            Some(json!({"option_ids": [option_id(&poll, 1)]})),
         )
         .await;
     crate::common::assert_error(
@@ -371,12 +350,7 @@ async fn postgres_down_is_a_503_and_nothing_half_written() {
         "service_unavailable",
     );
     let (s, b) = app
-        .call(
-            "POST",
-            "/api/polls",
-            &creator,
-            Some(json!({"question": "q", "options": ["x", "y"]})),
-        )
+        .post_poll(&creator, json!({"question": "q", "options": ["x", "y"]}))
         .await;
     crate::common::assert_error(
         s,
@@ -404,7 +378,7 @@ async fn postgres_down_is_a_503_and_nothing_half_written() {
             "PUT",
             &vote,
             &creator,
-            Some(json!({"option_ids": [opt(&poll, 1)]})),
+            Some(json!({"option_ids": [option_id(&poll, 1)]})),
         )
         .await;
     assert_eq!(s, StatusCode::OK);
@@ -530,7 +504,7 @@ async fn the_plain_websocket_keeps_the_origin_and_session_rules(pool: PgPool) {
             "PUT",
             &vote,
             &alice,
-            Some(json!({"option_ids": [opt(&poll, 0)]})),
+            Some(json!({"option_ids": [option_id(&poll, 0)]})),
         )
         .await;
     assert_eq!(s, StatusCode::OK);
@@ -565,7 +539,11 @@ async fn the_plain_websocket_keeps_the_origin_and_session_rules(pool: PgPool) {
     .await
     .expect("a Bearer token");
     let first = next_json(&mut own).await.expect("hello");
-    assert_eq!(first["poll"]["my_votes"], json!([opt(&poll, 0)]), "{first}");
+    assert_eq!(
+        first["poll"]["my_votes"],
+        json!([option_id(&poll, 0)]),
+        "{first}"
+    );
     assert_eq!(
         next_json(&mut bobs).await.expect("hello")["poll"]["my_votes"],
         json!([])
@@ -576,11 +554,14 @@ async fn the_plain_websocket_keeps_the_origin_and_session_rules(pool: PgPool) {
             "PUT",
             &vote,
             &bob,
-            Some(json!({"option_ids": [opt(&poll, 1)]})),
+            Some(json!({"option_ids": [option_id(&poll, 1)]})),
         )
         .await;
     assert_eq!(s, StatusCode::OK);
-    for (ws, mine) in [(&mut own, opt(&poll, 0)), (&mut bobs, opt(&poll, 1))] {
+    for (ws, mine) in [
+        (&mut own, option_id(&poll, 0)),
+        (&mut bobs, option_id(&poll, 1)),
+    ] {
         loop {
             let m = next_json(ws).await.expect("an update");
             if m["poll"]["total_votes"] == 2 {
@@ -616,7 +597,7 @@ async fn the_plain_websocket_keeps_the_origin_and_session_rules(pool: PgPool) {
             "PUT",
             &vote,
             &bob,
-            Some(json!({"option_ids": [opt(&poll, 0)]})),
+            Some(json!({"option_ids": [option_id(&poll, 0)]})),
         )
         .await;
     assert_eq!(s, StatusCode::OK);
@@ -696,9 +677,7 @@ async fn poll_updated_carries_no_ones_like_and_the_creators_notification_counts_
     let watcher = Sock::connect(&app.base, &bob.token, TransportType::Websocket).await;
     watcher.ok("subscribe_poll", json!({"poll_id": pid})).await;
 
-    let (s, b) = app
-        .call("PUT", &format!("/api/polls/{pid}/like"), &creator, None)
-        .await;
+    let (s, b) = app.like(&creator, &pid).await;
     assert_eq!(s, StatusCode::OK, "{b}");
     let note = owner
         .inbox

@@ -174,9 +174,7 @@ async fn a_redis_restart_mid_game_loses_nothing_and_broadcasts_resume_across_nod
         assert_eq!(v["answers"].as_array().map(Vec::len), Some(4));
     }
     // A REST read on either node sees the rebuilt room.
-    let (status, room) = b
-        .call("GET", &format!("/api/rooms/{code}"), &players[0], None)
-        .await;
+    let (status, room) = b.get_room(&players[0], &code).await;
     assert_eq!(status, reqwest::StatusCode::OK);
     assert_eq!(room["room"]["current_round"]["status"], "voting");
 }

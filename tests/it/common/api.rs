@@ -2,11 +2,13 @@
 //! `app.call("GET", &format!("/api/rooms/{code}"), &who, None)`. Each gives back the status and
 //! body as `call` does, so a story asserts on them as it would on a raw call; `call` stays for
 //! the requests whose point is their raw shape (a malformed path or body, an unusual method).
+//! Room codes, round and poll ids go into the path as they display (`&str`, `String`, `Uuid`).
 
 use super::{Player, TestApp};
 use reqwest::{Client, StatusCode};
 use serde::Serialize;
 use serde_json::{Value, json};
+use std::fmt::Display;
 
 impl TestApp {
     /// A GET as `who` (no `Authorization` when `None`); the body is `Null` when not JSON.
@@ -37,32 +39,42 @@ impl TestApp {
 
     // Rooms and the game's REST mirror.
 
-    pub async fn get_room(&self, who: &Player, code: &str) -> (StatusCode, Value) {
+    /// `POST /api/rooms` with this body as it stands (`{"settings": …}`, or not).
+    pub async fn post_room(&self, who: &Player, body: Value) -> (StatusCode, Value) {
+        self.call("POST", "/api/rooms", who, Some(body)).await
+    }
+
+    pub async fn get_room(&self, who: &Player, code: impl Display) -> (StatusCode, Value) {
         self.call("GET", &format!("/api/rooms/{code}"), who, None)
             .await
     }
 
-    pub async fn leave_room(&self, who: &Player, code: &str) -> (StatusCode, Value) {
+    pub async fn leave_room(&self, who: &Player, code: impl Display) -> (StatusCode, Value) {
         self.call("DELETE", &format!("/api/rooms/{code}/leave"), who, None)
             .await
     }
 
-    pub async fn start_game(&self, who: &Player, code: &str) -> (StatusCode, Value) {
+    pub async fn start_game(&self, who: &Player, code: impl Display) -> (StatusCode, Value) {
         self.call("POST", &format!("/api/game/{code}/start"), who, None)
             .await
     }
 
-    pub async fn next_round(&self, who: &Player, code: &str) -> (StatusCode, Value) {
+    pub async fn next_round(&self, who: &Player, code: impl Display) -> (StatusCode, Value) {
         self.call("POST", &format!("/api/game/{code}/next"), who, None)
             .await
     }
 
-    pub async fn leaderboard(&self, who: &Player, code: &str) -> (StatusCode, Value) {
+    pub async fn leaderboard(&self, who: &Player, code: impl Display) -> (StatusCode, Value) {
         self.call("GET", &format!("/api/game/{code}/leaderboard"), who, None)
             .await
     }
 
-    pub async fn answer(&self, who: &Player, round: &str, text: &str) -> (StatusCode, Value) {
+    pub async fn answer(
+        &self,
+        who: &Player,
+        round: impl Display,
+        text: impl Serialize,
+    ) -> (StatusCode, Value) {
         self.call(
             "POST",
             &format!("/api/game/rounds/{round}/answer"),
@@ -72,20 +84,30 @@ impl TestApp {
         .await
     }
 
-    pub async fn answers(&self, who: &Player, round: &str) -> (StatusCode, Value) {
-        self.call("GET", &format!("/api/game/rounds/{round}/answers"), who, None)
-            .await
+    pub async fn answers(&self, who: &Player, round: impl Display) -> (StatusCode, Value) {
+        self.call(
+            "GET",
+            &format!("/api/game/rounds/{round}/answers"),
+            who,
+            None,
+        )
+        .await
     }
 
-    pub async fn start_voting(&self, who: &Player, round: &str) -> (StatusCode, Value) {
-        self.call("POST", &format!("/api/game/rounds/{round}/voting"), who, None)
-            .await
+    pub async fn start_voting(&self, who: &Player, round: impl Display) -> (StatusCode, Value) {
+        self.call(
+            "POST",
+            &format!("/api/game/rounds/{round}/voting"),
+            who,
+            None,
+        )
+        .await
     }
 
     pub async fn vote_answer(
         &self,
         who: &Player,
-        round: &str,
+        round: impl Display,
         answer_id: impl Serialize,
     ) -> (StatusCode, Value) {
         self.call(
@@ -110,14 +132,19 @@ impl TestApp {
         b["poll"].clone()
     }
 
-    pub async fn get_poll(&self, who: &Player, poll: &str) -> (StatusCode, Value) {
+    pub async fn get_poll(&self, who: &Player, poll: impl Display) -> (StatusCode, Value) {
         self.call("GET", &format!("/api/polls/{poll}"), who, None)
             .await
     }
 
     /// `PUT /api/polls/{poll}/vote` with these `option_ids` (a JSON array, or anything else a
     /// story sends there).
-    pub async fn vote(&self, who: &Player, poll: &str, option_ids: Value) -> (StatusCode, Value) {
+    pub async fn vote(
+        &self,
+        who: &Player,
+        poll: impl Display,
+        option_ids: Value,
+    ) -> (StatusCode, Value) {
         self.call(
             "PUT",
             &format!("/api/polls/{poll}/vote"),
@@ -127,7 +154,7 @@ impl TestApp {
         .await
     }
 
-    pub async fn like(&self, who: &Player, poll: &str) -> (StatusCode, Value) {
+    pub async fn like(&self, who: &Player, poll: impl Display) -> (StatusCode, Value) {
         self.call("PUT", &format!("/api/polls/{poll}/like"), who, None)
             .await
     }

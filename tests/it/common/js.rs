@@ -99,8 +99,9 @@ impl Kit {
     /// JSON report saying `"ok": true`; returns the report.
     pub async fn run(&self, script: &str, config: &Value, timeout: Duration) -> Value {
         self.ensure().await;
-        let file =
-            TempFile(std::env::temp_dir().join(format!("vg-node-{}.json", Uuid::new_v4().simple())));
+        let file = TempFile(
+            std::env::temp_dir().join(format!("vg-node-{}.json", Uuid::new_v4().simple())),
+        );
         std::fs::write(&file.0, config.to_string()).expect("write config");
         let out = tokio::time::timeout(
             timeout,

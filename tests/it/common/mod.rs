@@ -293,14 +293,7 @@ impl TestApp {
     }
 
     pub async fn create_room(&self, host: &Player, settings: Value) -> String {
-        let (status, body) = self
-            .call(
-                "POST",
-                "/api/rooms",
-                host,
-                Some(json!({"settings": settings})),
-            )
-            .await;
+        let (status, body) = self.post_room(host, json!({"settings": settings})).await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
         body["room"]["code"].as_str().expect("code").to_string()
     }
