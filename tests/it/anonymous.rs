@@ -160,7 +160,7 @@ async fn an_anonymous_voter_votes_once_changes_their_vote_and_another_browser_is
     assert_eq!(mine.body["poll"]["my_votes"], json!([option_id(&p, 1)]));
     let theirs = anon(&app, "GET", &path, None, None).await;
     assert_eq!(theirs.body["poll"]["my_votes"], json!([]));
-    let (_, signed_in) = app.call("GET", &path, &alice, None).await;
+    let (_, signed_in) = app.get_poll(&alice, &poll_id(&p)).await;
     assert_eq!(signed_in["poll"]["my_votes"], json!([]));
 
     // Another browser, no cookie: another voter with another id.

@@ -250,8 +250,7 @@ async fn likes_count_once_and_votes_drive_popular_and_trending(pool: PgPool) {
 
     // 100 concurrent likes by one user: one like, one audit entry.
     let path = format!("/api/polls/{busy}/like");
-    let likes =
-        futures::future::join_all((0..100).map(|_| app.call("PUT", &path, &bob, None))).await;
+    let likes = futures::future::join_all((0..100).map(|_| app.like(&bob, &busy))).await;
     for (s, b) in &likes {
         assert_eq!(*s, StatusCode::OK, "{b}");
         assert_eq!(b["likes"], 1, "{b}");
@@ -482,7 +481,7 @@ async fn a_like_is_pushed_in_poll_results(pool: PgPool) {
         .expect("an anonymous socket connects");
     watcher.ok("subscribe_poll", json!({"poll_id": poll})).await;
     let path = format!("/api/polls/{poll}/like");
-    let (s, _) = app.call("PUT", &path, &bob, None).await;
+    let (s, _) = app.like(&bob, &poll).await;
     assert_eq!(s, StatusCode::OK);
     watcher
         .inbox

@@ -358,15 +358,9 @@ async fn twenty_simultaneous_votes_from_one_player_count_once(pool: PgPool) {
     let payload = json!({"round_id": round_id, "room_code": t.code, "answer_id": target});
     let socket_votes =
         futures::future::join_all((0..10).map(|_| sock.emit("submit_vote", payload.clone())));
-    let vote_path = format!("/api/game/rounds/{round_id}/vote");
-    let rest_votes = futures::future::join_all((0..10).map(|_| {
-        t.app.call(
-            "POST",
-            &vote_path,
-            &t.players[1],
-            Some(json!({"answer_id": target})),
-        )
-    }));
+    let rest_votes = futures::future::join_all(
+        (0..10).map(|_| t.app.vote_answer(&t.players[1], &round_id, &target)),
+    );
     let (_, rest) = tokio::join!(socket_votes, rest_votes);
     let created = rest
         .iter()
@@ -688,15 +682,9 @@ async fn an_answer_holding_a_nul_is_refused_naming_the_field_and_the_round_goes_
         .ok("start_game", json!({"room_code": t.code}))
         .await;
     let round_id = data["round"]["id"].as_str().expect("round id").to_string();
-    let path = format!("/api/game/rounds/{round_id}/answer");
     let (s, body) = t
         .app
-        .call(
-            "POST",
-            &path,
-            &t.players[1],
-            Some(json!({"answer": "bad\u{0}answer"})),
-        )
+        .answer(&t.players[1], &round_id, "bad\u{0}answer")
         .await;
     assert_invalid_field(s, &body, "answer");
     let ack = t.socks[2]
@@ -708,15 +696,7 @@ async fn an_answer_holding_a_nul_is_refused_naming_the_field_and_the_round_goes_
     assert_eq!(ack["error"]["code"], "validation_failed", "{ack}");
     // The same players answer normally afterwards: nothing of the refused text got anywhere.
     for i in [1, 2] {
-        let (s, body) = t
-            .app
-            .call(
-                "POST",
-                &path,
-                &t.players[i],
-                Some(json!({"answer": "fine"})),
-            )
-            .await;
+        let (s, body) = t.app.answer(&t.players[i], &round_id, "fine").await;
         assert_eq!(s, StatusCode::CREATED, "{body}");
     }
 }
@@ -738,23 +718,18 @@ async fn game_texts_refuse_invisible_and_direction_characters_and_keep_emoji(poo
     let (s, body) = app.start_game(&host, &code).await;
     assert_eq!(s, StatusCode::OK, "{body}");
     let round = body["round"]["id"].as_str().expect("round").to_string();
-    let path = format!("/api/game/rounds/{round}/answer");
     for bad in [
         "Pickled\u{2066} herring",
         "Pick\u{200d}led herring",
         "A\u{feff}",
     ] {
-        let (s, body) = app
-            .call("POST", &path, &ann, Some(json!({"answer": bad})))
-            .await;
+        let (s, body) = app.answer(&ann, &round, &bad).await;
         assert_invalid_field(s, &body, "answer");
     }
     // An answer over two lines with an emoji family in it is taken as typed.
     let family = "\u{1f468}\u{200d}\u{1f469}\u{200d}\u{1f467}";
     let answer = format!("The whole {family}\nat once");
-    let (s, body) = app
-        .call("POST", &path, &ann, Some(json!({"answer": answer})))
-        .await;
+    let (s, body) = app.answer(&ann, &round, &answer).await;
     assert_eq!(s, StatusCode::CREATED, "{body}");
     let (s, body) = app.start_voting(&host, &round).await;
     assert_eq!(s, StatusCode::OK, "{body}");

@@ -237,10 +237,10 @@ async fn likes_option_changes_and_edits_share_one_budget_per_account(pool: PgPoo
         )
         .await;
     crate::common::assert_error(s, &b, StatusCode::TOO_MANY_REQUESTS, "rate_limited");
-    let (s, b) = app.call("PUT", &like, &alice, None).await;
+    let (s, b) = app.like(&alice, &id).await;
     crate::common::assert_error(s, &b, StatusCode::TOO_MANY_REQUESTS, "rate_limited");
     // Bob's budget is his own; a vote spends none.
-    let (s, b) = app.call("PUT", &like, &bob, None).await;
+    let (s, b) = app.like(&bob, &id).await;
     assert_eq!(s, StatusCode::OK, "{b}");
     assert_eq!(b["likes"], 1, "{b}");
     let option = poll["poll"]["options"][0]["id"].clone();

@@ -267,8 +267,7 @@ async fn an_action_postgres_refuses_is_undone_in_the_live_state(pool: PgPool) {
     assert_eq!(s, StatusCode::OK, "{body}");
 
     proxy.down();
-    let start = format!("/api/game/{code}/start");
-    let (s, body) = app.call("POST", &start, &host, None).await;
+    let (s, body) = app.start_game(&host, &code).await;
     assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE, "{body}");
     assert_eq!(body["error"]["code"], "service_unavailable");
     // The room is read from Redis alone: still in the lobby, no round.
@@ -279,7 +278,7 @@ async fn an_action_postgres_refuses_is_undone_in_the_live_state(pool: PgPool) {
 
     proxy.up();
     let started = eventually("the start to be taken once Postgres is back", || async {
-        let (s, body) = app.call("POST", &start, &host, None).await;
+        let (s, body) = app.start_game(&host, &code).await;
         (s == StatusCode::OK).then_some(body)
     })
     .await;

@@ -15,19 +15,27 @@ use tf_rust_socketio::TransportType;
 use uuid::Uuid;
 
 impl Table {
-    /// Everyone answers (`answer i`), then player i votes for player i+1's answer, so everyone
-    /// scores one point; returns the answer ids in player order.
-    async fn play_round(&self, round_id: Uuid) -> Vec<Uuid> {
+    /// Every seated player answers `text(i)` over their socket; the answer ids in seat order.
+    async fn answer_each(&self, round_id: Uuid, text: impl Fn(usize) -> String) -> Vec<Uuid> {
         let mut answers = Vec::new();
         for (i, s) in self.socks.iter().enumerate() {
             let data = s
                 .ok(
                     "submit_answer",
-                    json!({"round_id": round_id, "room_code": self.code, "answer": format!("answer {i} of {round_id}")}),
+                    json!({"round_id": round_id, "room_code": self.code, "answer": text(i)}),
                 )
                 .await;
             answers.push(id(&data["answer_id"]));
         }
+        answers
+    }
+
+    /// Everyone answers (`answer i`), then player i votes for player i+1's answer, so everyone
+    /// scores one point; returns the answer ids in player order.
+    async fn play_round(&self, round_id: Uuid) -> Vec<Uuid> {
+        let answers = self
+            .answer_each(round_id, |i| format!("answer {i} of {round_id}"))
+            .await;
         for s in &self.socks {
             s.inbox
                 .wait_for("voting_started", |v| v["round_id"] == round_id.to_string())
@@ -382,16 +390,9 @@ async fn the_room_filter_refuses_or_masks_and_the_host_hides_an_answer(pool: PgP
             "inappropriate_content",
         )
         .await;
-    let mut answers = Vec::new();
-    for (i, s) in p.socks.iter().enumerate() {
-        let data = s
-            .ok(
-                "submit_answer",
-                json!({"round_id": round_id, "room_code": p.code, "answer": format!("clean answer {i}")}),
-            )
-            .await;
-        answers.push(id(&data["answer_id"]));
-    }
+    let answers = p
+        .answer_each(round_id, |i| format!("clean answer {i}"))
+        .await;
     let voting = p.socks[1].inbox.wait_for("voting_started", |_| true).await;
     assert_eq!(voting["answers"].as_array().map(Vec::len), Some(3));
 
@@ -560,16 +561,7 @@ async fn the_audience_watches_and_votes_apart_without_holding_the_game(pool: PgP
             "not_participant",
         )
         .await;
-    let mut answers = Vec::new();
-    for (i, s) in p.socks.iter().enumerate() {
-        let data = s
-            .ok(
-                "submit_answer",
-                json!({"round_id": round_id, "room_code": p.code, "answer": format!("answer {i}")}),
-            )
-            .await;
-        answers.push(id(&data["answer_id"]));
-    }
+    let answers = p.answer_each(round_id, |i| format!("answer {i}")).await;
     // Voting opened by the players alone; the audience sees it too.
     let voting = watcher.inbox.wait_for("voting_started", |_| true).await;
     assert_eq!(voting["answers"].as_array().map(Vec::len), Some(2));
@@ -985,16 +977,7 @@ async fn a_room_that_hides_votes_tells_how_many_voted_and_reveals_who_voted_for_
         .ok("start_game", json!({"room_code": p.code}))
         .await;
     let round_id = id(&data["round"]["id"]);
-    let mut answers = Vec::new();
-    for (i, s) in p.socks.iter().enumerate() {
-        let data = s
-            .ok(
-                "submit_answer",
-                json!({"round_id": round_id, "room_code": p.code, "answer": format!("answer {i}")}),
-            )
-            .await;
-        answers.push(id(&data["answer_id"]));
-    }
+    let answers = p.answer_each(round_id, |i| format!("answer {i}")).await;
     for s in &p.socks {
         s.inbox.wait_for("voting_started", |_| true).await;
     }

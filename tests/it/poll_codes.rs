@@ -135,11 +135,11 @@ async fn a_draft_is_as_hidden_by_code_as_by_id_and_an_unlisted_poll_as_open(pool
         )
         .await;
     let by_code = format!("/api/polls/{}", code_of(&draft).to_lowercase());
-    let (s, b) = app.call("GET", &by_code, &bob, None).await;
+    let (s, b) = app.get_poll(&bob, &code_of(&draft).to_lowercase()).await;
     assert_error(s, &b, StatusCode::NOT_FOUND, "poll_not_found");
     let (s, b) = app.get(None, &by_code).await;
     assert_error(s, &b, StatusCode::NOT_FOUND, "poll_not_found");
-    let (s, b) = app.call("GET", &by_code, &alice, None).await;
+    let (s, b) = app.get_poll(&alice, &code_of(&draft).to_lowercase()).await;
     assert_eq!(s, StatusCode::OK, "{b}");
     assert_eq!(b["poll"]["status"], "draft");
 
@@ -153,7 +153,7 @@ async fn a_draft_is_as_hidden_by_code_as_by_id_and_an_unlisted_poll_as_open(pool
         )
         .await;
     assert_eq!(s, StatusCode::OK);
-    let (s, b) = app.call("GET", &by_code, &bob, None).await;
+    let (s, b) = app.get_poll(&bob, &code_of(&draft).to_lowercase()).await;
     assert_eq!(s, StatusCode::OK, "{b}");
     assert_eq!(b["poll"]["code"], draft["code"]);
 

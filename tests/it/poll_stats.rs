@@ -3,7 +3,7 @@
 //! site's totals over public, published polls only; `subscribe_feed` and `poll_created` for new
 //! public polls, across two nodes, never for drafts or unlisted polls.
 
-use crate::common::api::option_id;
+use crate::common::api::{option_id, poll_id};
 use crate::common::{
     Player, TestApp, assert_error, socket::Sock, spawn_app, spawn_app_with, test_config,
 };
@@ -12,16 +12,12 @@ use serde_json::{Value, json};
 use sqlx::PgPool;
 
 async fn vote(app: &TestApp, who: &Player, poll: &Value, options: Value) {
-    let path = format!("/api/polls/{}/vote", poll["id"].as_str().expect("id"));
-    let (s, b) = app
-        .call("PUT", &path, who, Some(json!({"option_ids": options})))
-        .await;
+    let (s, b) = app.vote(who, poll_id(poll), options).await;
     assert_eq!(s, StatusCode::OK, "{b}");
 }
 
 async fn like(app: &TestApp, who: &Player, poll: &Value) {
-    let path = format!("/api/polls/{}/like", poll["id"].as_str().expect("id"));
-    let (s, b) = app.call("PUT", &path, who, None).await;
+    let (s, b) = app.like(who, poll_id(poll)).await;
     assert_eq!(s, StatusCode::OK, "{b}");
 }
 

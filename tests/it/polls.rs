@@ -168,7 +168,7 @@ async fn drafts_are_their_creators_alone_and_only_the_creator_changes_a_poll(app
         .await;
     assert_eq!(draft["status"], "draft");
     let path = format!("/api/polls/{}", poll_id(&draft));
-    let (s, b) = app.call("GET", &path, &bob, None).await;
+    let (s, b) = app.get_poll(&bob, &poll_id(&draft)).await;
     assert_error(s, &b, StatusCode::NOT_FOUND, "poll_not_found");
     let (s, b) = app.get(None, &path).await;
     assert_error(s, &b, StatusCode::NOT_FOUND, "poll_not_found");
@@ -181,7 +181,7 @@ async fn drafts_are_their_creators_alone_and_only_the_creator_changes_a_poll(app
         )
         .await;
     assert_error(s, &b, StatusCode::NOT_FOUND, "poll_not_found");
-    let (s, b) = app.call("GET", &path, &alice, None).await;
+    let (s, b) = app.get_poll(&alice, &poll_id(&draft)).await;
     assert_eq!(s, StatusCode::OK, "{b}");
     // The creator may vote on nothing in a draft: it is not open.
     let (s, b) = app
@@ -258,15 +258,11 @@ async fn a_vote_replaces_the_earlier_one_and_counts_are_exact(app: &TestApp) {
         option_id(&poll, 1),
         option_id(&poll, 2),
     );
-    let (s, body) = app
-        .call("PUT", &vote, &bob, Some(json!({"option_ids": [a, b]})))
-        .await;
+    let (s, body) = app.vote(&bob, &poll_id(&poll), json!([a, b])).await;
     assert_eq!(s, StatusCode::OK, "{body}");
     assert_eq!(body["poll"]["total_votes"], 2);
     assert_eq!(body["poll"]["voters"], 1);
-    let (s, body) = app
-        .call("PUT", &vote, &bob, Some(json!({"option_ids": [c]})))
-        .await;
+    let (s, body) = app.vote(&bob, &poll_id(&poll), json!([c])).await;
     assert_eq!(s, StatusCode::OK, "{body}");
     assert_eq!(body["poll"]["total_votes"], 1);
     assert_eq!(body["poll"]["voters"], 1);
@@ -274,14 +270,10 @@ async fn a_vote_replaces_the_earlier_one_and_counts_are_exact(app: &TestApp) {
     assert_eq!(body["poll"]["options"][0]["votes"], 0);
     assert_eq!(body["poll"]["my_votes"], json!([c]));
     // The same choice again changes nothing.
-    let (s, again) = app
-        .call("PUT", &vote, &bob, Some(json!({"option_ids": [c]})))
-        .await;
+    let (s, again) = app.vote(&bob, &poll_id(&poll), json!([c])).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(again["poll"]["total_votes"], 1);
-    let (s, _) = app
-        .call("PUT", &vote, &alice, Some(json!({"option_ids": [c, a]})))
-        .await;
+    let (s, _) = app.vote(&alice, &poll_id(&poll), json!([c, a])).await;
     assert_eq!(s, StatusCode::OK);
     let (s, r) = app
         .get(None, &format!("/api/polls/{}/results", poll_id(&poll)))
@@ -293,26 +285,15 @@ async fn a_vote_replaces_the_earlier_one_and_counts_are_exact(app: &TestApp) {
     assert!((r["options"][2]["share"].as_f64().unwrap_or(0.0) - 2.0 / 3.0).abs() < 1e-9);
 
     // Refusals.
-    let (s, e) = app
-        .call("PUT", &vote, &bob, Some(json!({"option_ids": [a, b, c]})))
-        .await;
+    let (s, e) = app.vote(&bob, &poll_id(&poll), json!([a, b, c])).await;
     assert_error(s, &e, StatusCode::UNPROCESSABLE_ENTITY, "too_many_choices");
-    let (s, e) = app
-        .call("PUT", &vote, &bob, Some(json!({"option_ids": []})))
-        .await;
+    let (s, e) = app.vote(&bob, &poll_id(&poll), json!([])).await;
     assert_invalid_field(s, &e, "option_ids");
-    let (s, e) = app
-        .call("PUT", &vote, &bob, Some(json!({"option_ids": [a, a]})))
-        .await;
+    let (s, e) = app.vote(&bob, &poll_id(&poll), json!([a, a])).await;
     assert_invalid_field(s, &e, "option_ids");
     let other = simple(app, &alice).await;
     let (s, e) = app
-        .call(
-            "PUT",
-            &vote,
-            &bob,
-            Some(json!({"option_ids": [option_id(&other, 0)]})),
-        )
+        .vote(&bob, &poll_id(&poll), json!([option_id(&other, 0)]))
         .await;
     assert_error(s, &e, StatusCode::NOT_FOUND, "option_not_found");
 
@@ -497,7 +478,7 @@ async fn closed_and_expired_polls_refuse_votes_and_an_expired_poll_cannot_reopen
         .call("PUT", &format!("{base}/vote"), &alice, Some(body))
         .await;
     assert_error(s, &e, StatusCode::CONFLICT, "poll_closed");
-    let (s, b) = app.call("GET", &base, &alice, None).await;
+    let (s, b) = app.get_poll(&alice, &poll_id(&poll)).await;
     assert_eq!(b["poll"]["status"], "closed", "{s} {b}");
     let (s, e) = app
         .call("POST", &format!("{base}/close"), &alice, None)
@@ -632,7 +613,7 @@ async fn a_deleted_poll_is_gone_and_categories_are_for_admins_to_add(app: &TestA
     let path = format!("/api/polls/{}", poll_id(&poll));
     let (s, _) = app.call("DELETE", &path, &alice, None).await;
     assert_eq!(s, StatusCode::NO_CONTENT);
-    let (s, e) = app.call("GET", &path, &alice, None).await;
+    let (s, e) = app.get_poll(&alice, &poll_id(&poll)).await;
     assert_error(s, &e, StatusCode::NOT_FOUND, "poll_not_found");
 
     let (s, list) = app.get(None, "/api/categories").await;

@@ -176,16 +176,8 @@ async fn the_counts_are_rebuilt_from_postgres_after_a_flush_and_a_restart(pool: 
     let voter = app.register("Voter").await;
     let poll = poll_with(&app, &creator, &["x", "y"]).await;
     let pid = poll["id"].as_str().unwrap_or_default().to_string();
-    let vote = format!("/api/polls/{pid}/vote");
     let results = format!("/api/polls/{pid}/results");
-    let (s, _) = app
-        .call(
-            "PUT",
-            &vote,
-            &creator,
-            Some(json!({"option_ids": [option_id(&poll, 0)]})),
-        )
-        .await;
+    let (s, _) = app.vote(&creator, &pid, json!([option_id(&poll, 0)])).await;
     assert_eq!(s, StatusCode::OK);
 
     let mut c = redis::Client::open(redis.url().as_str())
@@ -198,14 +190,7 @@ async fn the_counts_are_rebuilt_from_postgres_after_a_flush_and_a_restart(pool: 
         .await
         .expect("flush");
     // A vote right after the flush is counted, and so is the one before it.
-    let (s, body) = app
-        .call(
-            "PUT",
-            &vote,
-            &voter,
-            Some(json!({"option_ids": [option_id(&poll, 1)]})),
-        )
-        .await;
+    let (s, body) = app.vote(&voter, &pid, json!([option_id(&poll, 1)])).await;
     assert_eq!(s, StatusCode::OK, "{body}");
     assert_eq!(body["poll"]["total_votes"], 2, "{body}");
     let (_, r) = app.call("GET", &results, &voter, None).await;
@@ -227,14 +212,7 @@ async fn the_counts_are_rebuilt_from_postgres_after_a_flush_and_a_restart(pool: 
         (json!(2), json!(2)),
         "{r}"
     );
-    let (s, body) = app
-        .call(
-            "PUT",
-            &vote,
-            &voter,
-            Some(json!({"option_ids": [option_id(&poll, 0)]})),
-        )
-        .await;
+    let (s, body) = app.vote(&voter, &pid, json!([option_id(&poll, 0)])).await;
     assert_eq!(s, StatusCode::OK, "{body}");
     assert_eq!(body["poll"]["options"][0]["votes"], 2, "{body}");
     assert_eq!(body["poll"]["options"][1]["votes"], 0, "{body}");
@@ -319,15 +297,7 @@ async fn postgres_down_is_a_503_and_nothing_half_written() {
     let creator = app.register("Creator").await;
     let poll = poll_with(&app, &creator, &["a", "b"]).await;
     let pid = poll["id"].as_str().unwrap_or_default().to_string();
-    let vote = format!("/api/polls/{pid}/vote");
-    let (s, _) = app
-        .call(
-            "PUT",
-            &vote,
-            &creator,
-            Some(json!({"option_ids": [option_id(&poll, 0)]})),
-        )
-        .await;
+    let (s, _) = app.vote(&creator, &pid, json!([option_id(&poll, 0)])).await;
     assert_eq!(s, StatusCode::OK);
 
     let pg = std::sync::Arc::new(pg);
@@ -335,14 +305,7 @@ async fn postgres_down_is_a_503_and_nothing_half_written() {
     tokio::task::spawn_blocking(move || stop.stop_fast())
         .await
         .expect("pg_ctl stop");
-    let (s, b) = app
-        .call(
-            "PUT",
-            &vote,
-            &creator,
-            Some(json!({"option_ids": [option_id(&poll, 1)]})),
-        )
-        .await;
+    let (s, b) = app.vote(&creator, &pid, json!([option_id(&poll, 1)])).await;
     crate::common::assert_error(
         s,
         &b,
@@ -373,14 +336,7 @@ async fn postgres_down_is_a_503_and_nothing_half_written() {
     // The refused change left the first vote as it was.
     assert_eq!(r["options"][0]["votes"], 1, "{r}");
     assert_eq!(r["options"][1]["votes"], 0, "{r}");
-    let (s, _) = app
-        .call(
-            "PUT",
-            &vote,
-            &creator,
-            Some(json!({"option_ids": [option_id(&poll, 1)]})),
-        )
-        .await;
+    let (s, _) = app.vote(&creator, &pid, json!([option_id(&poll, 1)])).await;
     assert_eq!(s, StatusCode::OK);
 }
 
@@ -498,15 +454,7 @@ async fn the_plain_websocket_keeps_the_origin_and_session_rules(pool: PgPool) {
     let bob = app.register("Bob").await;
     let poll = poll_with(&app, &alice, &["up", "down"]).await;
     let pid = poll["id"].as_str().unwrap_or_default().to_string();
-    let vote = format!("/api/polls/{pid}/vote");
-    let (s, _) = app
-        .call(
-            "PUT",
-            &vote,
-            &alice,
-            Some(json!({"option_ids": [option_id(&poll, 0)]})),
-        )
-        .await;
+    let (s, _) = app.vote(&alice, &pid, json!([option_id(&poll, 0)])).await;
     assert_eq!(s, StatusCode::OK);
     let cookie = format!("access_token={}", alice.token);
     let (status, body) = plain_ws(
@@ -549,14 +497,7 @@ async fn the_plain_websocket_keeps_the_origin_and_session_rules(pool: PgPool) {
         json!([])
     );
     // Bob votes: both hear it, each with their own ballot.
-    let (s, _) = app
-        .call(
-            "PUT",
-            &vote,
-            &bob,
-            Some(json!({"option_ids": [option_id(&poll, 1)]})),
-        )
-        .await;
+    let (s, _) = app.vote(&bob, &pid, json!([option_id(&poll, 1)])).await;
     assert_eq!(s, StatusCode::OK);
     for (ws, mine) in [
         (&mut own, option_id(&poll, 0)),
@@ -592,14 +533,7 @@ async fn the_plain_websocket_keeps_the_origin_and_session_rules(pool: PgPool) {
         "{:?}",
         since.elapsed()
     );
-    let (s, _) = app
-        .call(
-            "PUT",
-            &vote,
-            &bob,
-            Some(json!({"option_ids": [option_id(&poll, 0)]})),
-        )
-        .await;
+    let (s, _) = app.vote(&bob, &pid, json!([option_id(&poll, 0)])).await;
     assert_eq!(s, StatusCode::OK);
     loop {
         let m = next_json(&mut bobs).await.expect("Bob still watches");

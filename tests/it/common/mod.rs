@@ -1,5 +1,7 @@
 //! The one way tests start the server: the real app on port 0, against its own Postgres
 //! database (from `#[sqlx::test]`) and its own Redis key prefix, so tests run in parallel.
+// Its `pub` items are the stories' API; nothing in a test binary is reachable from outside,
+// so the crate's `unreachable_pub` lint has nothing to say here (nor in the submodules).
 #![allow(unreachable_pub)]
 
 pub mod api;

@@ -1,6 +1,5 @@
 //! A real Socket.IO client for tests (tf-rust-socketio over WebSocket or long-polling) that
 //! records every event it receives and turns acknowledgements into awaitable results.
-#![allow(dead_code, unreachable_pub)]
 
 use futures::FutureExt;
 use serde_json::{Value, json};
