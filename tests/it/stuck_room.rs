@@ -102,14 +102,7 @@ async fn a_hung_statement_holds_a_shared_group_commit_only_until_its_timeout(poo
     let gate = hang_rounds_of(&pool, &stuck).await;
     let watcher = Sock::connect(&app.base, &ann.token, TransportType::Websocket).await;
     watcher.ok("join_room", json!({ "room_code": fine })).await;
-    let (start_stuck, start_fine) = (
-        format!("/api/game/{stuck}/start"),
-        format!("/api/game/{fine}/start"),
-    );
-    let (a, b) = tokio::join!(
-        app.call("POST", &start_stuck, &host, None),
-        app.call("POST", &start_fine, &host, None),
-    );
+    let (a, b) = tokio::join!(app.start_game(&host, &stuck), app.start_game(&host, &fine),);
     assert_eq!(a.0, StatusCode::OK, "{}", a.1);
     assert_eq!(b.0, StatusCode::OK, "{}", b.1);
     // 3 s deadline, a 2 s timeout for the shared group (and at worst one tick timeout and
