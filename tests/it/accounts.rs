@@ -26,16 +26,6 @@ async fn patch_me(app: &TestApp, token: &str, body: Value) -> (StatusCode, Value
     (status, res.json().await.unwrap_or(Value::Null))
 }
 
-async fn me(app: &TestApp, token: &str) -> StatusCode {
-    Client::new()
-        .get(app.url("/api/auth/me"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .expect("me")
-        .status()
-}
-
 async fn login(app: &TestApp, email: &str, password: &str) -> StatusCode {
     Client::new()
         .post(app.url("/api/auth/login"))
@@ -44,21 +34,6 @@ async fn login(app: &TestApp, email: &str, password: &str) -> StatusCode {
         .await
         .expect("login")
         .status()
-}
-
-/// Waits until the server disconnects the socket, which must come right after a
-/// `session_ended` event; returns its reason.
-async fn ended(w: &mut Wire) -> String {
-    let frames = w.until_disconnected().await;
-    assert_eq!(frames.last().map(String::as_str), Some("41"), "{frames:?}");
-    let event: Value = frames
-        .len()
-        .checked_sub(2)
-        .and_then(|i| frames[i].strip_prefix("42"))
-        .and_then(|f| serde_json::from_str(f).ok())
-        .unwrap_or_else(|| panic!("no event right before the disconnect: {frames:?}"));
-    assert_eq!(event[0], "session_ended", "{frames:?}");
-    event[1]["reason"].as_str().unwrap_or_default().to_string()
 }
 
 #[sqlx::test]
@@ -76,7 +51,7 @@ async fn a_wrong_or_missing_current_password_is_refused_and_the_old_password_sti
         assert_error(s, &b, StatusCode::UNAUTHORIZED, "invalid_credentials");
     }
     // Nothing changed: the caller is still signed in and the old password still logs in.
-    assert_eq!(me(&app, &ann.token).await, StatusCode::OK);
+    assert_eq!(app.me_status(&ann.token).await, StatusCode::OK);
     assert_eq!(login(&app, &ann.email, "password123").await, StatusCode::OK);
     assert_eq!(
         login(&app, &ann.email, "brand-new-password").await,
@@ -141,12 +116,12 @@ async fn a_password_change_ends_every_other_session_on_every_node_and_keeps_the_
     assert_eq!(body["user"]["email"], ann.email, "{body}");
 
     // Every other session's sockets are told and disconnected, on both nodes.
-    assert_eq!(ended(&mut other_on_a).await, "revoked");
-    assert_eq!(ended(&mut other_on_b).await, "revoked");
+    assert_eq!(other_on_a.session_ended().await, "revoked");
+    assert_eq!(other_on_b.session_ended().await, "revoked");
     // Their tokens are refused on REST on both nodes, and for a new socket.
     for token in [&ann.token, &elsewhere.token] {
-        assert_eq!(me(&a, token).await, StatusCode::UNAUTHORIZED);
-        assert_eq!(me(&b, token).await, StatusCode::UNAUTHORIZED);
+        assert_eq!(a.me_status(token).await, StatusCode::UNAUTHORIZED);
+        assert_eq!(b.me_status(token).await, StatusCode::UNAUTHORIZED);
         let refused = crate::common::socket::Sock::handshake(
             &b.base,
             crate::common::socket::Handshake {
@@ -160,13 +135,13 @@ async fn a_password_change_ends_every_other_session_on_every_node_and_keeps_the_
     // The caller carries on: the cookie still works on both nodes, and so does their socket.
     let res = browser.get(a.url("/api/auth/me")).send().await.expect("me");
     assert_eq!(res.status(), StatusCode::OK);
-    assert_eq!(me(&b, &callers_token).await, StatusCode::OK);
+    assert_eq!(b.me_status(&callers_token).await, StatusCode::OK);
     let ack = callers_socket.request(7, "subscribe_feed", json!({})).await;
     assert!(ack.contains(r#""ok":true"#), "{ack}");
     // Bob is not touched.
     let ack = bobs_socket.request(8, "subscribe_feed", json!({})).await;
     assert!(ack.contains(r#""ok":true"#), "{ack}");
-    assert_eq!(me(&a, &bob.token).await, StatusCode::OK);
+    assert_eq!(a.me_status(&bob.token).await, StatusCode::OK);
 
     // The new password logs in; the old one does not.
     assert_eq!(

@@ -4,6 +4,7 @@
 //! `allow_anonymous` refusing, the counts agreeing with a rebuild from Postgres, and a socket
 //! voting as the voter of its handshake's cookie.
 
+use crate::common::api::{option_id, poll_id};
 use crate::common::{Player, TestApp, assert_error, redis_of, socket::Sock};
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
@@ -11,29 +12,14 @@ use sqlx::PgPool;
 
 async fn poll(app: &TestApp, who: &Player, anonymous: bool) -> Value {
     let (s, b) = app
-        .call(
-            "POST",
-            "/api/polls",
+        .post_poll(
             who,
-            Some(
-                json!({"question": "Cats or dogs?", "options": ["Cats", "Dogs", "Neither"],
+            json!({"question": "Cats or dogs?", "options": ["Cats", "Dogs", "Neither"],
                         "allow_anonymous": anonymous}),
-            ),
         )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{b}");
     b["poll"].clone()
-}
-
-fn opt(poll: &Value, n: usize) -> String {
-    poll["options"][n]["id"]
-        .as_str()
-        .expect("option id")
-        .to_string()
-}
-
-fn pid(poll: &Value) -> String {
-    poll["id"].as_str().expect("poll id").to_string()
 }
 
 /// What an anonymous browser got back: status, body, and the `voter_id` cookie it was given
@@ -93,7 +79,7 @@ async fn vote(app: &TestApp, poll: &Value, option: &str, cookie: Option<&str>) -
     anon(
         app,
         "PUT",
-        &format!("/api/polls/{}/vote", pid(poll)),
+        &format!("/api/polls/{}/vote", poll_id(poll)),
         cookie,
         Some(json!({"option_ids": [option]})),
     )
@@ -102,16 +88,22 @@ async fn vote(app: &TestApp, poll: &Value, option: &str, cookie: Option<&str>) -
 
 /// The poll's counts once the cached ones are dropped, i.e. rebuilt from Postgres.
 async fn rebuilt(app: &TestApp, poll: &Value) -> Value {
-    let key = format!("{}poll:{}:counts", app.prefix, pid(poll));
+    let key = format!("{}poll:{}:counts", app.prefix, poll_id(poll));
     let mut redis = redis_of(app).await;
     let _: i64 = redis::cmd("DEL")
         .arg(&key)
         .query_async(&mut redis)
         .await
         .expect("del");
-    anon(app, "GET", &format!("/api/polls/{}", pid(poll)), None, None)
-        .await
-        .body["poll"]
+    anon(
+        app,
+        "GET",
+        &format!("/api/polls/{}", poll_id(poll)),
+        None,
+        None,
+    )
+    .await
+    .body["poll"]
         .clone()
 }
 
@@ -137,7 +129,7 @@ async fn an_anonymous_voter_votes_once_changes_their_vote_and_another_browser_is
     let alice = app.register("Alice").await;
     let p = poll(&app, &alice, true).await;
 
-    let first = vote(&app, &p, &opt(&p, 0), None).await;
+    let first = vote(&app, &p, &option_id(&p, 0), None).await;
     assert_eq!(first.status, StatusCode::OK, "{}", first.body);
     let line = first
         .set_cookie
@@ -152,38 +144,33 @@ async fn an_anonymous_voter_votes_once_changes_their_vote_and_another_browser_is
         "not configured for HTTPS: {line}"
     );
     assert_eq!(first.body["poll"]["voters"], 1);
-    assert_eq!(first.body["poll"]["my_votes"], json!([opt(&p, 0)]));
+    assert_eq!(first.body["poll"]["my_votes"], json!([option_id(&p, 0)]));
     let cookie = first.cookie();
 
     // The same browser changes its mind: replaced, still one voter, no new cookie.
-    let second = vote(&app, &p, &opt(&p, 1), Some(&cookie)).await;
+    let second = vote(&app, &p, &option_id(&p, 1), Some(&cookie)).await;
     assert_eq!(second.status, StatusCode::OK, "{}", second.body);
     assert!(second.set_cookie.is_none(), "a known voter keeps their id");
     assert_eq!(counts(&second.body["poll"]), (1, 1, vec![0, 1, 0]));
-    assert_eq!(second.body["poll"]["my_votes"], json!([opt(&p, 1)]));
+    assert_eq!(second.body["poll"]["my_votes"], json!([option_id(&p, 1)]));
 
     // Reading the poll: my_votes is this browser's, and nobody else's.
-    let path = format!("/api/polls/{}", pid(&p));
+    let path = format!("/api/polls/{}", poll_id(&p));
     let mine = anon(&app, "GET", &path, Some(&cookie), None).await;
-    assert_eq!(mine.body["poll"]["my_votes"], json!([opt(&p, 1)]));
+    assert_eq!(mine.body["poll"]["my_votes"], json!([option_id(&p, 1)]));
     let theirs = anon(&app, "GET", &path, None, None).await;
     assert_eq!(theirs.body["poll"]["my_votes"], json!([]));
-    let (_, signed_in) = app.call("GET", &path, &alice, None).await;
+    let (_, signed_in) = app.get_poll(&alice, &poll_id(&p)).await;
     assert_eq!(signed_in["poll"]["my_votes"], json!([]));
 
     // Another browser, no cookie: another voter with another id.
-    let other = vote(&app, &p, &opt(&p, 1), None).await;
+    let other = vote(&app, &p, &option_id(&p, 1), None).await;
     assert_eq!(other.status, StatusCode::OK, "{}", other.body);
     assert_ne!(other.cookie(), cookie);
     assert_eq!(counts(&other.body["poll"]), (2, 2, vec![0, 2, 0]));
     // And a signed-in voter beside them.
     let (s, b) = app
-        .call(
-            "PUT",
-            &format!("/api/polls/{}/vote", pid(&p)),
-            &alice,
-            Some(json!({"option_ids": [opt(&p, 2)]})),
-        )
+        .vote(&alice, &poll_id(&p), json!([option_id(&p, 2)]))
         .await;
     assert_eq!(s, StatusCode::OK, "{b}");
     assert_eq!(counts(&b["poll"]), (3, 3, vec![0, 2, 1]));
@@ -192,7 +179,7 @@ async fn an_anonymous_voter_votes_once_changes_their_vote_and_another_browser_is
     let gone = anon(
         &app,
         "DELETE",
-        &format!("/api/polls/{}/vote", pid(&p)),
+        &format!("/api/polls/{}/vote", poll_id(&p)),
         Some(&cookie),
         None,
     )
@@ -202,7 +189,7 @@ async fn an_anonymous_voter_votes_once_changes_their_vote_and_another_browser_is
     let again = anon(
         &app,
         "DELETE",
-        &format!("/api/polls/{}/vote", pid(&p)),
+        &format!("/api/polls/{}/vote", poll_id(&p)),
         Some(&cookie),
         None,
     )
@@ -214,7 +201,7 @@ async fn an_anonymous_voter_votes_once_changes_their_vote_and_another_browser_is
     let stored: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM poll_ballots WHERE poll_id = $1::uuid AND user_id IS NULL",
     )
-    .bind(pid(&p))
+    .bind(poll_id(&p))
     .fetch_one(&pool)
     .await
     .expect("count");
@@ -224,7 +211,7 @@ async fn an_anonymous_voter_votes_once_changes_their_vote_and_another_browser_is
     let (s, audit) = app
         .call(
             "GET",
-            &format!("/api/polls/{}/audit", pid(&p)),
+            &format!("/api/polls/{}/audit", poll_id(&p)),
             &alice,
             None,
         )
@@ -255,7 +242,7 @@ async fn a_tampered_cookie_is_a_new_voter_and_never_the_victims_ballot(pool: PgP
     let app = crate::common::spawn_app(pool).await;
     let alice = app.register("Alice").await;
     let p = poll(&app, &alice, true).await;
-    let victim = vote(&app, &p, &opt(&p, 0), None).await;
+    let victim = vote(&app, &p, &option_id(&p, 0), None).await;
     let cookie = victim.cookie();
     let value = cookie.trim_start_matches("voter_id=").to_string();
     let (id, tag) = value.split_once('.').expect("id.tag");
@@ -270,7 +257,7 @@ async fn a_tampered_cookie_is_a_new_voter_and_never_the_victims_ballot(pool: PgP
         format!("voter_id={id}.{}", "0".repeat(64)),
         "voter_id=garbage".to_string(),
     ];
-    let path = format!("/api/polls/{}", pid(&p));
+    let path = format!("/api/polls/{}", poll_id(&p));
     for (n, forged) in forgeries.iter().enumerate() {
         // Reading with it shows nothing of the victim's.
         let read = anon(&app, "GET", &path, Some(forged), None).await;
@@ -285,7 +272,7 @@ async fn a_tampered_cookie_is_a_new_voter_and_never_the_victims_ballot(pool: PgP
             "no_vote",
         );
         // Voting with it is a new voter, with a fresh id.
-        let forged_vote = vote(&app, &p, &opt(&p, 1), Some(forged)).await;
+        let forged_vote = vote(&app, &p, &option_id(&p, 1), Some(forged)).await;
         assert_eq!(forged_vote.status, StatusCode::OK, "{}", forged_vote.body);
         let fresh = forged_vote.cookie();
         assert_ne!(fresh, cookie);
@@ -293,7 +280,7 @@ async fn a_tampered_cookie_is_a_new_voter_and_never_the_victims_ballot(pool: PgP
         assert_eq!(forged_vote.body["poll"]["voters"], 2 + n as i64);
     }
     let mine = anon(&app, "GET", &path, Some(&cookie), None).await;
-    assert_eq!(mine.body["poll"]["my_votes"], json!([opt(&p, 0)]));
+    assert_eq!(mine.body["poll"]["my_votes"], json!([option_id(&p, 0)]));
     assert_eq!(mine.body["poll"]["options"][0]["votes"], 1);
 }
 
@@ -306,7 +293,7 @@ async fn a_poll_without_allow_anonymous_refuses_anonymous_voters(pool: PgPool) {
     let refused = vote(
         &app,
         &closed_to_anonymous,
-        &opt(&closed_to_anonymous, 0),
+        &option_id(&closed_to_anonymous, 0),
         None,
     )
     .await;
@@ -318,11 +305,11 @@ async fn a_poll_without_allow_anonymous_refuses_anonymous_voters(pool: PgPool) {
     );
     assert!(refused.set_cookie.is_none(), "no id is handed out for it");
     // Nor with a valid voter cookie from another poll.
-    let cookie = vote(&app, &open, &opt(&open, 0), None).await.cookie();
+    let cookie = vote(&app, &open, &option_id(&open, 0), None).await.cookie();
     let refused = vote(
         &app,
         &closed_to_anonymous,
-        &opt(&closed_to_anonymous, 0),
+        &option_id(&closed_to_anonymous, 0),
         Some(&cookie),
     )
     .await;
@@ -335,7 +322,7 @@ async fn a_poll_without_allow_anonymous_refuses_anonymous_voters(pool: PgPool) {
     let withdraw = anon(
         &app,
         "DELETE",
-        &format!("/api/polls/{}/vote", pid(&closed_to_anonymous)),
+        &format!("/api/polls/{}/vote", poll_id(&closed_to_anonymous)),
         Some(&cookie),
         None,
     )
@@ -346,21 +333,14 @@ async fn a_poll_without_allow_anonymous_refuses_anonymous_voters(pool: PgPool) {
         StatusCode::UNAUTHORIZED,
         "unauthorized",
     );
-    let (_, b) = app
-        .call(
-            "GET",
-            &format!("/api/polls/{}", pid(&closed_to_anonymous)),
-            &alice,
-            None,
-        )
-        .await;
+    let (_, b) = app.get_poll(&alice, &poll_id(&closed_to_anonymous)).await;
     assert_eq!(b["poll"]["voters"], 0);
     // A page on a foreign origin cannot vote with a visitor's cookie either.
     let res = Client::new()
-        .put(app.url(&format!("/api/polls/{}/vote", pid(&open))))
+        .put(app.url(&format!("/api/polls/{}/vote", poll_id(&open))))
         .header("Cookie", &cookie)
         .header("Origin", "https://evil.example")
-        .json(&json!({"option_ids": [opt(&open, 1)]}))
+        .json(&json!({"option_ids": [option_id(&open, 1)]}))
         .send()
         .await
         .expect("request");
@@ -372,18 +352,20 @@ async fn twenty_concurrent_anonymous_votes_with_one_cookie_count_once(pool: PgPo
     let app = crate::common::spawn_app(pool.clone()).await;
     let alice = app.register("Alice").await;
     let first = poll(&app, &alice, true).await;
-    let cookie = vote(&app, &first, &opt(&first, 0), None).await.cookie();
+    let cookie = vote(&app, &first, &option_id(&first, 0), None)
+        .await
+        .cookie();
     let p = poll(&app, &alice, true).await;
     let replies = futures::future::join_all((0..20).map(|n| {
         let (app, p, cookie) = (&app, &p, &cookie);
-        async move { vote(app, p, &opt(p, n % 3), Some(cookie)).await }
+        async move { vote(app, p, &option_id(p, n % 3), Some(cookie)).await }
     }))
     .await;
     for r in &replies {
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
         assert!(r.set_cookie.is_none());
     }
-    let path = format!("/api/polls/{}", pid(&p));
+    let path = format!("/api/polls/{}", poll_id(&p));
     let now = anon(&app, "GET", &path, Some(&cookie), None).await.body["poll"].clone();
     let (voters, total, _) = counts(&now);
     assert_eq!((voters, total), (1, 1), "{now}");
@@ -391,7 +373,7 @@ async fn twenty_concurrent_anonymous_votes_with_one_cookie_count_once(pool: PgPo
     assert_eq!(counts(&rebuilt(&app, &p).await), counts(&now));
     let stored: i64 =
         sqlx::query_scalar("SELECT count(*) FROM poll_ballots WHERE poll_id = $1::uuid")
-            .bind(pid(&p))
+            .bind(poll_id(&p))
             .fetch_one(&pool)
             .await
             .expect("count");
@@ -405,33 +387,35 @@ async fn an_anonymous_socket_votes_as_the_voter_of_its_cookie(pool: PgPool) {
     let p = poll(&app, &alice, true).await;
     let other = poll(&app, &alice, true).await;
     let members_only = poll(&app, &alice, false).await;
-    let cookie = vote(&app, &other, &opt(&other, 2), None).await.cookie();
+    let cookie = vote(&app, &other, &option_id(&other, 2), None)
+        .await
+        .cookie();
 
     let socket = Sock::connect_with_headers(&app.base, &[("Cookie", &cookie)]).await;
     let data = socket
         .ok(
             "vote_poll",
-            json!({"poll_id": pid(&p), "option_ids": [opt(&p, 1)]}),
+            json!({"poll_id": poll_id(&p), "option_ids": [option_id(&p, 1)]}),
         )
         .await;
     assert_eq!(data["poll"]["voters"], 1);
-    assert_eq!(data["poll"]["my_votes"], json!([opt(&p, 1)]));
+    assert_eq!(data["poll"]["my_votes"], json!([option_id(&p, 1)]));
     // The same voter as over REST: the socket's vote is theirs there, and replaces there.
-    let path = format!("/api/polls/{}", pid(&p));
+    let path = format!("/api/polls/{}", poll_id(&p));
     let read = anon(&app, "GET", &path, Some(&cookie), None).await;
-    assert_eq!(read.body["poll"]["my_votes"], json!([opt(&p, 1)]));
-    let changed = vote(&app, &p, &opt(&p, 0), Some(&cookie)).await;
+    assert_eq!(read.body["poll"]["my_votes"], json!([option_id(&p, 1)]));
+    let changed = vote(&app, &p, &option_id(&p, 0), Some(&cookie)).await;
     assert_eq!(counts(&changed.body["poll"]), (1, 1, vec![1, 0, 0]));
     // subscribe_poll shows the voter's ballot too.
     let sub = socket
-        .ok("subscribe_poll", json!({"poll_id": pid(&other)}))
+        .ok("subscribe_poll", json!({"poll_id": poll_id(&other)}))
         .await;
-    assert_eq!(sub["poll"]["my_votes"], json!([opt(&other, 2)]));
+    assert_eq!(sub["poll"]["my_votes"], json!([option_id(&other, 2)]));
     // Not on a poll without allow_anonymous.
     socket
         .refused(
             "vote_poll",
-            json!({"poll_id": pid(&members_only), "option_ids": [opt(&members_only, 0)]}),
+            json!({"poll_id": poll_id(&members_only), "option_ids": [option_id(&members_only, 0)]}),
             "unauthorized",
         )
         .await;
@@ -443,7 +427,7 @@ async fn an_anonymous_socket_votes_as_the_voter_of_its_cookie(pool: PgPool) {
         .expect("an anonymous socket connects");
     bare.refused(
         "vote_poll",
-        json!({"poll_id": pid(&p), "option_ids": [opt(&p, 1)]}),
+        json!({"poll_id": poll_id(&p), "option_ids": [option_id(&p, 1)]}),
         "unauthorized",
     )
     .await;
@@ -456,7 +440,7 @@ async fn an_anonymous_socket_votes_as_the_voter_of_its_cookie(pool: PgPool) {
     forged
         .refused(
             "vote_poll",
-            json!({"poll_id": pid(&p), "option_ids": [opt(&p, 1)]}),
+            json!({"poll_id": poll_id(&p), "option_ids": [option_id(&p, 1)]}),
             "unauthorized",
         )
         .await;
@@ -473,14 +457,14 @@ async fn new_voter_ids_are_limited_per_address_and_known_voters_are_not(pool: Pg
     let app = crate::common::spawn_app_with(pool, config).await;
     let alice = app.register("Alice").await;
     let p = poll(&app, &alice, true).await;
-    let first = vote(&app, &p, &opt(&p, 0), None).await;
+    let first = vote(&app, &p, &option_id(&p, 0), None).await;
     assert_eq!(first.status, StatusCode::OK, "{}", first.body);
     let line = first.set_cookie.clone().unwrap_or_default().to_lowercase();
     assert!(line.contains("secure"), "configured for HTTPS: {line}");
-    let second = vote(&app, &p, &opt(&p, 0), None).await;
+    let second = vote(&app, &p, &option_id(&p, 0), None).await;
     assert_eq!(second.status, StatusCode::OK, "{}", second.body);
     // A third new identity from this address within the minute is refused…
-    let third = vote(&app, &p, &opt(&p, 0), None).await;
+    let third = vote(&app, &p, &option_id(&p, 0), None).await;
     assert_error(
         third.status,
         &third.body,
@@ -489,7 +473,7 @@ async fn new_voter_ids_are_limited_per_address_and_known_voters_are_not(pool: Pg
     );
     assert!(third.set_cookie.is_none());
     // …while a voter who has an id keeps voting.
-    let again = vote(&app, &p, &opt(&p, 1), Some(&first.cookie())).await;
+    let again = vote(&app, &p, &option_id(&p, 1), Some(&first.cookie())).await;
     assert_eq!(again.status, StatusCode::OK, "{}", again.body);
     assert_eq!(counts(&again.body["poll"]), (2, 2, vec![1, 1, 0]));
 }
@@ -501,8 +485,8 @@ async fn the_plain_websocket_shows_an_anonymous_voter_their_ballot(pool: PgPool)
     let app = crate::common::spawn_app(pool).await;
     let alice = app.register("Alice").await;
     let p = poll(&app, &alice, true).await;
-    let cookie = vote(&app, &p, &opt(&p, 2), None).await.cookie();
-    let mut req = format!("ws://{}/ws/polls/{}", app.addr, pid(&p))
+    let cookie = vote(&app, &p, &option_id(&p, 2), None).await.cookie();
+    let mut req = format!("ws://{}/ws/polls/{}", app.addr, poll_id(&p))
         .into_client_request()
         .expect("request");
     req.headers_mut()
@@ -521,5 +505,5 @@ async fn the_plain_websocket_shows_an_anonymous_voter_their_ballot(pool: PgPool)
         }
     };
     assert_eq!(first["type"], "poll_update");
-    assert_eq!(first["poll"]["my_votes"], json!([opt(&p, 2)]));
+    assert_eq!(first["poll"]["my_votes"], json!([option_id(&p, 2)]));
 }

@@ -168,7 +168,7 @@ async fn me_works_with_the_cookie_or_a_bearer_token_and_not_without(pool: PgPool
     assert_eq!(me["user"]["display_name"], "Eve");
 
     let p = app.login("eve@example.com", "Eve").await;
-    let (s, body) = app.call("GET", "/api/auth/me", &p, None).await;
+    let (s, body) = app.me(&p).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(body["user"]["email"], "eve@example.com");
 
@@ -238,20 +238,17 @@ async fn logout_revokes_the_token_at_once_and_clears_the_cookie(pool: PgPool) {
         cookie.starts_with("access_token=;") && cookie.contains("Max-Age=0"),
         "{cookie}"
     );
-    let (s, body) = app.call("GET", "/api/auth/me", &p, None).await;
+    let (s, body) = app.me(&p).await;
     assert_error(s, &body, StatusCode::UNAUTHORIZED, "unauthorized");
 
     // Another node sharing the Redis honours the revocation too.
     let other = crate::common::spawn_app_with(pool, crate::common::test_config(&app.prefix)).await;
-    let (s, body) = other.call("GET", "/api/auth/me", &p, None).await;
+    let (s, body) = other.me(&p).await;
     assert_error(s, &body, StatusCode::UNAUTHORIZED, "unauthorized");
 
     // A fresh login works.
     let again = app.login(&p.email, "Gus").await;
-    assert_eq!(
-        app.call("GET", "/api/auth/me", &again, None).await.0,
-        StatusCode::OK
-    );
+    assert_eq!(app.me(&again).await.0, StatusCode::OK);
 }
 
 #[sqlx::test]

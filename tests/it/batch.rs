@@ -12,13 +12,7 @@ use sqlx::PgPool;
 const LOCK: i64 = 4242;
 
 async fn answer(app: &TestApp, who: &Player, round: &str, text: &str) -> (StatusCode, Value) {
-    app.call(
-        "POST",
-        &format!("/api/game/rounds/{round}/answer"),
-        who,
-        Some(json!({ "answer": text })),
-    )
-    .await
+    app.answer(who, &round, &text).await
 }
 
 async fn queued(app: &TestApp) -> i64 {
@@ -45,9 +39,7 @@ async fn an_action_postgres_refuses_does_not_fail_the_rest_of_its_batch(pool: Pg
     for p in [&attacker, &ann, &bob] {
         assert_eq!(app.join(p, &code).await.0, StatusCode::OK);
     }
-    let (status, body) = app
-        .call("POST", &format!("/api/game/{code}/start"), &host, None)
-        .await;
+    let (status, body) = app.start_game(&host, &code).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let round = body["round"]["id"].as_str().expect("round id").to_string();
 

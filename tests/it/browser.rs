@@ -20,115 +20,31 @@ use serde_json::{Value, json};
 use sqlx::PgPool;
 use std::{
     path::{Path, PathBuf},
-    process::Stdio,
     sync::Arc,
     time::Duration,
 };
-use tokio::{net::TcpListener, process::Command, sync::OnceCell};
+use tokio::net::TcpListener;
 use uuid::Uuid;
 use voting_game::config::Config;
 
 /// The scripts give up by themselves before this (game.mjs after 120 s, origins.mjs after 90 s).
 const SCRIPT_TIMEOUT: Duration = Duration::from_secs(150);
-const INSTALL_TIMEOUT: Duration = Duration::from_secs(180);
 const CHROMIUM: &str = "/usr/bin/chromium";
 
-static READY: OnceCell<()> = OnceCell::const_new();
-
 fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// Node, Chromium and the pinned playwright-core are there (installed once per test process).
-async fn ensure_tools() {
-    READY
-        .get_or_init(|| async {
-            let node = Command::new("node").arg("--version").output().await;
-            assert!(
-                node.as_ref().is_ok_and(|o| o.status.success()),
-                "the browser tests run Node.js, but `node` did not run ({node:?}): install \
-                 Node.js and npm (Debian: `apt-get install nodejs npm`)"
-            );
-            assert!(
-                Path::new(CHROMIUM).exists(),
-                "the browser tests drive Debian's Chromium at {CHROMIUM}: install it \
-                 (`apt-get install chromium`; scripts/test.sh does)"
-            );
-            // Every package the scripts import (a copy installed before one was added is redone).
-            if ["playwright-core", "jsqr", "pngjs"].iter().all(|p| {
-                root()
-                    .join(format!("tests/browser/node_modules/{p}/package.json"))
-                    .exists()
-            }) {
-                return;
-            }
-            let out = tokio::time::timeout(
-                INSTALL_TIMEOUT,
-                Command::new("npm")
-                    .args(["ci", "--prefix", "tests/browser", "--no-audit", "--no-fund"])
-                    // playwright-core downloads nothing by itself; this says so to any script.
-                    .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
-                    .current_dir(root())
-                    .kill_on_drop(true)
-                    .output(),
-            )
-            .await
-            .expect("`npm ci --prefix tests/browser` finishes within 3 minutes")
-            .expect("npm runs");
-            assert!(
-                out.status.success(),
-                "`npm ci --prefix tests/browser` failed:\n{}\n{}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            );
-        })
-        .await;
-}
-
-/// A temporary file that is removed when dropped, even if the test panics.
-struct TempFile(PathBuf);
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
+    crate::common::js::root()
 }
 
 /// Runs `tests/browser/<script>` with `config`; returns its report (the last stdout line).
 async fn run(script: &str, config: Value) -> Value {
-    ensure_tools().await;
-    let file =
-        TempFile(std::env::temp_dir().join(format!("vg-browser-{}.json", Uuid::new_v4().simple())));
-    std::fs::write(&file.0, config.to_string()).expect("write config");
-    let out = tokio::time::timeout(
-        SCRIPT_TIMEOUT,
-        Command::new("node")
-            .arg(format!("tests/browser/{script}"))
-            .arg(&file.0)
-            .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
-            .current_dir(root())
-            .stdin(Stdio::null())
-            .kill_on_drop(true)
-            .output(),
-    )
-    .await
-    .unwrap_or_else(|_| panic!("{script} did not finish within {SCRIPT_TIMEOUT:?}"))
-    .expect("node runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        out.status.success(),
-        "{script} failed ({}):\n{stderr}\nstdout: {stdout}",
-        out.status
+        Path::new(CHROMIUM).exists(),
+        "the browser tests drive Debian's Chromium at {CHROMIUM}: install it \
+         (`apt-get install chromium`; scripts/test.sh does)"
     );
-    let report: Value = stdout
-        .lines()
-        .rev()
-        .find(|l| !l.trim().is_empty())
-        .and_then(|l| serde_json::from_str(l).ok())
-        .unwrap_or_else(|| panic!("no JSON report from {script}: {stdout}\nstderr: {stderr}"));
-    assert_eq!(report["ok"], true, "{report}");
-    report
+    crate::common::js::BROWSER
+        .run(script, &config, SCRIPT_TIMEOUT)
+        .await
 }
 
 fn screenshots() -> PathBuf {
@@ -227,14 +143,7 @@ async fn four_browsers_play_a_whole_game_through_the_ui(pool: PgPool) {
     assert_ne!(questions[0], questions[1], "{report}");
     // What the UI showed is what the server recorded.
     let code = report["code"].as_str().expect("code");
-    let (status, body) = app
-        .call(
-            "GET",
-            &format!("/api/game/{code}/leaderboard"),
-            &app.register("Reader").await,
-            None,
-        )
-        .await;
+    let (status, body) = app.leaderboard(&app.register("Reader").await, &code).await;
     assert_eq!(status, reqwest::StatusCode::OK, "{body}");
     let board: Vec<(String, u64, u64)> = body["leaderboard"]
         .as_array()
@@ -287,9 +196,7 @@ async fn guests_join_from_the_share_link_in_one_tap_and_every_page_follows_play_
     let code = report["code"].as_str().expect("code");
     let reader = app.register("Reader").await;
     // The reader is a stranger to the room: the lookup spends their join budget, that is all.
-    let (status, body) = app
-        .call("GET", &format!("/api/rooms/{code}"), &reader, None)
-        .await;
+    let (status, body) = app.get_room(&reader, &code).await;
     assert_eq!(status, reqwest::StatusCode::OK, "{body}");
     assert_eq!(body["room"]["game_number"], 2, "{body}");
     assert_eq!(body["room"]["status"], "playing", "{body}");
@@ -350,14 +257,7 @@ async fn a_poll_is_created_shared_and_followed_live_through_the_ui(pool: PgPool)
     .await;
     // The poll the UI deleted is gone on the server too.
     let id = report["poll"].as_str().expect("poll id");
-    let (status, body) = app
-        .call(
-            "GET",
-            &format!("/api/polls/{id}"),
-            &app.register("Reader").await,
-            None,
-        )
-        .await;
+    let (status, body) = app.get_poll(&app.register("Reader").await, &id).await;
     assert_eq!(status, reqwest::StatusCode::NOT_FOUND, "{body}");
 }
 
@@ -379,14 +279,7 @@ async fn a_polls_presenter_view_shows_its_qr_code_and_follows_votes_live(pool: P
         "the QR code holds the poll's short link"
     );
     // The server counted the two votes the pages cast and shows, by that code.
-    let (status, body) = app
-        .call(
-            "GET",
-            &format!("/api/polls/{code}"),
-            &app.register("Reader").await,
-            None,
-        )
-        .await;
+    let (status, body) = app.get_poll(&app.register("Reader").await, &code).await;
     assert_eq!(status, reqwest::StatusCode::OK, "{body}");
     assert_eq!(body["poll"]["id"], report["poll"]);
     assert_eq!(body["poll"]["total_votes"], 2, "{body}");
@@ -416,9 +309,7 @@ async fn polls_are_browsed_searched_liked_and_profiled_through_the_ui(pool: PgPo
     assert_eq!(body["user"]["votes_cast"], 1, "{body}");
     assert_eq!(body["user"]["likes_received"], 1, "{body}");
     let pastry = report["polls"][0].as_str().expect("poll id");
-    let (status, body) = app
-        .call("GET", &format!("/api/polls/{pastry}"), &reader, None)
-        .await;
+    let (status, body) = app.get_poll(&reader, &pastry).await;
     assert_eq!(status, reqwest::StatusCode::OK, "{body}");
     assert_eq!(body["poll"]["likes"], 1, "{body}");
     assert_eq!(body["poll"]["voters"], 1, "{body}");
@@ -438,16 +329,12 @@ async fn live_feed_anonymous_votes_stats_and_settings_through_the_ui(pool: PgPoo
     // What the pages showed is what the server holds.
     let reader = app.register("Reader").await;
     let open = report["polls"][0].as_str().expect("poll id");
-    let (status, body) = app
-        .call("GET", &format!("/api/polls/{open}"), &reader, None)
-        .await;
+    let (status, body) = app.get_poll(&reader, &open).await;
     assert_eq!(status, reqwest::StatusCode::OK, "{body}");
     assert_eq!(body["poll"]["allow_anonymous"], true, "{body}");
     assert_eq!(body["poll"]["voters"], 1, "{body}");
     let members = report["polls"][1].as_str().expect("poll id");
-    let (status, body) = app
-        .call("GET", &format!("/api/polls/{members}"), &reader, None)
-        .await;
+    let (status, body) = app.get_poll(&reader, &members).await;
     assert_eq!(status, reqwest::StatusCode::OK, "{body}");
     assert_eq!(body["poll"]["allow_anonymous"], false, "{body}");
     assert_eq!(body["poll"]["voters"], 0, "{body}");

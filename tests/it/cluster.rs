@@ -3,7 +3,7 @@
 //! deadline fires whichever node is alive. A node alone publishes nothing to Redis until a
 //! second one arrives.
 
-use crate::common::{socket::Sock, spawn_app, spawn_app_with, test_config};
+use crate::common::{socket::Sock, spawn_app, spawn_app_with, table::gather, test_config};
 use serde_json::{Value, json};
 use sqlx::PgPool;
 use tf_rust_socketio::TransportType;
@@ -12,28 +12,14 @@ use tf_rust_socketio::TransportType;
 async fn players_split_across_two_nodes_play_one_game_and_see_each_event_once(pool: PgPool) {
     let a = spawn_app(pool.clone()).await;
     let b = spawn_app_with(pool, test_config(&a.prefix)).await;
-    let mut players = Vec::new();
-    for name in ["Host", "Ann", "Bob", "Cat"] {
-        players.push(a.register(name).await);
-    }
-    let code = a
-        .create_room(
-            &players[0],
-            json!({"max_rounds": 1, "answer_seconds": 30, "vote_seconds": 30}),
-        )
-        .await;
     // Host and Bob on node A, Ann and Cat on node B.
-    let mut socks = Vec::new();
-    for (i, p) in players.iter().enumerate() {
-        let base = if i % 2 == 0 { &a.base } else { &b.base };
-        let s = Sock::connect(base, &p.token, TransportType::Websocket).await;
-        s.ok("join_room", json!({"room_code": code})).await;
-        socks.push(s);
-    }
-    socks[0]
-        .inbox
-        .wait_for("player_joined", |v| v["participant_count"] == 4)
-        .await;
+    let (_, socks, code) = gather(
+        &[&a, &b],
+        &["Host", "Ann", "Bob", "Cat"],
+        json!({"max_rounds": 1, "answer_seconds": 30, "vote_seconds": 30}),
+        TransportType::Websocket,
+    )
+    .await;
     let data = socks[0].ok("start_game", json!({"room_code": code})).await;
     let round_id = data["round"]["id"].clone();
     for (i, s) in socks.iter().enumerate() {
@@ -100,9 +86,7 @@ async fn a_deadline_fires_on_the_surviving_node_when_the_starting_node_is_gone(p
     let ended = on_b.inbox.wait_for("round_ended", |_| true).await;
     // A later broadcast from the surviving node: any duplicate of the deadline's events was
     // sent before it. (Counted for round 1 only: round 2 will reach its own deadlines.)
-    let (status, _) = b
-        .call("POST", &format!("/api/game/{code}/next"), &host, None)
-        .await;
+    let (status, _) = b.next_round(&host, &code).await;
     assert_eq!(status, reqwest::StatusCode::OK);
     on_b.inbox.wait_for("round_started", |_| true).await;
     let round_one = |name: &str| {

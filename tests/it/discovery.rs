@@ -19,18 +19,8 @@ async fn server(pool: PgPool) -> TestApp {
     .await
 }
 
-async fn get(app: &TestApp, who: Option<&Player>, path: &str) -> (StatusCode, Value) {
-    let mut req = reqwest::Client::new().get(app.url(path));
-    if let Some(p) = who {
-        req = req.bearer_auth(&p.token);
-    }
-    let res = req.send().await.expect("get");
-    let s = res.status();
-    (s, res.json().await.unwrap_or(Value::Null))
-}
-
 async fn create(app: &TestApp, who: &Player, body: Value) -> String {
-    let (s, b) = app.call("POST", "/api/polls", who, Some(body)).await;
+    let (s, b) = app.post_poll(who, body).await;
     assert_eq!(s, StatusCode::CREATED, "{b}");
     b["poll"]["id"].as_str().expect("id").to_string()
 }
@@ -48,12 +38,12 @@ fn ids(page: &Value) -> Vec<String> {
 async fn walk(app: &TestApp, who: Option<&Player>, query: &str, per_page: u32) -> Vec<String> {
     let mut all = Vec::new();
     for page in 1.. {
-        let (s, b) = get(
-            app,
-            who,
-            &format!("/api/polls?{query}&page={page}&per_page={per_page}"),
-        )
-        .await;
+        let (s, b) = app
+            .get(
+                who,
+                &format!("/api/polls?{query}&page={page}&per_page={per_page}"),
+            )
+            .await;
         assert_eq!(s, StatusCode::OK, "{b}");
         let got = ids(&b);
         all.extend(got.iter().cloned());
@@ -116,7 +106,7 @@ async fn lists_walk_every_public_poll_once_and_keep_drafts_and_unlisted_out(pool
         assert_eq!(distinct.len(), 250, "{query}: no poll twice");
         assert!(hidden.iter().all(|h| !distinct.contains(h)), "{query}");
     }
-    let (_, first) = get(app, None, "/api/polls?per_page=5").await;
+    let (_, first) = app.get(None, "/api/polls?per_page=5").await;
     assert_eq!(
         (
             first["total"].as_i64(),
@@ -142,20 +132,20 @@ async fn lists_walk_every_public_poll_once_and_keep_drafts_and_unlisted_out(pool
         &format!("/api/polls?creator={}&per_page=100&page=3", alice.id),
     ] {
         for who in [None, Some(&bob)] {
-            let (s, b) = get(app, who, path).await;
+            let (s, b) = app.get(who, path).await;
             assert_eq!(s, StatusCode::OK, "{path}: {b}");
             assert!(ids(&b).iter().all(|i| !hidden.contains(i)), "{path}: {b}");
         }
     }
-    let (_, b) = get(app, Some(&bob), "/api/polls/search?q=zebra").await;
+    let (_, b) = app.get(Some(&bob), "/api/polls/search?q=zebra").await;
     assert_eq!(b["total"], 0, "{b}");
     // …while the creator's own list has them.
-    let (_, mine) = get(
-        app,
-        Some(&alice),
-        &format!("/api/polls?creator={}&q=zebra", alice.id),
-    )
-    .await;
+    let (_, mine) = app
+        .get(
+            Some(&alice),
+            &format!("/api/polls?creator={}&q=zebra", alice.id),
+        )
+        .await;
     let mine: HashSet<String> = ids(&mine).into_iter().collect();
     assert_eq!(mine, hidden.iter().cloned().collect::<HashSet<_>>());
 
@@ -169,10 +159,10 @@ async fn lists_walk_every_public_poll_once_and_keep_drafts_and_unlisted_out(pool
         ("status=draft", "status"),
         ("creator=me", "creator"),
     ] {
-        let (s, b) = get(app, None, &format!("/api/polls?{query}")).await;
+        let (s, b) = app.get(None, &format!("/api/polls?{query}")).await;
         assert_invalid_field(s, &b, field);
     }
-    let (s, b) = get(app, None, "/api/polls/search").await;
+    let (s, b) = app.get(None, "/api/polls/search").await;
     assert_invalid_field(s, &b, "q");
 }
 
@@ -204,15 +194,15 @@ async fn search_is_stemmed_ranked_prefixed_and_covers_options(pool: PgPool) {
     .await;
 
     // A stemmed word of an option ("marathon" for "marathons").
-    let (_, b) = get(app, None, "/api/polls/search?q=marathon").await;
+    let (_, b) = app.get(None, "/api/polls/search?q=marathon").await;
     assert_eq!(ids(&b), vec![by_option.clone()], "{b}");
     // Search-as-you-type: the last word is a prefix.
-    let (_, b) = get(app, None, "/api/polls?q=weekend%20paint").await;
+    let (_, b) = app.get(None, "/api/polls?q=weekend%20paint").await;
     assert_eq!(ids(&b), vec![by_option.clone()], "{b}");
     // "runs" stems to "run" and finds all three; the question's match (weight A) ranks first.
     // (Option (B) against description (C) is not asserted: `ts_rank_cd` can score those two
     // equal, and then the order is by id.)
-    let (_, b) = get(app, None, "/api/polls?q=runs").await;
+    let (_, b) = app.get(None, "/api/polls?q=runs").await;
     let found = ids(&b);
     assert_eq!(found.first(), Some(&by_question), "{b}");
     let rest: HashSet<&String> = found.iter().skip(1).collect();
@@ -222,7 +212,7 @@ async fn search_is_stemmed_ranked_prefixed_and_covers_options(pool: PgPool) {
         "{b}"
     );
     // Operators in the text are just separators.
-    let (s, b) = get(app, None, "/api/polls?q=marathon%20%7C%20!(:*").await;
+    let (s, b) = app.get(None, "/api/polls?q=marathon%20%7C%20!(:*").await;
     assert_eq!(s, StatusCode::OK, "{b}");
     assert_eq!(ids(&b), vec![by_option.clone()], "{b}");
     // Editing an option's text re-indexes the poll (the trigger on poll_options).
@@ -233,9 +223,9 @@ async fn search_is_stemmed_ranked_prefixed_and_covers_options(pool: PgPool) {
     .execute(&pool)
     .await
     .expect("update");
-    let (_, b) = get(app, None, "/api/polls?q=cycle").await;
+    let (_, b) = app.get(None, "/api/polls?q=cycle").await;
     assert_eq!(ids(&b), vec![by_option], "{b}");
-    let (_, b) = get(app, None, "/api/polls?q=marathon").await;
+    let (_, b) = app.get(None, "/api/polls?q=marathon").await;
     assert_eq!(b["total"], 0, "{b}");
 }
 
@@ -260,16 +250,13 @@ async fn likes_count_once_and_votes_drive_popular_and_trending(pool: PgPool) {
 
     // 100 concurrent likes by one user: one like, one audit entry.
     let path = format!("/api/polls/{busy}/like");
-    let likes =
-        futures::future::join_all((0..100).map(|_| app.call("PUT", &path, &bob, None))).await;
+    let likes = futures::future::join_all((0..100).map(|_| app.like(&bob, &busy))).await;
     for (s, b) in &likes {
         assert_eq!(*s, StatusCode::OK, "{b}");
         assert_eq!(b["likes"], 1, "{b}");
         assert_eq!(b["liked_by_me"], true, "{b}");
     }
-    let (_, poll) = app
-        .call("GET", &format!("/api/polls/{busy}"), &bob, None)
-        .await;
+    let (_, poll) = app.get_poll(&bob, &busy).await;
     assert_eq!(
         (
             poll["poll"]["likes"].as_i64(),
@@ -277,7 +264,7 @@ async fn likes_count_once_and_votes_drive_popular_and_trending(pool: PgPool) {
         ),
         (Some(1), Some(true))
     );
-    let (_, poll) = get(app, None, &format!("/api/polls/{busy}")).await;
+    let (_, poll) = app.get(None, &format!("/api/polls/{busy}")).await;
     assert_eq!(
         (
             poll["poll"]["likes"].as_i64(),
@@ -288,14 +275,7 @@ async fn likes_count_once_and_votes_drive_popular_and_trending(pool: PgPool) {
     // A vote's answer is the whole `{poll}`: the likes too, as the voter sees them.
     let option = poll["poll"]["options"][0]["id"].clone();
     for (who, liked) in [(&bob, true), (&carol, false)] {
-        let (s, voted) = app
-            .call(
-                "PUT",
-                &format!("/api/polls/{busy}/vote"),
-                who,
-                Some(json!({"option_ids": [option]})),
-            )
-            .await;
+        let (s, voted) = app.vote(who, &busy, json!([option])).await;
         assert_eq!(s, StatusCode::OK, "{voted}");
         assert_eq!(
             (
@@ -306,7 +286,7 @@ async fn likes_count_once_and_votes_drive_popular_and_trending(pool: PgPool) {
             "{voted}"
         );
     }
-    let (_, page) = get(app, Some(&bob), "/api/polls").await;
+    let (_, page) = app.get(Some(&bob), "/api/polls").await;
     let summary = page["polls"]
         .as_array()
         .expect("polls")
@@ -342,38 +322,22 @@ async fn likes_count_once_and_votes_drive_popular_and_trending(pool: PgPool) {
         (1, 1),
         "{log}"
     );
-    let (s, _) = get(app, None, &path).await;
+    let (s, _) = app.get(None, &path).await;
     assert_eq!(s, StatusCode::METHOD_NOT_ALLOWED);
-    let (s, _) = app
-        .call(
-            "PUT",
-            &format!("/api/polls/{}/like", Uuid::new_v4()),
-            &bob,
-            None,
-        )
-        .await;
+    let (s, _) = app.like(&bob, &Uuid::new_v4()).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
 
     // Two voters on `busy`, one on `quiet`: popular and trending put `busy` first once the
     // activity buffer is written (within a second).
     for (who, poll) in [(&bob, &busy), (&carol, &busy), (&bob, &quiet)] {
-        let (_, p) = app
-            .call("GET", &format!("/api/polls/{poll}"), who, None)
-            .await;
+        let (_, p) = app.get_poll(who, &poll).await;
         let option = p["poll"]["options"][0]["id"].clone();
-        let (s, b) = app
-            .call(
-                "PUT",
-                &format!("/api/polls/{poll}/vote"),
-                who,
-                Some(json!({"option_ids": [option]})),
-            )
-            .await;
+        let (s, b) = app.vote(who, &poll, json!([option])).await;
         assert_eq!(s, StatusCode::OK, "{b}");
     }
     for sort in ["popular", "trending"] {
         crate::common::eventually(sort, || async {
-            let (_, b) = get(app, None, &format!("/api/polls/{sort}")).await;
+            let (_, b) = app.get(None, &format!("/api/polls/{sort}")).await;
             let first = &b["polls"][0];
             (first["id"] == busy.as_str() && first["voters"] == 2 && first["total_votes"] == 2)
                 .then_some(())
@@ -385,7 +349,7 @@ async fn likes_count_once_and_votes_drive_popular_and_trending(pool: PgPool) {
 #[sqlx::test]
 async fn the_openapi_document_lists_the_discovery_routes(pool: PgPool) {
     let app = &server(pool).await;
-    let (s, doc) = get(app, None, "/openapi.json").await;
+    let (s, doc) = app.get(None, "/openapi.json").await;
     assert_eq!(s, StatusCode::OK);
     for path in [
         "/api/polls",
@@ -431,26 +395,15 @@ async fn profiles_show_public_counts_and_never_the_email(pool: PgPool) {
     )
     .await;
     for poll in [&public, &unlisted] {
-        let (_, p) = app
-            .call("GET", &format!("/api/polls/{poll}"), &bob, None)
-            .await;
+        let (_, p) = app.get_poll(&bob, &poll).await;
         let option = p["poll"]["options"][1]["id"].clone();
-        let (s, b) = app
-            .call(
-                "PUT",
-                &format!("/api/polls/{poll}/vote"),
-                &bob,
-                Some(json!({"option_ids": [option]})),
-            )
-            .await;
+        let (s, b) = app.vote(&bob, &poll, json!([option])).await;
         assert_eq!(s, StatusCode::OK, "{b}");
-        let (s, _) = app
-            .call("PUT", &format!("/api/polls/{poll}/like"), &bob, None)
-            .await;
+        let (s, _) = app.like(&bob, &poll).await;
         assert_eq!(s, StatusCode::OK);
     }
 
-    let (s, b) = get(app, None, &format!("/api/users/{}", alice.id)).await;
+    let (s, b) = app.get(None, &format!("/api/users/{}", alice.id)).await;
     assert_eq!(s, StatusCode::OK, "{b}");
     assert_eq!(b["user"]["display_name"], "Alice");
     assert_eq!(
@@ -462,14 +415,20 @@ async fn profiles_show_public_counts_and_never_the_email(pool: PgPool) {
         "{b}"
     );
     assert!(!b.to_string().contains(&alice.email), "{b}");
-    let (_, b) = get(app, None, &format!("/api/users/{}", bob.id)).await;
+    let (_, b) = app.get(None, &format!("/api/users/{}", bob.id)).await;
     assert_eq!(b["user"]["votes_cast"], 1, "{b}");
-    let (s, _) = get(app, None, &format!("/api/users/{}", Uuid::new_v4())).await;
+    let (s, _) = app
+        .get(None, &format!("/api/users/{}", Uuid::new_v4()))
+        .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
 
-    let (_, theirs) = get(app, Some(&bob), &format!("/api/users/{}/polls", alice.id)).await;
+    let (_, theirs) = app
+        .get(Some(&bob), &format!("/api/users/{}/polls", alice.id))
+        .await;
     assert_eq!(ids(&theirs), vec![public.clone()], "{theirs}");
-    let (_, own) = get(app, Some(&alice), &format!("/api/users/{}/polls", alice.id)).await;
+    let (_, own) = app
+        .get(Some(&alice), &format!("/api/users/{}/polls", alice.id))
+        .await;
     let own: HashSet<String> = ids(&own).into_iter().collect();
     assert_eq!(
         own,
@@ -502,7 +461,7 @@ async fn profiles_show_public_counts_and_never_the_email(pool: PgPool) {
         vec![unlisted, public],
         "most recent first: {likes}"
     );
-    let (s, _) = get(app, None, "/api/me/votes").await;
+    let (s, _) = app.get(None, "/api/me/votes").await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
 }
 
@@ -522,7 +481,7 @@ async fn a_like_is_pushed_in_poll_results(pool: PgPool) {
         .expect("an anonymous socket connects");
     watcher.ok("subscribe_poll", json!({"poll_id": poll})).await;
     let path = format!("/api/polls/{poll}/like");
-    let (s, _) = app.call("PUT", &path, &bob, None).await;
+    let (s, _) = app.like(&bob, &poll).await;
     assert_eq!(s, StatusCode::OK);
     watcher
         .inbox
@@ -556,12 +515,12 @@ async fn a_search_matching_over_a_thousand_polls_lists_the_thousand_most_popular
     let mut seen = Vec::new();
     let mut voters = Vec::new();
     for page in 1..=11 {
-        let (s, b) = get(
-            &app,
-            None,
-            &format!("/api/polls/search?q=zeppelins&page={page}&per_page=100"),
-        )
-        .await;
+        let (s, b) = app
+            .get(
+                None,
+                &format!("/api/polls/search?q=zeppelins&page={page}&per_page=100"),
+            )
+            .await;
         assert_eq!(s, StatusCode::OK, "{b}");
         assert_eq!(b["total"], 1000, "page {page}");
         seen.extend(ids(&b));
@@ -586,7 +545,7 @@ async fn a_search_matching_over_a_thousand_polls_lists_the_thousand_most_popular
 
 /// The first option's id of `poll`, as anyone reads it.
 async fn first_option(app: &TestApp, poll: &str) -> Value {
-    let (s, b) = get(app, None, &format!("/api/polls/{poll}")).await;
+    let (s, b) = app.get(None, &format!("/api/polls/{poll}")).await;
     assert_eq!(s, StatusCode::OK, "{b}");
     b["poll"]["options"][0]["id"].clone()
 }
@@ -650,7 +609,7 @@ async fn one_account_resending_a_vote_and_toggling_a_like_cannot_outrank_three_r
     }
 
     let page = crate::common::eventually("the real poll trending first", || async {
-        let (_, b) = get(app, None, "/api/polls/trending").await;
+        let (_, b) = app.get(None, "/api/polls/trending").await;
         let first = &b["polls"][0];
         (first["id"] == real.as_str() && first["voters"] == 3 && first["total_votes"] == 3)
             .then_some(b)

@@ -217,12 +217,10 @@ async fn thousands_of_hostile_payloads_break_nothing(pool: PgPool) {
     app.join(&ann, &code).await;
     // A poll anyone may vote in, so that the poll events and routes meet a real one too.
     let (s, poll) = app
-        .call(
-            "POST",
-            "/api/polls",
+        .post_poll(
             &host,
-            Some(json!({"question": "Fuzz?", "options": ["A", "B", "C"],
-                        "allow_multiple": true, "allow_anonymous": true})),
+            json!({"question": "Fuzz?", "options": ["A", "B", "C"],
+                        "allow_multiple": true, "allow_anonymous": true}),
         )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{poll}");
@@ -410,43 +408,14 @@ async fn thousands_of_hostile_payloads_break_nothing(pool: PgPool) {
     let fresh = app.create_room(&host, json!({"max_rounds": 1})).await;
     let player = app.register("Zed").await;
     app.join(&player, &fresh).await;
-    let (s, body) = app
-        .call("POST", &format!("/api/game/{fresh}/start"), &host, None)
-        .await;
+    let (s, body) = app.start_game(&host, &fresh).await;
     assert_eq!(s, StatusCode::OK, "{body}");
     let round = body["round"]["id"].as_str().expect("round").to_string();
-    let (s, answer) = app
-        .call(
-            "POST",
-            &format!("/api/game/rounds/{round}/answer"),
-            &player,
-            Some(json!({"answer": "still here"})),
-        )
-        .await;
+    let (s, answer) = app.answer(&player, &round, "still here").await;
     assert_eq!(s, StatusCode::CREATED);
-    app.call(
-        "POST",
-        &format!("/api/game/rounds/{round}/voting"),
-        &host,
-        None,
-    )
-    .await;
-    let (s, _) = app
-        .call(
-            "POST",
-            &format!("/api/game/rounds/{round}/vote"),
-            &host,
-            Some(json!({"answer_id": answer["answer_id"]})),
-        )
-        .await;
+    app.start_voting(&host, &round).await;
+    let (s, _) = app.vote_answer(&host, &round, &answer["answer_id"]).await;
     assert_eq!(s, StatusCode::CREATED);
-    let (_, board) = app
-        .call(
-            "GET",
-            &format!("/api/game/{fresh}/leaderboard"),
-            &host,
-            None,
-        )
-        .await;
+    let (_, board) = app.leaderboard(&host, &fresh).await;
     assert_eq!(board["leaderboard"][0]["score"], 1);
 }

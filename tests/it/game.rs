@@ -1,63 +1,18 @@
 //! The game end to end over real Socket.IO (WebSocket and long-polling) against the real
 //! server, Postgres and Redis: four players, whole games, every refusal, reconnects, deadlines.
 
-use crate::common::{Player, TestApp, assert_error, assert_invalid_field, socket::Sock, spawn_app};
+use crate::common::{
+    assert_error, assert_invalid_field, id, socket::Sock, spawn_app, table::Table,
+};
 use chrono::{DateTime, Utc};
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::json;
 use sqlx::PgPool;
 use std::collections::HashMap;
 use tf_rust_socketio::TransportType;
 use uuid::Uuid;
 
-struct Table {
-    app: TestApp,
-    players: Vec<Player>,
-    socks: Vec<Sock>,
-    code: String,
-}
-
-/// Four signed-in players with sockets in one room; players[0] is the host.
-async fn table(pool: PgPool, transport: TransportType, settings: Value) -> Table {
-    let app = spawn_app(pool).await;
-    let mut players = Vec::new();
-    for name in ["Host", "Ann", "Bob", "Cat"] {
-        players.push(app.register(name).await);
-    }
-    let code = app.create_room(&players[0], settings).await;
-    let mut socks = Vec::new();
-    for (i, p) in players.iter().enumerate() {
-        let s = Sock::connect(&app.base, &p.token, transport.clone()).await;
-        let data = s
-            .ok("join_room", json!({"room_code": code.to_lowercase()}))
-            .await;
-        assert_eq!(data["room"]["code"], code);
-        assert_eq!(
-            data["room"]["participants"].as_array().map(Vec::len),
-            Some(i + 1)
-        );
-        let state = s.inbox.wait_for("room_state", |_| true).await;
-        assert_eq!(state["room"]["code"], code);
-        socks.push(s);
-    }
-    // Everyone already in saw the later ones arrive.
-    socks[0]
-        .inbox
-        .wait_for("player_joined", |v| v["participant_count"] == 4)
-        .await;
-    Table {
-        app,
-        players,
-        socks,
-        code,
-    }
-}
-
-fn id(v: &Value) -> Uuid {
-    v.as_str()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| panic!("not a uuid: {v}"))
-}
+const FOUR: &[&str] = &["Host", "Ann", "Bob", "Cat"];
 
 async fn answer_all(t: &Table, round_id: Uuid, who: &[usize]) -> HashMap<Uuid, usize> {
     let mut authors = HashMap::new();
@@ -71,10 +26,11 @@ async fn answer_all(t: &Table, round_id: Uuid, who: &[usize]) -> HashMap<Uuid, u
 }
 
 async fn play_whole_game(transport: TransportType, pool: PgPool) {
-    let t = table(
+    let t = Table::open_over(
         pool.clone(),
-        transport,
+        FOUR,
         json!({"max_rounds": 2, "answer_seconds": 3, "vote_seconds": 3}),
+        transport,
     )
     .await;
     let code = t.code.clone();
@@ -355,12 +311,7 @@ async fn four_players_play_a_whole_two_round_game_over_long_polling(pool: PgPool
 
 #[sqlx::test]
 async fn the_answering_phase_ends_at_its_deadline_with_nobody_acting(pool: PgPool) {
-    let t = table(
-        pool,
-        TransportType::Websocket,
-        json!({"answer_seconds": 3, "vote_seconds": 3}),
-    )
-    .await;
+    let t = Table::open(pool, FOUR, json!({"answer_seconds": 3, "vote_seconds": 3})).await;
     t.socks[0]
         .ok("start_game", json!({"room_code": t.code}))
         .await;
@@ -384,9 +335,9 @@ async fn the_answering_phase_ends_at_its_deadline_with_nobody_acting(pool: PgPoo
 
 #[sqlx::test]
 async fn twenty_simultaneous_votes_from_one_player_count_once(pool: PgPool) {
-    let t = table(
+    let t = Table::open(
         pool,
-        TransportType::Websocket,
+        FOUR,
         json!({"answer_seconds": 30, "vote_seconds": 30}),
     )
     .await;
@@ -407,15 +358,9 @@ async fn twenty_simultaneous_votes_from_one_player_count_once(pool: PgPool) {
     let payload = json!({"round_id": round_id, "room_code": t.code, "answer_id": target});
     let socket_votes =
         futures::future::join_all((0..10).map(|_| sock.emit("submit_vote", payload.clone())));
-    let vote_path = format!("/api/game/rounds/{round_id}/vote");
-    let rest_votes = futures::future::join_all((0..10).map(|_| {
-        t.app.call(
-            "POST",
-            &vote_path,
-            &t.players[1],
-            Some(json!({"answer_id": target})),
-        )
-    }));
+    let rest_votes = futures::future::join_all(
+        (0..10).map(|_| t.app.vote_answer(&t.players[1], &round_id, &target)),
+    );
     let (_, rest) = tokio::join!(socket_votes, rest_votes);
     let created = rest
         .iter()
@@ -454,15 +399,7 @@ async fn twenty_simultaneous_votes_from_one_player_count_once(pool: PgPool) {
     let updates = t.socks[2].inbox.all("vote_update");
     assert_eq!(updates.len(), 1, "{updates:?}");
     assert_eq!(updates[0]["vote_count"], 1);
-    let (_, board) = t
-        .app
-        .call(
-            "GET",
-            &format!("/api/game/rounds/{round_id}/answers"),
-            &t.players[2],
-            None,
-        )
-        .await;
+    let (_, board) = t.app.answers(&t.players[2], &round_id).await;
     assert!(
         board["answers"]
             .as_array()
@@ -473,7 +410,7 @@ async fn twenty_simultaneous_votes_from_one_player_count_once(pool: PgPool) {
 
 #[sqlx::test]
 async fn malformed_payloads_get_an_error_and_the_socket_stays(pool: PgPool) {
-    let t = table(pool, TransportType::Websocket, json!({})).await;
+    let t = Table::open(pool, FOUR, json!({})).await;
     let s = &t.socks[1];
     for (event, payload) in [
         ("join_room", json!("ABCDEF")),
@@ -558,9 +495,9 @@ async fn connections_without_a_valid_token_are_refused(pool: PgPool) {
 
 #[sqlx::test]
 async fn a_player_who_drops_mid_round_and_comes_back_finds_the_game_where_it_was(pool: PgPool) {
-    let mut t = table(
+    let mut t = Table::open(
         pool,
-        TransportType::Websocket,
+        FOUR,
         json!({"answer_seconds": 60, "vote_seconds": 60}),
     )
     .await;
@@ -581,15 +518,7 @@ async fn a_player_who_drops_mid_round_and_comes_back_finds_the_game_where_it_was
         .wait_for("player_disconnected", |_| true)
         .await;
     assert_eq!(gone["user_id"], t.players[2].id.to_string());
-    let (_, room) = t
-        .app
-        .call(
-            "GET",
-            &format!("/api/rooms/{}", t.code),
-            &t.players[0],
-            None,
-        )
-        .await;
+    let (_, room) = t.app.get_room(&t.players[0], &t.code).await;
     let bob = room["room"]["participants"]
         .as_array()
         .and_then(|l| l.iter().find(|p| p["display_name"] == "Bob").cloned())
@@ -663,65 +592,31 @@ async fn the_rest_mirror_plays_a_round_through_the_same_rules(pool: PgPool) {
             json!({"max_rounds": 1, "answer_seconds": 60, "vote_seconds": 60}),
         )
         .await;
-    let (s, body) = app
-        .call("POST", &format!("/api/game/{code}/start"), &host, None)
-        .await;
+    let (s, body) = app.start_game(&host, &code).await;
     assert_error(s, &body, StatusCode::CONFLICT, "not_enough_players");
     app.join(&ann, &code).await;
-    let (s, body) = app
-        .call("POST", &format!("/api/game/{code}/start"), &ann, None)
-        .await;
+    let (s, body) = app.start_game(&ann, &code).await;
     assert_error(s, &body, StatusCode::FORBIDDEN, "not_host");
-    let (s, body) = app
-        .call("POST", &format!("/api/game/{code}/start"), &host, None)
-        .await;
+    let (s, body) = app.start_game(&host, &code).await;
     assert_eq!(s, StatusCode::OK, "{body}");
     let round = body["round"]["id"].as_str().expect("id").to_string();
-    let (s, body) = app
-        .call(
-            "GET",
-            &format!("/api/game/rounds/{round}/answers"),
-            &ann,
-            None,
-        )
-        .await;
+    let (s, body) = app.answers(&ann, &round).await;
     assert_error(s, &body, StatusCode::CONFLICT, "wrong_phase");
-    let (s, body) = app
-        .call(
-            "POST",
-            &format!("/api/game/rounds/{round}/answer"),
-            &ann,
-            Some(json!({"answer": "  "})),
-        )
-        .await;
+    let (s, body) = app.answer(&ann, &round, "  ").await;
     assert_error(
         s,
         &body,
         StatusCode::UNPROCESSABLE_ENTITY,
         "validation_failed",
     );
-    let (s, body) = app
-        .call(
-            "POST",
-            &format!("/api/game/rounds/{round}/answer"),
-            &ann,
-            Some(json!({"answer": "x".repeat(281)})),
-        )
-        .await;
+    let (s, body) = app.answer(&ann, &round, "x".repeat(281)).await;
     assert_error(
         s,
         &body,
         StatusCode::UNPROCESSABLE_ENTITY,
         "validation_failed",
     );
-    let (s, ann_answer) = app
-        .call(
-            "POST",
-            &format!("/api/game/rounds/{round}/answer"),
-            &ann,
-            Some(json!({"answer": "  Ann's  "})),
-        )
-        .await;
+    let (s, ann_answer) = app.answer(&ann, &round, "  Ann's  ").await;
     assert_eq!(s, StatusCode::CREATED);
     let (s, body) = app
         .call(
@@ -732,81 +627,41 @@ async fn the_rest_mirror_plays_a_round_through_the_same_rules(pool: PgPool) {
         )
         .await;
     assert_error(s, &body, StatusCode::CONFLICT, "wrong_phase");
-    let (s, body) = app
-        .call(
-            "POST",
-            &format!("/api/game/rounds/{round}/voting"),
-            &host,
-            None,
-        )
-        .await;
+    let (s, body) = app.start_voting(&host, &round).await;
     assert_eq!(s, StatusCode::OK, "{body}");
     assert_eq!(body["round"]["status"], "voting");
-    let (s, body) = app
-        .call(
-            "GET",
-            &format!("/api/game/rounds/{round}/answers"),
-            &host,
-            None,
-        )
-        .await;
+    let (s, body) = app.answers(&host, &round).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(
         body["answers"],
         json!([{"id": ann_answer["answer_id"], "content": "Ann's"}])
     );
     let (s, body) = app
-        .call(
-            "POST",
-            &format!("/api/game/rounds/{round}/vote"),
-            &ann,
-            Some(json!({"answer_id": ann_answer["answer_id"]})),
-        )
+        .vote_answer(&ann, &round, &ann_answer["answer_id"])
         .await;
     assert_error(s, &body, StatusCode::FORBIDDEN, "own_answer");
     let (s, body) = app
-        .call(
-            "POST",
-            &format!("/api/game/rounds/{round}/vote"),
-            &host,
-            Some(json!({"answer_id": ann_answer["answer_id"]})),
-        )
+        .vote_answer(&host, &round, &ann_answer["answer_id"])
         .await;
     assert_eq!(s, StatusCode::CREATED, "{body}");
     assert_eq!(body["vote_count"], 1);
     // Everyone who can vote has voted (Ann has nothing to vote for): the round is over.
-    let (s, body) = app
-        .call(
-            "GET",
-            &format!("/api/game/rounds/{round}/answers"),
-            &host,
-            None,
-        )
-        .await;
+    let (s, body) = app.answers(&host, &round).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(body["answers"][0]["author_id"], ann.id.to_string());
     assert_eq!(body["answers"][0]["display_name"], "Ann");
     assert_eq!(body["answers"][0]["votes"], 1);
-    let (s, body) = app
-        .call("GET", &format!("/api/game/{code}/leaderboard"), &host, None)
-        .await;
+    let (s, body) = app.leaderboard(&host, &code).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(
         body["leaderboard"][0],
         json!({"user_id": ann.id, "display_name": "Ann", "score": 1, "rank": 1})
     );
-    let (s, body) = app
-        .call("POST", &format!("/api/game/{code}/next"), &host, None)
-        .await;
+    let (s, body) = app.next_round(&host, &code).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(body["final_leaderboard"][0]["score"], 1);
     let (s, body) = app
-        .call(
-            "POST",
-            &format!("/api/game/rounds/{}/vote", Uuid::new_v4()),
-            &host,
-            Some(json!({"answer_id": Uuid::new_v4()})),
-        )
+        .vote_answer(&host, &Uuid::new_v4(), &Uuid::new_v4())
         .await;
     assert_error(s, &body, StatusCode::NOT_FOUND, "round_not_found");
     let (s, body) = app
@@ -822,20 +677,14 @@ async fn the_rest_mirror_plays_a_round_through_the_same_rules(pool: PgPool) {
 
 #[sqlx::test]
 async fn an_answer_holding_a_nul_is_refused_naming_the_field_and_the_round_goes_on(pool: PgPool) {
-    let t = table(pool, TransportType::Websocket, json!({})).await;
+    let t = Table::open(pool, FOUR, json!({})).await;
     let data = t.socks[0]
         .ok("start_game", json!({"room_code": t.code}))
         .await;
     let round_id = data["round"]["id"].as_str().expect("round id").to_string();
-    let path = format!("/api/game/rounds/{round_id}/answer");
     let (s, body) = t
         .app
-        .call(
-            "POST",
-            &path,
-            &t.players[1],
-            Some(json!({"answer": "bad\u{0}answer"})),
-        )
+        .answer(&t.players[1], &round_id, "bad\u{0}answer")
         .await;
     assert_invalid_field(s, &body, "answer");
     let ack = t.socks[2]
@@ -847,15 +696,7 @@ async fn an_answer_holding_a_nul_is_refused_naming_the_field_and_the_round_goes_
     assert_eq!(ack["error"]["code"], "validation_failed", "{ack}");
     // The same players answer normally afterwards: nothing of the refused text got anywhere.
     for i in [1, 2] {
-        let (s, body) = t
-            .app
-            .call(
-                "POST",
-                &path,
-                &t.players[i],
-                Some(json!({"answer": "fine"})),
-            )
-            .await;
+        let (s, body) = t.app.answer(&t.players[i], &round_id, "fine").await;
         assert_eq!(s, StatusCode::CREATED, "{body}");
     }
 }
@@ -868,57 +709,31 @@ async fn game_texts_refuse_invisible_and_direction_characters_and_keep_emoji(poo
     // A theme with a zero-width space in it, and one spelt backwards by an override.
     for theme in ["Space\u{200b}ships", "\u{202e}spihsecaps"] {
         let (s, body) = app
-            .call(
-                "POST",
-                "/api/rooms",
-                &host,
-                Some(json!({"settings": {"theme": theme}})),
-            )
+            .post_room(&host, json!({"settings": {"theme": theme}}))
             .await;
         assert_invalid_field(s, &body, "theme");
     }
     let code = app.create_room(&host, json!({})).await;
     app.join(&ann, &code).await;
-    let (s, body) = app
-        .call("POST", &format!("/api/game/{code}/start"), &host, None)
-        .await;
+    let (s, body) = app.start_game(&host, &code).await;
     assert_eq!(s, StatusCode::OK, "{body}");
     let round = body["round"]["id"].as_str().expect("round").to_string();
-    let path = format!("/api/game/rounds/{round}/answer");
     for bad in [
         "Pickled\u{2066} herring",
         "Pick\u{200d}led herring",
         "A\u{feff}",
     ] {
-        let (s, body) = app
-            .call("POST", &path, &ann, Some(json!({"answer": bad})))
-            .await;
+        let (s, body) = app.answer(&ann, &round, &bad).await;
         assert_invalid_field(s, &body, "answer");
     }
     // An answer over two lines with an emoji family in it is taken as typed.
     let family = "\u{1f468}\u{200d}\u{1f469}\u{200d}\u{1f467}";
     let answer = format!("The whole {family}\nat once");
-    let (s, body) = app
-        .call("POST", &path, &ann, Some(json!({"answer": answer})))
-        .await;
+    let (s, body) = app.answer(&ann, &round, &answer).await;
     assert_eq!(s, StatusCode::CREATED, "{body}");
-    let (s, body) = app
-        .call(
-            "POST",
-            &format!("/api/game/rounds/{round}/voting"),
-            &host,
-            None,
-        )
-        .await;
+    let (s, body) = app.start_voting(&host, &round).await;
     assert_eq!(s, StatusCode::OK, "{body}");
-    let (s, body) = app
-        .call(
-            "GET",
-            &format!("/api/game/rounds/{round}/answers"),
-            &host,
-            None,
-        )
-        .await;
+    let (s, body) = app.answers(&host, &round).await;
     assert_eq!(s, StatusCode::OK, "{body}");
     assert_eq!(body["answers"][0]["content"], answer.as_str());
 }

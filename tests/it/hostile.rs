@@ -3,7 +3,7 @@
 //! and nothing leaks another user's email or a password hash.
 
 use crate::common::{
-    assert_error, browser,
+    assert_error, browser, fresh_prefix,
     socket::{Handshake, Sock},
     spawn_app, spawn_app_with, test_config,
 };
@@ -12,13 +12,9 @@ use serde_json::{Value, json};
 use sqlx::PgPool;
 use tf_rust_socketio::TransportType;
 
-fn prefix() -> String {
-    format!("test:{}:", uuid::Uuid::new_v4().simple())
-}
-
 #[sqlx::test]
 async fn password_guessing_is_rate_limited_per_account_with_retry_after(pool: PgPool) {
-    let mut config = test_config(&prefix());
+    let mut config = test_config(&fresh_prefix());
     config.limits.login_per_account_per_minute = 3;
     let app = spawn_app_with(pool, config).await;
     let victim = app.register("Victim").await; // one login spent
@@ -54,15 +50,12 @@ async fn password_guessing_is_rate_limited_per_account_with_retry_after(pool: Pg
     assert_eq!(body["error"]["code"], "rate_limited");
     // Another account from the same client is not locked out by it.
     let other = app.register("Other").await;
-    assert_eq!(
-        app.call("GET", "/api/auth/me", &other, None).await.0,
-        StatusCode::OK
-    );
+    assert_eq!(app.me(&other).await.0, StatusCode::OK);
 }
 
 #[sqlx::test]
 async fn registrations_and_logins_are_rate_limited_per_ip(pool: PgPool) {
-    let mut config = test_config(&prefix());
+    let mut config = test_config(&fresh_prefix());
     config.limits.auth_per_minute = 5;
     let app = spawn_app_with(pool, config).await;
     let mut last = StatusCode::OK;
@@ -80,7 +73,7 @@ async fn registrations_and_logins_are_rate_limited_per_ip(pool: PgPool) {
 
 #[sqlx::test]
 async fn room_code_guessing_is_limited_per_user(pool: PgPool) {
-    let mut config = test_config(&prefix());
+    let mut config = test_config(&fresh_prefix());
     config.limits.joins_per_minute = 5;
     let app = spawn_app_with(pool, config).await;
     let guesser = app.register("Guesser").await;
@@ -118,7 +111,7 @@ async fn room_code_guessing_is_limited_per_user(pool: PgPool) {
 
 #[sqlx::test]
 async fn a_flooding_socket_is_refused_then_disconnected_and_others_play_on(pool: PgPool) {
-    let mut config = test_config(&prefix());
+    let mut config = test_config(&fresh_prefix());
     config.limits.socket_events_per_second = 5;
     config.limits.socket_flood_strikes = 30;
     let app = spawn_app_with(pool, config).await;
@@ -174,9 +167,7 @@ async fn a_multi_megabyte_message_closes_that_socket_only(pool: PgPool) {
         })
         .await;
     calm.ok("join_room", json!({"room_code": code})).await;
-    let (s, _) = app
-        .call("GET", &format!("/api/rooms/{code}"), &host, None)
-        .await;
+    let (s, _) = app.get_room(&host, &code).await;
     assert_eq!(s, StatusCode::OK);
 }
 

@@ -31,9 +31,7 @@ async fn answers_and_votes_after_the_deadline_are_refused_without_a_tick(pool: P
     for p in [&ann, &bob] {
         assert_eq!(app.join(p, &code).await.0, StatusCode::OK);
     }
-    let (status, body) = app
-        .call("POST", &format!("/api/game/{code}/start"), &host, None)
-        .await;
+    let (status, body) = app.start_game(&host, &code).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let round = body["round"]["id"].as_str().expect("round id").to_string();
     let answering_ends = body["round"]["deadline"]
@@ -53,14 +51,7 @@ async fn answers_and_votes_after_the_deadline_are_refused_without_a_tick(pool: P
     crate::common::assert_error(status, &body, StatusCode::CONFLICT, "wrong_phase");
 
     // The host ends answering (the timer never will); votes then close at their deadline.
-    let (status, body) = app
-        .call(
-            "POST",
-            &format!("/api/game/rounds/{round}/voting"),
-            &host,
-            None,
-        )
-        .await;
+    let (status, body) = app.start_voting(&host, &round).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let voting_ends = body["round"]["deadline"]
         .as_str()

@@ -7,7 +7,7 @@
 //! cluster-wide.
 
 use crate::common::{
-    TestApp,
+    TestApp, fresh_prefix,
     socket::{Handshake, Sock},
     spawn_app_with, test_config,
     wire::Wire,
@@ -15,12 +15,7 @@ use crate::common::{
 use reqwest::{Client, StatusCode, header};
 use serde_json::json;
 use sqlx::PgPool;
-use std::time::Duration;
 use tf_rust_socketio::TransportType;
-
-fn prefix() -> String {
-    format!("test:{}:", uuid::Uuid::new_v4().simple())
-}
 
 /// Registers a fresh account, the request saying it was forwarded for `xff` (if any).
 async fn register_via(app: &TestApp, xff: Option<&str>) -> StatusCode {
@@ -35,7 +30,7 @@ async fn register_via(app: &TestApp, xff: Option<&str>) -> StatusCode {
 }
 
 async fn proxied_app(pool: PgPool) -> TestApp {
-    let mut config = test_config(&prefix());
+    let mut config = test_config(&fresh_prefix());
     config.limits.auth_per_minute = 2;
     config.trusted_proxies = "127.0.0.1/32".parse().expect("proxies");
     spawn_app_with(pool, config).await
@@ -91,7 +86,7 @@ async fn ipv6_clients_are_limited_per_64(pool: PgPool) {
 
 #[sqlx::test]
 async fn x_forwarded_for_from_an_untrusted_peer_is_ignored(pool: PgPool) {
-    let mut config = test_config(&prefix());
+    let mut config = test_config(&fresh_prefix());
     config.limits.auth_per_minute = 2;
     let app = spawn_app_with(pool, config).await;
     for (i, ip) in ["198.51.100.1", "198.51.100.2", "198.51.100.3"]
@@ -109,7 +104,7 @@ async fn x_forwarded_for_from_an_untrusted_peer_is_ignored(pool: PgPool) {
 
 #[sqlx::test]
 async fn the_per_account_login_limit_holds_across_nodes(pool: PgPool) {
-    let mut config = test_config(&prefix());
+    let mut config = test_config(&fresh_prefix());
     config.limits.login_per_account_per_minute = 3;
     let a = spawn_app_with(pool.clone(), config.clone()).await;
     let b = spawn_app_with(pool, config).await;
@@ -170,7 +165,7 @@ async fn create_poll(app: &TestApp, token: &str, n: usize) -> reqwest::Response 
 async fn the_eleventh_poll_in_a_minute_is_refused_on_any_node_and_other_accounts_go_on(
     pool: PgPool,
 ) {
-    let config = test_config(&prefix());
+    let config = test_config(&fresh_prefix());
     let a = spawn_app_with(pool.clone(), config.clone()).await;
     let b = spawn_app_with(pool, config).await;
     let spammer = a.register("Spammer").await;
@@ -207,7 +202,7 @@ async fn the_eleventh_poll_in_a_minute_is_refused_on_any_node_and_other_accounts
 /// account; running out of it stops only that account.
 #[sqlx::test]
 async fn likes_option_changes_and_edits_share_one_budget_per_account(pool: PgPool) {
-    let mut config = test_config(&prefix());
+    let mut config = test_config(&fresh_prefix());
     config.limits.account_writes_per_minute = 3;
     let app = spawn_app_with(pool, config).await;
     let alice = app.register("Alice").await;
@@ -242,21 +237,14 @@ async fn likes_option_changes_and_edits_share_one_budget_per_account(pool: PgPoo
         )
         .await;
     crate::common::assert_error(s, &b, StatusCode::TOO_MANY_REQUESTS, "rate_limited");
-    let (s, b) = app.call("PUT", &like, &alice, None).await;
+    let (s, b) = app.like(&alice, &id).await;
     crate::common::assert_error(s, &b, StatusCode::TOO_MANY_REQUESTS, "rate_limited");
     // Bob's budget is his own; a vote spends none.
-    let (s, b) = app.call("PUT", &like, &bob, None).await;
+    let (s, b) = app.like(&bob, &id).await;
     assert_eq!(s, StatusCode::OK, "{b}");
     assert_eq!(b["likes"], 1, "{b}");
     let option = poll["poll"]["options"][0]["id"].clone();
-    let (s, b) = app
-        .call(
-            "PUT",
-            &format!("/api/polls/{id}/vote"),
-            &alice,
-            Some(json!({"option_ids": [option]})),
-        )
-        .await;
+    let (s, b) = app.vote(&alice, &id, json!([option])).await;
     assert_eq!(s, StatusCode::OK, "{b}");
 }
 
@@ -275,7 +263,7 @@ async fn open(app: &TestApp, token: &str, forwarded_for: Option<&str>) -> Result
 
 #[sqlx::test]
 async fn open_sockets_are_capped_per_user_and_per_address(pool: PgPool) {
-    let mut config = test_config(&prefix());
+    let mut config = test_config(&fresh_prefix());
     config.limits.sockets_per_user = 2;
     config.limits.sockets_per_ip = 3;
     config.trusted_proxies = "127.0.0.1/32".parse().expect("proxies");
@@ -311,23 +299,15 @@ async fn open_sockets_are_capped_per_user_and_per_address(pool: PgPool) {
 
     // A closed socket frees its place.
     a1.close().await;
-    let mut reopened = None;
-    for _ in 0..50 {
-        if let Ok(s) = open(&app, &cat.token, None).await {
-            reopened = Some(s);
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(
-        reopened.is_some(),
-        "the closed socket's place was not freed"
-    );
+    crate::common::eventually("the closed socket's place to be freed", || async {
+        open(&app, &cat.token, None).await.ok()
+    })
+    .await;
 }
 
 #[sqlx::test]
 async fn a_binary_attachment_closes_that_socket_only(pool: PgPool) {
-    let app = spawn_app_with(pool, test_config(&prefix())).await;
+    let app = spawn_app_with(pool, test_config(&fresh_prefix())).await;
     let host = app.register("Host").await;
     let mallory = app.register("Mallory").await;
     let code = app.create_room(&host, json!({})).await;

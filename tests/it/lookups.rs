@@ -187,13 +187,9 @@ async fn a_non_host_cannot_use_up_the_prepared_question(pool: PgPool) {
         }
     })
     .await;
-    let (status, body) = app
-        .call("POST", &format!("/api/game/{code}/start"), &ann, None)
-        .await;
+    let (status, body) = app.start_game(&ann, &code).await;
     crate::common::assert_error(status, &body, StatusCode::FORBIDDEN, "not_host");
-    let (status, body) = app
-        .call("POST", &format!("/api/game/{code}/start"), &host, None)
-        .await;
+    let (status, body) = app.start_game(&host, &code).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["round"]["question"], prepared.as_str(), "{body}");
 }

@@ -49,9 +49,7 @@ async fn the_host_on_a_killed_process_is_handed_over_within_the_grace_period(poo
     let a = Sock::connect(&app.base, &ann.token, TransportType::Websocket).await;
     a.ok("join_room", json!({ "room_code": code })).await;
     let host_id = host.id.to_string();
-    let (_, room) = app
-        .call("GET", &format!("/api/rooms/{code}"), &ann, None)
-        .await;
+    let (_, room) = app.get_room(&ann, &code).await;
     assert_eq!(host_connected(&room, &host_id), Some(true), "{room}");
 
     doomed.kill().await;
@@ -72,9 +70,7 @@ async fn the_host_on_a_killed_process_is_handed_over_within_the_grace_period(poo
         took <= Duration::from_millis(GRACE_SECS * 1_000 + 1_500),
         "handed over {took:?} after the crash"
     );
-    let (_, room) = app
-        .call("GET", &format!("/api/rooms/{code}"), &ann, None)
-        .await;
+    let (_, room) = app.get_room(&ann, &code).await;
     assert_eq!(host_connected(&room, &host_id), Some(false), "{room}");
     assert_eq!(room["room"]["host_id"], ann.id.to_string());
     drop(h);
@@ -92,9 +88,7 @@ async fn a_node_taken_for_dead_while_alive_restores_its_presence(pool: PgPool) {
     h.ok("join_room", json!({ "room_code": code })).await;
     let host_id = host.id.to_string();
     let connected = || async {
-        let (_, room) = app
-            .call("GET", &format!("/api/rooms/{code}"), &host, None)
-            .await;
+        let (_, room) = app.get_room(&host, &code).await;
         host_connected(&room, &host_id)
     };
     assert_eq!(connected().await, Some(true));

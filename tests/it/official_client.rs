@@ -7,82 +7,17 @@
 //! Needs `node` and `npm` (Debian: `apt-get install nodejs npm`); installs the pinned client
 //! with `npm ci --prefix tests/js` when `tests/js/node_modules` is missing.
 
-use crate::common::{Player, spawn_app};
+use crate::common::{Player, js::CLIENT, spawn_app};
 use serde_json::{Value, json};
 use sqlx::PgPool;
-use std::{
-    collections::HashMap,
-    path::{Path, PathBuf},
-    process::Stdio,
-    time::Duration,
-};
-use tokio::{process::Command, sync::OnceCell};
+use std::{collections::HashMap, time::Duration};
 
 /// The JS game must end well before this (it gives up by itself after 30 s).
 const GAME_TIMEOUT: Duration = Duration::from_secs(45);
-const INSTALL_TIMEOUT: Duration = Duration::from_secs(180);
-
-/// Installs the client at most once per test process, so parallel tests don't race `npm ci`.
-static CLIENT_READY: OnceCell<()> = OnceCell::const_new();
-
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn js_dir() -> PathBuf {
-    root().join("tests/js")
-}
-
-/// Checks that Node.js is there and that the pinned `socket.io-client` is installed.
-async fn ensure_client() {
-    CLIENT_READY
-        .get_or_init(|| async {
-            let node = Command::new("node").arg("--version").output().await;
-            assert!(
-                node.as_ref().is_ok_and(|o| o.status.success()),
-                "this test runs the official socket.io-client with Node.js, but `node` did not \
-                 run ({node:?}): install Node.js and npm (Debian: `apt-get install nodejs npm`)"
-            );
-            if js_dir()
-                .join("node_modules/socket.io-client/package.json")
-                .exists()
-            {
-                return;
-            }
-            let out = tokio::time::timeout(
-                INSTALL_TIMEOUT,
-                Command::new("npm")
-                    .args(["ci", "--prefix", "tests/js", "--no-audit", "--no-fund"])
-                    .current_dir(root())
-                    .kill_on_drop(true)
-                    .output(),
-            )
-            .await
-            .expect("`npm ci --prefix tests/js` finishes within 3 minutes")
-            .expect("npm runs: install Node.js and npm (Debian: `apt-get install nodejs npm`)");
-            assert!(
-                out.status.success(),
-                "`npm ci --prefix tests/js` failed:\n{}\n{}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            );
-        })
-        .await;
-}
-
-/// A temporary file that is removed when dropped, even if the test panics.
-struct TempFile(PathBuf);
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
-}
 
 /// Plays a game with the JS client; players listed in `cookie_for` authenticate with the auth
 /// cookie, the others with `auth: {token}`. Returns the script's report.
 async fn play(pool: PgPool, transport: &str, cookie_for: &[usize]) -> (Vec<Player>, Value) {
-    ensure_client().await;
     let app = spawn_app(pool).await;
     let mut players = Vec::new();
     for name in ["Host", "Ann", "Bob", "Cat"] {
@@ -102,38 +37,7 @@ async fn play(pool: PgPool, transport: &str, cookie_for: &[usize]) -> (Vec<Playe
             "token": p.token, "id": p.id, "name": p.name, "use_cookie": cookie_for.contains(&i),
         })).collect::<Vec<_>>(),
     });
-    let config_file = TempFile(
-        std::env::temp_dir().join(format!("vg-js-{}.json", uuid::Uuid::new_v4().simple())),
-    );
-    std::fs::write(&config_file.0, config.to_string()).expect("write config");
-
-    let out = tokio::time::timeout(
-        GAME_TIMEOUT,
-        Command::new("node")
-            .arg("tests/js/play_game.mjs")
-            .arg(&config_file.0)
-            .current_dir(root())
-            .stdin(Stdio::null())
-            .kill_on_drop(true)
-            .output(),
-    )
-    .await
-    .unwrap_or_else(|_| panic!("the JS client did not finish within {GAME_TIMEOUT:?}"))
-    .expect("node runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "the JS client failed ({}):\nstderr: {stderr}\nstdout: {stdout}",
-        out.status
-    );
-    let report: Value = stdout
-        .lines()
-        .rev()
-        .find(|l| !l.trim().is_empty())
-        .and_then(|l| serde_json::from_str(l).ok())
-        .unwrap_or_else(|| panic!("no JSON report on stdout: {stdout}\nstderr: {stderr}"));
-    assert_eq!(report["ok"], true, "{report}");
+    let report = CLIENT.run("play_game.mjs", &config, GAME_TIMEOUT).await;
     (players, report)
 }
 
@@ -208,7 +112,6 @@ async fn the_official_client_plays_a_whole_game_over_long_polling(pool: PgPool) 
 async fn the_first_event_sent_on_connect_is_always_answered(pool: PgPool) {
     const CLIENTS: u64 = 3;
     const CONNECTIONS: u64 = 400;
-    ensure_client().await;
     // The server as it runs in production, a process on the multi-threaded runtime: in the
     // tests' own single-threaded runtime the connect task always ran before the next event.
     let prefix = crate::common::fresh_prefix();
@@ -224,11 +127,9 @@ async fn the_first_event_sent_on_connect_is_always_answered(pool: PgPool) {
         voters.push(app.register(&format!("Fresh{n}")).await);
     }
     let (status, body) = app
-        .call(
-            "POST",
-            "/api/polls",
+        .post_poll(
             &voters[0],
-            Some(json!({"question": "First?", "options": ["yes", "no"]})),
+            json!({"question": "First?", "options": ["yes", "no"]}),
         )
         .await;
     assert_eq!(status, reqwest::StatusCode::CREATED, "{body}");
@@ -239,38 +140,12 @@ async fn the_first_event_sent_on_connect_is_always_answered(pool: PgPool) {
         "connections": CONNECTIONS,
         "at_once": 25,
     });
-    let config_file = TempFile(
-        std::env::temp_dir().join(format!("vg-js-{}.json", uuid::Uuid::new_v4().simple())),
-    );
-    std::fs::write(&config_file.0, config.to_string()).expect("write config");
     // Three clients at once keep both cores busy, as a party's worth of phones connecting
     // does: the race needed the connect task to wait for a core.
-    let run = || async {
-        tokio::time::timeout(
-            Duration::from_secs(90),
-            Command::new("node")
-                .arg("tests/js/first_event.mjs")
-                .arg(&config_file.0)
-                .current_dir(root())
-                .stdin(Stdio::null())
-                .kill_on_drop(true)
-                .output(),
-        )
-        .await
-        .expect("the JS client finishes within 90 s")
-        .expect("node runs")
-    };
-    let outs = futures::future::join_all((0..CLIENTS).map(|_| run())).await;
+    let run = || CLIENT.run("first_event.mjs", &config, Duration::from_secs(90));
+    let reports = futures::future::join_all((0..CLIENTS).map(|_| run())).await;
     let (mut acked, mut missed, mut refused) = (0, 0, 0);
-    for out in outs {
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(out.status.success(), "stderr: {stderr}\nstdout: {stdout}");
-        let report: Value = stdout
-            .lines()
-            .rev()
-            .find_map(|l| serde_json::from_str(l).ok())
-            .unwrap_or_else(|| panic!("no JSON report: {stdout}\n{stderr}"));
+    for report in reports {
         acked += report["acked"].as_u64().unwrap_or(0);
         missed += report["missed"].as_u64().unwrap_or(0);
         refused += report["refused"].as_u64().unwrap_or(0);

@@ -195,7 +195,7 @@ async fn a_postgres_outage_gives_503s_ready_names_it_and_the_server_recovers(poo
         "took {:?}",
         started.elapsed()
     );
-    let (s, body) = app.call("POST", "/api/rooms", &p, Some(json!({}))).await;
+    let (s, body) = app.post_room(&p, json!({})).await;
     assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE, "{body}");
     let ready = Client::new()
         .get(app.url("/ready"))
@@ -219,7 +219,7 @@ async fn a_postgres_outage_gives_503s_ready_names_it_and_the_server_recovers(poo
 
     proxy.up();
     eventually("the server to recover after Postgres came back", || async {
-        let (s, _) = app.call("POST", "/api/rooms", &p, Some(json!({}))).await;
+        let (s, _) = app.post_room(&p, json!({})).await;
         (s == StatusCode::CREATED).then_some(())
     })
     .await;
@@ -249,9 +249,7 @@ async fn a_graceful_shutdown_tells_sockets_and_keeps_the_game(pool: PgPool) {
     );
     // Another node sharing the stores serves the same room.
     let other = spawn_app_with(pool, test_config(&app.prefix)).await;
-    let (status, room) = other
-        .call("GET", &format!("/api/rooms/{code}"), &host, None)
-        .await;
+    let (status, room) = other.get_room(&host, &code).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(room["room"]["code"], code);
 }
@@ -269,21 +267,18 @@ async fn an_action_postgres_refuses_is_undone_in_the_live_state(pool: PgPool) {
     assert_eq!(s, StatusCode::OK, "{body}");
 
     proxy.down();
-    let start = format!("/api/game/{code}/start");
-    let (s, body) = app.call("POST", &start, &host, None).await;
+    let (s, body) = app.start_game(&host, &code).await;
     assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE, "{body}");
     assert_eq!(body["error"]["code"], "service_unavailable");
     // The room is read from Redis alone: still in the lobby, no round.
-    let (s, room) = app
-        .call("GET", &format!("/api/rooms/{code}"), &host, None)
-        .await;
+    let (s, room) = app.get_room(&host, &code).await;
     assert_eq!(s, StatusCode::OK, "{room}");
     assert_eq!(room["room"]["status"], "lobby", "{room}");
     assert!(room["room"]["current_round"].is_null(), "{room}");
 
     proxy.up();
     let started = eventually("the start to be taken once Postgres is back", || async {
-        let (s, body) = app.call("POST", &start, &host, None).await;
+        let (s, body) = app.start_game(&host, &code).await;
         (s == StatusCode::OK).then_some(body)
     })
     .await;

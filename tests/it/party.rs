@@ -2,69 +2,40 @@
 //! Redis: playing again in the same room, the history and export of finished games,
 //! moderation, an audience, the big screen, and a host who does not play.
 
-use crate::common::{Player, TestApp, assert_error, socket::Sock, spawn_app};
+use crate::common::{
+    Player, TestApp, assert_error, id,
+    socket::Sock,
+    spawn_app,
+    table::{Table, seat},
+};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sqlx::PgPool;
 use tf_rust_socketio::TransportType;
 use uuid::Uuid;
 
-struct Party {
-    app: TestApp,
-    players: Vec<Player>,
-    socks: Vec<Sock>,
-    code: String,
-}
-
-/// `names.len()` signed-in players with sockets in one room; players[0] is the host.
-async fn party(pool: PgPool, names: &[&str], settings: Value) -> Party {
-    let app = spawn_app(pool).await;
-    let mut players = Vec::new();
-    for name in names {
-        players.push(app.register(name).await);
-    }
-    let code = app.create_room(&players[0], settings).await;
-    let socks = seat(&app, players.iter(), &code).await;
-    Party {
-        app,
-        players,
-        socks,
-        code,
-    }
-}
-
-/// A socket for each player in room `code`, once it has the room's state.
-async fn seat(app: &TestApp, players: impl Iterator<Item = &Player>, code: &str) -> Vec<Sock> {
-    let mut socks = Vec::new();
-    for p in players {
-        let s = Sock::connect(&app.base, &p.token, TransportType::Websocket).await;
-        s.ok("join_room", json!({"room_code": code})).await;
-        s.inbox.wait_for("room_state", |_| true).await;
-        socks.push(s);
-    }
-    socks
-}
-
-fn id(v: &Value) -> Uuid {
-    v.as_str()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| panic!("not a uuid: {v}"))
-}
-
-impl Party {
-    /// Everyone answers (`answer i`), then player i votes for player i+1's answer, so everyone
-    /// scores one point; returns the answer ids in player order.
-    async fn play_round(&self, round_id: Uuid) -> Vec<Uuid> {
+impl Table {
+    /// Every seated player answers `text(i)` over their socket; the answer ids in seat order.
+    async fn answer_each(&self, round_id: Uuid, text: impl Fn(usize) -> String) -> Vec<Uuid> {
         let mut answers = Vec::new();
         for (i, s) in self.socks.iter().enumerate() {
             let data = s
                 .ok(
                     "submit_answer",
-                    json!({"round_id": round_id, "room_code": self.code, "answer": format!("answer {i} of {round_id}")}),
+                    json!({"round_id": round_id, "room_code": self.code, "answer": text(i)}),
                 )
                 .await;
             answers.push(id(&data["answer_id"]));
         }
+        answers
+    }
+
+    /// Everyone answers (`answer i`), then player i votes for player i+1's answer, so everyone
+    /// scores one point; returns the answer ids in player order.
+    async fn play_round(&self, round_id: Uuid) -> Vec<Uuid> {
+        let answers = self
+            .answer_each(round_id, |i| format!("answer {i} of {round_id}"))
+            .await;
         for s in &self.socks {
             s.inbox
                 .wait_for("voting_started", |v| v["round_id"] == round_id.to_string())
@@ -106,7 +77,7 @@ impl Party {
 
 #[sqlx::test]
 async fn the_host_plays_again_with_the_same_players_and_fresh_scores(pool: PgPool) {
-    let p = party(
+    let p = Table::open(
         pool.clone(),
         &["Host", "Ann", "Bob"],
         json!({"max_rounds": 1, "answer_seconds": 60, "vote_seconds": 60}),
@@ -161,15 +132,7 @@ async fn the_host_plays_again_with_the_same_players_and_fresh_scores(pool: PgPoo
     }
     // The new game is played by the same sockets.
     p.play_round(round_id).await;
-    let (status, body) = p
-        .app
-        .call(
-            "GET",
-            &format!("/api/game/{}/leaderboard", p.code),
-            &p.players[1],
-            None,
-        )
-        .await;
+    let (status, body) = p.app.leaderboard(&p.players[1], &p.code).await;
     assert_eq!(status, StatusCode::OK);
     let board = body["leaderboard"].as_array().expect("leaderboard");
     assert!(board.iter().all(|e| e["score"] == 1), "{body}");
@@ -185,15 +148,7 @@ async fn the_host_plays_again_with_the_same_players_and_fresh_scores(pool: PgPoo
         )
         .await;
     assert_error(status, &body, StatusCode::CONFLICT, "game_in_progress");
-    let (status, body) = p
-        .app
-        .call(
-            "GET",
-            &format!("/api/rooms/{}", p.code),
-            &p.players[2],
-            None,
-        )
-        .await;
+    let (status, body) = p.app.get_room(&p.players[2], &p.code).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["room"]["game_number"], 2);
     assert_eq!(body["room"]["game_id"], game_id.to_string());
@@ -220,7 +175,7 @@ async fn the_host_plays_again_with_the_same_players_and_fresh_scores(pool: PgPoo
 
 #[sqlx::test]
 async fn play_again_over_rest_takes_a_partial_settings_object(pool: PgPool) {
-    let p = party(
+    let p = Table::open(
         pool,
         &["Host", "Ann"],
         json!({"max_rounds": 1, "theme": "animals"}),
@@ -245,13 +200,9 @@ async fn play_again_over_rest_takes_a_partial_settings_object(pool: PgPool) {
     p.socks[1].inbox.wait_for("game_reset", |_| true).await;
 }
 
-async fn get(app: &TestApp, who: &Player, path: &str) -> (StatusCode, Value) {
-    app.call("GET", path, who, None).await
-}
-
 #[sqlx::test]
 async fn finished_games_are_listed_read_and_exported_by_the_right_people(pool: PgPool) {
-    let p = party(
+    let p = Table::open(
         pool,
         &["Host", "Ann", "Bob"],
         json!({"max_rounds": 1, "answer_seconds": 60, "vote_seconds": 60}),
@@ -266,7 +217,10 @@ async fn finished_games_are_listed_read_and_exported_by_the_right_people(pool: P
     let outsider = p.app.register("Eve").await;
 
     // Newest first, paged, with the caller's own score.
-    let (status, body) = get(&p.app, &p.players[1], "/api/me/games?per_page=1").await;
+    let (status, body) = p
+        .app
+        .get(Some(&p.players[1]), "/api/me/games?per_page=1")
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["total"], 2);
     assert_eq!(
@@ -275,7 +229,10 @@ async fn finished_games_are_listed_read_and_exported_by_the_right_people(pool: P
     );
     assert_eq!(body["games"][0]["id"], second.to_string());
     assert_eq!(body["games"][0]["status"], "playing");
-    let (_, body) = get(&p.app, &p.players[1], "/api/me/games?page=2&per_page=1").await;
+    let (_, body) = p
+        .app
+        .get(Some(&p.players[1]), "/api/me/games?page=2&per_page=1")
+        .await;
     let listed = &body["games"][0];
     assert_eq!(listed["id"], first.to_string());
     assert_eq!(listed["status"], "finished");
@@ -283,16 +240,19 @@ async fn finished_games_are_listed_read_and_exported_by_the_right_people(pool: P
     assert_eq!(listed["room_code"], p.code);
     assert_eq!(listed["rounds"], 1);
     assert_eq!(listed["my_score"], 1);
-    let (_, body) = get(&p.app, &outsider, "/api/me/games").await;
+    let (_, body) = p.app.get(Some(&outsider), "/api/me/games").await;
     assert_eq!(body["total"], 0);
-    let (status, body) = get(&p.app, &outsider, "/api/me/games?per_page=101").await;
+    let (status, body) = p
+        .app
+        .get(Some(&outsider), "/api/me/games?per_page=101")
+        .await;
     assert_error(
         status,
         &body,
         StatusCode::UNPROCESSABLE_ENTITY,
         "validation_failed",
     );
-    let (status, body) = get(&p.app, &outsider, "/api/me/games?page=x").await;
+    let (status, body) = p.app.get(Some(&outsider), "/api/me/games?page=x").await;
     assert_error(
         status,
         &body,
@@ -301,7 +261,10 @@ async fn finished_games_are_listed_read_and_exported_by_the_right_people(pool: P
     );
 
     // The record: every round's question, answers with authors and voters, final scores.
-    let (status, body) = get(&p.app, &p.players[2], &format!("/api/games/{first}")).await;
+    let (status, body) = p
+        .app
+        .get(Some(&p.players[2]), &format!("/api/games/{first}"))
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let game = &body["game"];
     assert_eq!(game["game_number"], 1);
@@ -329,29 +292,50 @@ async fn finished_games_are_listed_read_and_exported_by_the_right_people(pool: P
     assert_eq!(scores.len(), 3);
     assert!(scores.iter().all(|s| s["score"] == 1 && s["rank"] == 1));
     // The running game shows no round yet: nothing is revealed before a round ends.
-    let (status, body) = get(&p.app, &p.players[1], &format!("/api/games/{second}")).await;
+    let (status, body) = p
+        .app
+        .get(Some(&p.players[1]), &format!("/api/games/{second}"))
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["game"]["rounds"], json!([]));
 
-    let (status, body) = get(&p.app, &outsider, &format!("/api/games/{first}")).await;
+    let (status, body) = p
+        .app
+        .get(Some(&outsider), &format!("/api/games/{first}"))
+        .await;
     assert_error(status, &body, StatusCode::FORBIDDEN, "not_participant");
-    let (status, body) = get(&p.app, &outsider, &format!("/api/games/{}", Uuid::new_v4())).await;
+    let (status, body) = p
+        .app
+        .get(Some(&outsider), &format!("/api/games/{}", Uuid::new_v4()))
+        .await;
     assert_error(status, &body, StatusCode::NOT_FOUND, "game_not_found");
 
     // The export is the host's.
     let export = format!("/api/games/{first}/export");
-    let (status, body) = get(&p.app, &p.players[1], &format!("{export}?format=csv")).await;
+    let (status, body) = p
+        .app
+        .get(Some(&p.players[1]), &format!("{export}?format=csv"))
+        .await;
     assert_error(status, &body, StatusCode::FORBIDDEN, "not_host");
-    let (status, body) = get(&p.app, &outsider, &format!("{export}?format=csv")).await;
+    let (status, body) = p
+        .app
+        .get(Some(&outsider), &format!("{export}?format=csv"))
+        .await;
     assert_error(status, &body, StatusCode::FORBIDDEN, "not_participant");
-    let (status, body) = get(&p.app, &p.players[0], &format!("{export}?format=xml")).await;
+    let (status, body) = p
+        .app
+        .get(Some(&p.players[0]), &format!("{export}?format=xml"))
+        .await;
     assert_error(
         status,
         &body,
         StatusCode::UNPROCESSABLE_ENTITY,
         "validation_failed",
     );
-    let (status, body) = get(&p.app, &p.players[0], &format!("{export}?format=json")).await;
+    let (status, body) = p
+        .app
+        .get(Some(&p.players[0]), &format!("{export}?format=json"))
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["game"]["id"], first.to_string());
 
@@ -383,7 +367,7 @@ async fn finished_games_are_listed_read_and_exported_by_the_right_people(pool: P
 
 #[sqlx::test]
 async fn the_room_filter_refuses_or_masks_and_the_host_hides_an_answer(pool: PgPool) {
-    let p = party(
+    let p = Table::open(
         pool,
         &["Host", "Ann", "Bob"],
         json!({"max_rounds": 2, "answer_seconds": 60, "vote_seconds": 60, "profanity_filter": "refuse"}),
@@ -394,7 +378,7 @@ async fn the_room_filter_refuses_or_masks_and_the_host_hides_an_answer(pool: PgP
         .await;
     assert_eq!(data["round"]["round_number"], 1);
     let round_id = id(&data["round"]["id"]);
-    let (status, room) = get(&p.app, &p.players[1], &format!("/api/rooms/{}", p.code)).await;
+    let (status, room) = p.app.get_room(&p.players[1], &p.code).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(room["room"]["settings"]["profanity_filter"], "refuse");
 
@@ -406,16 +390,9 @@ async fn the_room_filter_refuses_or_masks_and_the_host_hides_an_answer(pool: PgP
             "inappropriate_content",
         )
         .await;
-    let mut answers = Vec::new();
-    for (i, s) in p.socks.iter().enumerate() {
-        let data = s
-            .ok(
-                "submit_answer",
-                json!({"round_id": round_id, "room_code": p.code, "answer": format!("clean answer {i}")}),
-            )
-            .await;
-        answers.push(id(&data["answer_id"]));
-    }
+    let answers = p
+        .answer_each(round_id, |i| format!("clean answer {i}"))
+        .await;
     let voting = p.socks[1].inbox.wait_for("voting_started", |_| true).await;
     assert_eq!(voting["answers"].as_array().map(Vec::len), Some(3));
 
@@ -492,18 +469,19 @@ async fn the_room_filter_refuses_or_masks_and_the_host_hides_an_answer(pool: PgP
             .iter()
             .all(|r| r["answer_id"] != answers[1].to_string())
     );
-    let (_, body) = get(
-        &p.app,
-        &p.players[1],
-        &format!("/api/game/rounds/{round_id}/answers"),
-    )
-    .await;
+    let (_, body) = p
+        .app
+        .get(
+            Some(&p.players[1]),
+            &format!("/api/game/rounds/{round_id}/answers"),
+        )
+        .await;
     assert_eq!(body["answers"].as_array().map(Vec::len), Some(2), "{body}");
 }
 
 #[sqlx::test]
 async fn a_masking_room_stars_out_what_its_filter_matches(pool: PgPool) {
-    let p = party(
+    let p = Table::open(
         pool,
         &["Host", "Ann"],
         json!({"max_rounds": 1, "profanity_filter": "mask"}),
@@ -539,7 +517,7 @@ async fn a_masking_room_stars_out_what_its_filter_matches(pool: PgPool) {
 
 #[sqlx::test]
 async fn the_audience_watches_and_votes_apart_without_holding_the_game(pool: PgPool) {
-    let p = party(
+    let p = Table::open(
         pool,
         &["Host", "Ann"],
         json!({"max_players": 2, "max_rounds": 1, "answer_seconds": 60, "vote_seconds": 60, "audience_bonus": 3}),
@@ -583,16 +561,7 @@ async fn the_audience_watches_and_votes_apart_without_holding_the_game(pool: PgP
             "not_participant",
         )
         .await;
-    let mut answers = Vec::new();
-    for (i, s) in p.socks.iter().enumerate() {
-        let data = s
-            .ok(
-                "submit_answer",
-                json!({"round_id": round_id, "room_code": p.code, "answer": format!("answer {i}")}),
-            )
-            .await;
-        answers.push(id(&data["answer_id"]));
-    }
+    let answers = p.answer_each(round_id, |i| format!("answer {i}")).await;
     // Voting opened by the players alone; the audience sees it too.
     let voting = watcher.inbox.wait_for("voting_started", |_| true).await;
     assert_eq!(voting["answers"].as_array().map(Vec::len), Some(2));
@@ -647,7 +616,7 @@ async fn the_audience_watches_and_votes_apart_without_holding_the_game(pool: PgP
         .await;
     assert_eq!(p.socks[0].inbox.count("vote_update"), 0);
     // The audience voted, yet the round waits for the players.
-    let (_, body) = get(&p.app, &p.players[1], &format!("/api/rooms/{}", p.code)).await;
+    let (_, body) = p.app.get_room(&p.players[1], &p.code).await;
     assert_eq!(body["room"]["current_round"]["status"], "voting");
 
     p.socks[0]
@@ -705,7 +674,7 @@ async fn the_audience_watches_and_votes_apart_without_holding_the_game(pool: PgP
 
 #[sqlx::test]
 async fn a_later_game_with_its_audience_and_hidden_answer_is_rebuilt_from_postgres(pool: PgPool) {
-    let p = party(
+    let p = Table::open(
         pool,
         &["Host", "Ann"],
         json!({"max_players": 2, "max_rounds": 1, "answer_seconds": 60, "vote_seconds": 60}),
@@ -742,19 +711,20 @@ async fn a_later_game_with_its_audience_and_hidden_answer_is_rebuilt_from_postgr
 
     // Redis loses the room: it comes back from Postgres as it was.
     crate::common::redis_server::flush_prefix(&p.app.config.redis_url, &p.app.prefix).await;
-    let (status, body) = get(&p.app, &p.players[1], &format!("/api/rooms/{}", p.code)).await;
+    let (status, body) = p.app.get_room(&p.players[1], &p.code).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let room = &body["room"];
     assert_eq!(room["game_number"], 2);
     assert_eq!(room["game_id"], round_id.to_string());
     assert_eq!(room["audience_count"], 1);
     assert_eq!(room["current_round"]["round_number"], 1);
-    let (_, body) = get(
-        &p.app,
-        &p.players[1],
-        &format!("/api/game/{}/leaderboard", p.code),
-    )
-    .await;
+    let (_, body) = p
+        .app
+        .get(
+            Some(&p.players[1]),
+            &format!("/api/game/{}/leaderboard", p.code),
+        )
+        .await;
     let board = body["leaderboard"].as_array().expect("leaderboard");
     assert_eq!(board.len(), 2);
     assert!(board.iter().all(|e| e["score"] == 0), "{body}");
@@ -824,14 +794,10 @@ async fn a_guest_plays_with_a_nickname_and_keeps_their_game_when_they_upgrade(po
     }
 
     // Hosting and creating polls need an account; so does a password.
-    let (s, b) = app
-        .call("POST", "/api/rooms", &gus, Some(json!({"settings": {}})))
-        .await;
+    let (s, b) = app.post_room(&gus, json!({"settings": {}})).await;
     assert_error(s, &b, StatusCode::FORBIDDEN, "account_required");
     let poll = json!({"question": "Tea?", "options": ["yes", "no"]});
-    let (s, b) = app
-        .call("POST", "/api/polls", &gus, Some(poll.clone()))
-        .await;
+    let (s, b) = app.post_poll(&gus, poll.clone()).await;
     assert_error(s, &b, StatusCode::FORBIDDEN, "account_required");
     let (s, b) = app
         .call(
@@ -851,16 +817,17 @@ async fn a_guest_plays_with_a_nickname_and_keeps_their_game_when_they_upgrade(po
             json!({"max_rounds": 1, "answer_seconds": 60, "vote_seconds": 60}),
         )
         .await;
-    let socks = seat(&app, [&host, &gus].into_iter(), &code).await;
-    let party = Party {
+    let players = vec![host, gus];
+    let socks = seat(&[&app.base], &players, &code, TransportType::Websocket).await;
+    let party = Table {
         app,
-        players: vec![host, gus],
+        players,
         socks,
         code,
     };
     let round = party.play_one_round_game().await;
     let gus = &party.players[1];
-    let (s, games) = get(&party.app, gus, "/api/me/games").await;
+    let (s, games) = party.app.get(Some(gus), "/api/me/games").await;
     assert_eq!(s, StatusCode::OK, "{games}");
     assert_eq!(games["total"], 1, "{games}");
     assert_eq!(games["games"][0]["my_score"], 1, "{games}");
@@ -883,16 +850,16 @@ async fn a_guest_plays_with_a_nickname_and_keeps_their_game_when_they_upgrade(po
     assert_eq!(up["user"]["email"], email);
     let again = party.app.login(&email, "Gus").await;
     assert_eq!(again.id, gus.id, "the same user");
-    let (_, games) = get(&party.app, &again, "/api/me/games").await;
+    let (_, games) = party.app.get(Some(&again), "/api/me/games").await;
     assert_eq!(games["games"][0]["id"], game_id, "{games}");
-    let (s, record) = get(&party.app, &again, &format!("/api/games/{}", id(&game_id))).await;
+    let (s, record) = party
+        .app
+        .get(Some(&again), &format!("/api/games/{}", id(&game_id)))
+        .await;
     assert_eq!(s, StatusCode::OK, "{record}");
     assert!(record.to_string().contains(&round.to_string()), "{record}");
     // Now an account: hosting works, a second upgrade does not.
-    let (s, b) = party
-        .app
-        .call("POST", "/api/polls", &again, Some(poll))
-        .await;
+    let (s, b) = party.app.post_poll(&again, poll).await;
     assert_eq!(s, StatusCode::CREATED, "{b}");
     let (s, b) = party
         .app
@@ -949,9 +916,7 @@ async fn sixty_guests_behind_one_address_get_into_one_room_and_a_flood_is_refuse
     let took = started.elapsed();
     assert_eq!(joined, 60);
     assert!(took < std::time::Duration::from_secs(60), "{took:?}");
-    let (s, room) = app
-        .call("GET", &format!("/api/rooms/{code}"), &teacher, None)
-        .await;
+    let (s, room) = app.get_room(&teacher, &code).await;
     assert_eq!(s, StatusCode::OK, "{room}");
     let names: Vec<&str> = room["room"]["participants"]
         .as_array()
@@ -998,7 +963,7 @@ async fn sixty_guests_behind_one_address_get_into_one_room_and_a_flood_is_refuse
 /// answer. The same game with the setting off still sends `vote_update` (the v1 contract).
 #[sqlx::test]
 async fn a_room_that_hides_votes_tells_how_many_voted_and_reveals_who_voted_for_what(pool: PgPool) {
-    let p = party(
+    let p = Table::open(
         pool,
         &["Host", "Ann", "Bob"],
         json!({"max_rounds": 1, "answer_seconds": 60, "vote_seconds": 60, "hide_votes": true}),
@@ -1012,16 +977,7 @@ async fn a_room_that_hides_votes_tells_how_many_voted_and_reveals_who_voted_for_
         .ok("start_game", json!({"room_code": p.code}))
         .await;
     let round_id = id(&data["round"]["id"]);
-    let mut answers = Vec::new();
-    for (i, s) in p.socks.iter().enumerate() {
-        let data = s
-            .ok(
-                "submit_answer",
-                json!({"round_id": round_id, "room_code": p.code, "answer": format!("answer {i}")}),
-            )
-            .await;
-        answers.push(id(&data["answer_id"]));
-    }
+    let answers = p.answer_each(round_id, |i| format!("answer {i}")).await;
     for s in &p.socks {
         s.inbox.wait_for("voting_started", |_| true).await;
     }
@@ -1129,7 +1085,7 @@ async fn screen_link(app: &TestApp, who: &Player, code: &str) -> (StatusCode, Va
 
 #[sqlx::test]
 async fn a_screen_shows_the_whole_round_without_a_seat_and_its_link_can_be_revoked(pool: PgPool) {
-    let p = party(
+    let p = Table::open(
         pool,
         &["Host", "Ann", "Bob"],
         json!({"max_rounds": 1, "answer_seconds": 60, "vote_seconds": 60}),
@@ -1247,16 +1203,11 @@ async fn a_screen_shows_the_whole_round_without_a_seat_and_its_link_can_be_revok
 
 /// The players of a `host_plays: false` room (contract v3): Ann, Bob and Cy, each with a
 /// socket in the room; the host with a socket of their own that joined by the room's code.
-async fn outside_host_room(pool: PgPool) -> (Party, Sock) {
+async fn outside_host_room(pool: PgPool) -> (Table, Sock) {
     let app = spawn_app(pool).await;
     let host = app.register("Quizmaster").await;
     let (status, body) = app
-        .call(
-            "POST",
-            "/api/rooms",
-            &host,
-            Some(json!({"settings": {"host_plays": "no"}})),
-        )
+        .post_room(&host, json!({"settings": {"host_plays": "no"}}))
         .await;
     // As for any setting of the wrong type: 400, naming the field.
     assert_error(status, &body, StatusCode::BAD_REQUEST, "malformed_request");
@@ -1267,14 +1218,21 @@ async fn outside_host_room(pool: PgPool) -> (Party, Sock) {
             json!({"host_plays": false, "max_rounds": 1, "answer_seconds": 60, "vote_seconds": 60}),
         )
         .await;
-    let host_sock = seat(&app, std::iter::once(&host), &code).await.remove(0);
+    let host_sock = seat(
+        &[&app.base],
+        std::slice::from_ref(&host),
+        &code,
+        TransportType::Websocket,
+    )
+    .await
+    .remove(0);
     let mut players = Vec::new();
     for name in ["Ann", "Bob", "Cy"] {
         players.push(app.register(name).await);
     }
-    let socks = seat(&app, players.iter(), &code).await;
+    let socks = seat(&[&app.base], &players, &code, TransportType::Websocket).await;
     players.insert(0, host);
-    let party = Party {
+    let party = Table {
         app,
         players,
         socks,
@@ -1353,7 +1311,10 @@ async fn a_host_who_does_not_play_runs_the_game_from_outside_it(pool: PgPool) {
     assert_eq!(user_ids(&over["final_leaderboard"]), three, "{over}");
 
     // The finished game's record, which its host may read, lists the three alone.
-    let (status, body) = get(&p.app, &p.players[0], &format!("/api/games/{round_id}")).await;
+    let (status, body) = p
+        .app
+        .get(Some(&p.players[0]), &format!("/api/games/{round_id}"))
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(user_ids(&body["game"]["final_scores"]), three, "{body}");
 
@@ -1381,7 +1342,7 @@ async fn a_host_who_does_not_play_runs_the_game_from_outside_it(pool: PgPool) {
         .inbox
         .wait_for("host_changed", |v| v["host_id"] == ann)
         .await;
-    let (_, body) = get(&p.app, &p.players[1], &format!("/api/rooms/{}", p.code)).await;
+    let (_, body) = p.app.get_room(&p.players[1], &p.code).await;
     assert_eq!(body["room"]["host"]["plays"], true, "{body}");
     assert_eq!(body["room"]["host"]["display_name"], "Ann");
 }
@@ -1401,7 +1362,7 @@ async fn a_host_who_does_not_play_is_rebuilt_from_postgres_without_a_seat(pool: 
         .await;
 
     crate::common::redis_server::flush_prefix(&p.app.config.redis_url, &p.app.prefix).await;
-    let (status, body) = get(&p.app, &p.players[0], &format!("/api/rooms/{}", p.code)).await;
+    let (status, body) = p.app.get_room(&p.players[0], &p.code).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let room = &body["room"];
     assert_eq!(

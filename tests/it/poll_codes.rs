@@ -4,7 +4,7 @@
 
 use std::collections::HashSet;
 
-use crate::common::{Player, TestApp, assert_error};
+use crate::common::{TestApp, assert_error};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sqlx::PgPool;
@@ -14,18 +14,6 @@ fn is_code(c: &str) -> bool {
     c.len() == 6
         && c.bytes()
             .all(|b| b"ABCDEFGHJKMNPQRSTUVWXYZ23456789".contains(&b))
-}
-
-async fn create(app: &TestApp, who: &Player, body: Value) -> Value {
-    let (s, b) = app.call("POST", "/api/polls", who, Some(body)).await;
-    assert_eq!(s, StatusCode::CREATED, "{b}");
-    b["poll"].clone()
-}
-
-async fn anonymous_get(app: &TestApp, path: &str) -> (StatusCode, Value) {
-    let res = reqwest::get(app.url(path)).await.expect("get");
-    let s = res.status();
-    (s, res.json().await.unwrap_or(Value::Null))
 }
 
 fn code_of(poll: &Value) -> String {
@@ -43,12 +31,12 @@ async fn server(pool: PgPool) -> TestApp {
 async fn a_poll_has_a_code_in_every_body_and_is_read_by_it_in_any_case(pool: PgPool) {
     let app = &server(pool).await;
     let alice = app.register("Alice").await;
-    let poll = create(
-        app,
-        &alice,
-        json!({"question": "Zanzibar or Zurich?", "options": ["Zanzibar", "Zurich"]}),
-    )
-    .await;
+    let poll = app
+        .create_poll(
+            &alice,
+            json!({"question": "Zanzibar or Zurich?", "options": ["Zanzibar", "Zurich"]}),
+        )
+        .await;
     let code = code_of(&poll);
     assert!(is_code(&code), "{code}");
 
@@ -56,13 +44,18 @@ async fn a_poll_has_a_code_in_every_body_and_is_read_by_it_in_any_case(pool: PgP
         format!("/api/polls/{code}"),
         format!("/api/polls/{}", code.to_lowercase()),
     ] {
-        let (s, b) = anonymous_get(app, &path).await;
+        let (s, b) = app.get(None, &path).await;
         assert_eq!(s, StatusCode::OK, "{path}: {b}");
         assert_eq!(b["poll"]["id"], poll["id"], "{path}");
         assert_eq!(b["poll"]["code"], code.as_str());
         assert_eq!(b["poll"]["options"], poll["options"]);
     }
-    let (s, b) = anonymous_get(app, &format!("/api/polls/{}", poll["id"].as_str().unwrap())).await;
+    let (s, b) = app
+        .get(
+            None,
+            &format!("/api/polls/{}", poll["id"].as_str().unwrap()),
+        )
+        .await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(b["poll"]["code"], code.as_str());
 
@@ -72,7 +65,7 @@ async fn a_poll_has_a_code_in_every_body_and_is_read_by_it_in_any_case(pool: PgP
         "/api/polls/search?q=zanzibar".to_string(),
         format!("/api/users/{}/polls", alice.id),
     ] {
-        let (s, b) = anonymous_get(app, &path).await;
+        let (s, b) = app.get(None, &path).await;
         assert_eq!(s, StatusCode::OK, "{path}: {b}");
         let listed = b["polls"]
             .as_array()
@@ -82,11 +75,10 @@ async fn a_poll_has_a_code_in_every_body_and_is_read_by_it_in_any_case(pool: PgP
     }
     // A vote's answer is the poll with its code.
     let (s, b) = app
-        .call(
-            "PUT",
-            &format!("/api/polls/{}/vote", poll["id"].as_str().unwrap()),
+        .vote(
             &alice,
-            Some(json!({"option_ids": [poll["options"][0]["id"]]})),
+            &poll["id"].as_str().unwrap(),
+            json!([poll["options"][0]["id"]]),
         )
         .await;
     assert_eq!(s, StatusCode::OK, "{b}");
@@ -97,16 +89,13 @@ async fn a_poll_has_a_code_in_every_body_and_is_read_by_it_in_any_case(pool: PgP
 async fn an_unknown_code_is_404_and_what_is_no_code_is_400(pool: PgPool) {
     let app = &server(pool).await;
     let alice = app.register("Alice").await;
-    let poll = create(
-        app,
-        &alice,
-        json!({"question": "Q?", "options": ["a", "b"]}),
-    )
-    .await;
+    let poll = app
+        .create_poll(&alice, json!({"question": "Q?", "options": ["a", "b"]}))
+        .await;
     let code = code_of(&poll);
     // A well-formed code no poll has.
     let other = if code == "AAAAAA" { "BBBBBB" } else { "AAAAAA" };
-    let (s, b) = anonymous_get(app, &format!("/api/polls/{other}")).await;
+    let (s, b) = app.get(None, &format!("/api/polls/{other}")).await;
     assert_error(s, &b, StatusCode::NOT_FOUND, "poll_not_found");
     // Look-alikes, wrong lengths, junk: neither an id nor a code.
     for bad in [
@@ -117,7 +106,7 @@ async fn an_unknown_code_is_404_and_what_is_no_code_is_400(pool: PgPool) {
         "not-a-poll",
         "%20%20",
     ] {
-        let (s, b) = anonymous_get(app, &format!("/api/polls/{bad}")).await;
+        let (s, b) = app.get(None, &format!("/api/polls/{bad}")).await;
         assert_error(s, &b, StatusCode::BAD_REQUEST, "malformed_request");
     }
     // A deleted poll's code is gone with it.
@@ -130,7 +119,7 @@ async fn an_unknown_code_is_404_and_what_is_no_code_is_400(pool: PgPool) {
         )
         .await;
     assert_eq!(s, StatusCode::NO_CONTENT);
-    let (s, b) = anonymous_get(app, &format!("/api/polls/{code}")).await;
+    let (s, b) = app.get(None, &format!("/api/polls/{code}")).await;
     assert_error(s, &b, StatusCode::NOT_FOUND, "poll_not_found");
 }
 
@@ -139,18 +128,18 @@ async fn a_draft_is_as_hidden_by_code_as_by_id_and_an_unlisted_poll_as_open(pool
     let app = &server(pool).await;
     let alice = app.register("Alice").await;
     let bob = app.register("Bob").await;
-    let draft = create(
-        app,
-        &alice,
-        json!({"question": "Draft?", "options": ["a", "b"], "publish": false}),
-    )
-    .await;
+    let draft = app
+        .create_poll(
+            &alice,
+            json!({"question": "Draft?", "options": ["a", "b"], "publish": false}),
+        )
+        .await;
     let by_code = format!("/api/polls/{}", code_of(&draft).to_lowercase());
-    let (s, b) = app.call("GET", &by_code, &bob, None).await;
+    let (s, b) = app.get_poll(&bob, &code_of(&draft).to_lowercase()).await;
     assert_error(s, &b, StatusCode::NOT_FOUND, "poll_not_found");
-    let (s, b) = anonymous_get(app, &by_code).await;
+    let (s, b) = app.get(None, &by_code).await;
     assert_error(s, &b, StatusCode::NOT_FOUND, "poll_not_found");
-    let (s, b) = app.call("GET", &by_code, &alice, None).await;
+    let (s, b) = app.get_poll(&alice, &code_of(&draft).to_lowercase()).await;
     assert_eq!(s, StatusCode::OK, "{b}");
     assert_eq!(b["poll"]["status"], "draft");
 
@@ -164,17 +153,19 @@ async fn a_draft_is_as_hidden_by_code_as_by_id_and_an_unlisted_poll_as_open(pool
         )
         .await;
     assert_eq!(s, StatusCode::OK);
-    let (s, b) = app.call("GET", &by_code, &bob, None).await;
+    let (s, b) = app.get_poll(&bob, &code_of(&draft).to_lowercase()).await;
     assert_eq!(s, StatusCode::OK, "{b}");
     assert_eq!(b["poll"]["code"], draft["code"]);
 
-    let unlisted = create(
-        app,
-        &alice,
-        json!({"question": "Unlisted?", "options": ["a", "b"], "is_public": false}),
-    )
-    .await;
-    let (s, b) = anonymous_get(app, &format!("/api/polls/{}", code_of(&unlisted))).await;
+    let unlisted = app
+        .create_poll(
+            &alice,
+            json!({"question": "Unlisted?", "options": ["a", "b"], "is_public": false}),
+        )
+        .await;
+    let (s, b) = app
+        .get(None, &format!("/api/polls/{}", code_of(&unlisted)))
+        .await;
     assert_eq!(s, StatusCode::OK, "{b}");
     assert_eq!(b["poll"]["id"], unlisted["id"]);
 }
@@ -188,8 +179,7 @@ async fn concurrent_creations_get_distinct_codes_and_seeded_rows_get_one_too(poo
     }
     let made = futures::future::join_all((0..40).map(|i| {
         let who = &people[i % people.len()];
-        create(
-            app,
+        app.create_poll(
             who,
             json!({"question": format!("Poll {i}?"), "options": ["a", "b"]}),
         )
@@ -200,7 +190,7 @@ async fn concurrent_creations_get_distinct_codes_and_seeded_rows_get_one_too(poo
     assert!(codes.iter().all(|c| is_code(c)), "{codes:?}");
     // Each reads back as its own poll.
     for p in made.iter().take(5) {
-        let (s, b) = anonymous_get(app, &format!("/api/polls/{}", code_of(p))).await;
+        let (s, b) = app.get(None, &format!("/api/polls/{}", code_of(p))).await;
         assert_eq!(s, StatusCode::OK);
         assert_eq!(b["poll"]["id"], p["id"]);
     }

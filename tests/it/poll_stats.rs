@@ -3,6 +3,7 @@
 //! site's totals over public, published polls only; `subscribe_feed` and `poll_created` for new
 //! public polls, across two nodes, never for drafts or unlisted polls.
 
+use crate::common::api::{option_id, poll_id};
 use crate::common::{
     Player, TestApp, assert_error, socket::Sock, spawn_app, spawn_app_with, test_config,
 };
@@ -10,27 +11,13 @@ use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 use sqlx::PgPool;
 
-async fn create(app: &TestApp, who: &Player, body: Value) -> Value {
-    let (s, b) = app.call("POST", "/api/polls", who, Some(body)).await;
-    assert_eq!(s, StatusCode::CREATED, "{b}");
-    b["poll"].clone()
-}
-
-fn opt(poll: &Value, n: usize) -> Value {
-    poll["options"][n]["id"].clone()
-}
-
 async fn vote(app: &TestApp, who: &Player, poll: &Value, options: Value) {
-    let path = format!("/api/polls/{}/vote", poll["id"].as_str().expect("id"));
-    let (s, b) = app
-        .call("PUT", &path, who, Some(json!({"option_ids": options})))
-        .await;
+    let (s, b) = app.vote(who, poll_id(poll), options).await;
     assert_eq!(s, StatusCode::OK, "{b}");
 }
 
 async fn like(app: &TestApp, who: &Player, poll: &Value) {
-    let path = format!("/api/polls/{}/like", poll["id"].as_str().expect("id"));
-    let (s, b) = app.call("PUT", &path, who, None).await;
+    let (s, b) = app.like(who, poll_id(poll)).await;
     assert_eq!(s, StatusCode::OK, "{b}");
 }
 
@@ -58,12 +45,6 @@ async fn site(app: &TestApp) -> Value {
     res.json().await.expect("json")
 }
 
-async fn anonymous(base: &str) -> Sock {
-    Sock::handshake(base, Default::default())
-        .await
-        .expect("an anonymous socket connects")
-}
-
 fn ids(polls: &Value) -> Vec<String> {
     polls
         .as_array()
@@ -79,12 +60,12 @@ async fn a_creator_sees_votes_by_hour_voters_likes_and_views_and_nobody_else_doe
     let alice = app.register("Alice").await;
     let bob = app.register("Bob").await;
     let cat = app.register("Cat").await;
-    let poll = create(
-        &app,
-        &alice,
-        json!({"question": "Tea or coffee?", "options": ["Tea", "Coffee"]}),
-    )
-    .await;
+    let poll = app
+        .create_poll(
+            &alice,
+            json!({"question": "Tea or coffee?", "options": ["Tea", "Coffee"]}),
+        )
+        .await;
 
     // Before any vote: an empty history and no first or last vote.
     let (s, fresh) = stats_of(&app, &alice, &poll).await;
@@ -97,10 +78,10 @@ async fn a_creator_sees_votes_by_hour_voters_likes_and_views_and_nobody_else_doe
         (Some(0), Some(0))
     );
 
-    vote(&app, &bob, &poll, json!([opt(&poll, 0)])).await;
-    vote(&app, &cat, &poll, json!([opt(&poll, 0)])).await;
+    vote(&app, &bob, &poll, json!([option_id(&poll, 0)])).await;
+    vote(&app, &cat, &poll, json!([option_id(&poll, 0)])).await;
     // A change of choice is not a new vote, but it is the latest voting.
-    vote(&app, &cat, &poll, json!([opt(&poll, 1)])).await;
+    vote(&app, &cat, &poll, json!([option_id(&poll, 1)])).await;
     like(&app, &bob, &poll).await;
     // Views: three anonymous reads and one by Bob; the creator's own reads do not count.
     for _ in 0..3 {
@@ -158,12 +139,12 @@ async fn a_creator_sees_votes_by_hour_voters_likes_and_views_and_nobody_else_doe
         .expect("stats");
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     // A draft of someone else stays hidden (404), as everywhere.
-    let draft = create(
-        &app,
-        &alice,
-        json!({"question": "Draft?", "options": ["A", "B"], "publish": false}),
-    )
-    .await;
+    let draft = app
+        .create_poll(
+            &alice,
+            json!({"question": "Draft?", "options": ["A", "B"], "publish": false}),
+        )
+        .await;
     let (s, b) = stats_of(&app, &bob, &draft).await;
     assert_error(s, &b, StatusCode::NOT_FOUND, "poll_not_found");
 }
@@ -178,50 +159,53 @@ async fn site_stats_count_public_published_polls_only(pool: PgPool) {
     assert_eq!(empty["polls"], 0, "{empty}");
     assert_eq!(empty["top_categories"], json!([]), "{empty}");
 
-    let open = create(
-        &app,
-        &alice,
-        json!({"question": "Best planet?", "options": ["Mars", "Venus", "Earth"],
+    let open = app
+        .create_poll(
+            &alice,
+            json!({"question": "Best planet?", "options": ["Mars", "Venus", "Earth"],
                "category": "science", "allow_multiple": true}),
-    )
-    .await;
-    let closed = create(
-        &app,
-        &alice,
+        )
+        .await;
+    let closed = app.create_poll(&alice,
         json!({"question": "Best element?", "options": ["Gold", "Iron"], "category": "science"}),
     )
     .await;
-    create(
-        &app,
+    app.create_poll(
         &bob,
         json!({"question": "Best fruit?", "options": ["Apple", "Pear"], "category": "food"}),
     )
     .await;
-    let unlisted = create(
-        &app,
-        &alice,
-        json!({"question": "Secret?", "options": ["Yes", "No"], "is_public": false,
+    let unlisted = app
+        .create_poll(
+            &alice,
+            json!({"question": "Secret?", "options": ["Yes", "No"], "is_public": false,
                "category": "food"}),
-    )
-    .await;
-    let draft = create(
-        &app,
-        &alice,
-        json!({"question": "Draft?", "options": ["Yes", "No"], "publish": false,
+        )
+        .await;
+    let draft = app
+        .create_poll(
+            &alice,
+            json!({"question": "Draft?", "options": ["Yes", "No"], "publish": false,
                "category": "food"}),
-    )
-    .await;
+        )
+        .await;
     let _ = draft;
     // Two ballots (three chosen options) and a like on public polls…
-    vote(&app, &bob, &open, json!([opt(&open, 0), opt(&open, 1)])).await;
-    vote(&app, &cat, &closed, json!([opt(&closed, 0)])).await;
+    vote(
+        &app,
+        &bob,
+        &open,
+        json!([option_id(&open, 0), option_id(&open, 1)]),
+    )
+    .await;
+    vote(&app, &cat, &closed, json!([option_id(&closed, 0)])).await;
     like(&app, &bob, &open).await;
     let path = format!("/api/polls/{}/close", closed["id"].as_str().expect("id"));
     let (s, b) = app.call("POST", &path, &alice, None).await;
     assert_eq!(s, StatusCode::OK, "{b}");
     // …and activity on the unlisted poll that must never count.
-    vote(&app, &bob, &unlisted, json!([opt(&unlisted, 0)])).await;
-    vote(&app, &cat, &unlisted, json!([opt(&unlisted, 1)])).await;
+    vote(&app, &bob, &unlisted, json!([option_id(&unlisted, 0)])).await;
+    vote(&app, &cat, &unlisted, json!([option_id(&unlisted, 1)])).await;
     like(&app, &bob, &unlisted).await;
     like(&app, &cat, &unlisted).await;
 
@@ -272,28 +256,28 @@ async fn the_feed_sends_recent_public_polls_then_each_new_public_poll_across_nod
     let a = spawn_app(pool.clone()).await;
     let b = spawn_app_with(pool, test_config(&a.prefix)).await;
     let alice = a.register("Alice").await;
-    let before = create(
-        &a,
-        &alice,
-        json!({"question": "Earlier?", "options": ["A", "B"]}),
-    )
-    .await;
-    let hidden = create(
-        &a,
-        &alice,
-        json!({"question": "Unlisted earlier?", "options": ["A", "B"], "is_public": false}),
-    )
-    .await;
-    let draft_before = create(
-        &a,
-        &alice,
-        json!({"question": "Draft earlier?", "options": ["A", "B"], "publish": false}),
-    )
-    .await;
+    let before = a
+        .create_poll(
+            &alice,
+            json!({"question": "Earlier?", "options": ["A", "B"]}),
+        )
+        .await;
+    let hidden = a
+        .create_poll(
+            &alice,
+            json!({"question": "Unlisted earlier?", "options": ["A", "B"], "is_public": false}),
+        )
+        .await;
+    let draft_before = a
+        .create_poll(
+            &alice,
+            json!({"question": "Draft earlier?", "options": ["A", "B"], "publish": false}),
+        )
+        .await;
 
     // Anonymous subscribers on node B; the polls are made on node A.
-    let watcher = anonymous(&b.base).await;
-    let leaver = anonymous(&b.base).await;
+    let watcher = Sock::anonymous(&b.base).await;
+    let leaver = Sock::anonymous(&b.base).await;
     for sock in [&watcher, &leaver] {
         let data = sock.ok("subscribe_feed", json!({})).await;
         let page = ids(&data["polls"]);
@@ -302,37 +286,37 @@ async fn the_feed_sends_recent_public_polls_then_each_new_public_poll_across_nod
     }
     assert!(leaver.ok("unsubscribe_feed", json!({})).await.is_object());
 
-    let unlisted = create(
-        &a,
-        &alice,
-        json!({"question": "Unlisted?", "options": ["A", "B"], "is_public": false}),
-    )
-    .await;
-    let draft = create(
-        &a,
-        &alice,
-        json!({"question": "Draft?", "options": ["A", "B"], "publish": false}),
-    )
-    .await;
-    let unlisted_draft = create(
-        &a,
-        &alice,
-        json!({"question": "Unlisted draft?", "options": ["A", "B"], "publish": false,
+    let unlisted = a
+        .create_poll(
+            &alice,
+            json!({"question": "Unlisted?", "options": ["A", "B"], "is_public": false}),
+        )
+        .await;
+    let draft = a
+        .create_poll(
+            &alice,
+            json!({"question": "Draft?", "options": ["A", "B"], "publish": false}),
+        )
+        .await;
+    let unlisted_draft = a
+        .create_poll(
+            &alice,
+            json!({"question": "Unlisted draft?", "options": ["A", "B"], "publish": false,
                "is_public": false}),
-    )
-    .await;
+        )
+        .await;
     let path = format!(
         "/api/polls/{}/publish",
         unlisted_draft["id"].as_str().expect("id")
     );
     let (s, body) = a.call("POST", &path, &alice, None).await;
     assert_eq!(s, StatusCode::OK, "{body}");
-    let public = create(
-        &a,
-        &alice,
-        json!({"question": "New?", "options": ["A", "B", "C"]}),
-    )
-    .await;
+    let public = a
+        .create_poll(
+            &alice,
+            json!({"question": "New?", "options": ["A", "B", "C"]}),
+        )
+        .await;
     let got = watcher
         .inbox
         .wait_for("poll_created", |v| v["poll"]["id"] == public["id"])

@@ -2,52 +2,32 @@
 //! who may see and change what, status changes, options, votes (replacement, limits, closed
 //! and expired polls, concurrency), results, audit and categories.
 
-use crate::common::{Player, TestApp, assert_error, assert_invalid_field};
+use crate::common::{
+    Player, TestApp,
+    api::{option_id, poll_id},
+    assert_error, assert_invalid_field,
+};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sqlx::PgPool;
 
-async fn create(app: &TestApp, who: &Player, body: Value) -> Value {
-    let (s, b) = app.call("POST", "/api/polls", who, Some(body)).await;
-    assert_eq!(s, StatusCode::CREATED, "{b}");
-    b["poll"].clone()
-}
-
 async fn simple(app: &TestApp, who: &Player) -> Value {
-    create(
-        app,
+    app.create_poll(
         who,
         json!({"question": "Tea or coffee?", "options": ["Tea", "Coffee", "Water"]}),
     )
     .await
 }
 
-fn id(v: &Value) -> String {
-    v["id"].as_str().expect("id").to_string()
-}
-
-fn option(poll: &Value, n: usize) -> String {
-    poll["options"][n]["id"]
-        .as_str()
-        .expect("option id")
-        .to_string()
-}
-
-async fn anonymous_get(app: &TestApp, path: &str) -> (StatusCode, Value) {
-    let res = reqwest::get(app.url(path)).await.expect("get");
-    let s = res.status();
-    (s, res.json().await.unwrap_or(Value::Null))
-}
-
 async fn a_poll_is_created_open_with_its_options_and_read_by_anyone(app: &TestApp) {
     let alice = app.register("Alice").await;
-    let poll = create(
-        app,
-        &alice,
-        json!({"question": " Best pet? ", "description": "Be honest", "options": ["Cat", "Dog"],
+    let poll = app
+        .create_poll(
+            &alice,
+            json!({"question": " Best pet? ", "description": "Be honest", "options": ["Cat", "Dog"],
                "category": "general", "allow_multiple": true}),
-    )
-    .await;
+        )
+        .await;
     assert_eq!(poll["question"], "Best pet?");
     assert_eq!(poll["status"], "open");
     assert_eq!(poll["max_choices"], 2);
@@ -57,7 +37,9 @@ async fn a_poll_is_created_open_with_its_options_and_read_by_anyone(app: &TestAp
     assert_eq!(poll["options"][1]["position"], 1);
     assert_eq!(poll["total_votes"], 0);
     assert_eq!(poll["my_votes"], json!([]));
-    let (s, body) = anonymous_get(app, &format!("/api/polls/{}", id(&poll))).await;
+    let (s, body) = app
+        .get(None, &format!("/api/polls/{}", poll_id(&poll)))
+        .await;
     assert_eq!(s, StatusCode::OK, "{body}");
     assert_eq!(body["poll"]["id"], poll["id"]);
 }
@@ -107,16 +89,11 @@ async fn every_creation_limit_is_a_422_naming_its_field(app: &TestApp) {
         (json!({"options": ["a", "b"]}), "question"),
     ];
     for (body, field) in cases {
-        let (s, b) = app.call("POST", "/api/polls", &alice, Some(body)).await;
+        let (s, b) = app.post_poll(&alice, body).await;
         assert_invalid_field(s, &b, field);
     }
     let (s, b) = app
-        .call(
-            "POST",
-            "/api/polls",
-            &alice,
-            Some(json!({"question": 5, "options": []})),
-        )
+        .post_poll(&alice, json!({"question": 5, "options": []}))
         .await;
     assert_error(s, &b, StatusCode::BAD_REQUEST, "malformed_request");
 }
@@ -151,20 +128,20 @@ async fn options_a_reader_cannot_tell_apart_are_refused_and_emoji_sequences_kept
         ),
     ];
     for (body, field) in cases {
-        let (s, b) = app.call("POST", "/api/polls", &alice, Some(body)).await;
+        let (s, b) = app.post_poll(&alice, body).await;
         assert_invalid_field(s, &b, field);
     }
     // An emoji family is one option, and the same three people apart are another.
-    let poll = create(
-        app,
-        &alice,
-        json!({"question": "Who comes?", "description": "Line one\nline two",
+    let poll = app
+        .create_poll(
+            &alice,
+            json!({"question": "Who comes?", "description": "Line one\nline two",
                "options": [family, "\u{1f468}\u{1f469}\u{1f467}", "Caf\u{e9}"]}),
-    )
-    .await;
+        )
+        .await;
     assert_eq!(poll["options"][0]["text"], family);
     assert_eq!(poll["description"], "Line one\nline two");
-    let path = format!("/api/polls/{}/options", id(&poll));
+    let path = format!("/api/polls/{}/options", poll_id(&poll));
     let (s, b) = app
         .call(
             "POST",
@@ -183,28 +160,28 @@ async fn options_a_reader_cannot_tell_apart_are_refused_and_emoji_sequences_kept
 async fn drafts_are_their_creators_alone_and_only_the_creator_changes_a_poll(app: &TestApp) {
     let alice = app.register("Alice").await;
     let bob = app.register("Bob").await;
-    let draft = create(
-        app,
-        &alice,
-        json!({"question": "Draft?", "options": ["a", "b"], "publish": false}),
-    )
-    .await;
+    let draft = app
+        .create_poll(
+            &alice,
+            json!({"question": "Draft?", "options": ["a", "b"], "publish": false}),
+        )
+        .await;
     assert_eq!(draft["status"], "draft");
-    let path = format!("/api/polls/{}", id(&draft));
-    let (s, b) = app.call("GET", &path, &bob, None).await;
+    let path = format!("/api/polls/{}", poll_id(&draft));
+    let (s, b) = app.get_poll(&bob, &poll_id(&draft)).await;
     assert_error(s, &b, StatusCode::NOT_FOUND, "poll_not_found");
-    let (s, b) = anonymous_get(app, &path).await;
+    let (s, b) = app.get(None, &path).await;
     assert_error(s, &b, StatusCode::NOT_FOUND, "poll_not_found");
     let (s, b) = app
         .call(
             "PUT",
             &format!("{path}/vote"),
             &bob,
-            Some(json!({"option_ids": [option(&draft, 0)]})),
+            Some(json!({"option_ids": [option_id(&draft, 0)]})),
         )
         .await;
     assert_error(s, &b, StatusCode::NOT_FOUND, "poll_not_found");
-    let (s, b) = app.call("GET", &path, &alice, None).await;
+    let (s, b) = app.get_poll(&alice, &poll_id(&draft)).await;
     assert_eq!(s, StatusCode::OK, "{b}");
     // The creator may vote on nothing in a draft: it is not open.
     let (s, b) = app
@@ -212,7 +189,7 @@ async fn drafts_are_their_creators_alone_and_only_the_creator_changes_a_poll(app
             "PUT",
             &format!("{path}/vote"),
             &alice,
-            Some(json!({"option_ids": [option(&draft, 0)]})),
+            Some(json!({"option_ids": [option_id(&draft, 0)]})),
         )
         .await;
     assert_error(s, &b, StatusCode::CONFLICT, "poll_closed");
@@ -233,12 +210,12 @@ async fn drafts_are_their_creators_alone_and_only_the_creator_changes_a_poll(app
         ("POST", "/options", Some(json!({"text": "c"}))),
         (
             "PATCH",
-            &format!("/options/{}", option(&draft, 0)) as &str,
+            &format!("/options/{}", option_id(&draft, 0)) as &str,
             Some(json!({"text": "z"})),
         ),
         (
             "DELETE",
-            &format!("/options/{}", option(&draft, 0)) as &str,
+            &format!("/options/{}", option_id(&draft, 0)) as &str,
             None,
         ),
         ("GET", "/audit", None),
@@ -253,24 +230,17 @@ async fn drafts_are_their_creators_alone_and_only_the_creator_changes_a_poll(app
 async fn unlisted_polls_are_reachable_by_id(app: &TestApp) {
     let alice = app.register("Alice").await;
     let bob = app.register("Bob").await;
-    let poll = create(
-        app,
-        &alice,
-        json!({"question": "Secret?", "options": ["a", "b"], "is_public": false}),
-    )
-    .await;
-    assert_eq!(poll["is_public"], false);
-    let (s, b) = app
-        .call("GET", &format!("/api/polls/{}", id(&poll)), &bob, None)
+    let poll = app
+        .create_poll(
+            &alice,
+            json!({"question": "Secret?", "options": ["a", "b"], "is_public": false}),
+        )
         .await;
+    assert_eq!(poll["is_public"], false);
+    let (s, b) = app.get_poll(&bob, &poll_id(&poll)).await;
     assert_eq!(s, StatusCode::OK, "{b}");
     let (s, b) = app
-        .call(
-            "PUT",
-            &format!("/api/polls/{}/vote", id(&poll)),
-            &bob,
-            Some(json!({"option_ids": [option(&poll, 1)]})),
-        )
+        .vote(&bob, &poll_id(&poll), json!([option_id(&poll, 1)]))
         .await;
     assert_eq!(s, StatusCode::OK, "{b}");
 }
@@ -278,23 +248,21 @@ async fn unlisted_polls_are_reachable_by_id(app: &TestApp) {
 async fn a_vote_replaces_the_earlier_one_and_counts_are_exact(app: &TestApp) {
     let alice = app.register("Alice").await;
     let bob = app.register("Bob").await;
-    let poll = create(
-        app,
-        &alice,
+    let poll = app.create_poll(&alice,
         json!({"question": "Pick two", "options": ["a", "b", "c"], "allow_multiple": true, "max_choices": 2}),
     )
     .await;
-    let vote = format!("/api/polls/{}/vote", id(&poll));
-    let (a, b, c) = (option(&poll, 0), option(&poll, 1), option(&poll, 2));
-    let (s, body) = app
-        .call("PUT", &vote, &bob, Some(json!({"option_ids": [a, b]})))
-        .await;
+    let vote = format!("/api/polls/{}/vote", poll_id(&poll));
+    let (a, b, c) = (
+        option_id(&poll, 0),
+        option_id(&poll, 1),
+        option_id(&poll, 2),
+    );
+    let (s, body) = app.vote(&bob, &poll_id(&poll), json!([a, b])).await;
     assert_eq!(s, StatusCode::OK, "{body}");
     assert_eq!(body["poll"]["total_votes"], 2);
     assert_eq!(body["poll"]["voters"], 1);
-    let (s, body) = app
-        .call("PUT", &vote, &bob, Some(json!({"option_ids": [c]})))
-        .await;
+    let (s, body) = app.vote(&bob, &poll_id(&poll), json!([c])).await;
     assert_eq!(s, StatusCode::OK, "{body}");
     assert_eq!(body["poll"]["total_votes"], 1);
     assert_eq!(body["poll"]["voters"], 1);
@@ -302,16 +270,14 @@ async fn a_vote_replaces_the_earlier_one_and_counts_are_exact(app: &TestApp) {
     assert_eq!(body["poll"]["options"][0]["votes"], 0);
     assert_eq!(body["poll"]["my_votes"], json!([c]));
     // The same choice again changes nothing.
-    let (s, again) = app
-        .call("PUT", &vote, &bob, Some(json!({"option_ids": [c]})))
-        .await;
+    let (s, again) = app.vote(&bob, &poll_id(&poll), json!([c])).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(again["poll"]["total_votes"], 1);
-    let (s, _) = app
-        .call("PUT", &vote, &alice, Some(json!({"option_ids": [c, a]})))
-        .await;
+    let (s, _) = app.vote(&alice, &poll_id(&poll), json!([c, a])).await;
     assert_eq!(s, StatusCode::OK);
-    let (s, r) = anonymous_get(app, &format!("/api/polls/{}/results", id(&poll))).await;
+    let (s, r) = app
+        .get(None, &format!("/api/polls/{}/results", poll_id(&poll)))
+        .await;
     assert_eq!(s, StatusCode::OK, "{r}");
     assert_eq!(r["total_votes"], 3);
     assert_eq!(r["voters"], 2);
@@ -319,26 +285,15 @@ async fn a_vote_replaces_the_earlier_one_and_counts_are_exact(app: &TestApp) {
     assert!((r["options"][2]["share"].as_f64().unwrap_or(0.0) - 2.0 / 3.0).abs() < 1e-9);
 
     // Refusals.
-    let (s, e) = app
-        .call("PUT", &vote, &bob, Some(json!({"option_ids": [a, b, c]})))
-        .await;
+    let (s, e) = app.vote(&bob, &poll_id(&poll), json!([a, b, c])).await;
     assert_error(s, &e, StatusCode::UNPROCESSABLE_ENTITY, "too_many_choices");
-    let (s, e) = app
-        .call("PUT", &vote, &bob, Some(json!({"option_ids": []})))
-        .await;
+    let (s, e) = app.vote(&bob, &poll_id(&poll), json!([])).await;
     assert_invalid_field(s, &e, "option_ids");
-    let (s, e) = app
-        .call("PUT", &vote, &bob, Some(json!({"option_ids": [a, a]})))
-        .await;
+    let (s, e) = app.vote(&bob, &poll_id(&poll), json!([a, a])).await;
     assert_invalid_field(s, &e, "option_ids");
     let other = simple(app, &alice).await;
     let (s, e) = app
-        .call(
-            "PUT",
-            &vote,
-            &bob,
-            Some(json!({"option_ids": [option(&other, 0)]})),
-        )
+        .vote(&bob, &poll_id(&poll), json!([option_id(&other, 0)]))
         .await;
     assert_error(s, &e, StatusCode::NOT_FOUND, "option_not_found");
 
@@ -354,7 +309,7 @@ async fn a_vote_replaces_the_earlier_one_and_counts_are_exact(app: &TestApp) {
     let (s, log) = app
         .call(
             "GET",
-            &format!("/api/polls/{}/audit", id(&poll)),
+            &format!("/api/polls/{}/audit", poll_id(&poll)),
             &alice,
             None,
         )
@@ -394,14 +349,14 @@ async fn a_vote_replaces_the_earlier_one_and_counts_are_exact(app: &TestApp) {
 async fn fifty_concurrent_changes_by_one_voter_end_as_one_choice(app: &TestApp) {
     let alice = app.register("Alice").await;
     let bob = app.register("Bob").await;
-    let poll = create(
-        app,
-        &alice,
-        json!({"question": "Race", "options": ["a", "b", "c", "d"]}),
-    )
-    .await;
-    let vote = format!("/api/polls/{}/vote", id(&poll));
-    let ids: Vec<String> = (0..4).map(|n| option(&poll, n)).collect();
+    let poll = app
+        .create_poll(
+            &alice,
+            json!({"question": "Race", "options": ["a", "b", "c", "d"]}),
+        )
+        .await;
+    let vote = format!("/api/polls/{}/vote", poll_id(&poll));
+    let ids: Vec<String> = (0..4).map(|n| option_id(&poll, n)).collect();
     let calls = (0..50).map(|n| {
         let body = json!({"option_ids": [ids[n % 4]]});
         let (app, bob, vote) = (app, &bob, &vote);
@@ -410,13 +365,15 @@ async fn fifty_concurrent_changes_by_one_voter_end_as_one_choice(app: &TestApp) 
     for (s, b) in futures::future::join_all(calls).await {
         assert_eq!(s, StatusCode::OK, "{b}");
     }
-    let (_, r) = anonymous_get(app, &format!("/api/polls/{}/results", id(&poll))).await;
+    let (_, r) = app
+        .get(None, &format!("/api/polls/{}/results", poll_id(&poll)))
+        .await;
     assert_eq!(r["total_votes"], 1, "{r}");
     assert_eq!(r["voters"], 1, "{r}");
     let recount: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM poll_ballots b, unnest(b.option_ids) o WHERE b.poll_id = $1::uuid",
     )
-    .bind(id(&poll))
+    .bind(poll_id(&poll))
     .fetch_one(&app.pool)
     .await
     .expect("recount");
@@ -437,8 +394,8 @@ async fn a_vote_racing_an_edit_is_refused_or_counted_never_lost(app: &TestApp) {
     for round in 0..12 {
         let close = round % 2 == 1;
         let poll = simple(app, &alice).await;
-        let pid = id(&poll);
-        let target = option(&poll, 2);
+        let pid = poll_id(&poll);
+        let target = option_id(&poll, 2);
         let vote = format!("/api/polls/{pid}/vote");
         let votes = voters.iter().map(|v| {
             let (app, vote, body) = (app, &vote, json!({"option_ids": [target]}));
@@ -463,7 +420,7 @@ async fn a_vote_racing_an_edit_is_refused_or_counted_never_lost(app: &TestApp) {
                 _ => assert_error(*s, b, StatusCode::NOT_FOUND, "option_not_found"),
             }
         }
-        let (_, now) = anonymous_get(app, &format!("/api/polls/{pid}")).await;
+        let (_, now) = app.get(None, &format!("/api/polls/{pid}")).await;
         let now = &now["poll"];
         assert_eq!(now["voters"], accepted, "round {round}: {now}");
         assert_eq!(now["total_votes"], accepted, "round {round}: {now}");
@@ -490,8 +447,8 @@ async fn a_vote_racing_an_edit_is_refused_or_counted_never_lost(app: &TestApp) {
 async fn closed_and_expired_polls_refuse_votes_and_an_expired_poll_cannot_reopen(app: &TestApp) {
     let alice = app.register("Alice").await;
     let poll = simple(app, &alice).await;
-    let base = format!("/api/polls/{}", id(&poll));
-    let body = json!({"option_ids": [option(&poll, 0)]});
+    let base = format!("/api/polls/{}", poll_id(&poll));
+    let body = json!({"option_ids": [option_id(&poll, 0)]});
     let (s, b) = app
         .call("POST", &format!("{base}/close"), &alice, None)
         .await;
@@ -513,7 +470,7 @@ async fn closed_and_expired_polls_refuse_votes_and_an_expired_poll_cannot_reopen
     // Past its expiry a poll refuses votes at once, whatever any timer has done. (The expiry
     // is moved into the past in Postgres: the API refuses a past expires_at.)
     sqlx::query("UPDATE polls SET expires_at = now() - interval '1 second' WHERE id = $1::uuid")
-        .bind(id(&poll))
+        .bind(poll_id(&poll))
         .execute(&app.pool)
         .await
         .expect("expire");
@@ -521,7 +478,7 @@ async fn closed_and_expired_polls_refuse_votes_and_an_expired_poll_cannot_reopen
         .call("PUT", &format!("{base}/vote"), &alice, Some(body))
         .await;
     assert_error(s, &e, StatusCode::CONFLICT, "poll_closed");
-    let (s, b) = app.call("GET", &base, &alice, None).await;
+    let (s, b) = app.get_poll(&alice, &poll_id(&poll)).await;
     assert_eq!(b["poll"]["status"], "closed", "{s} {b}");
     let (s, e) = app
         .call("POST", &format!("{base}/close"), &alice, None)
@@ -532,17 +489,14 @@ async fn closed_and_expired_polls_refuse_votes_and_an_expired_poll_cannot_reopen
 async fn options_change_only_while_unvoted_and_a_poll_keeps_two_to_twenty(app: &TestApp) {
     let alice = app.register("Alice").await;
     let bob = app.register("Bob").await;
-    let poll = create(
-        app,
-        &alice,
-        json!({"question": "Opts", "options": ["a", "b"]}),
-    )
-    .await;
-    let base = format!("/api/polls/{}", id(&poll));
+    let poll = app
+        .create_poll(&alice, json!({"question": "Opts", "options": ["a", "b"]}))
+        .await;
+    let base = format!("/api/polls/{}", poll_id(&poll));
     let (s, e) = app
         .call(
             "DELETE",
-            &format!("{base}/options/{}", option(&poll, 0)),
+            &format!("{base}/options/{}", option_id(&poll, 0)),
             &alice,
             None,
         )
@@ -611,18 +565,18 @@ async fn options_change_only_while_unvoted_and_a_poll_keeps_two_to_twenty(app: &
             "PUT",
             &format!("{base}/vote"),
             &bob,
-            Some(json!({"option_ids": [option(&poll, 0)]})),
+            Some(json!({"option_ids": [option_id(&poll, 0)]})),
         )
         .await;
     assert_eq!(s, StatusCode::OK);
-    let voted = format!("{base}/options/{}", option(&poll, 0));
+    let voted = format!("{base}/options/{}", option_id(&poll, 0));
     let (s, e) = app
         .call("PATCH", &voted, &alice, Some(json!({"text": "changed"})))
         .await;
     assert_error(s, &e, StatusCode::CONFLICT, "option_has_votes");
     let (s, e) = app.call("DELETE", &voted, &alice, None).await;
     assert_error(s, &e, StatusCode::CONFLICT, "option_has_votes");
-    let unvoted = format!("{base}/options/{}", option(&poll, 1));
+    let unvoted = format!("{base}/options/{}", option_id(&poll, 1));
     let (s, b) = app
         .call("PATCH", &unvoted, &alice, Some(json!({"text": "B!"})))
         .await;
@@ -656,13 +610,13 @@ async fn options_change_only_while_unvoted_and_a_poll_keeps_two_to_twenty(app: &
 async fn a_deleted_poll_is_gone_and_categories_are_for_admins_to_add(app: &TestApp) {
     let alice = app.register("Alice").await;
     let poll = simple(app, &alice).await;
-    let path = format!("/api/polls/{}", id(&poll));
+    let path = format!("/api/polls/{}", poll_id(&poll));
     let (s, _) = app.call("DELETE", &path, &alice, None).await;
     assert_eq!(s, StatusCode::NO_CONTENT);
-    let (s, e) = app.call("GET", &path, &alice, None).await;
+    let (s, e) = app.get_poll(&alice, &poll_id(&poll)).await;
     assert_error(s, &e, StatusCode::NOT_FOUND, "poll_not_found");
 
-    let (s, list) = anonymous_get(app, "/api/categories").await;
+    let (s, list) = app.get(None, "/api/categories").await;
     assert_eq!(s, StatusCode::OK);
     let slugs: Vec<&str> = list["categories"]
         .as_array()
@@ -714,13 +668,18 @@ async fn a_deleted_poll_is_gone_and_categories_are_for_admins_to_add(app: &TestA
     // An admin may delete anyone's poll.
     let other = simple(app, &alice).await;
     let (s, _) = app
-        .call("DELETE", &format!("/api/polls/{}", id(&other)), &root, None)
+        .call(
+            "DELETE",
+            &format!("/api/polls/{}", poll_id(&other)),
+            &root,
+            None,
+        )
         .await;
     assert_eq!(s, StatusCode::NO_CONTENT);
 }
 
 async fn the_openapi_document_lists_the_poll_routes(app: &TestApp) {
-    let (s, doc) = anonymous_get(app, "/openapi.json").await;
+    let (s, doc) = app.get(None, "/openapi.json").await;
     assert_eq!(s, StatusCode::OK);
     for path in [
         "/api/polls",
@@ -739,13 +698,13 @@ async fn the_openapi_document_lists_the_poll_routes(app: &TestApp) {
 async fn a_poll_closes_itself_at_its_expiry_once(app: &TestApp) {
     let alice = app.register("Alice").await;
     let at = chrono::Utc::now() + chrono::TimeDelta::milliseconds(700);
-    let poll = create(
-        app,
-        &alice,
-        json!({"question": "Soon over", "options": ["a", "b"], "expires_at": at.to_rfc3339()}),
-    )
-    .await;
-    let pid = id(&poll);
+    let poll = app
+        .create_poll(
+            &alice,
+            json!({"question": "Soon over", "options": ["a", "b"], "expires_at": at.to_rfc3339()}),
+        )
+        .await;
+    let pid = poll_id(&poll);
     // The row itself says closed (the sweep ran), not only the view.
     let closed_at: chrono::DateTime<chrono::Utc> =
         crate::common::eventually("the sweep to close the poll", || {

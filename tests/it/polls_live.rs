@@ -3,6 +3,7 @@
 //! `notification`, two nodes through the Redis adapter, the counts cache rebuilt after a Redis
 //! flush and restart, and the official socket.io-client.
 
+use crate::common::api::option_id;
 use crate::common::{
     Player, TestApp, assert_error, redis_server::PrivateRedis, socket::Sock, spawn_app_with,
     test_config,
@@ -15,25 +16,10 @@ use tf_rust_socketio::TransportType;
 
 async fn poll_with(app: &TestApp, who: &Player, options: &[&str]) -> Value {
     let (s, b) = app
-        .call(
-            "POST",
-            "/api/polls",
-            who,
-            Some(json!({"question": "Live?", "options": options})),
-        )
+        .post_poll(who, json!({"question": "Live?", "options": options}))
         .await;
     assert_eq!(s, StatusCode::CREATED, "{b}");
     b["poll"].clone()
-}
-
-fn opt(poll: &Value, n: usize) -> Value {
-    poll["options"][n]["id"].clone()
-}
-
-async fn anonymous(base: &str) -> Sock {
-    Sock::handshake(base, Default::default())
-        .await
-        .expect("an anonymous socket connects")
 }
 
 #[sqlx::test]
@@ -50,7 +36,7 @@ async fn a_vote_on_one_node_reaches_subscribers_on_another_coalesced_and_exact(p
     let pid = poll["id"].clone();
 
     // An anonymous watcher on node B; the creator's socket on node A for notifications.
-    let watcher = anonymous(&b.base).await;
+    let watcher = Sock::anonymous(&b.base).await;
     let sub = watcher.ok("subscribe_poll", json!({"poll_id": pid})).await;
     assert_eq!(sub["poll"]["id"], pid);
     let owner = Sock::connect(&a.base, &creator.token, TransportType::Websocket).await;
@@ -58,7 +44,7 @@ async fn a_vote_on_one_node_reaches_subscribers_on_another_coalesced_and_exact(p
     watcher
         .refused(
             "vote_poll",
-            json!({"poll_id": pid, "option_ids": [opt(&poll, 0)]}),
+            json!({"poll_id": pid, "option_ids": [option_id(&poll, 0)]}),
             "unauthorized",
         )
         .await;
@@ -72,12 +58,12 @@ async fn a_vote_on_one_node_reaches_subscribers_on_another_coalesced_and_exact(p
     let ack = voter
         .ok(
             "vote_poll",
-            json!({"poll_id": pid, "option_ids": [opt(&poll, 0)]}),
+            json!({"poll_id": pid, "option_ids": [option_id(&poll, 0)]}),
         )
         .await;
     let acked = Instant::now();
     assert_eq!(ack["poll"]["total_votes"], 1, "{ack}");
-    assert_eq!(ack["poll"]["my_votes"], json!([opt(&poll, 0)]));
+    assert_eq!(ack["poll"]["my_votes"], json!([option_id(&poll, 0)]));
     let first = watcher
         .inbox
         .wait_for("poll_results", |v| v["total_votes"] == 1)
@@ -104,7 +90,7 @@ async fn a_vote_on_one_node_reaches_subscribers_on_another_coalesced_and_exact(p
     for round in 0..8 {
         for (i, v) in voters.iter().enumerate() {
             let node = if (round + i) % 2 == 0 { &a } else { &b };
-            let body = json!({"option_ids": [opt(&poll, (round + i) % 3)]});
+            let body = json!({"option_ids": [option_id(&poll, (round + i) % 3)]});
             let path = format!("/api/polls/{}/vote", pid.as_str().unwrap_or_default());
             calls.push(async move { node.call("PUT", &path, v, Some(body)).await });
         }
@@ -190,16 +176,8 @@ async fn the_counts_are_rebuilt_from_postgres_after_a_flush_and_a_restart(pool: 
     let voter = app.register("Voter").await;
     let poll = poll_with(&app, &creator, &["x", "y"]).await;
     let pid = poll["id"].as_str().unwrap_or_default().to_string();
-    let vote = format!("/api/polls/{pid}/vote");
     let results = format!("/api/polls/{pid}/results");
-    let (s, _) = app
-        .call(
-            "PUT",
-            &vote,
-            &creator,
-            Some(json!({"option_ids": [opt(&poll, 0)]})),
-        )
-        .await;
+    let (s, _) = app.vote(&creator, &pid, json!([option_id(&poll, 0)])).await;
     assert_eq!(s, StatusCode::OK);
 
     let mut c = redis::Client::open(redis.url().as_str())
@@ -212,14 +190,7 @@ async fn the_counts_are_rebuilt_from_postgres_after_a_flush_and_a_restart(pool: 
         .await
         .expect("flush");
     // A vote right after the flush is counted, and so is the one before it.
-    let (s, body) = app
-        .call(
-            "PUT",
-            &vote,
-            &voter,
-            Some(json!({"option_ids": [opt(&poll, 1)]})),
-        )
-        .await;
+    let (s, body) = app.vote(&voter, &pid, json!([option_id(&poll, 1)])).await;
     assert_eq!(s, StatusCode::OK, "{body}");
     assert_eq!(body["poll"]["total_votes"], 2, "{body}");
     let (_, r) = app.call("GET", &results, &voter, None).await;
@@ -241,14 +212,7 @@ async fn the_counts_are_rebuilt_from_postgres_after_a_flush_and_a_restart(pool: 
         (json!(2), json!(2)),
         "{r}"
     );
-    let (s, body) = app
-        .call(
-            "PUT",
-            &vote,
-            &voter,
-            Some(json!({"option_ids": [opt(&poll, 0)]})),
-        )
-        .await;
+    let (s, body) = app.vote(&voter, &pid, json!([option_id(&poll, 0)])).await;
     assert_eq!(s, StatusCode::OK, "{body}");
     assert_eq!(body["poll"]["options"][0]["votes"], 2, "{body}");
     assert_eq!(body["poll"]["options"][1]["votes"], 0, "{body}");
@@ -258,23 +222,6 @@ async fn the_counts_are_rebuilt_from_postgres_after_a_flush_and_a_restart(pool: 
 /// anonymous socket subscribes, two signed-in ones vote, and the watcher sees the counts.
 #[sqlx::test]
 async fn the_official_client_subscribes_votes_and_sees_poll_results(pool: PgPool) {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    if !root
-        .join("tests/js/node_modules/socket.io-client/package.json")
-        .exists()
-    {
-        let out = tokio::process::Command::new("npm")
-            .args(["ci", "--prefix", "tests/js", "--no-audit", "--no-fund"])
-            .current_dir(root)
-            .output()
-            .await
-            .expect("npm runs: install Node.js and npm");
-        assert!(
-            out.status.success(),
-            "npm ci: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
     let app = crate::common::spawn_app(pool).await;
     let creator = app.register("Creator").await;
     let voter = app.register("Voter").await;
@@ -282,37 +229,12 @@ async fn the_official_client_subscribes_votes_and_sees_poll_results(pool: PgPool
     let config = json!({
         "base": app.base,
         "poll_id": poll["id"],
-        "option_ids": [opt(&poll, 0), opt(&poll, 1)],
+        "option_ids": [option_id(&poll, 0), option_id(&poll, 1)],
         "voters": [creator.token, voter.token],
     });
-    let file = std::env::temp_dir().join(format!("vg-poll-{}.json", uuid::Uuid::new_v4().simple()));
-    std::fs::write(&file, config.to_string()).expect("write config");
-    let out = tokio::time::timeout(
-        Duration::from_secs(30),
-        tokio::process::Command::new("node")
-            .arg("tests/js/poll.mjs")
-            .arg(&file)
-            .current_dir(root)
-            .stdin(std::process::Stdio::null())
-            .kill_on_drop(true)
-            .output(),
-    )
-    .await
-    .expect("the JS client finishes")
-    .expect("node runs");
-    let _ = std::fs::remove_file(&file);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "poll.mjs failed: {}\n{stdout}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report: Value = stdout
-        .lines()
-        .rev()
-        .find_map(|l| serde_json::from_str(l).ok())
-        .expect("a JSON report");
-    assert_eq!(report["ok"], true, "{report}");
+    let report = crate::common::js::CLIENT
+        .run("poll.mjs", &config, Duration::from_secs(30))
+        .await;
     assert_eq!(report["results"]["total_votes"], 2, "{report}");
     assert_eq!(report["results"]["options"][0]["votes"], 1, "{report}");
 }
@@ -340,14 +262,7 @@ async fn the_plain_websocket_sends_the_poll_and_its_changes(pool: PgPool) {
     let hello = next().await;
     assert_eq!(hello["type"], "poll_update");
     assert_eq!(hello["poll"]["id"], pid.as_str());
-    let (s, _) = app
-        .call(
-            "PUT",
-            &format!("/api/polls/{pid}/vote"),
-            &creator,
-            Some(json!({"option_ids": [opt(&poll, 1)]})),
-        )
-        .await;
+    let (s, _) = app.vote(&creator, &pid, json!([option_id(&poll, 1)])).await;
     assert_eq!(s, StatusCode::OK);
     loop {
         let m = next().await;
@@ -382,15 +297,7 @@ async fn postgres_down_is_a_503_and_nothing_half_written() {
     let creator = app.register("Creator").await;
     let poll = poll_with(&app, &creator, &["a", "b"]).await;
     let pid = poll["id"].as_str().unwrap_or_default().to_string();
-    let vote = format!("/api/polls/{pid}/vote");
-    let (s, _) = app
-        .call(
-            "PUT",
-            &vote,
-            &creator,
-            Some(json!({"option_ids": [opt(&poll, 0)]})),
-        )
-        .await;
+    let (s, _) = app.vote(&creator, &pid, json!([option_id(&poll, 0)])).await;
     assert_eq!(s, StatusCode::OK);
 
     let pg = std::sync::Arc::new(pg);
@@ -398,14 +305,7 @@ async fn postgres_down_is_a_503_and_nothing_half_written() {
     tokio::task::spawn_blocking(move || stop.stop_fast())
         .await
         .expect("pg_ctl stop");
-    let (s, b) = app
-        .call(
-            "PUT",
-            &vote,
-            &creator,
-            Some(json!({"option_ids": [opt(&poll, 1)]})),
-        )
-        .await;
+    let (s, b) = app.vote(&creator, &pid, json!([option_id(&poll, 1)])).await;
     crate::common::assert_error(
         s,
         &b,
@@ -413,12 +313,7 @@ async fn postgres_down_is_a_503_and_nothing_half_written() {
         "service_unavailable",
     );
     let (s, b) = app
-        .call(
-            "POST",
-            "/api/polls",
-            &creator,
-            Some(json!({"question": "q", "options": ["x", "y"]})),
-        )
+        .post_poll(&creator, json!({"question": "q", "options": ["x", "y"]}))
         .await;
     crate::common::assert_error(
         s,
@@ -441,14 +336,7 @@ async fn postgres_down_is_a_503_and_nothing_half_written() {
     // The refused change left the first vote as it was.
     assert_eq!(r["options"][0]["votes"], 1, "{r}");
     assert_eq!(r["options"][1]["votes"], 0, "{r}");
-    let (s, _) = app
-        .call(
-            "PUT",
-            &vote,
-            &creator,
-            Some(json!({"option_ids": [opt(&poll, 1)]})),
-        )
-        .await;
+    let (s, _) = app.vote(&creator, &pid, json!([option_id(&poll, 1)])).await;
     assert_eq!(s, StatusCode::OK);
 }
 
@@ -566,15 +454,7 @@ async fn the_plain_websocket_keeps_the_origin_and_session_rules(pool: PgPool) {
     let bob = app.register("Bob").await;
     let poll = poll_with(&app, &alice, &["up", "down"]).await;
     let pid = poll["id"].as_str().unwrap_or_default().to_string();
-    let vote = format!("/api/polls/{pid}/vote");
-    let (s, _) = app
-        .call(
-            "PUT",
-            &vote,
-            &alice,
-            Some(json!({"option_ids": [opt(&poll, 0)]})),
-        )
-        .await;
+    let (s, _) = app.vote(&alice, &pid, json!([option_id(&poll, 0)])).await;
     assert_eq!(s, StatusCode::OK);
     let cookie = format!("access_token={}", alice.token);
     let (status, body) = plain_ws(
@@ -607,22 +487,22 @@ async fn the_plain_websocket_keeps_the_origin_and_session_rules(pool: PgPool) {
     .await
     .expect("a Bearer token");
     let first = next_json(&mut own).await.expect("hello");
-    assert_eq!(first["poll"]["my_votes"], json!([opt(&poll, 0)]), "{first}");
+    assert_eq!(
+        first["poll"]["my_votes"],
+        json!([option_id(&poll, 0)]),
+        "{first}"
+    );
     assert_eq!(
         next_json(&mut bobs).await.expect("hello")["poll"]["my_votes"],
         json!([])
     );
     // Bob votes: both hear it, each with their own ballot.
-    let (s, _) = app
-        .call(
-            "PUT",
-            &vote,
-            &bob,
-            Some(json!({"option_ids": [opt(&poll, 1)]})),
-        )
-        .await;
+    let (s, _) = app.vote(&bob, &pid, json!([option_id(&poll, 1)])).await;
     assert_eq!(s, StatusCode::OK);
-    for (ws, mine) in [(&mut own, opt(&poll, 0)), (&mut bobs, opt(&poll, 1))] {
+    for (ws, mine) in [
+        (&mut own, option_id(&poll, 0)),
+        (&mut bobs, option_id(&poll, 1)),
+    ] {
         loop {
             let m = next_json(ws).await.expect("an update");
             if m["poll"]["total_votes"] == 2 {
@@ -653,14 +533,7 @@ async fn the_plain_websocket_keeps_the_origin_and_session_rules(pool: PgPool) {
         "{:?}",
         since.elapsed()
     );
-    let (s, _) = app
-        .call(
-            "PUT",
-            &vote,
-            &bob,
-            Some(json!({"option_ids": [opt(&poll, 0)]})),
-        )
-        .await;
+    let (s, _) = app.vote(&bob, &pid, json!([option_id(&poll, 0)])).await;
     assert_eq!(s, StatusCode::OK);
     loop {
         let m = next_json(&mut bobs).await.expect("Bob still watches");
@@ -738,9 +611,7 @@ async fn poll_updated_carries_no_ones_like_and_the_creators_notification_counts_
     let watcher = Sock::connect(&app.base, &bob.token, TransportType::Websocket).await;
     watcher.ok("subscribe_poll", json!({"poll_id": pid})).await;
 
-    let (s, b) = app
-        .call("PUT", &format!("/api/polls/{pid}/like"), &creator, None)
-        .await;
+    let (s, b) = app.like(&creator, &pid).await;
     assert_eq!(s, StatusCode::OK, "{b}");
     let note = owner
         .inbox

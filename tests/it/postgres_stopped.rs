@@ -8,7 +8,6 @@ use crate::common::{
 };
 use reqwest::{Client, StatusCode, header};
 use serde_json::{Value, json};
-use std::time::Duration;
 use tf_rust_socketio::TransportType;
 
 async fn post(
@@ -65,9 +64,7 @@ async fn postgres_stopped_by_its_administrator_gives_503_everywhere_and_recovers
     sock.ok("join_room", json!({"room_code": code})).await;
     // Several pooled connections exist and are idle now.
     for _ in 0..3 {
-        let (s, _) = app
-            .call("GET", &format!("/api/game/{code}/leaderboard"), &host, None)
-            .await;
+        let (s, _) = app.leaderboard(&host, &code).await;
         assert_eq!(s, StatusCode::OK);
     }
 
@@ -109,19 +106,11 @@ async fn postgres_stopped_by_its_administrator_gives_503_everywhere_and_recovers
     tokio::task::spawn_blocking(move || start.pg_start())
         .await
         .expect("pg_ctl start");
-    let mut healed = false;
-    for _ in 0..40 {
-        let (s, _) = app.call("POST", "/api/rooms", &host, Some(json!({}))).await;
-        if s == StatusCode::CREATED {
-            healed = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-    assert!(
-        healed,
-        "the server did not recover after Postgres came back"
-    );
+    crate::common::eventually("the server to recover after Postgres came back", || async {
+        let (s, _) = app.post_room(&host, json!({})).await;
+        (s == StatusCode::CREATED).then_some(())
+    })
+    .await;
     let data = sock.ok("start_game", json!({"room_code": code})).await;
     assert_eq!(data["round"]["round_number"], 1, "{data}");
     app.login(&ann.email, "Ann").await;

@@ -40,9 +40,7 @@ async fn a_host_gone_past_the_grace_period_hands_over_to_the_longest_standing_co
         "the connected player gets the room"
     );
     b.ok("start_game", json!({"room_code": code})).await;
-    let (_, room) = app
-        .call("GET", &format!("/api/rooms/{code}"), &ann, None)
-        .await;
+    let (_, room) = app.get_room(&ann, &code).await;
     assert_eq!(room["room"]["host_id"], bob.id.to_string());
     let participants = room["room"]["participants"].as_array().map(Vec::len);
     assert_eq!(participants, Some(3), "the old host is still a player");

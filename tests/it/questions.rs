@@ -76,9 +76,7 @@ async fn the_server_asks_the_ai_ahead_and_uses_its_question_for_a_round(pool: Pg
         }
     })
     .await;
-    let (_, body) = app
-        .call("POST", &format!("/api/game/{code}/start"), &host, None)
-        .await;
+    let (_, body) = app.start_game(&host, &code).await;
     assert_eq!(body["round"]["question"], q, "{body}");
     let sent =
         String::from_utf8_lossy(&server.received_requests().await.expect("recorded")[0].body)

@@ -5,7 +5,9 @@ use crate::common::{
     Player, TestApp, eventually,
     redis_server::{PrivateRedis, flush_prefix},
     socket::Sock,
-    spawn_app, spawn_app_with, test_config,
+    spawn_app, spawn_app_with,
+    table::gather,
+    test_config,
 };
 use serde_json::{Value, json};
 use sqlx::PgPool;
@@ -13,24 +15,15 @@ use std::time::Duration;
 use tf_rust_socketio::TransportType;
 use voting_game::config::Config;
 
+/// Four players seated in a new room, their sockets spread over `apps`.
 async fn seat(apps: &[&TestApp], settings: Value) -> (Vec<Player>, Vec<Sock>, String) {
-    let mut players = Vec::new();
-    for name in ["Host", "Ann", "Bob", "Cat"] {
-        players.push(apps[0].register(name).await);
-    }
-    let code = apps[0].create_room(&players[0], settings).await;
-    let mut socks = Vec::new();
-    for (i, p) in players.iter().enumerate() {
-        let s = Sock::connect(
-            &apps[i % apps.len()].base,
-            &p.token,
-            TransportType::Websocket,
-        )
-        .await;
-        s.ok("join_room", json!({"room_code": code})).await;
-        socks.push(s);
-    }
-    (players, socks, code)
+    gather(
+        apps,
+        &["Host", "Ann", "Bob", "Cat"],
+        settings,
+        TransportType::Websocket,
+    )
+    .await
 }
 
 /// Sends until the server answers with something other than `service_unavailable` (Redis may
@@ -181,9 +174,7 @@ async fn a_redis_restart_mid_game_loses_nothing_and_broadcasts_resume_across_nod
         assert_eq!(v["answers"].as_array().map(Vec::len), Some(4));
     }
     // A REST read on either node sees the rebuilt room.
-    let (status, room) = b
-        .call("GET", &format!("/api/rooms/{code}"), &players[0], None)
-        .await;
+    let (status, room) = b.get_room(&players[0], &code).await;
     assert_eq!(status, reqwest::StatusCode::OK);
     assert_eq!(room["room"]["current_round"]["status"], "voting");
 }

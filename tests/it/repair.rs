@@ -169,9 +169,7 @@ async fn a_process_killed_between_swap_and_commit_leaves_no_broken_round(pool: P
     drop(sock);
 
     // The surviving node: Redis has Ann's answer, Postgres does not.
-    let (_, room) = app
-        .call("GET", &format!("/api/rooms/{code}"), &host, None)
-        .await;
+    let (_, room) = app.get_room(&host, &code).await;
     let answers_path = format!("/api/game/rounds/{round}/answer");
     ok(
         &app,
@@ -181,14 +179,7 @@ async fn a_process_killed_between_swap_and_commit_leaves_no_broken_round(pool: P
     )
     .await;
     ok(&app, &host, answers_path, Some(json!({"answer": "host's"}))).await;
-    let (status, listed) = app
-        .call(
-            "GET",
-            &format!("/api/game/rounds/{round}/answers"),
-            &host,
-            None,
-        )
-        .await;
+    let (status, listed) = app.answers(&host, &round).await;
     assert_eq!(status, StatusCode::OK, "{listed} (room: {room})");
     let anns = listed["answers"]
         .as_array()

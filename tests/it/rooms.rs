@@ -47,31 +47,17 @@ async fn settings_outside_their_ranges_are_refused(pool: PgPool) {
         (json!({"max_players": 1}), "max_players"),
         (json!({"max_players": 101}), "max_players"),
     ] {
-        let (s, body) = app
-            .call(
-                "POST",
-                "/api/rooms",
-                &host,
-                Some(json!({"settings": settings})),
-            )
-            .await;
+        let (s, body) = app.post_room(&host, json!({"settings": settings})).await;
         assert_invalid_field(s, &body, field);
     }
     let (s, body) = app
-        .call(
-            "POST",
-            "/api/rooms",
-            &host,
-            Some(json!({"settings": {"max_rounds": "three"}})),
-        )
+        .post_room(&host, json!({"settings": {"max_rounds": "three"}}))
         .await;
     assert_error(s, &body, StatusCode::BAD_REQUEST, "malformed_request");
     let (s, body) = app
-        .call(
-            "POST",
-            "/api/rooms",
+        .post_room(
             &host,
-            Some(json!({"settings": {"max_rounds": 5, "theme": " space "}})),
+            json!({"settings": {"max_rounds": 5, "theme": " space "}}),
         )
         .await;
     assert_eq!(s, StatusCode::CREATED);
@@ -98,14 +84,7 @@ async fn players_join_by_code_in_any_case_and_joining_twice_is_fine(pool: PgPool
         body["room"]["participants"].as_array().map(Vec::len),
         Some(2)
     );
-    let (s, body) = app
-        .call(
-            "GET",
-            &format!("/api/rooms/{}", code.to_lowercase()),
-            &ann,
-            None,
-        )
-        .await;
+    let (s, body) = app.get_room(&ann, &code.to_lowercase()).await;
     assert_eq!(s, StatusCode::OK);
     let names: Vec<&str> = body["room"]["participants"]
         .as_array()
@@ -149,9 +128,7 @@ async fn a_game_in_progress_refuses_newcomers(pool: PgPool) {
     let bob = app.register("Bob").await;
     let code = app.create_room(&host, json!({})).await;
     assert_eq!(app.join(&ann, &code).await.0, StatusCode::OK);
-    let (s, body) = app
-        .call("POST", &format!("/api/game/{code}/start"), &host, None)
-        .await;
+    let (s, body) = app.start_game(&host, &code).await;
     assert_eq!(s, StatusCode::OK, "{body}");
     let (s, body) = app.join(&bob, &code).await;
     assert_error(s, &body, StatusCode::CONFLICT, "game_in_progress");
@@ -171,13 +148,9 @@ async fn a_leaving_host_hands_over_to_the_longest_standing_participant(pool: PgP
     let code = app.create_room(&host, json!({})).await;
     app.join(&ann, &code).await;
     app.join(&bob, &code).await;
-    let (s, _) = app
-        .call("DELETE", &format!("/api/rooms/{code}/leave"), &host, None)
-        .await;
+    let (s, _) = app.leave_room(&host, &code).await;
     assert_eq!(s, StatusCode::NO_CONTENT);
-    let (_, body) = app
-        .call("GET", &format!("/api/rooms/{code}"), &bob, None)
-        .await;
+    let (_, body) = app.get_room(&bob, &code).await;
     assert_eq!(body["room"]["host_id"], ann.id.to_string());
     assert_eq!(
         body["room"]["participants"].as_array().map(Vec::len),
@@ -192,9 +165,7 @@ async fn a_leaving_host_hands_over_to_the_longest_standing_participant(pool: PgP
         .expect("row");
     assert_eq!(host_id, ann.id);
     // Leaving a room one is not in is refused.
-    let (s, body) = app
-        .call("DELETE", &format!("/api/rooms/{code}/leave"), &host, None)
-        .await;
+    let (s, body) = app.leave_room(&host, &code).await;
     assert_error(s, &body, StatusCode::FORBIDDEN, "not_participant");
 }
 
@@ -205,13 +176,9 @@ async fn the_last_one_out_closes_the_room(pool: PgPool) {
     let ann = app.register("Ann").await;
     let code = app.create_room(&host, json!({})).await;
     app.join(&ann, &code).await;
-    app.call("DELETE", &format!("/api/rooms/{code}/leave"), &host, None)
-        .await;
-    app.call("DELETE", &format!("/api/rooms/{code}/leave"), &ann, None)
-        .await;
-    let (s, body) = app
-        .call("GET", &format!("/api/rooms/{code}"), &ann, None)
-        .await;
+    app.leave_room(&host, &code).await;
+    app.leave_room(&ann, &code).await;
+    let (s, body) = app.get_room(&ann, &code).await;
     assert_error(s, &body, StatusCode::NOT_FOUND, "room_not_found");
     let (s, body) = app.join(&host, &code).await;
     assert_error(s, &body, StatusCode::NOT_FOUND, "room_not_found");
@@ -244,9 +211,7 @@ async fn the_host_can_kick_and_the_kicked_cannot_come_back(pool: PgPool) {
     assert_eq!(s, StatusCode::NO_CONTENT);
     let (s, body) = app.join(&bob, &code).await;
     assert_error(s, &body, StatusCode::FORBIDDEN, "kicked");
-    let (_, body) = app
-        .call("GET", &format!("/api/rooms/{code}"), &ann, None)
-        .await;
+    let (_, body) = app.get_room(&ann, &code).await;
     assert_eq!(
         body["room"]["participants"].as_array().map(Vec::len),
         Some(2)
@@ -276,12 +241,7 @@ async fn a_theme_holding_a_nul_is_refused_naming_the_field(pool: PgPool) {
     let app = spawn_app(pool).await;
     let host = app.register("Host").await;
     let (s, body) = app
-        .call(
-            "POST",
-            "/api/rooms",
-            &host,
-            Some(json!({"settings": {"theme": "sea\u{0}"}})),
-        )
+        .post_room(&host, json!({"settings": {"theme": "sea\u{0}"}}))
         .await;
     assert_invalid_field(s, &body, "theme");
 }
@@ -370,13 +330,9 @@ async fn a_signed_in_callers_preview_says_what_they_could_do_there(pool: PgPool)
         )
         .await;
     assert_eq!(s, StatusCode::NO_CONTENT);
-    let (s, body) = app
-        .call("POST", &format!("/api/game/{code}/start"), &host, None)
-        .await;
+    let (s, body) = app.start_game(&host, &code).await;
     assert_eq!(s, StatusCode::OK, "{body}");
-    let (s, _) = app
-        .call("DELETE", &format!("/api/rooms/{code}/leave"), &ann, None)
-        .await;
+    let (s, _) = app.leave_room(&ann, &code).await;
     assert_eq!(s, StatusCode::NO_CONTENT);
 
     let (s, body) = preview(&app, &code, Some(&ann.token)).await;

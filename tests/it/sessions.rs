@@ -4,59 +4,26 @@
 //! they survive a Redis restart.
 
 use crate::common::{
-    JWT_SECRET, Player, TestApp,
+    JWT_SECRET, Player, TestApp, eventually, fresh_prefix,
     redis_server::PrivateRedis,
     socket::{Handshake, Sock},
     spawn_app, spawn_app_with, test_config,
     wire::Wire,
 };
 use reqwest::{Client, StatusCode};
-use serde_json::{Value, json};
+use serde_json::json;
 use sqlx::PgPool;
 use std::time::{Duration, Instant};
 use tf_rust_socketio::TransportType;
 use voting_game::auth::token::TokenKeys;
 
-fn prefix() -> String {
-    format!("test:{}:", uuid::Uuid::new_v4().simple())
-}
-
 async fn connect(app: &TestApp, token: &str) -> Sock {
     Sock::connect(&app.base, token, TransportType::Websocket).await
-}
-
-/// Waits until the server disconnects the socket, which must come right after a
-/// `session_ended` event (seen on the wire, in order); returns its reason and how long it took.
-async fn ended(w: &mut Wire, since: Instant) -> (String, Duration) {
-    let frames = w.until_disconnected().await;
-    let took = since.elapsed();
-    assert_eq!(frames.last().map(String::as_str), Some("41"), "{frames:?}");
-    let event: Value = frames
-        .len()
-        .checked_sub(2)
-        .and_then(|i| frames[i].strip_prefix("42"))
-        .and_then(|f| serde_json::from_str(f).ok())
-        .unwrap_or_else(|| panic!("no event right before the disconnect: {frames:?}"));
-    assert_eq!(event[0], "session_ended", "{frames:?}");
-    (
-        event[1]["reason"].as_str().unwrap_or_default().to_string(),
-        took,
-    )
 }
 
 async fn joins(w: &mut Wire, code: &str) {
     let ack = w.request(1, "join_room", json!({"room_code": code})).await;
     assert!(ack.contains(r#""ok":true"#), "{ack}");
-}
-
-async fn me(app: &TestApp, token: &str) -> StatusCode {
-    Client::new()
-        .get(app.url("/api/auth/me"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .expect("me")
-        .status()
 }
 
 async fn refused(app: &TestApp, token: &str) -> bool {
@@ -97,7 +64,8 @@ async fn logout_ends_that_tokens_sockets_on_every_node_within_a_second(pool: PgP
         .expect("logout");
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
     for w in [&mut on_a, &mut on_b] {
-        let (reason, took) = ended(w, since).await;
+        let reason = w.session_ended().await;
+        let took = since.elapsed();
         assert_eq!(reason, "logged_out");
         assert!(took < Duration::from_secs(1), "took {took:?}");
     }
@@ -110,7 +78,7 @@ async fn logout_ends_that_tokens_sockets_on_every_node_within_a_second(pool: PgP
         refused(&b, &ann.token).await,
         "a signed-out token connected"
     );
-    assert_eq!(me(&b, &ann.token).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(b.me_status(&ann.token).await, StatusCode::UNAUTHORIZED);
     // Signing out again is harmless (a failed logout can be retried).
     let res = Client::new()
         .post(b.url("/api/auth/logout"))
@@ -139,17 +107,18 @@ async fn revoking_every_session_of_an_account_ends_them_on_every_node_but_not_la
     // Registration's (cookie) session and the two logins.
     assert_eq!(revoked, 3);
     for w in [&mut s1, &mut s2] {
-        let (reason, took) = ended(w, since).await;
+        let reason = w.session_ended().await;
+        let took = since.elapsed();
         assert_eq!(reason, "revoked");
         assert!(took < Duration::from_secs(1), "took {took:?}");
     }
     for t in [&ann.token, &ann2.token] {
-        assert_eq!(me(&a, t).await, StatusCode::UNAUTHORIZED);
-        assert_eq!(me(&b, t).await, StatusCode::UNAUTHORIZED);
+        assert_eq!(a.me_status(t).await, StatusCode::UNAUTHORIZED);
+        assert_eq!(b.me_status(t).await, StatusCode::UNAUTHORIZED);
     }
     // A session begun afterwards (the new password's) is not touched.
     let fresh = b.login(&ann.email, "Ann").await;
-    assert_eq!(me(&a, &fresh.token).await, StatusCode::OK);
+    assert_eq!(a.me_status(&fresh.token).await, StatusCode::OK);
     let s3 = connect(&a, &fresh.token).await;
     s3.refused(
         "join_room",
@@ -169,7 +138,7 @@ async fn revoking_every_session_of_an_account_ends_them_on_every_node_but_not_la
 
 #[sqlx::test]
 async fn a_socket_ends_when_its_token_expires(pool: PgPool) {
-    let mut config = test_config(&prefix());
+    let mut config = test_config(&fresh_prefix());
     config.jwt_ttl = Duration::from_secs(3);
     let app = spawn_app_with(pool, config).await;
     let host = app.register("Host").await;
@@ -180,7 +149,7 @@ async fn a_socket_ends_when_its_token_expires(pool: PgPool) {
         .verify(&host.token)
         .expect("claims")
         .exp;
-    let (reason, _) = ended(&mut w, Instant::now()).await;
+    let reason = w.session_ended().await;
     let at = chrono::Utc::now().timestamp_millis();
     assert_eq!(reason, "expired");
     // Not before the token expired, and within a second of it.
@@ -192,7 +161,7 @@ async fn a_socket_ends_when_its_token_expires(pool: PgPool) {
 #[sqlx::test]
 async fn a_revoked_token_stays_revoked_after_a_redis_restart(pool: PgPool) {
     let mut redis = PrivateRedis::start().await;
-    let mut config = test_config(&prefix());
+    let mut config = test_config(&fresh_prefix());
     config.redis_url = redis.url();
     let app = spawn_app_with(pool, config).await;
     let ann = app.register("Ann").await;
@@ -204,20 +173,16 @@ async fn a_revoked_token_stays_revoked_after_a_redis_restart(pool: PgPool) {
         .await
         .expect("logout");
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
-    assert_eq!(me(&app, &ann.token).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(app.me_status(&ann.token).await, StatusCode::UNAUTHORIZED);
 
     // Redis loses everything (it runs without persistence).
     redis.restart(Duration::from_millis(200)).await;
-    let mut back = false;
-    for _ in 0..50 {
-        if me(&app, &still_signed_in.token).await == StatusCode::OK {
-            back = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(back, "a live session was not served after Redis came back");
-    assert_eq!(me(&app, &ann.token).await, StatusCode::UNAUTHORIZED);
+    eventually(
+        "a live session to be served after Redis came back",
+        || async { (app.me_status(&still_signed_in.token).await == StatusCode::OK).then_some(()) },
+    )
+    .await;
+    assert_eq!(app.me_status(&ann.token).await, StatusCode::UNAUTHORIZED);
     assert!(refused(&app, &ann.token).await, "a revoked token connected");
     connect(&app, &still_signed_in.token).await;
 }
@@ -237,22 +202,10 @@ async fn a_token_whose_user_and_session_disagree_is_refused_and_changes_nothing(
         c.sub = sub;
         keys.sign(c).expect("sign").0
     };
-    let me = |token: String| {
-        let url = app.url("/api/auth/me");
-        async move {
-            Client::new()
-                .get(url)
-                .bearer_auth(token)
-                .send()
-                .await
-                .expect("me")
-                .status()
-        }
-    };
     // Mallory's session is in the cache (her own call) before and after the forged one.
-    assert_eq!(me(mallory.token.clone()).await, StatusCode::OK);
+    assert_eq!(app.me_status(&mallory.token).await, StatusCode::OK);
     let as_vic = claims(vic.id, &mallory);
-    assert_eq!(me(as_vic.clone()).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(app.me_status(&as_vic).await, StatusCode::UNAUTHORIZED);
     assert!(
         refused(&app, &as_vic).await,
         "Socket.IO took the forged token"
@@ -260,9 +213,9 @@ async fn a_token_whose_user_and_session_disagree_is_refused_and_changes_nothing(
     // Vic's session, not cached yet, named by a token for Mallory: refused, and Vic keeps it.
     let vic_again = app.login(&vic.email, "Vic").await;
     let as_mallory = claims(mallory.id, &vic_again);
-    assert_eq!(me(as_mallory.clone()).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(app.me_status(&as_mallory).await, StatusCode::UNAUTHORIZED);
     assert!(refused(&app, &as_mallory).await);
-    assert_eq!(me(vic_again.token.clone()).await, StatusCode::OK);
+    assert_eq!(app.me_status(&vic_again.token).await, StatusCode::OK);
     assert!(!refused(&app, &vic_again.token).await, "Vic was locked out");
-    assert_eq!(me(mallory.token.clone()).await, StatusCode::OK);
+    assert_eq!(app.me_status(&mallory.token).await, StatusCode::OK);
 }

@@ -85,11 +85,9 @@ async fn a_round_and_a_live_poll_run_on_one_node_without_redis(pool: PgPool) {
 
     // A poll, watched live by an anonymous socket.
     let (s, body) = app
-        .call(
-            "POST",
-            "/api/polls",
+        .post_poll(
             &players[1],
-            Some(json!({"question": "Tea or coffee?", "options": ["tea", "coffee"]})),
+            json!({"question": "Tea or coffee?", "options": ["tea", "coffee"]}),
         )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{body}");

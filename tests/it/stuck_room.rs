@@ -57,9 +57,7 @@ async fn a_room_whose_tick_hangs_does_not_hold_up_another_rooms_deadline(pool: P
     let gate = hang_rounds_of(&pool, &stuck).await;
     // The stuck room's deadline comes first, so a timer taking rooms one by one meets it first.
     for code in [&stuck, &fine] {
-        let (status, body) = app
-            .call("POST", &format!("/api/game/{code}/start"), &host, None)
-            .await;
+        let (status, body) = app.start_game(&host, &code).await;
         assert_eq!(status, StatusCode::OK, "{body}");
     }
     let watcher = Sock::connect(&app.base, &ann.token, TransportType::Websocket).await;
@@ -67,17 +65,14 @@ async fn a_room_whose_tick_hangs_does_not_hold_up_another_rooms_deadline(pool: P
     // The fine room must move on although the stuck room's tick never returns (the old
     // one-by-one loop waited on it forever): 5 s deadline, at most one 5 s tick timeout of
     // the poll that holds the stuck room, with slack for a busy machine.
-    let moved = tokio::time::timeout(std::time::Duration::from_secs(20), async {
-        while watcher.inbox.count("voting_started") == 0 {
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
-    })
-    .await;
-    assert!(
-        moved.is_ok(),
-        "the fine room's deadline was held up by the stuck room: {:?}",
-        watcher.inbox.names()
-    );
+    watcher
+        .inbox
+        .wait_within(
+            "the fine room's deadline, held up by the stuck room",
+            std::time::Duration::from_secs(20),
+            |i| i.count("voting_started") > 0,
+        )
+        .await;
 
     crate::common::release_lock(gate, LOCK).await;
 }
@@ -107,30 +102,20 @@ async fn a_hung_statement_holds_a_shared_group_commit_only_until_its_timeout(poo
     let gate = hang_rounds_of(&pool, &stuck).await;
     let watcher = Sock::connect(&app.base, &ann.token, TransportType::Websocket).await;
     watcher.ok("join_room", json!({ "room_code": fine })).await;
-    let (start_stuck, start_fine) = (
-        format!("/api/game/{stuck}/start"),
-        format!("/api/game/{fine}/start"),
-    );
-    let (a, b) = tokio::join!(
-        app.call("POST", &start_stuck, &host, None),
-        app.call("POST", &start_fine, &host, None),
-    );
+    let (a, b) = tokio::join!(app.start_game(&host, &stuck), app.start_game(&host, &fine),);
     assert_eq!(a.0, StatusCode::OK, "{}", a.1);
     assert_eq!(b.0, StatusCode::OK, "{}", b.1);
     // 3 s deadline, a 2 s timeout for the shared group (and at worst one tick timeout and
     // back-off), with slack for a busy machine; without the timeout the group waits on the
     // lock for as long as the test holds it.
-    let moved = tokio::time::timeout(std::time::Duration::from_secs(20), async {
-        while watcher.inbox.count("voting_started") == 0 {
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
-    })
-    .await;
-    assert!(
-        moved.is_ok(),
-        "the fine room's deadline was held up by the stuck room: {:?}",
-        watcher.inbox.names()
-    );
+    watcher
+        .inbox
+        .wait_within(
+            "the fine room's deadline, held up by the stuck room",
+            std::time::Duration::from_secs(20),
+            |i| i.count("voting_started") > 0,
+        )
+        .await;
     crate::common::release_lock(gate, LOCK).await;
 }
 

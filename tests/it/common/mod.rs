@@ -1,12 +1,17 @@
 //! The one way tests start the server: the real app on port 0, against its own Postgres
 //! database (from `#[sqlx::test]`) and its own Redis key prefix, so tests run in parallel.
+// Its `pub` items are the stories' API; nothing in a test binary is reachable from outside,
+// so the crate's `unreachable_pub` lint has nothing to say here (nor in the submodules).
 #![allow(unreachable_pub)]
 
+pub mod api;
+pub mod js;
 pub mod node;
 pub mod pg_server;
 pub mod proxy;
 pub mod redis_server;
 pub mod socket;
+pub mod table;
 pub mod wire;
 
 use reqwest::{Client, StatusCode};
@@ -186,6 +191,13 @@ where
     }
 }
 
+/// A UUID the server sent as a JSON string.
+pub fn id(v: &Value) -> Uuid {
+    v.as_str()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("not a uuid: {v}"))
+}
+
 /// A connection to the Redis the app uses, to look at its live state under its prefix.
 pub async fn redis_of(app: &TestApp) -> redis::aio::MultiplexedConnection {
     redis::Client::open(app.config.redis_url.as_str())
@@ -283,14 +295,7 @@ impl TestApp {
     }
 
     pub async fn create_room(&self, host: &Player, settings: Value) -> String {
-        let (status, body) = self
-            .call(
-                "POST",
-                "/api/rooms",
-                host,
-                Some(json!({"settings": settings})),
-            )
-            .await;
+        let (status, body) = self.post_room(host, json!({"settings": settings})).await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
         body["room"]["code"].as_str().expect("code").to_string()
     }

@@ -1,7 +1,6 @@
 //! A real server process (the built binary), for tests that `kill -9` one: it shares the test's
 //! Postgres database and Redis prefix with whatever else the test runs (another process or an
 //! in-process `TestApp`).
-#![allow(dead_code, unreachable_pub)]
 
 use reqwest::Client;
 use std::{process::Stdio, time::Duration};

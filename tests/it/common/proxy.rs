@@ -1,6 +1,5 @@
 //! A TCP proxy a test can cut: stands between the server and Postgres to simulate an outage
 //! (every open connection dropped, new ones refused) and a recovery.
-#![allow(dead_code, unreachable_pub)]
 
 use std::sync::{
     Arc,

@@ -1,6 +1,5 @@
 //! A private redis-server process for tests that restart Redis (the shared one on 6379 serves
 //! every other test in parallel, so it is never restarted).
-#![allow(dead_code, unreachable_pub)]
 
 use std::{process::Stdio, time::Duration};
 use tokio::process::{Child, Command};

@@ -1,6 +1,5 @@
 //! A real Socket.IO client for tests (tf-rust-socketio over WebSocket or long-polling) that
 //! records every event it receives and turns acknowledgements into awaitable results.
-#![allow(dead_code, unreachable_pub)]
 
 use futures::FutureExt;
 use serde_json::{Value, json};
@@ -62,7 +61,12 @@ impl Inbox {
 
     /// Waits until `cond` holds of what has arrived (`what` names it in the timeout message).
     pub async fn wait_until(&self, what: &str, cond: impl Fn(&Inbox) -> bool) {
-        let deadline = tokio::time::Instant::now() + WAIT;
+        self.wait_within(what, WAIT, cond).await;
+    }
+
+    /// [`Inbox::wait_until`] with a bound of its own, for a story whose point is how soon.
+    pub async fn wait_within(&self, what: &str, limit: Duration, cond: impl Fn(&Inbox) -> bool) {
+        let deadline = tokio::time::Instant::now() + limit;
         loop {
             let notified = self.notify.notified();
             if cond(self) {
@@ -244,6 +248,13 @@ impl Sock {
             let _ = client.disconnect().await;
             Err(payload)
         }
+    }
+
+    /// An anonymous connection (no credentials at all).
+    pub async fn anonymous(base: &str) -> Sock {
+        Sock::handshake(base, Default::default())
+            .await
+            .expect("an anonymous socket connects")
     }
 
     /// Connects with `auth: {token}` and waits for the namespace's connect event.

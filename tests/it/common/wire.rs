@@ -104,6 +104,21 @@ impl Wire {
         frames
     }
 
+    /// Waits until the server disconnects the namespace, which must come right after a
+    /// `session_ended` event (seen on the wire, in order); returns its reason.
+    pub async fn session_ended(&mut self) -> String {
+        let frames = self.until_disconnected().await;
+        assert_eq!(frames.last().map(String::as_str), Some("41"), "{frames:?}");
+        let event: serde_json::Value = frames
+            .len()
+            .checked_sub(2)
+            .and_then(|i| frames[i].strip_prefix("42"))
+            .and_then(|f| serde_json::from_str(f).ok())
+            .unwrap_or_else(|| panic!("no event right before the disconnect: {frames:?}"));
+        assert_eq!(event[0], "session_ended", "{frames:?}");
+        event[1]["reason"].as_str().unwrap_or_default().to_string()
+    }
+
     /// Sends an event with an acknowledgement id and returns the ack's frame.
     pub async fn request(&mut self, id: u64, event: &str, payload: serde_json::Value) -> String {
         let frame = format!("42{id}{}", serde_json::json!([event, payload]));
