@@ -17,6 +17,8 @@ pub(crate) mod poll_ws;
 pub(crate) mod polls;
 pub(crate) mod rooms;
 pub(crate) mod stats;
+#[cfg(test)]
+mod typescript;
 
 use axum::{
     Router,
