@@ -14,7 +14,8 @@ use utoipa::OpenApi;
 
 use crate::gateway::wire as w;
 
-/// The Socket.IO payloads, which no REST route names, so the document alone would miss them.
+/// The Socket.IO payloads and `/ws/polls/{id}`'s messages, which no REST body names, so the
+/// document alone would miss them.
 #[derive(OpenApi)]
 #[openapi(components(schemas(
     w::ErrorPayload,
@@ -51,6 +52,7 @@ use crate::gateway::wire as w;
     crate::polls::votes::LiveOption,
     crate::domain::game::RoundResult,
     crate::domain::game::VoterRef,
+    super::poll_ws::WsMessage,
 )))]
 struct SocketDoc;
 

@@ -858,3 +858,14 @@ export interface VotingStarted {
   round_id: string;
   time_limit: number;
 }
+
+/** What this socket sends, tagged by `type`. */
+export type WsMessage = {
+  poll: PollView;
+  type: "poll_update";
+} | {
+  type: "poll_deleted";
+} | {
+  reason: string;
+  type: "session_ended";
+};
