@@ -3,7 +3,6 @@
 //! none, so a failure is never silent.
 
 use serde::Serialize;
-use serde_json::json;
 use socketioxide::{
     adapter::Adapter,
     extract::{AckSender, SocketRef},
@@ -11,6 +10,7 @@ use socketioxide::{
 };
 use std::{convert::Infallible, sync::Arc};
 
+use super::wire::{AckErr, AckOk, ErrorEvent, ErrorPayload};
 use crate::error::Error;
 
 /// Whether the client asked for an acknowledgement (sent a callback) with this event.
@@ -38,7 +38,7 @@ impl<A: Adapter> Reply<A> {
     pub(crate) fn send<T: Serialize>(self, result: Result<T, Error>) {
         match result {
             Ok(data) => {
-                if let Err(e) = self.ack.send(&json!({"ok": true, "data": data})) {
+                if let Err(e) = self.ack.send(&AckOk { ok: true, data }) {
                     tracing::debug!(error = %e, "ack not delivered");
                 }
             }
@@ -48,12 +48,17 @@ impl<A: Adapter> Reply<A> {
 
     pub(crate) fn fail(self, e: Error) {
         e.report(self.event);
-        let error = json!({"code": e.code(), "message": e.public_message()});
+        let error = ErrorPayload {
+            code: e.code(),
+            message: e.public_message(),
+        };
         let sent = if self.wants_ack {
-            self.ack.send(&json!({"ok": false, "error": error}))
+            self.ack.send(&AckErr { ok: false, error })
         } else {
-            let mut payload = error;
-            payload["event"] = json!(self.event);
+            let payload = ErrorEvent {
+                error,
+                event: self.event,
+            };
             self.socket.emit(super::protocol::ERROR, &payload)
         };
         if let Err(e) = sent {

@@ -5,7 +5,6 @@
 //! audience's counts the same coalesced way, so a big audience cannot flood them. Each node
 //! coalesces the votes it decided; with several nodes a room may get one flush per node.
 
-use serde_json::json;
 use std::{
     collections::{BTreeMap, HashMap},
     sync::{Arc, Mutex, Weak},
@@ -13,7 +12,10 @@ use std::{
 };
 use uuid::Uuid;
 
-use super::{Io, protocol};
+use super::{
+    Io, protocol,
+    wire::{AnswerTotals, VoteTotals},
+};
 use crate::domain::{Event, Room};
 
 /// At most ten flushes a second per room.
@@ -102,21 +104,20 @@ impl Coalescer {
         let Some(p) = self.pending.lock().ok().and_then(|mut m| m.remove(code)) else {
             return;
         };
-        let answers: Vec<_> = p
+        // Only the counts that changed are present.
+        let answers = p
             .answers
             .iter()
-            .map(|(id, (players, audience))| {
-                let mut a = json!({ "answer_id": id });
-                if let Some(n) = players {
-                    a["vote_count"] = json!(n);
-                }
-                if let Some(n) = audience {
-                    a["audience_votes"] = json!(n);
-                }
-                a
+            .map(|(id, (players, audience))| AnswerTotals {
+                answer_id: *id,
+                vote_count: *players,
+                audience_votes: *audience,
             })
             .collect();
-        let payload = json!({ "round_id": p.round_id, "answers": answers });
+        let payload = VoteTotals {
+            round_id: p.round_id,
+            answers,
+        };
         let mut to = vec![protocol::audience_room(code)];
         if p.audience_changed {
             to.push(code.to_string());

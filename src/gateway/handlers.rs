@@ -1,22 +1,16 @@
 //! One handler per client event: decode the payload, call the game service, acknowledge. Also
 //! connection set-up and presence (who has a live socket in which room).
 
-use serde::{Serialize, de::DeserializeOwned};
-use serde_json::{Value, json};
-use socketioxide::extract::{AckSender, SocketRef, State, TryData};
-use std::{future::Future, sync::Arc};
+use socketioxide::extract::{SocketRef, State};
+use std::sync::Arc;
 
 use super::{
     Adapter, GatewayState, SocketRooms,
-    ack::{Reply, WantsAck},
-    protocol::{self as p, RoomState},
+    handle::handler,
+    protocol as p,
+    wire::{self as w, RoomState},
 };
-use crate::{
-    auth::AuthUser,
-    error::Error,
-    game::Departure,
-    limits::{Budget, SocketBudget},
-};
+use crate::{auth::AuthUser, game::Departure};
 
 /// Registers the game's events on a socket. Called by the connect middleware, before the
 /// client is told it is connected: socketioxide runs the async connect handler as a task of its
@@ -48,84 +42,10 @@ pub(crate) async fn on_connect(s: SocketRef<Adapter>, State(st): State<GatewaySt
     super::screen::screen_connected(&s, &st).await;
 }
 
-/// Decodes a payload; anything but the expected object is `malformed_request`, never a drop.
-fn decode<T: DeserializeOwned>(payload: Result<Value, impl std::fmt::Display>) -> Result<T, Error> {
-    let value = payload.map_err(|e| Error::Malformed(format!("unreadable payload: {e}")))?;
-    crate::input::decode(&value).map_err(crate::input::DecodeError::into_socket)
-}
-
-/// Declares the handler of one client event. Every handler has the same shape: socketioxide
-/// extracts the socket, payload, ack and state; `handle` checks the budget, decodes the input
-/// and acknowledges; only the body (what the event does, returning the ack's data) differs.
-macro_rules! handler {
-    ($name:ident, $event:expr, |$socket:ident, $st:ident, $user:ident, $input:ident: $ty:ty| $body:block) => {
-        async fn $name(
-            s: SocketRef<Adapter>,
-            TryData(payload): TryData<Value>,
-            ack: AckSender<Adapter>,
-            WantsAck(wants): WantsAck,
-            State($st): State<GatewayState>,
-        ) {
-            let $socket = s.clone();
-            handle(s, payload, ack, wants, $event, |$user, $input: $ty| async move $body).await;
-        }
-    };
-}
-
-/// The common shape of every handler: who is asking, what they sent, what to answer.
-async fn handle<T, R, F, Fut>(
-    s: SocketRef<Adapter>,
-    payload: Result<Value, impl std::fmt::Display>,
-    ack: AckSender<Adapter>,
-    wants_ack: bool,
-    event: &'static str,
-    f: F,
-) where
-    T: DeserializeOwned,
-    R: Serialize,
-    F: FnOnce(AuthUser, T) -> Fut,
-    Fut: Future<Output = Result<R, Error>>,
-{
-    let reply = Reply {
-        socket: s.clone(),
-        ack,
-        wants_ack,
-        event,
-    };
-    let Some(user) = s.extensions.get::<AuthUser>() else {
-        return reply.fail(Error::Unauthorized);
-    };
-    if let Some(budget) = s.extensions.get::<Arc<SocketBudget>>() {
-        match budget.spend() {
-            Budget::Ok => {}
-            Budget::Refused { retry_after } => {
-                return reply.fail(Error::RateLimited { retry_after });
-            }
-            Budget::Exhausted => {
-                tracing::warn!(sid = %s.id, user = %user.id, "socket kept flooding; disconnecting");
-                reply.fail(Error::RateLimited { retry_after: 1 });
-                let _ = s.disconnect();
-                return;
-            }
-        }
-    }
-    crate::metrics::event("in", event);
-    let timer = crate::metrics::METRICS
-        .action_seconds
-        .with_label_values(&[event])
-        .start_timer();
-    let result = match decode::<T>(payload) {
-        Ok(input) => f(user, input).await,
-        Err(e) => Err(e),
-    };
-    timer.observe_duration();
-    reply.send(result);
-}
-
 handler!(
     join_room,
     p::JOIN_ROOM,
-    |socket, st, user, input: p::RoomCode| {
+    |socket, st, user: AuthUser, input: p::RoomCode| {
         st.limits.join(user.id)?;
         let out = st.game.join_room(user.id, &input.room_code).await?;
         let code = out.room.code.clone();
@@ -136,7 +56,7 @@ handler!(
         if arrival.announce_reconnect {
             let _ = socket
                 .to(code.clone())
-                .emit(p::PLAYER_RECONNECTED, &json!({"user_id": user.id}))
+                .emit(p::PLAYER_RECONNECTED, &w::UserRef { user_id: user.id })
                 .await;
         }
         let view = st.game.view(&out.room).await?;
@@ -147,7 +67,7 @@ handler!(
             tokio::task::yield_now().await;
             let _ = s2.emit(p::ROOM_STATE, &state);
         });
-        Ok(json!({ "room": view }))
+        Ok(w::Joined { room: view })
     }
 );
 
@@ -167,26 +87,26 @@ fn remember(rooms: &SocketRooms, code: &str) -> bool {
 handler!(
     leave_room,
     p::LEAVE_ROOM,
-    |socket, st, user, input: p::RoomCode| {
+    |socket, st, user: AuthUser, input: p::RoomCode| {
         let code = st.game.leave(user.id, &input.room_code).await?;
         socket.leave(code);
-        Ok(json!({}))
+        Ok(w::Done {})
     }
 );
 
 handler!(
     start_game,
     p::START_GAME,
-    |_socket, st, user, input: p::RoomCode| {
+    |_socket, st, user: AuthUser, input: p::RoomCode| {
         let round = st.game.start_game(user.id, &input.room_code).await?;
-        Ok(json!({ "round": round }))
+        Ok(w::RoundAck { round })
     }
 );
 
 handler!(
     submit_answer,
     p::SUBMIT_ANSWER,
-    |_socket, st, user, input: p::SubmitAnswer| {
+    |_socket, st, user: AuthUser, input: p::SubmitAnswer| {
         let answer_id = st
             .game
             .submit_answer(
@@ -196,26 +116,26 @@ handler!(
                 &input.answer,
             )
             .await?;
-        Ok(json!({ "answer_id": answer_id }))
+        Ok(w::Answered { answer_id })
     }
 );
 
 handler!(
     start_voting,
     p::START_VOTING,
-    |_socket, st, user, input: p::RoundRef| {
+    |_socket, st, user: AuthUser, input: p::RoundRef| {
         let round = st
             .game
             .start_voting(user.id, Some(&input.room_code), input.round_id)
             .await?;
-        Ok(json!({ "round": round }))
+        Ok(w::RoundAck { round })
     }
 );
 
 handler!(
     submit_vote,
     p::SUBMIT_VOTE,
-    |_socket, st, user, input: p::SubmitVote| {
+    |_socket, st, user: AuthUser, input: p::SubmitVote| {
         st.game
             .vote(
                 user.id,
@@ -230,7 +150,7 @@ handler!(
 handler!(
     end_round,
     p::END_ROUND,
-    |_socket, st, user, input: p::RoundRef| {
+    |_socket, st, user: AuthUser, input: p::RoundRef| {
         st.game
             .end_round(user.id, Some(&input.room_code), input.round_id)
             .await
@@ -240,24 +160,26 @@ handler!(
 handler!(
     next_round,
     p::NEXT_ROUND,
-    |_socket, st, user, input: p::RoomCode| { st.game.next_round(user.id, &input.room_code).await }
+    |_socket, st, user: AuthUser, input: p::RoomCode| {
+        st.game.next_round(user.id, &input.room_code).await
+    }
 );
 
 handler!(
     kick_player,
     p::KICK_PLAYER,
-    |_socket, st, user, input: p::KickPlayer| {
+    |_socket, st, user: AuthUser, input: p::KickPlayer| {
         st.game
             .kick(user.id, &input.room_code, input.user_id)
             .await?;
-        Ok(json!({}))
+        Ok(w::Done {})
     }
 );
 
 handler!(
     play_again,
     p::PLAY_AGAIN,
-    |_socket, st, user, input: p::PlayAgain| {
+    |_socket, st, user: AuthUser, input: p::PlayAgain| {
         st.game
             .play_again(user.id, &input.room_code, input.settings)
             .await
@@ -267,7 +189,7 @@ handler!(
 handler!(
     hide_answer,
     p::HIDE_ANSWER,
-    |_socket, st, user, input: p::HideAnswer| {
+    |_socket, st, user: AuthUser, input: p::HideAnswer| {
         st.game
             .hide_answer(
                 user.id,
@@ -276,14 +198,14 @@ handler!(
                 input.answer_id,
             )
             .await?;
-        Ok(json!({}))
+        Ok(w::Done {})
     }
 );
 
 handler!(
     join_audience,
     p::JOIN_AUDIENCE,
-    |socket, st, user, input: p::RoomCode| {
+    |socket, st, user: AuthUser, input: p::RoomCode| {
         st.limits.join(user.id)?;
         let out = st.game.join_audience(user.id, &input.room_code).await?;
         let code = out.room.code.clone();
@@ -300,24 +222,24 @@ handler!(
             tokio::task::yield_now().await;
             let _ = s2.emit(p::ROOM_STATE, &state);
         });
-        Ok(json!({ "room": view }))
+        Ok(w::Joined { room: view })
     }
 );
 
 handler!(
     leave_audience,
     p::LEAVE_AUDIENCE,
-    |socket, st, user, input: p::RoomCode| {
+    |socket, st, user: AuthUser, input: p::RoomCode| {
         let code = st.game.leave_audience(user.id, &input.room_code).await?;
         socket.leave(p::audience_room(&code));
-        Ok(json!({}))
+        Ok(w::Done {})
     }
 );
 
 handler!(
     audience_vote,
     p::AUDIENCE_VOTE,
-    |_socket, st, user, input: p::SubmitVote| {
+    |_socket, st, user: AuthUser, input: p::SubmitVote| {
         st.game
             .audience_vote(
                 user.id,
@@ -347,7 +269,7 @@ async fn on_disconnect(s: SocketRef<Adapter>, State(st): State<GatewayState>) {
                 let _ = s
                     .broadcast()
                     .to(code.clone())
-                    .emit(p::PLAYER_DISCONNECTED, &json!({"user_id": user.id}))
+                    .emit(p::PLAYER_DISCONNECTED, &w::UserRef { user_id: user.id })
                     .await;
             }
             Ok(Departure::StillConnected) => {}

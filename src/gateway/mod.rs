@@ -4,11 +4,13 @@
 pub(crate) mod ack;
 pub(crate) mod coalesce;
 pub(crate) mod connect;
+pub(crate) mod handle;
 pub(crate) mod handlers;
 pub(crate) mod polls;
 pub(crate) mod protocol;
 pub(crate) mod screen;
 pub(crate) mod session;
+pub(crate) mod wire;
 
 use async_trait::async_trait;
 use socketioxide::{
@@ -125,7 +127,7 @@ struct SocketPublisher {
 #[async_trait]
 impl Publisher for SocketPublisher {
     async fn disconnected(&self, code: &str, user: crate::domain::UserId) {
-        let payload = serde_json::json!({"user_id": user});
+        let payload = wire::UserRef { user_id: user };
         if let Err(e) = self
             .io
             .to(code.to_string())
@@ -139,7 +141,9 @@ impl Publisher for SocketPublisher {
     async fn screens_revoked(&self, code: &str) {
         // Through the adapter: the room's screens on every node hear why, then are closed.
         let to = screen::screen_room(code);
-        let payload = serde_json::json!({"reason": crate::auth::EndReason::Revoked.as_str()});
+        let payload = wire::SessionEnded {
+            reason: crate::auth::EndReason::Revoked.as_str(),
+        };
         if let Err(e) = self
             .io
             .to(to.clone())
@@ -184,7 +188,11 @@ impl Publisher for SocketPublisher {
                     .to(user_room(*author_id))
                     .emit(
                         protocol::MY_ANSWER_HIDDEN,
-                        &serde_json::json!({"round_id": round_id, "answer_id": answer_id, "room_code": room.code}),
+                        &wire::MyAnswerHidden {
+                            round_id: *round_id,
+                            answer_id: *answer_id,
+                            room_code: room.code.clone(),
+                        },
                     )
                     .await
             {

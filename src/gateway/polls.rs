@@ -10,12 +10,10 @@
 //! exact final counts.
 
 use async_trait::async_trait;
-use serde::{Serialize, de::DeserializeOwned};
-use serde_json::{Value, json};
-use socketioxide::extract::{AckSender, SocketRef, State, TryData};
+use socketioxide::extract::SocketRef;
 use std::{
+    borrow::Cow,
     collections::HashMap,
-    future::Future,
     sync::{Arc, Mutex, Weak},
     time::Duration,
 };
@@ -23,13 +21,13 @@ use uuid::Uuid;
 
 use super::{
     Adapter, GatewayState, Io,
-    ack::{Reply, WantsAck},
+    handle::handler,
     protocol as p, user_room,
+    wire::{Done, Feed, Notification, PollCreated, PollDeleted, PollMessage},
 };
 use crate::{
     auth::AuthUser,
     error::Error,
-    limits::{Budget, SocketBudget},
     polls::{PollPublisher, PollService, discovery::PollSummary, view::PollView, votes::Voter},
 };
 
@@ -54,204 +52,100 @@ pub(crate) fn register(s: &SocketRef<Adapter>) {
     s.on(p::UNSUBSCRIBE_FEED, unsubscribe_feed);
 }
 
-/// Like the game's handlers, but a signed-in user is optional: anonymous sockets may watch.
-async fn handle<T, R, F, Fut>(
-    s: SocketRef<Adapter>,
-    payload: Result<Value, impl std::fmt::Display>,
-    ack: AckSender<Adapter>,
-    wants_ack: bool,
-    event: &'static str,
-    f: F,
-) where
-    T: DeserializeOwned,
-    R: Serialize,
-    F: FnOnce(Option<AuthUser>, T) -> Fut,
-    Fut: Future<Output = Result<R, Error>>,
-{
-    let reply = Reply {
-        socket: s.clone(),
-        ack,
-        wants_ack,
-        event,
-    };
-    if let Some(budget) = s.extensions.get::<Arc<SocketBudget>>() {
-        match budget.spend() {
-            Budget::Ok => {}
-            Budget::Refused { retry_after } => {
-                return reply.fail(Error::RateLimited { retry_after });
+handler!(
+    subscribe_poll,
+    p::SUBSCRIBE_POLL,
+    |socket, st, user: Option<AuthUser>, input: p::PollRef| {
+        let room = poll_room(input.poll_id);
+        let watched = socket.rooms();
+        if !watched.iter().any(|r| *r == room)
+            && watched.iter().filter(|r| r.starts_with("poll:")).count() >= MAX_SUBSCRIPTIONS
+        {
+            return Err(Error::validation(
+                "poll_id",
+                format!("poll_id: a socket watches at most {MAX_SUBSCRIPTIONS} polls at once"),
+            ));
+        }
+        // Join first, so no change between the read and the join is missed.
+        socket.join(room.clone());
+        let read = match user {
+            Some(u) => st.polls.get(Some(u.id), input.poll_id).await,
+            None => {
+                let voter = handshake_voter(&socket, &st);
+                st.polls.get_anonymous(voter, input.poll_id).await
             }
-            Budget::Exhausted => {
-                reply.fail(Error::RateLimited { retry_after: 1 });
-                let _ = s.disconnect();
-                return;
+        };
+        match read {
+            Ok(poll) => Ok(PollMessage {
+                poll: Cow::Owned(poll),
+            }),
+            Err(e) => {
+                socket.leave(room);
+                Err(e)
             }
         }
     }
-    crate::metrics::event("in", event);
-    let user = s.extensions.get::<AuthUser>();
-    let result = match payload
-        .map_err(|e| Error::Malformed(format!("unreadable payload: {e}")))
-        .and_then(|v| crate::input::decode::<T>(&v).map_err(crate::input::DecodeError::into_socket))
-    {
-        Ok(input) => f(user, input).await,
-        Err(e) => Err(e),
-    };
-    reply.send(result);
-}
+);
 
-async fn subscribe_poll(
-    s: SocketRef<Adapter>,
-    TryData(payload): TryData<Value>,
-    ack: AckSender<Adapter>,
-    WantsAck(wants): WantsAck,
-    State(st): State<GatewayState>,
-) {
-    let socket = s.clone();
-    handle(
-        s,
-        payload,
-        ack,
-        wants,
-        p::SUBSCRIBE_POLL,
-        |user, input: p::PollRef| async move {
-            let room = poll_room(input.poll_id);
-            let watched = socket.rooms();
-            if !watched.iter().any(|r| *r == room)
-                && watched.iter().filter(|r| r.starts_with("poll:")).count() >= MAX_SUBSCRIPTIONS
-            {
-                return Err(Error::validation(
-                    "poll_id",
-                    format!("poll_id: a socket watches at most {MAX_SUBSCRIPTIONS} polls at once"),
-                ));
-            }
-            // Join first, so no change between the read and the join is missed.
-            socket.join(room.clone());
-            let read = match user {
-                Some(u) => st.polls.get(Some(u.id), input.poll_id).await,
-                None => {
-                    let voter = handshake_voter(&socket, &st);
-                    st.polls.get_anonymous(voter, input.poll_id).await
-                }
-            };
-            match read {
-                Ok(poll) => Ok(json!({ "poll": poll })),
-                Err(e) => {
-                    socket.leave(room);
-                    Err(e)
-                }
-            }
-        },
-    )
-    .await;
-}
+handler!(
+    unsubscribe_poll,
+    p::UNSUBSCRIBE_POLL,
+    |socket, _st, _user: Option<AuthUser>, input: p::PollRef| {
+        socket.leave(poll_room(input.poll_id));
+        Ok(Done {})
+    }
+);
 
-async fn unsubscribe_poll(
-    s: SocketRef<Adapter>,
-    TryData(payload): TryData<Value>,
-    ack: AckSender<Adapter>,
-    WantsAck(wants): WantsAck,
-) {
-    let socket = s.clone();
-    handle(
-        s,
-        payload,
-        ack,
-        wants,
-        p::UNSUBSCRIBE_POLL,
-        |_, input: p::PollRef| async move {
-            socket.leave(poll_room(input.poll_id));
-            Ok(json!({}))
-        },
-    )
-    .await;
-}
-
-async fn vote_poll(
-    s: SocketRef<Adapter>,
-    TryData(payload): TryData<Value>,
-    ack: AckSender<Adapter>,
-    WantsAck(wants): WantsAck,
-    State(st): State<GatewayState>,
-) {
-    let socket = s.clone();
-    handle(
-        s,
-        payload,
-        ack,
-        wants,
-        p::VOTE_POLL,
-        |user, input: p::VotePoll| async move {
-            // An anonymous socket votes as the voter of its handshake's `voter_id` cookie (on
-            // `allow_anonymous` polls only, the service checks); without one it cannot vote: a
-            // socket has no way to set the cookie a new voter id needs.
-            let voter = match user {
-                Some(u) => Voter::user(u.id),
-                None => Voter::anonymous(handshake_voter(&socket, &st).ok_or(Error::Unauthorized)?),
-            };
-            let poll = st
-                .polls
-                .vote(voter, input.poll_id, &input.option_ids)
-                .await?;
-            Ok(json!({ "poll": poll }))
-        },
-    )
-    .await;
-}
+handler!(
+    vote_poll,
+    p::VOTE_POLL,
+    |socket, st, user: Option<AuthUser>, input: p::VotePoll| {
+        // An anonymous socket votes as the voter of its handshake's `voter_id` cookie (on
+        // `allow_anonymous` polls only, the service checks); without one it cannot vote: a
+        // socket has no way to set the cookie a new voter id needs.
+        let voter = match user {
+            Some(u) => Voter::user(u.id),
+            None => Voter::anonymous(handshake_voter(&socket, &st).ok_or(Error::Unauthorized)?),
+        };
+        let poll = st
+            .polls
+            .vote(voter, input.poll_id, &input.option_ids)
+            .await?;
+        Ok(PollMessage {
+            poll: Cow::Owned(poll),
+        })
+    }
+);
 
 /// The room of the feed's subscribers (anonymous sockets too), on every node.
 pub(crate) const FEED_ROOM: &str = "feed";
 
-/// `subscribe_feed`: joins the feed's room first (so no poll published between the read and
-/// the join is missed; one published just before may show in both the page and an event),
-/// then answers the 20 most recent public polls.
-async fn subscribe_feed(
-    s: SocketRef<Adapter>,
-    TryData(payload): TryData<Value>,
-    ack: AckSender<Adapter>,
-    WantsAck(wants): WantsAck,
-    State(st): State<GatewayState>,
-) {
-    let socket = s.clone();
-    handle(
-        s,
-        payload,
-        ack,
-        wants,
-        p::SUBSCRIBE_FEED,
-        |_, _: p::FeedRef| async move {
-            socket.join(FEED_ROOM);
-            match st.polls.feed().await {
-                Ok(polls) => Ok(json!({ "polls": polls })),
-                Err(e) => {
-                    socket.leave(FEED_ROOM);
-                    Err(e)
-                }
+// `subscribe_feed`: joins the feed's room first (so no poll published between the read and
+// the join is missed; one published just before may show in both the page and an event),
+// then answers the 20 most recent public polls.
+handler!(
+    subscribe_feed,
+    p::SUBSCRIBE_FEED,
+    |socket, st, _user: Option<AuthUser>, _input: p::FeedRef| {
+        socket.join(FEED_ROOM);
+        match st.polls.feed().await {
+            Ok(polls) => Ok(Feed { polls }),
+            Err(e) => {
+                socket.leave(FEED_ROOM);
+                Err(e)
             }
-        },
-    )
-    .await;
-}
+        }
+    }
+);
 
-async fn unsubscribe_feed(
-    s: SocketRef<Adapter>,
-    TryData(payload): TryData<Value>,
-    ack: AckSender<Adapter>,
-    WantsAck(wants): WantsAck,
-) {
-    let socket = s.clone();
-    handle(
-        s,
-        payload,
-        ack,
-        wants,
-        p::UNSUBSCRIBE_FEED,
-        |_, _: p::FeedRef| async move {
-            socket.leave(FEED_ROOM);
-            Ok(json!({}))
-        },
-    )
-    .await;
-}
+handler!(
+    unsubscribe_feed,
+    p::UNSUBSCRIBE_FEED,
+    |socket, _st, _user: Option<AuthUser>, _input: p::FeedRef| {
+        socket.leave(FEED_ROOM);
+        Ok(Done {})
+    }
+);
 
 /// The anonymous voter id of the handshake's `voter_id` cookie: signed by this server, and
 /// sent by a page allowed to use cookies (as for the auth cookie, `gateway::connect`).
@@ -351,8 +245,12 @@ impl SocketPollPublisher {
         (total, likes): (i64, i64),
     ) {
         if let Ok(None) = polls.cache().take_slot(poll, "notify", NOTIFY_PERIOD).await {
-            let payload =
-                json!({"type": kind, "poll_id": poll, "total_votes": total, "likes": likes});
+            let payload = Notification {
+                kind,
+                poll_id: poll,
+                total_votes: total,
+                likes,
+            };
             let _ = self
                 .io
                 .to(user_room(creator))
@@ -393,7 +291,12 @@ impl PollPublisher for Publisher {
             .0
             .io
             .to(room)
-            .emit(p::POLL_UPDATED, &json!({"poll": poll}))
+            .emit(
+                p::POLL_UPDATED,
+                &PollMessage {
+                    poll: Cow::Borrowed(poll),
+                },
+            )
             .await
         {
             tracing::debug!(error = %e, poll = %poll.id, "poll_updated not sent");
@@ -419,7 +322,12 @@ impl PollPublisher for Publisher {
             .0
             .io
             .to(FEED_ROOM)
-            .emit(p::POLL_CREATED, &json!({ "poll": poll }))
+            .emit(
+                p::POLL_CREATED,
+                &PollCreated {
+                    poll: Cow::Borrowed(poll),
+                },
+            )
             .await
         {
             tracing::debug!(error = %e, poll = %poll.id, "poll_created not sent");
@@ -431,7 +339,7 @@ impl PollPublisher for Publisher {
         let io = &self.0.io;
         if let Err(e) = io
             .to(room.clone())
-            .emit(p::POLL_DELETED, &json!({"poll_id": poll}))
+            .emit(p::POLL_DELETED, &PollDeleted { poll_id: poll })
             .await
         {
             tracing::debug!(error = %e, poll = %poll, "poll_deleted not sent");

@@ -1,14 +1,14 @@
-//! Every Socket.IO event name and payload of the contract, in one place: what clients send,
-//! what they get back, and how a domain event becomes the broadcast players see.
+//! Every Socket.IO event name of the contract and what clients send, in one place, and how a
+//! domain event becomes the broadcast players see (the payloads' types are in `wire`).
 
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde::Deserialize;
+use serde_json::Value;
 use uuid::Uuid;
 
+use super::wire::{self as w, Broadcast};
 use crate::{
-    domain::{Event, Room, RoundPhase},
-    game::view::{self, AnswerView, LeaderboardView, RoomView, RoundView},
+    domain::{Event, Room},
+    game::view::LeaderboardView,
 };
 
 // Client → server event names.
@@ -107,85 +107,21 @@ pub(crate) struct KickPlayer {
     pub user_id: Uuid,
 }
 
-/// `room_state`: everything a refreshed browser needs to redraw its screen.
-#[derive(Debug, Serialize)]
-pub(crate) struct RoomState {
-    pub room: RoomView,
-    pub round: Option<RoundView>,
-    pub answers_submitted: usize,
-    /// Who has answered this round (user ids, sorted by id: never in the order they answered),
-    /// so a screen can tick names; never what they answered.
-    pub answered: Vec<Uuid>,
-    pub answers: Vec<AnswerView>,
-    pub my_answer_id: Option<Uuid>,
-    pub my_vote: Option<Uuid>,
-    pub leaderboard: Vec<LeaderboardView>,
-    /// While voting in a room that hides votes: the `votes_cast` tally, so a refreshed page
-    /// shows "3 of 5 voted" as the others do. Absent otherwise.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub votes_cast: Option<VotesCast>,
-}
-
-/// How many have voted of how many may, in a room that hides votes (`votes_cast`).
-#[derive(Debug, Serialize)]
-pub(crate) struct VotesCast {
-    pub round_id: Uuid,
-    pub voted: usize,
-    pub total: usize,
-}
-
-impl RoomState {
-    pub(crate) fn build(room: &Room, room_view: RoomView, me: Uuid) -> Self {
-        let round = room.round.as_ref();
-        RoomState {
-            room: room_view,
-            round: round.map(RoundView::from),
-            answers_submitted: round.map_or(0, |r| r.answers.len()),
-            answered: round.map_or_else(Vec::new, |r| {
-                let mut ids: Vec<Uuid> = r.answers.iter().map(|a| a.author_id).collect();
-                ids.sort();
-                ids
-            }),
-            // A room that hides votes shows no counts until the reveal, not even on a refresh.
-            answers: round
-                .map(|r| view::answers(room, r, !room.settings.hide_votes))
-                .unwrap_or_default(),
-            my_answer_id: round.and_then(|r| r.answer_of(me)).map(|a| a.id),
-            my_vote: round.and_then(|r| r.vote_of(me)).map(|v| v.answer_id),
-            leaderboard: view::leaderboard(room),
-            votes_cast: round
-                .filter(|r| room.settings.hide_votes && r.phase == RoundPhase::Voting)
-                .and_then(|_| room.vote_tally())
-                .map(|(round_id, voted, total)| VotesCast {
-                    round_id,
-                    voted,
-                    total,
-                }),
-        }
-    }
-}
-
-#[derive(Debug, Serialize)]
-struct AnswerBrief<'a> {
-    id: Uuid,
-    content: &'a str,
-}
-
-fn deadline_json(d: &DateTime<Utc>) -> Value {
-    json!(d)
-}
-
 /// The broadcast for one domain event, if players see it: `(event name, payload)`. `room` is
 /// the room after the event: in a room that hides votes, a vote is told as the tally
 /// (`votes_cast {round_id, voted, total}`) rather than as its answer's count.
-pub(crate) fn broadcast_of(event: &Event, room: &Room) -> Option<(&'static str, Value)> {
+pub(crate) fn broadcast_of(event: &Event, room: &Room) -> Option<(&'static str, Broadcast)> {
     if let Event::VoteCast { .. } = event
         && room.settings.hide_votes
     {
         let (round_id, voted, total) = room.vote_tally()?;
         return Some((
             VOTES_CAST,
-            json!({"round_id": round_id, "voted": voted, "total": total}),
+            Broadcast::VotesCast(w::VotesCast {
+                round_id,
+                voted,
+                total,
+            }),
         ));
     }
     let lb = |l: &[crate::domain::LeaderboardEntry]| -> Vec<LeaderboardView> {
@@ -198,7 +134,11 @@ pub(crate) fn broadcast_of(event: &Event, room: &Room) -> Option<(&'static str, 
             participant_count,
         } => (
             PLAYER_JOINED,
-            json!({"user_id": user_id, "display_name": display_name, "participant_count": participant_count}),
+            Broadcast::PlayerJoined(w::PlayerJoined {
+                user_id: *user_id,
+                display_name: display_name.clone(),
+                participant_count: *participant_count,
+            }),
         ),
         Event::PlayerLeft {
             user_id,
@@ -207,9 +147,17 @@ pub(crate) fn broadcast_of(event: &Event, room: &Room) -> Option<(&'static str, 
             kicked,
         } => (
             PLAYER_LEFT,
-            json!({"user_id": user_id, "participant_count": participant_count, "host_id": host_id, "kicked": kicked}),
+            Broadcast::PlayerLeft(w::PlayerLeft {
+                user_id: *user_id,
+                participant_count: *participant_count,
+                host_id: *host_id,
+                kicked: *kicked,
+            }),
         ),
-        Event::HostChanged { host_id } => (HOST_CHANGED, json!({"host_id": host_id})),
+        Event::HostChanged { host_id } => (
+            HOST_CHANGED,
+            Broadcast::HostChanged(w::HostChanged { host_id: *host_id }),
+        ),
         Event::RoundStarted {
             round_id,
             round_number,
@@ -217,18 +165,18 @@ pub(crate) fn broadcast_of(event: &Event, room: &Room) -> Option<(&'static str, 
             time_limit,
             deadline,
             first,
-        } => {
-            let mut payload = json!({
-                "round_number": round_number, "question": question, "round_id": round_id,
-                "time_limit": time_limit, "deadline": deadline_json(deadline),
-            });
-            if *first {
-                payload["status"] = json!("answering");
-                (GAME_STARTED, payload)
-            } else {
-                (ROUND_STARTED, payload)
-            }
-        }
+        } => (
+            if *first { GAME_STARTED } else { ROUND_STARTED },
+            Broadcast::RoundStarted(w::RoundStarted {
+                round_number: *round_number,
+                question: question.clone(),
+                round_id: *round_id,
+                time_limit: *time_limit,
+                deadline: *deadline,
+                // The game's first round says the game is now answering; later ones do not.
+                status: first.then_some("answering"),
+            }),
+        ),
         // Who answered (so a screen can tick their name), never which answer is theirs.
         Event::AnswerSubmitted {
             author_id,
@@ -237,31 +185,42 @@ pub(crate) fn broadcast_of(event: &Event, room: &Room) -> Option<(&'static str, 
             ..
         } => (
             ANSWER_SUBMITTED,
-            json!({"user_id": author_id, "submitted_count": submitted_count, "total_players": total_players}),
+            Broadcast::AnswerSubmitted(w::AnswerSubmitted {
+                user_id: *author_id,
+                submitted_count: *submitted_count,
+                total_players: *total_players,
+            }),
         ),
         Event::VotingStarted {
             round_id,
             answers,
             time_limit,
             deadline,
-        } => {
-            let answers: Vec<AnswerBrief<'_>> = answers
-                .iter()
-                .map(|(id, content)| AnswerBrief { id: *id, content })
-                .collect();
-            (
-                VOTING_STARTED,
-                json!({"round_id": round_id, "answers": answers, "time_limit": time_limit,
-                       "deadline": deadline_json(deadline)}),
-            )
-        }
+        } => (
+            VOTING_STARTED,
+            Broadcast::VotingStarted(w::VotingStarted {
+                round_id: *round_id,
+                answers: answers
+                    .iter()
+                    .map(|(id, content)| w::AnswerBrief {
+                        id: *id,
+                        content: content.clone(),
+                    })
+                    .collect(),
+                time_limit: *time_limit,
+                deadline: *deadline,
+            }),
+        ),
         Event::VoteCast {
             answer_id,
             vote_count,
             ..
         } => (
             VOTE_UPDATE,
-            json!({"answer_id": answer_id, "vote_count": vote_count}),
+            Broadcast::VoteUpdate(w::VoteUpdate {
+                answer_id: *answer_id,
+                vote_count: *vote_count,
+            }),
         ),
         Event::RoundEnded {
             round_id,
@@ -271,12 +230,18 @@ pub(crate) fn broadcast_of(event: &Event, room: &Room) -> Option<(&'static str, 
             ..
         } => (
             ROUND_ENDED,
-            json!({"round_number": round_number, "round_id": round_id, "results": results,
-                   "leaderboard": lb(leaderboard)}),
+            Broadcast::RoundEnded(w::RoundEnded {
+                round_number: *round_number,
+                round_id: *round_id,
+                results: results.clone(),
+                leaderboard: lb(leaderboard),
+            }),
         ),
         Event::GameEnded { final_leaderboard } => (
             GAME_ENDED,
-            json!({"final_leaderboard": lb(final_leaderboard)}),
+            Broadcast::GameEnded(w::GameEnded {
+                final_leaderboard: lb(final_leaderboard),
+            }),
         ),
         Event::GameReset {
             game_id,
@@ -285,8 +250,12 @@ pub(crate) fn broadcast_of(event: &Event, room: &Room) -> Option<(&'static str, 
             leaderboard,
         } => (
             GAME_RESET,
-            json!({"game_id": game_id, "game_number": game_number, "settings": settings,
-                   "leaderboard": lb(leaderboard)}),
+            Broadcast::GameReset(w::GameReset {
+                game_id: *game_id,
+                game_number: *game_number,
+                settings: settings.clone(),
+                leaderboard: lb(leaderboard),
+            }),
         ),
         Event::AnswerHidden {
             round_id,
@@ -294,7 +263,10 @@ pub(crate) fn broadcast_of(event: &Event, room: &Room) -> Option<(&'static str, 
             ..
         } => (
             ANSWER_HIDDEN,
-            json!({"round_id": round_id, "answer_id": answer_id}),
+            Broadcast::AnswerHidden(w::AnswerHidden {
+                round_id: *round_id,
+                answer_id: *answer_id,
+            }),
         ),
         // Counts go out coalesced (`gateway::coalesce`); the audience's size is in `room`.
         Event::PlayerRejoined { .. }

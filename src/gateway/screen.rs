@@ -43,7 +43,7 @@ pub(crate) async fn screen_connected(s: &SocketRef<Adapter>, st: &GatewayState) 
         Ok(view) => {
             let _ = s.emit(
                 p::ROOM_STATE,
-                &p::RoomState::build(&room, view, Uuid::nil()),
+                &super::wire::RoomState::build(&room, view, Uuid::nil()),
             );
         }
         Err(e) => {

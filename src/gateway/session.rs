@@ -5,13 +5,12 @@
 //! (`handlers.rs`) can start and stop the watch without the two files needing each other.
 
 use async_trait::async_trait;
-use serde_json::json;
 use socketioxide::extract::SocketRef;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-use super::{Adapter, GatewayState, Io, protocol as p};
+use super::{Adapter, GatewayState, Io, protocol as p, wire::SessionEnded};
 use crate::{
     auth::{AuthUser, EndReason, SessionEnder, session},
     limits::sockets::SocketSlot,
@@ -32,7 +31,9 @@ pub(crate) struct SocketSessions {
 impl SessionEnder for SocketSessions {
     async fn end_sessions(&self, jtis: &[Uuid], reason: EndReason) {
         let rooms: Vec<String> = jtis.iter().map(|j| session_room(*j)).collect();
-        let payload = json!({"reason": reason.as_str()});
+        let payload = SessionEnded {
+            reason: reason.as_str(),
+        };
         if let Err(e) = self
             .io
             .to(rooms.clone())
@@ -88,6 +89,11 @@ pub(crate) fn unwatch_session(s: &SocketRef<Adapter>) {
 
 /// Ends one socket on this node: `session_ended`, then a disconnect.
 pub(crate) fn end(s: &SocketRef<Adapter>, reason: EndReason) {
-    let _ = s.emit(p::SESSION_ENDED, &json!({"reason": reason.as_str()}));
+    let _ = s.emit(
+        p::SESSION_ENDED,
+        &SessionEnded {
+            reason: reason.as_str(),
+        },
+    );
     let _ = s.clone().disconnect();
 }

@@ -229,17 +229,17 @@ pub(crate) async fn my_likes(
 }
 
 /// The discovery routes, merged into the API router by `http::router`.
-pub(crate) fn routes() -> axum::Router<AppState> {
-    use axum::routing::{get, put};
-    axum::Router::new()
-        .route("/api/polls", get(list))
-        .route("/api/polls/trending", get(trending))
-        .route("/api/polls/popular", get(popular))
-        .route("/api/polls/recent", get(recent))
-        .route("/api/polls/search", get(search))
-        .route("/api/polls/{id}/like", put(like).delete(unlike))
-        .route("/api/users/{id}", get(user))
-        .route("/api/users/{id}/polls", get(user_polls))
-        .route("/api/me/votes", get(my_votes))
-        .route("/api/me/likes", get(my_likes))
+pub(crate) fn routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
+    use utoipa_axum::routes;
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(routes!(list))
+        .routes(routes!(trending))
+        .routes(routes!(popular))
+        .routes(routes!(recent))
+        .routes(routes!(search))
+        .routes(routes!(like, unlike))
+        .routes(routes!(user))
+        .routes(routes!(user_polls))
+        .routes(routes!(my_votes))
+        .routes(routes!(my_likes))
 }

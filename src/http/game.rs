@@ -22,7 +22,10 @@ pub(crate) struct AnswerRequest {
     pub answer: String,
 }
 
+// Named apart from the polls' `VoteRequest` (`{option_ids}`): with one name, the document
+// described both votes with whichever schema was registered last.
 #[derive(Deserialize, ToSchema)]
+#[schema(as = AnswerVoteRequest)]
 pub(crate) struct VoteRequest {
     pub answer_id: Uuid,
 }

@@ -17,18 +17,21 @@ pub(crate) mod poll_ws;
 pub(crate) mod polls;
 pub(crate) mod rooms;
 pub(crate) mod stats;
+#[cfg(test)]
+mod typescript;
 
 use axum::{
     Router,
     extract::DefaultBodyLimit,
     http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header},
     response::{IntoResponse, Response},
-    routing::{delete, get, post},
+    routing::get,
 };
 use sqlx::PgPool;
 use std::sync::Arc;
 use tower_http::{cors::CorsLayer, trace::TraceLayer};
 use utoipa::OpenApi;
+use utoipa_axum::{router::OpenApiRouter, routes};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::{auth::AuthService, game::GameService, store::LiveStore};
@@ -53,29 +56,12 @@ pub struct AppState {
     pub(crate) metrics: Arc<metrics::MetricsAccess>,
 }
 
+/// The document's frame: its info, shared schemas and security. Its paths are not listed here:
+/// each route adds its own entry where it is registered ([`api`]), so a path is written once.
 #[derive(OpenApi)]
 #[openapi(
     info(title = "voting-game", description = "Real-time multiplayer voting game: REST API. \
         The game itself also runs over Socket.IO at /socket.io (see the README)."),
-    paths(
-        auth::register, auth::login, auth::logout, auth::me, auth::update_me, auth::guest,
-        auth::upgrade,
-        rooms::create, rooms::join, rooms::get, rooms::preview, rooms::kick, rooms::leave,
-        rooms::create_screen, rooms::revoke_screen,
-        game::start, game::answer, game::answers, game::vote, game::start_voting,
-        game::end_round, game::next, game::leaderboard, game::play_again, game::hide_answer,
-        history::my_games, history::game, history::export,
-        audience::join, audience::leave, audience::vote,
-        health::health, health::ready,
-        polls::create, polls::get, polls::update, polls::delete, polls::publish, polls::close,
-        polls::reopen, polls::add_option, polls::edit_option, polls::delete_option, polls::vote,
-        polls::withdraw, polls::results, polls::poll_audit, polls::my_audit, polls::categories,
-        polls::add_category, poll_ws::ws,
-        discovery::list, discovery::trending, discovery::popular, discovery::recent,
-        discovery::search, discovery::like, discovery::unlike, discovery::user,
-        discovery::user_polls, discovery::my_votes, discovery::my_likes,
-        stats::poll_stats, stats::site_stats,
-    ),
     components(schemas(error::ErrorBody, crate::domain::Settings)),
     modifiers(&SecurityAddon),
     security(("cookie" = []), ("bearer" = [])),
@@ -108,53 +94,56 @@ impl utoipa::Modify for SecurityAddon {
     }
 }
 
-/// Every route but Socket.IO's. CORS is not applied here: the caller wraps the whole service,
-/// Socket.IO layer included, in [`cors`] (see `app.rs`).
-pub(crate) fn router(state: AppState) -> Router {
-    let api = Router::new()
-        .route("/api/auth/register", post(auth::register))
-        .route("/api/auth/login", post(auth::login))
-        .route("/api/auth/logout", post(auth::logout))
-        .route("/api/auth/guest", post(auth::guest))
-        .route("/api/auth/upgrade", post(auth::upgrade))
-        .route("/api/auth/me", get(auth::me).patch(auth::update_me))
-        .route("/api/rooms", post(rooms::create))
-        .route("/api/rooms/join", post(rooms::join))
-        .route("/api/rooms/{code}", get(rooms::get))
-        .route("/api/rooms/{code}/preview", get(rooms::preview))
-        .route("/api/rooms/{code}/kick", post(rooms::kick))
-        .route("/api/rooms/{code}/leave", delete(rooms::leave))
-        .route(
-            "/api/rooms/{code}/screen",
-            post(rooms::create_screen).delete(rooms::revoke_screen),
-        )
-        .route("/api/game/{code}/start", post(game::start))
-        .route("/api/game/{code}/next", post(game::next))
-        .route("/api/game/{code}/leaderboard", get(game::leaderboard))
-        .route("/api/game/{code}/play-again", post(game::play_again))
-        .route(
-            "/api/rooms/{code}/audience",
-            post(audience::join).delete(audience::leave),
-        )
-        .route("/api/game/rounds/{id}/audience-vote", post(audience::vote))
-        .route("/api/me/games", get(history::my_games))
-        .route("/api/games/{id}", get(history::game))
-        .route("/api/games/{id}/export", get(history::export))
-        .route("/api/game/rounds/{id}/answer", post(game::answer))
-        .route("/api/game/rounds/{id}/answers", get(game::answers))
-        .route("/api/game/rounds/{id}/vote", post(game::vote))
-        .route("/api/game/rounds/{id}/voting", post(game::start_voting))
-        .route("/api/game/rounds/{id}/end", post(game::end_round))
-        .route("/api/game/rounds/{id}/hide", post(game::hide_answer))
-        .route("/health", get(health::health))
-        .route("/ready", get(health::ready))
+/// Every documented route, each registered once with its OpenAPI entry (`routes!` reads the
+/// path and method from the handler's `#[utoipa::path]`), plus the undocumented pages. Returns
+/// the router and the whole OpenAPI document it describes.
+pub(crate) fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(auth::register))
+        .routes(routes!(auth::login))
+        .routes(routes!(auth::logout))
+        .routes(routes!(auth::guest))
+        .routes(routes!(auth::upgrade))
+        .routes(routes!(auth::me, auth::update_me))
+        .routes(routes!(rooms::create))
+        .routes(routes!(rooms::join))
+        .routes(routes!(rooms::get))
+        .routes(routes!(rooms::preview))
+        .routes(routes!(rooms::kick))
+        .routes(routes!(rooms::leave))
+        .routes(routes!(rooms::create_screen, rooms::revoke_screen))
+        .routes(routes!(game::start))
+        .routes(routes!(game::next))
+        .routes(routes!(game::leaderboard))
+        .routes(routes!(game::play_again))
+        .routes(routes!(audience::join, audience::leave))
+        .routes(routes!(audience::vote))
+        .routes(routes!(history::my_games))
+        .routes(routes!(history::game))
+        .routes(routes!(history::export))
+        .routes(routes!(game::answer))
+        .routes(routes!(game::answers))
+        .routes(routes!(game::vote))
+        .routes(routes!(game::start_voting))
+        .routes(routes!(game::end_round))
+        .routes(routes!(game::hide_answer))
+        .routes(routes!(health::health))
+        .routes(routes!(health::ready))
         .route("/metrics", get(metrics::public))
         .route("/", get(client::index))
         .route("/assets/{*path}", get(client::asset))
         .merge(polls::routes())
         .merge(discovery::routes())
         .merge(stats::routes())
-        .route("/ws/polls/{id}", get(poll_ws::ws))
+        .routes(routes!(poll_ws::ws))
+        .split_for_parts()
+}
+
+/// Every route but Socket.IO's. CORS is not applied here: the caller wraps the whole service,
+/// Socket.IO layer included, in [`cors`] (see `app.rs`).
+pub(crate) fn router(state: AppState) -> Router {
+    let (api, doc) = api();
+    let api = api
         .fallback(fallback)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(
@@ -168,7 +157,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .with_state(state);
 
     Router::new()
-        .merge(SwaggerUi::new("/docs").url("/openapi.json", ApiDoc::openapi()))
+        .merge(SwaggerUi::new("/docs").url("/openapi.json", doc))
         .merge(api)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(error::json_errors))

@@ -20,7 +20,6 @@ use axum::{
     http::{HeaderMap, StatusCode},
     response::Response,
 };
-use serde_json::json;
 use std::time::Duration;
 use uuid::Uuid;
 
@@ -109,12 +108,22 @@ struct Watcher {
     user: Option<AuthUser>,
 }
 
-fn text(value: serde_json::Value) -> Message {
-    Message::Text(value.to_string().into())
+/// What this socket sends, tagged by `type`.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub(crate) enum WsMessage<'a> {
+    PollUpdate { poll: &'a PollView },
+    PollDeleted,
+    SessionEnded { reason: &'static str },
+}
+
+fn text(message: &WsMessage<'_>) -> Message {
+    // Plain structs of strings and numbers: serialising them cannot fail.
+    Message::Text(serde_json::to_string(message).unwrap_or_default().into())
 }
 
 fn update(poll: &PollView) -> Message {
-    text(json!({"type": "poll_update", "poll": poll}))
+    text(&WsMessage::PollUpdate { poll })
 }
 
 /// Runs one socket. `_slot` holds its place under the connection caps until it ends.
@@ -149,7 +158,7 @@ async fn serve(
                         }
                     }
                     Some(Watched::Deleted) => {
-                        let _ = socket.send(text(json!({"type": "poll_deleted"}))).await;
+                        let _ = socket.send(text(&WsMessage::PollDeleted)).await;
                         break None;
                     }
                     None => {}
@@ -171,8 +180,10 @@ async fn serve(
         }
     };
     if let Some(reason) = ended {
-        let bye = json!({"type": "session_ended", "reason": reason.as_str()});
-        let _ = socket.send(text(bye)).await;
+        let bye = WsMessage::SessionEnded {
+            reason: reason.as_str(),
+        };
+        let _ = socket.send(text(&bye)).await;
     }
     let _ = socket.send(Message::Close(None)).await;
 }

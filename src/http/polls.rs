@@ -497,22 +497,19 @@ pub(crate) async fn add_category(
 }
 
 /// The poll routes, merged into the API router by `http::router`.
-pub(crate) fn routes() -> axum::Router<AppState> {
-    use axum::routing::{self as r, post};
-    axum::Router::new()
-        .route("/api/polls", post(create))
-        .route("/api/polls/{id}", r::get(get).patch(update).delete(delete))
-        .route("/api/polls/{id}/publish", post(publish))
-        .route("/api/polls/{id}/close", post(close))
-        .route("/api/polls/{id}/reopen", post(reopen))
-        .route("/api/polls/{id}/options", post(add_option))
-        .route(
-            "/api/polls/{id}/options/{option_id}",
-            axum::routing::patch(edit_option).delete(delete_option),
-        )
-        .route("/api/polls/{id}/vote", r::put(vote).delete(withdraw))
-        .route("/api/polls/{id}/results", r::get(results))
-        .route("/api/polls/{id}/audit", r::get(poll_audit))
-        .route("/api/me/audit", r::get(my_audit))
-        .route("/api/categories", r::get(categories).post(add_category))
+pub(crate) fn routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
+    use utoipa_axum::routes;
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(routes!(create))
+        .routes(routes!(get, update, delete))
+        .routes(routes!(publish))
+        .routes(routes!(close))
+        .routes(routes!(reopen))
+        .routes(routes!(add_option))
+        .routes(routes!(edit_option, delete_option))
+        .routes(routes!(vote, withdraw))
+        .routes(routes!(results))
+        .routes(routes!(poll_audit))
+        .routes(routes!(my_audit))
+        .routes(routes!(categories, add_category))
 }

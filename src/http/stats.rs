@@ -35,9 +35,9 @@ pub(crate) async fn site_stats(State(state): State<AppState>) -> ApiResult<Json<
 }
 
 /// The stats routes, merged into the API router by `http::router`.
-pub(crate) fn routes() -> axum::Router<AppState> {
-    use axum::routing::get;
-    axum::Router::new()
-        .route("/api/polls/stats", get(site_stats))
-        .route("/api/polls/{id}/stats", get(poll_stats))
+pub(crate) fn routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
+    use utoipa_axum::routes;
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(routes!(site_stats))
+        .routes(routes!(poll_stats))
 }

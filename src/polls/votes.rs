@@ -47,14 +47,14 @@ impl Voter {
     }
 }
 
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub(crate) struct LiveOption {
     pub id: Uuid,
     pub votes: i64,
 }
 
 /// The payload of `poll_results`.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub(crate) struct LiveResults {
     pub poll_id: Uuid,
     pub options: Vec<LiveOption>,

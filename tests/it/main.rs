@@ -23,6 +23,7 @@ mod loadgen_smoke;
 mod lookups;
 mod node_crash;
 mod official_client;
+mod openapi;
 mod operations;
 mod party;
 mod poll_codes;

@@ -8,14 +8,13 @@
 
 import { io, type Socket } from "socket.io-client";
 import { API_ORIGIN } from "./api";
+import type * as wire from "./wire";
 import { describe, type ErrorLike } from "./errors";
 import {
   state,
   update,
-  type Card,
   type Entry,
   type Game,
-  type Result,
   type Room,
   type Round,
   type Settings,
@@ -23,7 +22,8 @@ import {
 } from "./store";
 import { announce, toast } from "./ui";
 
-type Ack<T> = { ok: true; data: T } | { ok: false; error: ErrorLike };
+/** The server's acknowledgement, or a refusal the client made up (no socket, no answer in time). */
+type Ack<T> = wire.Ack<T> | { ok: false; error: ErrorLike };
 
 const ACK_TIMEOUT_MS = 10_000;
 
@@ -368,37 +368,20 @@ export async function vote(roundId: string, answerId: string): Promise<boolean> 
 
 // --- server events --------------------------------------------------------------------------
 
-interface RoomStatePayload {
+/** `room_state`, its room and round narrowed as the store's are. */
+type RoomStatePayload = Omit<wire.RoomState, "room" | "round" | "answers"> & {
   room: Room;
-  round: Round | null;
-  answers_submitted: number;
-  answers: Array<{
-    id: string;
-    content: string;
-    votes?: number;
-    author_id?: string;
-    display_name?: string;
-    voters?: Voter[];
-  }>;
-  my_answer_id: string | null;
-  my_vote: string | null;
-  leaderboard: Entry[];
-  /** While voting in a room that hides votes. */
-  votes_cast?: { round_id: string; voted: number; total: number };
-}
+  round?: Round | null;
+  answers: Array<Omit<wire.AnswerView, "voters"> & { voters?: Voter[] }>;
+};
 
-interface RoundPayload {
-  round_id: string;
-  round_number: number;
-  question: string;
-  time_limit: number;
-  deadline: string;
-}
+/** `game_started` / `round_started`. */
+type RoundPayload = wire.RoundStarted;
 
 function gameFromRoom(room: Room, audience: boolean): Game {
   return {
     room,
-    round: room.current_round,
+    round: room.current_round ?? null,
     submitted: 0,
     cards: [],
     results: [],
@@ -414,7 +397,7 @@ function gameFromRoom(room: Room, audience: boolean): Game {
 
 function gameFromState(p: RoomStatePayload): Game {
   const g = gameFromRoom(p.room, joinedAs === "audience" && !p.room.participants.some((x) => x.user_id === state.me?.id));
-  g.round = p.round;
+  g.round = p.round ?? null;
   g.submitted = p.answers_submitted;
   if (p.round?.status === "voting") {
     g.cards = p.answers.map((a) => ({ id: a.id, content: a.content, votes: a.votes ?? 0 }));
@@ -428,8 +411,8 @@ function gameFromState(p: RoomStatePayload): Game {
       voters: a.voters,
     }));
   }
-  g.myAnswerId = p.my_answer_id;
-  g.myVote = p.my_vote;
+  g.myAnswerId = p.my_answer_id ?? null;
+  g.myVote = p.my_vote ?? null;
   g.voted = p.votes_cast ? { voted: p.votes_cast.voted, total: p.votes_cast.total } : null;
   g.leaderboard = p.leaderboard;
   if (p.room.status === "finished") g.final = p.leaderboard;
@@ -480,7 +463,7 @@ function listen(s: Socket): void {
     });
   });
 
-  s.on("player_joined", (p: { user_id: string; display_name: string }) =>
+  s.on("player_joined", (p: wire.PlayerJoined) =>
     onGame((g) => {
       const known = g.room.participants.find((x) => x.user_id === p.user_id);
       if (known) known.connected = true;
@@ -496,7 +479,7 @@ function listen(s: Socket): void {
     }),
   );
 
-  s.on("player_left", (p: { user_id: string; host_id: string; kicked?: boolean }) => {
+  s.on("player_left", (p: wire.PlayerLeft) => {
     const g = state.game;
     if (!g) return;
     if (p.user_id === state.me?.id) {
@@ -516,20 +499,20 @@ function listen(s: Socket): void {
     });
   });
 
-  s.on("player_disconnected", (p: { user_id: string }) =>
+  s.on("player_disconnected", (p: wire.UserRef) =>
     onGame((g) => {
       const x = g.room.participants.find((q) => q.user_id === p.user_id);
       if (x) x.connected = false;
     }),
   );
-  s.on("player_reconnected", (p: { user_id: string }) =>
+  s.on("player_reconnected", (p: wire.UserRef) =>
     onGame((g) => {
       const x = g.room.participants.find((q) => q.user_id === p.user_id);
       if (x) x.connected = true;
     }),
   );
 
-  s.on("host_changed", (p: { host_id: string }) =>
+  s.on("host_changed", (p: wire.HostChanged) =>
     onGame((g) => {
       setHost(g, p.host_id);
       const text =
@@ -565,13 +548,11 @@ function listen(s: Socket): void {
   s.on("game_started", (p: RoundPayload) => onGame((g) => newRound(g, p)));
   s.on("round_started", (p: RoundPayload) => onGame((g) => newRound(g, p)));
 
-  s.on("answer_submitted", (p: { submitted_count: number }) =>
+  s.on("answer_submitted", (p: wire.AnswerSubmitted) =>
     onGame((g) => (g.submitted = Math.max(g.submitted, p.submitted_count))),
   );
 
-  s.on(
-    "voting_started",
-    (p: { round_id: string; answers: Card[]; time_limit: number; deadline: string }) =>
+  s.on("voting_started", (p: wire.VotingStarted) =>
       onGame((g) => {
         if (!g.round || g.round.id !== p.round_id) return;
         g.round = { ...g.round, status: "voting", time_limit: p.time_limit, deadline: p.deadline };
@@ -582,27 +563,25 @@ function listen(s: Socket): void {
   );
 
   // The audience's sockets get the players' counts coalesced, in place of `vote_update`.
-  s.on(
-    "vote_totals",
-    (p: { round_id: string; answers: Array<{ answer_id: string; vote_count?: number }> }) =>
+  s.on("vote_totals", (p: wire.VoteTotals) =>
       onGame((g) => {
         if (g.round?.id !== p.round_id) return;
         for (const a of p.answers) {
           const card = g.cards.find((c) => c.id === a.answer_id);
-          if (card && a.vote_count !== undefined) card.votes = Math.max(card.votes, a.vote_count);
+          if (card && a.vote_count != null) card.votes = Math.max(card.votes, a.vote_count);
         }
       }),
   );
 
   // A room that hides votes tells how many voted, never for what, until the reveal.
-  s.on("votes_cast", (p: { round_id: string; voted: number; total: number }) =>
+  s.on("votes_cast", (p: wire.VotesCast) =>
     onGame((g) => {
       if (g.round?.id !== p.round_id) return;
       g.voted = { voted: Math.max(g.voted?.voted ?? 0, p.voted), total: p.total };
     }),
   );
 
-  s.on("vote_update", (p: { answer_id: string; vote_count: number }) =>
+  s.on("vote_update", (p: wire.VoteUpdate) =>
     onGame((g) => {
       const card = g.cards.find((c) => c.id === p.answer_id);
       // Counts only grow within a round; a late duplicate never takes one back.
@@ -610,9 +589,7 @@ function listen(s: Socket): void {
     }),
   );
 
-  s.on(
-    "round_ended",
-    (p: { round_id: string; results: Result[]; leaderboard: Entry[] }) =>
+  s.on("round_ended", (p: wire.RoundEnded) =>
       onGame((g) => {
         if (!g.round || g.round.id !== p.round_id) return;
         g.round = { ...g.round, status: "finished", deadline: null };
@@ -624,7 +601,7 @@ function listen(s: Socket): void {
       }),
   );
 
-  s.on("game_ended", (p: { final_leaderboard: Entry[] }) =>
+  s.on("game_ended", (p: wire.GameEnded) =>
     onGame((g) => {
       g.room.status = "finished";
       g.final = p.final_leaderboard;
@@ -634,7 +611,7 @@ function listen(s: Socket): void {
     }),
   );
 
-  s.on("error", (e: ErrorLike) => {
+  s.on("error", (e: wire.ErrorEvent) => {
     if (e && typeof e.code === "string") toast(describe(e));
   });
 }

@@ -10,6 +10,7 @@ import { api } from "./api";
 import type { ErrorLike } from "./errors";
 import { emit, ensureSocket, onSocket } from "./game";
 import type { Category, Poll, PollResults, PollSummary } from "./store";
+import type * as wire from "./wire";
 
 export interface Watcher {
   /** The whole poll: the subscription's answer, or (`broadcast`) `poll_updated` after a change,
@@ -39,7 +40,7 @@ function hook(s: Socket): void {
   s.on("poll_updated", (m: { poll?: Poll }) => {
     if (watching && m?.poll?.id === watching.id) watching.w.poll(m.poll, true);
   });
-  s.on("poll_deleted", (m: { poll_id?: string }) => {
+  s.on("poll_deleted", (m: Partial<wire.PollDeleted>) => {
     if (watching && m?.poll_id === watching.id) watching.w.deleted();
   });
 }

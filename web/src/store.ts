@@ -1,77 +1,32 @@
 // The client's whole state in one object, the contract's shapes as types, and a change
 // notification. Screens read it; game.ts and main.ts write it through `update`.
 
-export interface User {
-  id: string;
-  /** null for a guest (a nickname only, contract v3). */
-  email: string | null;
-  display_name: string;
-  created_at: string;
-  guest?: boolean;
-}
+import type * as wire from "./wire";
 
-export interface Participant {
-  user_id: string;
-  display_name: string;
-  is_host: boolean;
-  connected: boolean;
-}
+// The server's payloads are generated into `wire.ts` from its own types (never copied here);
+// these names are the client's, some narrowed where the server's type says only "string".
 
-export interface Settings {
-  max_rounds: number;
-  answer_seconds: number;
-  vote_seconds: number;
-  max_players: number;
-  theme?: string | null;
-  /** While voting, how many voted but not for what (`votes_cast`); the reveal names voters. */
-  hide_votes?: boolean;
-  /** False: the host runs the game without a seat in it. */
-  host_plays?: boolean;
-}
+/** A generated type with some keys narrowed: a status the server declares as a string but
+ * only ever sends one of a few values, a nested type narrowed the same way. */
+type With<T, P> = Omit<T, keyof P> & P;
+
+export type User = wire.User;
+export type Participant = wire.ParticipantView;
+export type Settings = wire.Settings;
 
 export type Phase = "answering" | "voting" | "finished";
 
-export interface Round {
-  id: string;
-  round_number: number;
-  question: string;
-  status: Phase;
-  time_limit: number;
-  deadline: string | null;
-}
+export type Round = With<wire.RoundView, { status: Phase }>;
 
-export interface Room {
-  code: string;
-  host_id: string;
-  status: "lobby" | "playing" | "finished";
-  settings: Settings;
-  participants: Participant[];
-  current_round: Round | null;
-  /** Which of the room's games this is (1, then one more per "play again"). */
-  game_number?: number;
-  /** The host, who is not among `participants` when the room's host does not play. */
-  host?: { user_id: string; display_name: string };
-}
+export type Room = With<
+  wire.RoomView,
+  { status: "lobby" | "playing" | "finished"; current_round?: Round | null }
+>;
 
 /** `GET /api/rooms/{code}/preview`: a room as someone about to join it sees it. */
-export interface RoomPreview {
-  code: string;
-  host_name: string;
-  status: Room["status"];
-  players: number;
-  max_players: number;
-  /** The error code a join would get now; null when joining would work. */
-  join_refused: string | null;
-  /** Whether this visitor could watch as audience now. */
-  audience_open: boolean;
-}
+export type RoomPreview = With<wire.RoomPreview, { status: Room["status"] }>;
 
-export interface Entry {
-  user_id: string;
-  display_name: string;
-  score: number;
-  rank: number;
-}
+export type Entry = wire.LeaderboardView;
 
 /** An answer card while voting: never an author. */
 export interface Card {
@@ -80,20 +35,10 @@ export interface Card {
   votes: number;
 }
 
-export interface Voter {
-  user_id: string;
-  display_name: string;
-}
+export type Voter = wire.VoterRef;
 
-export interface Result {
-  answer_id: string;
-  content: string;
-  author_id: string;
-  display_name: string;
-  votes: number;
-  /** Who voted for it: only in rooms that hide votes until the reveal. */
-  voters?: Voter[];
-}
+/** One answer of a finished round, with its author (`round_ended`). */
+export type Result = wire.RoundResult;
 
 /** The room this browser is in, as the server last described it. */
 export interface Game {
@@ -195,88 +140,24 @@ export const hostName = (g: Game | null): string =>
 
 // --- polls (contract v2) --------------------------------------------------------------------
 
-export interface PollOption {
-  id: string;
-  text: string;
-  position: number;
-  votes: number;
-}
+export type PollOption = wire.OptionView;
+export type Category = wire.CategoryView;
 
-export interface Category {
-  id: string;
-  slug: string;
-  name: string;
-  description: string;
-  poll_count: number;
-}
-
-export interface Poll {
-  id: string;
-  /** Six characters: `/p/CODE` is the poll's short link. */
-  code: string;
-  question: string;
-  description: string;
-  category: Category | null;
-  creator: { id: string; display_name: string };
-  status: "draft" | "open" | "closed";
-  allow_multiple: boolean;
-  max_choices: number;
-  is_public: boolean;
-  allow_anonymous: boolean;
-  expires_at: string | null;
-  created_at: string;
-  updated_at: string;
-  closed_at: string | null;
-  options: PollOption[];
-  total_votes: number;
-  voters: number;
-  likes: number;
-  my_votes: string[];
-  liked_by_me: boolean;
-}
+export type Poll = With<wire.PollView, { status: "draft" | "open" | "closed" }>;
 
 /** `poll_results`: the counts only, as they change. */
-export interface PollResults {
-  poll_id: string;
-  options: Array<{ id: string; votes: number }>;
-  total_votes: number;
-  voters: number;
-  likes?: number;
-}
+export type PollResults = wire.LiveResults;
 
 /** A poll in a list (`GET /api/polls` and the people routes): no options, no description. */
-export type PollSummary = Omit<Poll, "options" | "my_votes" | "description"> & { option_count: number };
+export type PollSummary = With<wire.PollSummary, { status: Poll["status"] }>;
 
-export interface PollPage {
-  polls: PollSummary[];
-  page: number;
-  per_page: number;
-  total: number;
-}
+export type PollPage = With<wire.PollPage, { polls: PollSummary[] }>;
 
 /** `GET /api/users/{id}`: public, never the email. */
-export interface Profile {
-  id: string;
-  display_name: string;
-  created_at: string;
-  polls_created: number;
-  votes_cast: number;
-  likes_received: number;
-}
+export type Profile = wire.ProfileView;
 
 /** `GET /api/polls/{id}/stats` (the creator's only). */
-export interface PollStats {
-  votes_by_hour: Array<{ hour: string; votes: number }>;
-  voters: number;
-  likes: number;
-  views: number;
-  first_vote_at: string | null;
-  last_vote_at: string | null;
-}
+export type PollStats = wire.PollStats;
 
 /** One of `GET /api/me/votes`. */
-export interface MyVote {
-  poll: PollSummary;
-  option_ids: string[];
-  voted_at: string;
-}
+export type MyVote = With<wire.MyVote, { poll: PollSummary }>;

@@ -16,11 +16,13 @@ pub struct LeaderboardEntry {
     pub rank: u32,
 }
 
-/// One answer of a finished round, no longer anonymous.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// One answer of a finished round, no longer anonymous. (`ToSchema` so the wire's description
+/// of `round_ended` can name it; a derive, no I/O.)
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RoundResult {
     pub answer_id: Uuid,
     pub content: String,
+    #[schema(value_type = Uuid)]
     pub author_id: UserId,
     pub display_name: String,
     pub votes: u32,
@@ -34,8 +36,9 @@ pub struct RoundResult {
 }
 
 /// A player who voted for an answer, as the reveal names them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct VoterRef {
+    #[schema(value_type = Uuid)]
     pub user_id: UserId,
     pub display_name: String,
 }

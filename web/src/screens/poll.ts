@@ -234,8 +234,8 @@ export function pollScreen(ref: string, navigate: Navigate): Screen {
           ["Voters", st.voters],
           ["Likes", st.likes],
           ["Views", st.views],
-          ["First vote", at(st.first_vote_at)],
-          ["Last vote", at(st.last_vote_at)],
+          ["First vote", at(st.first_vote_at ?? null)],
+          ["Last vote", at(st.last_vote_at ?? null)],
         ] as const
       ).map(([k, v]) => h("div", { class: "stat" }, h("dt", null, k), h("dd", null, v))),
     );

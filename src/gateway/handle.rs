@@ -1,0 +1,125 @@
+//! The one shape of every client event's handler, the game's and the polls': who is asking,
+//! the socket's budget, decoding the payload, timing it, and acknowledging. A handler differs
+//! only in its body and in who may call it ([`Caller`]): the game's events need a signed-in
+//! user, the polls' also answer anonymous sockets.
+
+use serde::{Serialize, de::DeserializeOwned};
+use serde_json::Value;
+use socketioxide::extract::{AckSender, SocketRef};
+use std::{future::Future, sync::Arc};
+
+use super::{Adapter, ack::Reply};
+use crate::{
+    auth::AuthUser,
+    error::Error,
+    limits::{Budget, SocketBudget},
+};
+
+/// Who may send an event, as its handler's body receives them.
+pub(crate) trait Caller: Sized {
+    /// The caller of an event on `s`; `None` refuses it (`unauthorized`).
+    fn of(s: &SocketRef<Adapter>) -> Option<Self>;
+}
+
+/// A signed-in user only (the game's events).
+impl Caller for AuthUser {
+    fn of(s: &SocketRef<Adapter>) -> Option<Self> {
+        s.extensions.get::<AuthUser>()
+    }
+}
+
+/// Anyone; the user if signed in (the polls' events: anonymous sockets may watch and vote).
+impl Caller for Option<AuthUser> {
+    fn of(s: &SocketRef<Adapter>) -> Option<Self> {
+        Some(s.extensions.get::<AuthUser>())
+    }
+}
+
+/// Decodes a payload; anything but the expected object is `malformed_request`, never a drop.
+fn decode<T: DeserializeOwned>(payload: Result<Value, impl std::fmt::Display>) -> Result<T, Error> {
+    let value = payload.map_err(|e| Error::Malformed(format!("unreadable payload: {e}")))?;
+    crate::input::decode(&value).map_err(crate::input::DecodeError::into_socket)
+}
+
+/// Runs one event: refuses a caller it does not admit and a socket over its budget, decodes the
+/// input, runs `f` and acknowledges its result (see `ack`).
+pub(crate) async fn handle<C, T, R, F, Fut>(
+    s: SocketRef<Adapter>,
+    payload: Result<Value, impl std::fmt::Display>,
+    ack: AckSender<Adapter>,
+    wants_ack: bool,
+    event: &'static str,
+    f: F,
+) where
+    C: Caller,
+    T: DeserializeOwned,
+    R: Serialize,
+    F: FnOnce(C, T) -> Fut,
+    Fut: Future<Output = Result<R, Error>>,
+{
+    let reply = Reply {
+        socket: s.clone(),
+        ack,
+        wants_ack,
+        event,
+    };
+    let Some(caller) = C::of(&s) else {
+        return reply.fail(Error::Unauthorized);
+    };
+    if let Some(budget) = s.extensions.get::<Arc<SocketBudget>>() {
+        match budget.spend() {
+            Budget::Ok => {}
+            Budget::Refused { retry_after } => {
+                return reply.fail(Error::RateLimited { retry_after });
+            }
+            Budget::Exhausted => {
+                tracing::warn!(sid = %s.id, "socket kept flooding; disconnecting");
+                reply.fail(Error::RateLimited { retry_after: 1 });
+                let _ = s.disconnect();
+                return;
+            }
+        }
+    }
+    crate::metrics::event("in", event);
+    let timer = crate::metrics::METRICS
+        .action_seconds
+        .with_label_values(&[event])
+        .start_timer();
+    let result = match decode::<T>(payload) {
+        Ok(input) => f(caller, input).await,
+        Err(e) => Err(e),
+    };
+    timer.observe_duration();
+    reply.send(result);
+}
+
+/// Declares the handler of one client event: socketioxide extracts the socket, payload, ack and
+/// state; [`handle`] does the rest; only the body (what the event does, returning the ack's
+/// data) and the caller's type ([`Caller`]) differ.
+macro_rules! handler {
+    ($name:ident, $event:expr, |$socket:ident, $st:ident, $user:ident: $caller:ty, $input:ident: $ty:ty| $body:block) => {
+        async fn $name(
+            s: socketioxide::extract::SocketRef<$crate::gateway::Adapter>,
+            socketioxide::extract::TryData(payload): socketioxide::extract::TryData<
+                serde_json::Value,
+            >,
+            ack: socketioxide::extract::AckSender<$crate::gateway::Adapter>,
+            $crate::gateway::ack::WantsAck(wants): $crate::gateway::ack::WantsAck,
+            socketioxide::extract::State($st): socketioxide::extract::State<
+                $crate::gateway::GatewayState,
+            >,
+        ) {
+            let $socket = s.clone();
+            $crate::gateway::handle::handle(
+                s,
+                payload,
+                ack,
+                wants,
+                $event,
+                |$user: $caller, $input: $ty| async move $body,
+            )
+            .await;
+        }
+    };
+}
+pub(crate) use handler;
