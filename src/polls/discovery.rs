@@ -29,7 +29,6 @@ use uuid::Uuid;
 
 use super::{
     PollService, Spend,
-    cache::Counts,
     view::{CategoryView, CreatorView},
 };
 use crate::{
@@ -43,6 +42,7 @@ use crate::{
         discovery::{RawListParams, trend_weight},
     },
     error::Error,
+    store::poll_cache::Counts,
 };
 
 /// How often buffered activity is written.

@@ -14,7 +14,6 @@ use uuid::Uuid;
 
 use super::{
     PollPublisher, Spend,
-    cache::{Counts, PollCache},
     view::{OptionView, PollView},
 };
 use crate::{
@@ -33,7 +32,10 @@ use crate::{
         },
     },
     error::Error,
-    store::LiveStore,
+    store::{
+        LiveStore,
+        poll_cache::{Counts, PollCache},
+    },
 };
 
 /// Codes drawn for a new poll before giving up: a clash is rare (31^6 codes), eight in a row

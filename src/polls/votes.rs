@@ -8,7 +8,6 @@ use uuid::Uuid;
 
 use super::{
     PollService,
-    cache::Counts,
     view::{PollView, ResultsView},
 };
 use crate::{
@@ -18,6 +17,7 @@ use crate::{
     },
     domain::poll::{PollError, vote::Delta},
     error::Error,
+    store::poll_cache::Counts,
 };
 
 /// Who votes: the account, and the key their ballot is filed under (the account id, or for an

@@ -1,7 +1,7 @@
 //! What a vote may choose, and how replacing a voter's ballot moves the counts: the old
 //! choice's options lose one each, the new one's gain one each, and the voter count changes
 //! only when a ballot appears or disappears. Counts are kept as sums of such deltas (see
-//! `polls::cache`), so a change is never counted twice or lost.
+//! `store::poll_cache`), so a change is never counted twice or lost.
 
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
