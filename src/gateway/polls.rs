@@ -28,6 +28,7 @@ use super::{
 };
 use crate::{
     auth::AuthUser,
+    domain::poll::notice::CreatorNotice,
     error::Error,
     limits::{Budget, SocketBudget},
     polls::{PollPublisher, PollService, discovery::PollSummary, view::PollView, votes::Voter},
@@ -326,8 +327,14 @@ impl SocketPollPublisher {
                         tracing::debug!(error = %e, poll = %poll, "poll_results not sent");
                     }
                     let counts = (results.total_votes, results.likes);
-                    self.notify(&polls, poll, results.creator_id, "poll_votes", counts)
-                        .await;
+                    self.notify(
+                        &polls,
+                        poll,
+                        results.creator_id,
+                        CreatorNotice::Votes.as_str(),
+                        counts,
+                    )
+                    .await;
                 }
                 Ok(None) => {}
                 Err(e) => e.report("poll results broadcast"),
@@ -386,7 +393,7 @@ impl PollPublisher for Publisher {
         }
     }
 
-    async fn updated(&self, poll: &PollView) {
+    async fn updated(&self, poll: &PollView, creator: Option<CreatorNotice>) {
         crate::metrics::event("out", p::POLL_UPDATED);
         let room = poll_room(poll.id);
         if let Err(e) = self
@@ -398,7 +405,7 @@ impl PollPublisher for Publisher {
         {
             tracing::debug!(error = %e, poll = %poll.id, "poll_updated not sent");
         }
-        if poll.status == "closed"
+        if let Some(notice) = creator
             && let Some(polls) = self.0.polls.upgrade()
         {
             self.0
@@ -406,7 +413,7 @@ impl PollPublisher for Publisher {
                     &polls,
                     poll.id,
                     poll.creator.id,
-                    "poll_closed",
+                    notice.as_str(),
                     (poll.total_votes, poll.likes),
                 )
                 .await;

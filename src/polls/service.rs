@@ -29,6 +29,7 @@ use crate::{
             PollError, PollStatus, code as poll_code,
             create::{self, NewPollInput},
             lifecycle::Transition,
+            notice::{self, Listing},
         },
     },
     error::Error,
@@ -164,7 +165,7 @@ impl PollService {
 
     async fn category(&self, slug: Option<&str>) -> Result<Option<Uuid>, Error> {
         let Some(slug) = slug else { return Ok(None) };
-        if !crate::domain::poll::create::could_be_slug(slug) {
+        if !crate::domain::poll::category::could_be_slug(slug) {
             return Err(PollError::validation("category", "no such category").into());
         }
         db::polls::category_id(&self.db, slug.trim())
@@ -180,11 +181,8 @@ impl PollService {
         // Spent once the poll is known to be valid: a form sent back with an error is no flood.
         self.spend(actor, Spend::Poll).await?;
         let id = Uuid::new_v4();
-        let status = if req.publish.unwrap_or(true) {
-            PollStatus::Open
-        } else {
-            PollStatus::Draft
-        };
+        let start = create::Start::of(req.publish, req.is_public, req.allow_anonymous);
+        let status = start.status;
         let mut tx = self.db.begin().await.map_err(DbError::from)?;
         let mut drawn = false;
         for _ in 0..CODE_DRAWS {
@@ -205,8 +203,8 @@ impl PollService {
                 status,
                 allow_multiple: poll.allow_multiple,
                 max_choices: poll.max_choices,
-                is_public: req.is_public.unwrap_or(true),
-                allow_anonymous: req.allow_anonymous.unwrap_or(false),
+                is_public: start.is_public,
+                allow_anonymous: start.allow_anonymous,
                 expires_at: poll.expires_at,
             };
             if db::polls::insert(&mut tx, &row, &poll.options).await? {
@@ -233,7 +231,13 @@ impl PollService {
         // A new poll has no votes: its counts start cached at zero, no Postgres count needed.
         let counts = self.cache.install(id, &[], 0).await.unwrap_or_default();
         let view = PollView::build(&record, &counts, Vec::new(), now);
-        self.announce(&view).await;
+        let listing = Listing {
+            is_public: start.is_public,
+            status,
+        };
+        if notice::enters_feed(None, listing) {
+            self.announce(&view).await;
+        }
         Ok(view)
     }
 
@@ -343,7 +347,8 @@ impl PollService {
             let mut public = view.clone();
             public.my_votes = Vec::new();
             public.liked_by_me = false;
-            p.updated(&public).await;
+            let creator = notice::after_change(record.state(false).status_at(Utc::now()));
+            p.updated(&public, creator).await;
         }
         Ok(view)
     }
@@ -375,7 +380,10 @@ impl PollService {
         };
         self.spend(actor, Spend::Write).await?;
         let (mut tx, record) = self.locked(actor, id).await?;
-        let was_public = record.poll.is_public;
+        let before = Listing {
+            is_public: record.poll.is_public,
+            status: record.state(false).status,
+        };
         let changes_question = question
             .as_deref()
             .is_some_and(|q| q != record.poll.question);
@@ -410,7 +418,11 @@ impl PollService {
         .await?;
         let view = self.finish(tx, actor, id).await?;
         // An unlisted poll made public is new to the feed, as a published one is.
-        if !was_public {
+        let after = Listing {
+            is_public: patch.is_public.unwrap_or(before.is_public),
+            ..before
+        };
+        if notice::enters_feed(Some(before), after) {
             self.announce(&view).await;
         }
         Ok(view)
@@ -424,7 +436,12 @@ impl PollService {
     ) -> Result<PollView, Error> {
         self.spend(actor, Spend::Write).await?;
         let (mut tx, record) = self.locked(actor, id).await?;
-        let next = record.state(false).transition(actor, t, Utc::now())?;
+        let state = record.state(false);
+        let next = state.transition(actor, t, Utc::now())?;
+        let before = Listing {
+            is_public: record.poll.is_public,
+            status: state.status,
+        };
         db::polls::set_status(&mut tx, id, next).await?;
         let action = match t {
             Transition::Publish => "poll_published",
@@ -433,7 +450,13 @@ impl PollService {
         };
         audit::record(&mut tx, Some(actor), action, Target::poll(id), json!({})).await?;
         let view = self.finish(tx, actor, id).await?;
-        if t == Transition::Publish {
+        if notice::enters_feed(
+            Some(before),
+            Listing {
+                status: next,
+                ..before
+            },
+        ) {
             self.announce(&view).await;
         }
         Ok(view)
@@ -442,13 +465,10 @@ impl PollService {
     pub(crate) async fn delete(&self, actor: Uuid, id: Uuid) -> Result<(), Error> {
         let admin = self.is_admin(actor).await?;
         let mut tx = self.db.begin().await.map_err(DbError::from)?;
-        let record = match db::polls::load(&mut tx, id, true).await? {
-            Some(r) if admin || r.state(false).visible_to(Some(actor)) => r,
-            _ => return Err(PollError::PollNotFound.into()),
-        };
-        if !admin {
-            record.state(false).ensure_creator(actor)?;
-        }
+        let record = db::polls::load(&mut tx, id, true)
+            .await?
+            .ok_or(PollError::PollNotFound)?;
+        record.state(false).ensure_creator_or_admin(actor, admin)?;
         audit::record(
             &mut tx,
             Some(actor),

@@ -247,12 +247,10 @@ impl PollService {
         Ok(self.list(None, &raw).await?.polls)
     }
 
-    /// Tells the feed about `view` if it just became visible to everyone: public and published.
+    /// Tells the feed about `view`, which just became visible to everyone (public and published:
+    /// `domain::poll::notice::enters_feed` decides).
     pub(super) async fn announce(&self, view: &PollView) {
-        if view.is_public
-            && view.status != "draft"
-            && let Some(p) = self.publisher()
-        {
+        if let Some(p) = self.publisher() {
             p.created(&PollSummary::of_view(view)).await;
         }
     }

@@ -103,7 +103,7 @@ impl RawListParams {
         }
         if category
             .as_ref()
-            .is_some_and(|c| !super::create::could_be_slug(c))
+            .is_some_and(|c| !super::category::could_be_slug(c))
         {
             return Err(bad("category", "no such category"));
         }
