@@ -2,7 +2,8 @@
 //! `domain::poll` to decide, writes the change and its audit entry in one transaction, keeps
 //! the Redis counts (`store::poll_cache`) exact, and publishes what changed.
 //!
-//! - `service`: polls themselves (create, read, edit, delete, status changes) and options.
+//! - `service`: polls themselves (create, read, edit, delete, status changes); `options`: their
+//!   options.
 //! - `votes`: voting, withdrawing, results, and the counts (cached or rebuilt).
 //! - `catalog`: categories and audit reads. `expiry`: the sweep that closes expired polls.
 //! - `discovery`: lists, search, trending and likes (issue 12).
@@ -13,6 +14,7 @@
 pub(crate) mod catalog;
 pub(crate) mod discovery;
 pub(crate) mod expiry;
+pub(crate) mod options;
 pub(crate) mod publisher;
 pub(crate) mod service;
 pub(crate) mod stats;

@@ -1,21 +1,19 @@
-//! The poll API both transports call: create, read, edit, delete, status changes and options.
+//! The poll API both transports call: create, read, edit, delete and status changes (options:
+//! `options`).
 //! Every change runs in one transaction with its audit entry, on the poll row locked, so two
 //! edits of one poll happen one after the other.
 
 use chrono::{DateTime, Utc};
 use rand::Rng;
 use serde_json::json;
-use sqlx::{PgConnection, PgPool};
+use sqlx::PgPool;
 use std::{
     sync::{Arc, OnceLock},
     time::Duration,
 };
 use uuid::Uuid;
 
-use super::{
-    PollPublisher, Spend,
-    view::{OptionView, PollView},
-};
+use super::{PollPublisher, Spend, view::PollView};
 use crate::{
     db::{
         self, DbError,
@@ -33,10 +31,7 @@ use crate::{
         },
     },
     error::Error,
-    store::{
-        LiveStore,
-        poll_cache::{Counts, PollCache},
-    },
+    store::{LiveStore, poll_cache::PollCache},
 };
 
 /// Codes drawn for a new poll before giving up: a clash is rare (31^6 codes), eight in a row
@@ -314,7 +309,7 @@ impl PollService {
     }
 
     /// Opens a transaction with the poll locked; a draft of someone else is 404.
-    async fn locked(
+    pub(super) async fn locked(
         &self,
         actor: Uuid,
         id: Uuid,
@@ -327,7 +322,7 @@ impl PollService {
     }
 
     /// Commits an edit and tells the poll's watchers; returns the poll as `actor` sees it.
-    async fn finish(
+    pub(super) async fn finish(
         &self,
         mut tx: sqlx::Transaction<'static, sqlx::Postgres>,
         actor: Uuid,
@@ -486,129 +481,5 @@ impl PollService {
             p.deleted(id).await;
         }
         Ok(())
-    }
-
-    pub(crate) async fn add_option(
-        &self,
-        actor: Uuid,
-        id: Uuid,
-        text: &str,
-    ) -> Result<OptionView, Error> {
-        let text = create::option_text(text, "text")?;
-        self.spend(actor, Spend::Write).await?;
-        let (mut tx, record) = self.locked(actor, id).await?;
-        let keys: Vec<String> = record
-            .options
-            .iter()
-            .map(|o| create::option_key(&o.text))
-            .collect();
-        record
-            .state(false)
-            .check_add_option(actor, &create::option_key(&text), &keys)?;
-        let option = db::polls::insert_option(&mut tx, id, &text)
-            .await
-            .map_err(duplicate_option)?;
-        audit::record(
-            &mut tx,
-            Some(actor),
-            "option_added",
-            Target::option(id, option.id),
-            json!({"text": option.text}),
-        )
-        .await?;
-        self.finish(tx, actor, id).await?;
-        Ok(OptionView::of(&option, &Counts::default()))
-    }
-
-    pub(crate) async fn edit_option(
-        &self,
-        actor: Uuid,
-        id: Uuid,
-        option: Uuid,
-        text: &str,
-    ) -> Result<OptionView, Error> {
-        let text = create::option_text(text, "text")?;
-        self.spend(actor, Spend::Write).await?;
-        let (mut tx, record) = self.locked(actor, id).await?;
-        let voted = option_voted(&mut tx, &record, id, option).await?;
-        record
-            .state(false)
-            .check_option_change(actor, option, voted, false)?;
-        let key = create::option_key(&text);
-        if record
-            .options
-            .iter()
-            .any(|o| o.id != option && create::option_key(&o.text) == key)
-        {
-            return Err(PollError::DuplicateOption.into());
-        }
-        let row = db::polls::update_option(&mut tx, option, &text)
-            .await
-            .map_err(duplicate_option)?;
-        audit::record(
-            &mut tx,
-            Some(actor),
-            "option_updated",
-            Target::option(id, option),
-            json!({"text": row.text}),
-        )
-        .await?;
-        self.finish(tx, actor, id).await?;
-        Ok(OptionView::of(&row, &Counts::default()))
-    }
-
-    pub(crate) async fn delete_option(
-        &self,
-        actor: Uuid,
-        id: Uuid,
-        option: Uuid,
-    ) -> Result<(), Error> {
-        self.spend(actor, Spend::Write).await?;
-        let (mut tx, record) = self.locked(actor, id).await?;
-        let voted = option_voted(&mut tx, &record, id, option).await?;
-        let state = record.state(false);
-        state.check_option_change(actor, option, voted, true)?;
-        db::polls::delete_option(&mut tx, option).await?;
-        // A multiple-choice poll never allows more choices than it has options.
-        let max = state.max_choices_for(record.options.len().saturating_sub(1));
-        if max != state.max_choices {
-            let changes = PollChanges {
-                max_choices: Some(max),
-                ..PollChanges::default()
-            };
-            db::polls::update(&mut tx, id, &changes).await?;
-        }
-        audit::record(
-            &mut tx,
-            Some(actor),
-            "option_deleted",
-            Target::option(id, option),
-            json!({}),
-        )
-        .await?;
-        self.finish(tx, actor, id).await?;
-        Ok(())
-    }
-}
-
-/// Whether anyone chose `option` (only asked when it is the poll's and the actor its creator,
-/// so a stranger learns nothing from the answer).
-async fn option_voted(
-    conn: &mut PgConnection,
-    record: &PollRecord,
-    poll: Uuid,
-    option: Uuid,
-) -> Result<bool, Error> {
-    if !record.options.iter().any(|o| o.id == option) {
-        return Ok(false);
-    }
-    Ok(ballots::option_has_votes(conn, poll, option).await?)
-}
-
-/// Two concurrent adds of the same text: the unique index refuses the second.
-fn duplicate_option(e: DbError) -> Error {
-    match e {
-        DbError::Unique(_) => PollError::DuplicateOption.into(),
-        other => other.into(),
     }
 }
