@@ -28,6 +28,7 @@ use crate::{
             create::{self, NewPollInput},
             lifecycle::Transition,
             notice::{self, Listing},
+            vote::Voter,
         },
     },
     error::Error,
@@ -251,6 +252,15 @@ impl PollService {
     ) -> Result<PollView, Error> {
         let record = self.visible(None, id).await?;
         self.view_as(&record, None, voter_id).await
+    }
+
+    /// A poll as `voter` sees it (`auth::voter::VoterKeys::resolve`): a signed-in voter as
+    /// their account, an anonymous one with their ballot, nobody yet with none.
+    pub(crate) async fn get_as(&self, voter: Option<Voter>, id: Uuid) -> Result<PollView, Error> {
+        match voter.and_then(|v| v.user) {
+            Some(user) => self.get(Some(user), id).await,
+            None => self.get_anonymous(voter.map(|v| v.key), id).await,
+        }
     }
 
     pub(super) async fn visible(
