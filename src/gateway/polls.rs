@@ -327,14 +327,8 @@ impl SocketPollPublisher {
                         tracing::debug!(error = %e, poll = %poll, "poll_results not sent");
                     }
                     let counts = (results.total_votes, results.likes);
-                    self.notify(
-                        &polls,
-                        poll,
-                        results.creator_id,
-                        CreatorNotice::Votes.as_str(),
-                        counts,
-                    )
-                    .await;
+                    self.notify(&polls, poll, results.creator_id, "poll_votes", counts)
+                        .await;
                 }
                 Ok(None) => {}
                 Err(e) => e.report("poll results broadcast"),

@@ -27,12 +27,11 @@ pub(crate) fn enters_feed(before: Option<Listing>, after: Listing) -> bool {
     after.listed() && !before.is_some_and(Listing::listed)
 }
 
-/// A notification for a poll's creator (`notification` over Socket.IO, at most one per poll
-/// per few seconds: the transport throttles).
+/// A notification for a poll's creator after a change of the poll (`notification` over
+/// Socket.IO, at most one per poll per few seconds: the transport throttles). The other kind,
+/// `poll_votes`, follows every coalesced count broadcast and needs no decision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum CreatorNotice {
-    /// Votes moved the counts.
-    Votes,
     /// The poll is closed (by its creator, by its expiry).
     Closed,
 }
@@ -41,7 +40,6 @@ impl CreatorNotice {
     /// The notification's `type`.
     pub(crate) fn as_str(self) -> &'static str {
         match self {
-            CreatorNotice::Votes => "poll_votes",
             CreatorNotice::Closed => "poll_closed",
         }
     }
@@ -90,6 +88,5 @@ mod tests {
         assert_eq!(after_change(Open), None);
         assert_eq!(after_change(Draft), None);
         assert_eq!(CreatorNotice::Closed.as_str(), "poll_closed");
-        assert_eq!(CreatorNotice::Votes.as_str(), "poll_votes");
     }
 }
