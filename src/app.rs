@@ -15,8 +15,8 @@ use crate::{
     gateway,
     http::{self, AppState},
     limits::Limits,
-    polls::cache::{PollCache, RedisCache, memory::MemoryCache},
     questions::{self, FallbackProvider, QuestionProvider},
+    store::poll_cache::{PollCache, RedisCache, memory::MemoryCache},
     store::{LiveStore, memory::MemoryStore, redis::RedisStore},
 };
 

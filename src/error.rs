@@ -6,10 +6,7 @@ use std::{borrow::Cow, error::Error as StdError, fmt, sync::Arc};
 
 use crate::{
     db::DbError,
-    domain::{
-        DomainError,
-        poll::{PollError, error::PollErrorKind},
-    },
+    domain::{DomainError, account::AccountError, error::ErrorKind, poll::PollError},
     store::StoreError,
 };
 
@@ -133,6 +130,18 @@ pub enum Class {
     Internal,
 }
 
+/// A rule's refusal, whichever product's rules refused.
+impl From<ErrorKind> for Class {
+    fn from(kind: ErrorKind) -> Self {
+        match kind {
+            ErrorKind::Forbidden => Class::Forbidden,
+            ErrorKind::NotFound => Class::NotFound,
+            ErrorKind::Conflict => Class::Conflict,
+            ErrorKind::Validation => Class::Validation,
+        }
+    }
+}
+
 impl Error {
     pub fn not_found(code: &'static str, message: impl Into<String>) -> Self {
         Error::NotFound(code, message.into())
@@ -181,34 +190,9 @@ impl Error {
     }
 
     pub fn class(&self) -> Class {
-        use DomainError as D;
         match self {
-            Error::Rule(e) => match e {
-                D::NotHost | D::NotParticipant | D::OwnAnswer | D::Kicked | D::NotAudience => {
-                    Class::Forbidden
-                }
-                D::AnswerNotFound | D::RoomClosed => Class::NotFound,
-                D::Validation { .. } | D::CannotKickSelf | D::Inappropriate { .. } => {
-                    Class::Validation
-                }
-                D::RoomFull
-                | D::GameInProgress
-                | D::GameFinished
-                | D::WrongPhase
-                | D::AlreadyAnswered
-                | D::AlreadyVoted
-                | D::NotEnoughPlayers
-                | D::StaleRound
-                | D::AnswerHidden
-                | D::AudienceClosed
-                | D::AudienceFull => Class::Conflict,
-            },
-            Error::Poll(e) => match e.kind() {
-                PollErrorKind::Forbidden => Class::Forbidden,
-                PollErrorKind::NotFound => Class::NotFound,
-                PollErrorKind::Conflict => Class::Conflict,
-                PollErrorKind::Validation => Class::Validation,
-            },
+            Error::Rule(e) => e.kind().into(),
+            Error::Poll(e) => e.kind().into(),
             Error::Malformed(_) => Class::BadRequest,
             Error::Validation { .. } => Class::Validation,
             Error::Unauthorized | Error::InvalidCredentials => Class::Unauthorized,
@@ -231,6 +215,13 @@ impl Error {
             }
             other => other.to_string(),
         }
+    }
+}
+
+/// An account rule's refusal reads as any service validation error: its message alone.
+impl From<AccountError> for Error {
+    fn from(e: AccountError) -> Self {
+        Error::validation(e.field(), e.to_string())
     }
 }
 

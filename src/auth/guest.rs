@@ -8,10 +8,10 @@
 use chrono::Utc;
 use uuid::Uuid;
 
-use super::{AuthService, AuthUser, Session, User, password, validate_email, validate_password};
+use super::{AuthService, AuthUser, Session, User, password};
 use crate::{
     db::{self, DbError},
-    domain::text,
+    domain::account,
     error::Error,
 };
 
@@ -23,7 +23,7 @@ impl AuthService {
     /// `POST /api/auth/guest`: a new guest named `display_name` (the registration rule) and
     /// their session.
     pub async fn guest(&self, display_name: &str) -> Result<Session, Error> {
-        let name = text::DISPLAY_NAME.check(display_name)?;
+        let name = account::display_name(display_name)?;
         let row = db::users::insert_guest(&self.db, &name).await?;
         self.session(row.into(), None, self.guests.session).await
     }
@@ -36,8 +36,8 @@ impl AuthService {
         email: &str,
         password: String,
     ) -> Result<User, Error> {
-        let email = validate_email(email)?;
-        validate_password(&password)?;
+        let email = account::email(email)?;
+        account::password(&password)?;
         if db::users::is_guest(&self.db, user.id).await? != Some(true) {
             return Err(Error::NotGuest);
         }

@@ -15,6 +15,7 @@ use std::time::Duration;
 use uuid::Uuid;
 
 use super::{cookies, secret::hex};
+use crate::domain::poll::vote::Voter;
 
 pub(crate) const COOKIE_NAME: &str = "voter_id";
 
@@ -71,6 +72,16 @@ impl VoterKeys {
         voter_cookies(headers).find_map(|v| self.verify(&v))
     }
 
+    /// Who a request reads ballots and votes as: the signed-in `user`, else the anonymous
+    /// voter of a valid `voter_id` cookie in `headers`, else nobody yet. Every REST route and
+    /// the plain WebSocket resolve their caller here.
+    pub(crate) fn resolve(&self, user: Option<Uuid>, headers: &http::HeaderMap) -> Option<Voter> {
+        match user {
+            Some(id) => Some(Voter::user(id)),
+            None => self.voter_of(headers).map(Voter::anonymous),
+        }
+    }
+
     /// The cookie set on a first anonymous vote; HttpOnly and SameSite=Lax like the auth
     /// cookie, Secure when the server is configured for HTTPS.
     pub(crate) fn cookie(&self, id: Uuid, secure: bool) -> Cookie<'static> {
@@ -121,6 +132,28 @@ mod tests {
         );
         assert_eq!(keys().voter_of(&h), Some(id));
         assert!(has_cookie(&h));
+    }
+
+    #[test]
+    fn a_signed_in_caller_votes_as_their_account_and_anyone_else_as_their_cookie() {
+        let id = Uuid::new_v4();
+        let mut h = http::HeaderMap::new();
+        h.insert(
+            http::header::COOKIE,
+            format!("voter_id={}", keys().sign(id)).parse().expect("hv"),
+        );
+        let account = Uuid::new_v4();
+        let v = keys().resolve(Some(account), &h).expect("account");
+        assert_eq!((v.user, v.key), (Some(account), account));
+        let v = keys().resolve(None, &h).expect("cookie");
+        assert_eq!((v.user, v.key), (None, id));
+        assert!(keys().resolve(None, &http::HeaderMap::new()).is_none());
+        let mut forged = http::HeaderMap::new();
+        forged.insert(
+            http::header::COOKIE,
+            "voter_id=forged.00".parse().expect("hv"),
+        );
+        assert!(keys().resolve(None, &forged).is_none());
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Ballots (one row per voter per poll, see the migration) and the counts derived from them.
 //!
-//! The Redis counts (`polls::cache`) are kept by deltas applied after each commit. A rebuild
+//! The Redis counts (`store::poll_cache`) are kept by deltas applied after each commit. A rebuild
 //! from these rows must never meet a delta half-way (counted in its snapshot and then applied
 //! again on top), so every vote holds a shared advisory lock on its poll from before its
 //! commit until its delta is applied, and a rebuild takes the same lock exclusively. Shared

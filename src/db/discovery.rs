@@ -130,8 +130,8 @@ pub(crate) async fn list(
         "SELECT {SUMMARY_COLUMNS} FROM polls p JOIN users u ON u.id = p.creator_id \
          LEFT JOIN poll_categories c ON c.id = p.category_id WHERE {conds} ORDER BY {order} \
          LIMIT {} OFFSET {}",
-        params.per_page,
-        params.offset()
+        params.paging.per_page,
+        params.paging.offset()
     );
     // Built from constant fragments and validated integers; client text is only bound.
     let rows = bind_all(
@@ -141,7 +141,7 @@ pub(crate) async fn list(
     .fetch_all(pool)
     .await?;
     let (conds, _, binds) = clauses(params, viewer, false);
-    let cap = MAX_OFFSET + params.per_page;
+    let cap = MAX_OFFSET + params.paging.per_page;
     let sql = format!("SELECT count(*) FROM (SELECT 1 FROM polls p WHERE {conds} LIMIT {cap}) t");
     let (total,): (i64,) = bind_all(sqlx::query_as(sqlx::AssertSqlSafe(sql)), binds)
         .fetch_one(pool)
@@ -158,7 +158,7 @@ async fn search(
     viewer: Option<Uuid>,
 ) -> Result<(Vec<SummaryRow>, i64), DbError> {
     let (conds, order, binds) = clauses(params, viewer, false);
-    let offset = i64::from(params.offset());
+    let offset = params.paging.offset();
     let matches = if params.sort == Sort::Relevance {
         // Counted and, when there are few enough, ranked in one pass over the matches (the
         // recheck and the rank are what a search costs; reading them twice doubled it). The
@@ -170,7 +170,7 @@ async fn search(
                ORDER BY {order} LIMIT {per_page} OFFSET {offset}) END FROM n",
             cap = SEARCH_MAX + 1,
             max = SEARCH_MAX,
-            per_page = params.per_page,
+            per_page = params.paging.per_page,
         );
         // Built from constant fragments; client text is only bound.
         let (matches, ranked): (i64, Option<Vec<Uuid>>) =
@@ -198,7 +198,7 @@ async fn search(
     if offset >= total {
         return Ok((Vec::new(), total));
     }
-    let limit = i64::from(params.per_page).min(total - offset);
+    let limit = i64::from(params.paging.per_page).min(total - offset);
     let (conds, order, binds) = clauses(params, viewer, matches > total);
     // The page's ids first, then their details: joined in one query, the planner (which cannot
     // estimate a prefix search's matches) hashed all 50,000 users for a page of 27 matches.
@@ -309,7 +309,7 @@ pub(crate) async fn votes_of(
     pool: &PgPool,
     user: Uuid,
     limit: u32,
-    offset: u32,
+    offset: i64,
 ) -> Result<Vec<(Uuid, Vec<Uuid>, DateTime<Utc>)>, DbError> {
     Ok(sqlx::query_as(
         "SELECT poll_id, option_ids, voted_at FROM poll_ballots WHERE user_id = $1 \
@@ -317,7 +317,7 @@ pub(crate) async fn votes_of(
     )
     .bind(user)
     .bind(i64::from(limit))
-    .bind(i64::from(offset))
+    .bind(offset)
     .fetch_all(pool)
     .await?)
 }
@@ -327,7 +327,7 @@ pub(crate) async fn likes_of(
     pool: &PgPool,
     user: Uuid,
     limit: u32,
-    offset: u32,
+    offset: i64,
 ) -> Result<Vec<Uuid>, DbError> {
     Ok(sqlx::query_scalar(
         "SELECT poll_id FROM poll_likes WHERE user_id = $1 \
@@ -335,7 +335,7 @@ pub(crate) async fn likes_of(
     )
     .bind(user)
     .bind(i64::from(limit))
-    .bind(i64::from(offset))
+    .bind(offset)
     .fetch_all(pool)
     .await?)
 }

@@ -4,13 +4,12 @@
 
 use chrono::{DateTime, Utc};
 use sqlx::{PgPool, types::Json};
-use std::collections::BTreeMap;
 use uuid::Uuid;
 
 use super::DbError;
 use crate::domain::{
     Answer, Participant, Room, RoomStatus, Round, RoundPhase, Settings, Vote,
-    game::room::audience::AudienceBallot,
+    game::{room::audience::AudienceBallot, scoring},
 };
 
 #[derive(sqlx::FromRow)]
@@ -217,36 +216,25 @@ pub(crate) async fn load_room(pool: &PgPool, code: &str) -> Result<Option<Room>,
                 .await?;
         Some(name.unwrap_or_default())
     };
-    let mut board: BTreeMap<Uuid, u32> = BTreeMap::new();
-    for p in &participants {
-        // The first game's board has everyone who ever joined (joining puts one on it); a
-        // later game's starts from those present when it began.
-        if !p.kicked && (game_number == 1 || p.active) {
-            board.insert(p.user_id, 0);
-        }
-    }
-    for user in dealt {
-        board.insert(user, 0);
-    }
-    for (user, points) in scores {
-        board.insert(user, to_u32(points));
-    }
+    let participants: Vec<Participant> = participants
+        .into_iter()
+        .map(|p| Participant {
+            user_id: p.user_id,
+            display_name: p.display_name,
+            joined_at: p.joined_at,
+            active: p.active,
+            kicked: p.kicked,
+        })
+        .collect();
+    let points = scores.into_iter().map(|(user, p)| (user, to_u32(p)));
+    let board = scoring::rebuilt_board(&participants, game_number, dealt, points);
     Ok(Some(Room {
         id: row.id,
         code: row.code,
         host_id: row.host_id,
         status: status_of(&row.status),
         settings: row.settings.0,
-        participants: participants
-            .into_iter()
-            .map(|p| Participant {
-                user_id: p.user_id,
-                display_name: p.display_name,
-                joined_at: p.joined_at,
-                active: p.active,
-                kicked: p.kicked,
-            })
-            .collect(),
+        participants,
         round,
         scores: board,
         used_questions: questions,

@@ -1,4 +1,17 @@
-//! Why a command was refused: one variant per rule, each with the stable wire code clients branch on.
+//! Why a command was refused: one variant per rule, each with the stable wire code clients branch on
+//! and its [`ErrorKind`], the class every product's rule errors share (`DomainError` for the game,
+//! `poll::PollError` for polls, `account::AccountError` for accounts), so the service error maps a
+//! refusal to a status by its kind, never by listing another layer's variants.
+
+/// What kind of refusal a rule error is; each transport picks its status from it (403, 404, 409,
+/// 422).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    Forbidden,
+    NotFound,
+    Conflict,
+    Validation,
+}
 
 /// A rule the command broke. The room is never changed by a refused command.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -79,6 +92,31 @@ impl DomainError {
         }
     }
 
+    /// The class of the refusal (its status over REST).
+    pub fn kind(&self) -> ErrorKind {
+        use DomainError as D;
+        match self {
+            D::NotHost | D::NotParticipant | D::OwnAnswer | D::Kicked | D::NotAudience => {
+                ErrorKind::Forbidden
+            }
+            D::AnswerNotFound | D::RoomClosed => ErrorKind::NotFound,
+            D::Validation { .. } | D::CannotKickSelf | D::Inappropriate { .. } => {
+                ErrorKind::Validation
+            }
+            D::RoomFull
+            | D::GameInProgress
+            | D::GameFinished
+            | D::WrongPhase
+            | D::AlreadyAnswered
+            | D::AlreadyVoted
+            | D::NotEnoughPlayers
+            | D::StaleRound
+            | D::AnswerHidden
+            | D::AudienceClosed
+            | D::AudienceFull => ErrorKind::Conflict,
+        }
+    }
+
     pub(crate) fn validation(field: &'static str, message: impl Into<String>) -> Self {
         DomainError::Validation {
             field,
@@ -124,6 +162,37 @@ mod tests {
         ];
         for (err, code) in cases {
             assert_eq!(err.code(), code, "{err:?}");
+        }
+    }
+
+    #[test]
+    fn every_error_has_the_contract_class() {
+        use ErrorKind::{Conflict, Forbidden, NotFound, Validation};
+        let cases = [
+            (DomainError::NotHost, Forbidden),
+            (DomainError::NotParticipant, Forbidden),
+            (DomainError::OwnAnswer, Forbidden),
+            (DomainError::Kicked, Forbidden),
+            (DomainError::NotAudience, Forbidden),
+            (DomainError::AnswerNotFound, NotFound),
+            (DomainError::RoomClosed, NotFound),
+            (DomainError::validation("answer", "too long"), Validation),
+            (DomainError::CannotKickSelf, Validation),
+            (DomainError::Inappropriate { field: "answer" }, Validation),
+            (DomainError::RoomFull, Conflict),
+            (DomainError::GameInProgress, Conflict),
+            (DomainError::GameFinished, Conflict),
+            (DomainError::WrongPhase, Conflict),
+            (DomainError::AlreadyAnswered, Conflict),
+            (DomainError::AlreadyVoted, Conflict),
+            (DomainError::NotEnoughPlayers, Conflict),
+            (DomainError::StaleRound, Conflict),
+            (DomainError::AnswerHidden, Conflict),
+            (DomainError::AudienceClosed, Conflict),
+            (DomainError::AudienceFull, Conflict),
+        ];
+        for (err, kind) in cases {
+            assert_eq!(err.kind(), kind, "{err:?}");
         }
     }
 

@@ -12,8 +12,9 @@ use super::{GameService, view::LeaderboardView};
 use crate::{
     db::history::{self as db, GameRecord, GameSummaryRow},
     domain::{
-        Settings, UserId,
-        game::history::{FinalScore, GameParties, Page, final_ranking},
+        DomainError, Settings, UserId,
+        game::history::{FinalScore, GameParties, final_ranking},
+        paging::{Page, PageRefusal},
     },
     error::Error,
 };
@@ -104,9 +105,34 @@ impl From<GameSummaryRow> for GameSummary {
     }
 }
 
+/// The history's wording of a paging refusal (as it has always read: a value that is no number
+/// is the field's own sentence, a number out of range the rule's `field: …`).
+fn page_refused(refusal: PageRefusal) -> Error {
+    let field = refusal.field();
+    match refusal {
+        PageRefusal::PageNotANumber | PageRefusal::PerPageNotANumber => {
+            Error::validation(field, format!("{field} must be a whole number"))
+        }
+        PageRefusal::PageBelowOne => DomainError::validation(field, "must be at least 1").into(),
+        // The history has no deepest offset; a page past its end is empty.
+        PageRefusal::PerPageOutOfRange | PageRefusal::TooDeep => DomainError::validation(
+            field,
+            format!("must be between 1 and {}", Page::MAX_PER_PAGE),
+        )
+        .into(),
+    }
+}
+
 impl GameService {
-    /// The games `user` played or hosted, newest first.
-    pub(crate) async fn my_games(&self, user: UserId, page: Page) -> Result<GamePage, Error> {
+    /// The games `user` played or hosted, newest first, by the `page` and `per_page` of the
+    /// query (its text: a bad value is a 422 naming it).
+    pub(crate) async fn my_games(
+        &self,
+        user: UserId,
+        page: Option<&str>,
+        per_page: Option<&str>,
+    ) -> Result<GamePage, Error> {
+        let page = Page::parse(page, per_page, None).map_err(page_refused)?;
         let (rows, total) =
             db::games_of(&self.db, user, i64::from(page.per_page), page.offset()).await?;
         Ok(GamePage {

@@ -27,6 +27,7 @@ use super::{
 };
 use crate::{
     auth::AuthUser,
+    domain::poll::notice::CreatorNotice,
     error::Error,
     polls::{PollPublisher, PollService, discovery::PollSummary, view::PollView, votes::Voter},
 };
@@ -284,7 +285,7 @@ impl PollPublisher for Publisher {
         }
     }
 
-    async fn updated(&self, poll: &PollView) {
+    async fn updated(&self, poll: &PollView, creator: Option<CreatorNotice>) {
         crate::metrics::event("out", p::POLL_UPDATED);
         let room = poll_room(poll.id);
         if let Err(e) = self
@@ -301,7 +302,7 @@ impl PollPublisher for Publisher {
         {
             tracing::debug!(error = %e, poll = %poll.id, "poll_updated not sent");
         }
-        if poll.status == "closed"
+        if let Some(notice) = creator
             && let Some(polls) = self.0.polls.upgrade()
         {
             self.0
@@ -309,7 +310,7 @@ impl PollPublisher for Publisher {
                     &polls,
                     poll.id,
                     poll.creator.id,
-                    "poll_closed",
+                    notice.as_str(),
                     (poll.total_votes, poll.likes),
                 )
                 .await;

@@ -119,11 +119,8 @@ pub(crate) async fn search(
     MaybeUser(user): MaybeUser,
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<PollPage>> {
-    if query.q.as_deref().is_none_or(|q| q.trim().is_empty()) {
-        let e = crate::domain::poll::PollError::validation("q", "a search needs words");
-        return Err(crate::error::Error::from(e).into());
-    }
-    list_with(&state, user, query, |_| {}).await
+    let raw = RawListParams::from(query);
+    Ok(Json(state.polls.search(user.map(|u| u.id), &raw).await?))
 }
 
 #[utoipa::path(put, path = "/api/polls/{id}/like", tag = "polls", params(("id" = Uuid, Path)),

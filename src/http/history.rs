@@ -16,7 +16,6 @@ use super::{
 };
 use crate::{
     auth::AuthUser,
-    domain::game::history::Page,
     error::Error,
     game::history::{GamePage, GameRecordView, to_csv},
 };
@@ -29,15 +28,6 @@ pub(crate) struct PageQuery {
     page: Option<String>,
     /// 1–100 (default 20).
     per_page: Option<String>,
-}
-
-fn number(field: &'static str, raw: Option<&str>) -> Result<Option<u32>, Error> {
-    raw.map(|v| {
-        v.trim()
-            .parse::<u32>()
-            .map_err(|_| Error::validation(field, format!("{field} must be a whole number")))
-    })
-    .transpose()
 }
 
 #[derive(serde::Serialize, ToSchema)]
@@ -59,12 +49,11 @@ pub(crate) async fn my_games(
     user: AuthUser,
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<GamePage>> {
-    let page = Page::new(
-        number("page", q.page.as_deref())?,
-        number("per_page", q.per_page.as_deref())?,
-    )
-    .map_err(Error::from)?;
-    Ok(Json(state.game.my_games(user.id, page).await?))
+    let games = state
+        .game
+        .my_games(user.id, q.page.as_deref(), q.per_page.as_deref())
+        .await?;
+    Ok(Json(games))
 }
 
 #[utoipa::path(get, path = "/api/games/{id}", tag = "history", params(("id" = Uuid, Path)),

@@ -89,13 +89,13 @@ pub(crate) async fn ws(
             )
         })?;
     // Refused before the upgrade: an unknown poll (or another's draft) is a plain 404.
-    let (first, ballot) = match user {
-        Some(u) => (state.polls.get(Some(u.id), id).await?, Some(u.id)),
-        None => {
-            let voter = state.auth.keys().voters().voter_of(&headers);
-            (state.polls.get_anonymous(voter, id).await?, voter)
-        }
-    };
+    let voter = state
+        .auth
+        .keys()
+        .voters()
+        .resolve(user.map(|u| u.id), &headers);
+    let first = state.polls.get_as(voter, id).await?;
+    let ballot = voter.map(|v| v.key);
     Ok(upgrade
         .on_upgrade(move |socket| serve(state, socket, Watcher { id, ballot, user }, first, slot)))
 }

@@ -228,16 +228,12 @@ pub(crate) async fn get(
 ) -> ApiResult<Json<PollResponse>> {
     // Counted as a view of the poll (see `polls::stats`). An anonymous caller's `my_votes`
     // is the ballot of their `voter_id` cookie.
-    let voter = match user {
-        Some(_) => None,
-        None => state.auth.keys().voters().voter_of(&headers),
-    };
-    Ok(poll(
-        state
-            .polls
-            .get_viewed(user.map(|u| u.id), voter, id)
-            .await?,
-    ))
+    let voter = state
+        .auth
+        .keys()
+        .voters()
+        .resolve(user.map(|u| u.id), &headers);
+    Ok(poll(state.polls.get_viewed(voter, id).await?))
 }
 
 #[utoipa::path(patch, path = "/api/polls/{id}", tag = "polls", params(("id" = Uuid, Path)),
@@ -406,11 +402,13 @@ fn rest_voter(
     headers: &HeaderMap,
     mint: Option<std::net::IpAddr>,
 ) -> Result<(Voter, bool), ApiError> {
-    if let Some(u) = user {
-        return Ok((Voter::user(u.id), false));
-    }
-    if let Some(id) = state.auth.keys().voters().voter_of(headers) {
-        return Ok((Voter::anonymous(id), false));
+    if let Some(voter) = state
+        .auth
+        .keys()
+        .voters()
+        .resolve(user.map(|u| u.id), headers)
+    {
+        return Ok((voter, false));
     }
     match mint {
         Some(ip) => {

@@ -9,7 +9,7 @@ use super::{
 };
 use crate::{
     db::{self, DbError},
-    domain::poll::{PollError, create},
+    domain::poll::{PollError, category::NewCategory},
     error::Error,
 };
 
@@ -35,28 +35,8 @@ impl PollService {
         if !self.is_admin(actor).await? {
             return Err(PollError::NotAdmin.into());
         }
-        let slug = slug.trim().to_lowercase();
-        if slug.is_empty()
-            || slug.len() > 40
-            || !slug
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        {
-            return Err(
-                PollError::validation("slug", "must be 1–40 characters of a–z, 0–9 and -").into(),
-            );
-        }
-        let name = crate::domain::text::TextRule {
-            field: "name",
-            max_chars: 50,
-            nfc: true,
-            multiline: false,
-        }
-        .check(name)
-        .map_err(|e| PollError::validation("name", e.to_string()))?;
-        let description = create::description(description.unwrap_or(""))
-            .map_err(|e| PollError::validation("description", e.to_string()))?;
-        match db::polls::insert_category(&self.db, &slug, &name, &description).await {
+        let new = NewCategory::check(slug, name, description)?;
+        match db::polls::insert_category(&self.db, &new.slug, &new.name, &new.description).await {
             Ok(row) => Ok(row.into()),
             Err(DbError::Unique(_)) => Err(PollError::SlugTaken.into()),
             Err(e) => Err(e.into()),
@@ -66,13 +46,10 @@ impl PollService {
     /// A poll's audit log: its creator's or an administrator's to read.
     pub(crate) async fn poll_audit(&self, actor: Uuid, id: Uuid) -> Result<Vec<AuditEntry>, Error> {
         let admin = self.is_admin(actor).await?;
-        let record = match db::polls::get(&self.db, id).await? {
-            Some(r) if admin || r.state(false).visible_to(Some(actor)) => r,
-            _ => return Err(PollError::PollNotFound.into()),
-        };
-        if !admin {
-            record.state(false).ensure_creator(actor)?;
-        }
+        let record = db::polls::get(&self.db, id)
+            .await?
+            .ok_or(PollError::PollNotFound)?;
+        record.state(false).ensure_creator_or_admin(actor, admin)?;
         Ok(db::audit::for_poll(&self.db, id, AUDIT_LIMIT)
             .await?
             .into_iter()

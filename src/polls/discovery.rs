@@ -29,7 +29,6 @@ use uuid::Uuid;
 
 use super::{
     PollService, Spend,
-    cache::Counts,
     view::{CategoryView, CreatorView},
 };
 use crate::{
@@ -40,9 +39,10 @@ use crate::{
     },
     domain::poll::{
         PollState, PollStatus,
-        discovery::{RawListParams, trend_weight},
+        discovery::{ListParams, RawListParams, trend_weight},
     },
     error::Error,
+    store::poll_cache::Counts,
 };
 
 /// How often buffered activity is written.
@@ -234,7 +234,19 @@ impl PollService {
         viewer: Option<Uuid>,
         raw: &RawListParams,
     ) -> Result<PollPage, Error> {
-        let params = raw.parse()?;
+        self.page_of(viewer, raw.parse()?).await
+    }
+
+    /// `GET /api/polls/search`: a list whose `q` must have some text.
+    pub(crate) async fn search(
+        &self,
+        viewer: Option<Uuid>,
+        raw: &RawListParams,
+    ) -> Result<PollPage, Error> {
+        self.page_of(viewer, raw.parse_search()?).await
+    }
+
+    async fn page_of(&self, viewer: Option<Uuid>, params: ListParams) -> Result<PollPage, Error> {
         let (rows, total) = db::discovery::list(&self.db, &params, viewer).await?;
         let liked = match viewer {
             Some(v) if !rows.is_empty() => {
@@ -252,8 +264,8 @@ impl PollService {
                     PollSummary::build(r, mine, now)
                 })
                 .collect(),
-            page: params.page,
-            per_page: params.per_page,
+            page: params.paging.page,
+            per_page: params.paging.per_page,
             total,
         })
     }
@@ -415,8 +427,13 @@ impl PollService {
         raw: &RawListParams,
     ) -> Result<Vec<MyVote>, Error> {
         let params = raw.parse()?;
-        let ballots =
-            db::discovery::votes_of(&self.db, user, params.per_page, params.offset()).await?;
+        let ballots = db::discovery::votes_of(
+            &self.db,
+            user,
+            params.paging.per_page,
+            params.paging.offset(),
+        )
+        .await?;
         let ids: Vec<Uuid> = ballots.iter().map(|b| b.0).collect();
         let mut polls: HashMap<Uuid, PollSummary> = self
             .summaries_in_order(user, &ids)
@@ -443,7 +460,13 @@ impl PollService {
         raw: &RawListParams,
     ) -> Result<Vec<PollSummary>, Error> {
         let params = raw.parse()?;
-        let ids = db::discovery::likes_of(&self.db, user, params.per_page, params.offset()).await?;
+        let ids = db::discovery::likes_of(
+            &self.db,
+            user,
+            params.paging.per_page,
+            params.paging.offset(),
+        )
+        .await?;
         self.summaries_in_order(user, &ids).await
     }
 }

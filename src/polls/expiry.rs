@@ -20,6 +20,7 @@ use crate::{
         self, DbError,
         audit::{self, Target},
     },
+    domain::poll::notice,
     error::Error,
 };
 
@@ -93,7 +94,8 @@ impl PollService {
                         super::view::PollView::build(&record, &counts, Vec::new(), Utc::now());
                     // As anyone sees it: the likes read with the record (by no reader).
                     view.likes = record.likes;
-                    p.updated(&view).await;
+                    let creator = notice::after_change(record.state(false).status_at(Utc::now()));
+                    p.updated(&view, creator).await;
                 }
             }
         }

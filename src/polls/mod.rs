@@ -1,19 +1,20 @@
 //! Polls: coordination, no rules. Each action loads the poll from Postgres, asks
 //! `domain::poll` to decide, writes the change and its audit entry in one transaction, keeps
-//! the Redis counts (`cache`) exact, and publishes what changed.
+//! the Redis counts (`store::poll_cache`) exact, and publishes what changed.
 //!
-//! - `service`: polls themselves (create, read, edit, delete, status changes) and options.
+//! - `service`: polls themselves (create, read, edit, delete, status changes); `options`: their
+//!   options.
 //! - `votes`: voting, withdrawing, results, and the counts (cached or rebuilt).
 //! - `catalog`: categories and audit reads. `expiry`: the sweep that closes expired polls.
 //! - `discovery`: lists, search, trending and likes (issue 12).
 //! - `stats`: poll and site statistics, the view counter, the feed's first page.
 //! - `watch`: node-local change watchers for the plain WebSocket.
-//! - `cache`: the counts in Redis. `view`: the read models. `publisher`: the live transport.
+//! - `view`: the read models. `publisher`: the live transport.
 
-pub(crate) mod cache;
 pub(crate) mod catalog;
 pub(crate) mod discovery;
 pub(crate) mod expiry;
+pub(crate) mod options;
 pub(crate) mod publisher;
 pub(crate) mod service;
 pub(crate) mod stats;

@@ -5,13 +5,15 @@ use async_trait::async_trait;
 use uuid::Uuid;
 
 use super::{discovery::PollSummary, view::PollView};
+use crate::domain::poll::notice::CreatorNotice;
 
 #[async_trait]
 pub(crate) trait PollPublisher: Send + Sync {
     /// A vote changed `poll`'s counts (the transport coalesces and reads the latest counts).
     async fn counts_changed(&self, poll: Uuid, creator: Uuid);
-    /// The poll changed (an edit, a status change, an option change): `poll` as anyone sees it.
-    async fn updated(&self, poll: &PollView);
+    /// The poll changed (an edit, a status change, an option change, its expiry): `poll` as
+    /// anyone sees it, and what its creator is to be told (`domain::poll::notice`).
+    async fn updated(&self, poll: &PollView, creator: Option<CreatorNotice>);
     /// The poll is gone: tell its subscribers and empty its rooms.
     async fn deleted(&self, poll: Uuid);
     /// A public poll was published (created open, or a draft published): the feed's

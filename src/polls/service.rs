@@ -1,22 +1,19 @@
-//! The poll API both transports call: create, read, edit, delete, status changes and options.
+//! The poll API both transports call: create, read, edit, delete and status changes (options:
+//! `options`).
 //! Every change runs in one transaction with its audit entry, on the poll row locked, so two
 //! edits of one poll happen one after the other.
 
 use chrono::{DateTime, Utc};
 use rand::Rng;
 use serde_json::json;
-use sqlx::{PgConnection, PgPool};
+use sqlx::PgPool;
 use std::{
     sync::{Arc, OnceLock},
     time::Duration,
 };
 use uuid::Uuid;
 
-use super::{
-    PollPublisher, Spend,
-    cache::{Counts, PollCache},
-    view::{OptionView, PollView},
-};
+use super::{PollPublisher, Spend, view::PollView};
 use crate::{
     db::{
         self, DbError,
@@ -30,10 +27,12 @@ use crate::{
             PollError, PollStatus, code as poll_code,
             create::{self, NewPollInput},
             lifecycle::Transition,
+            notice::{self, Listing},
+            vote::Voter,
         },
     },
     error::Error,
-    store::LiveStore,
+    store::{LiveStore, poll_cache::PollCache},
 };
 
 /// Codes drawn for a new poll before giving up: a clash is rare (31^6 codes), eight in a row
@@ -162,7 +161,7 @@ impl PollService {
 
     async fn category(&self, slug: Option<&str>) -> Result<Option<Uuid>, Error> {
         let Some(slug) = slug else { return Ok(None) };
-        if !crate::domain::poll::create::could_be_slug(slug) {
+        if !crate::domain::poll::category::could_be_slug(slug) {
             return Err(PollError::validation("category", "no such category").into());
         }
         db::polls::category_id(&self.db, slug.trim())
@@ -178,11 +177,8 @@ impl PollService {
         // Spent once the poll is known to be valid: a form sent back with an error is no flood.
         self.spend(actor, Spend::Poll).await?;
         let id = Uuid::new_v4();
-        let status = if req.publish.unwrap_or(true) {
-            PollStatus::Open
-        } else {
-            PollStatus::Draft
-        };
+        let start = create::Start::of(req.publish, req.is_public, req.allow_anonymous);
+        let status = start.status;
         let mut tx = self.db.begin().await.map_err(DbError::from)?;
         let mut drawn = false;
         for _ in 0..CODE_DRAWS {
@@ -203,8 +199,8 @@ impl PollService {
                 status,
                 allow_multiple: poll.allow_multiple,
                 max_choices: poll.max_choices,
-                is_public: req.is_public.unwrap_or(true),
-                allow_anonymous: req.allow_anonymous.unwrap_or(false),
+                is_public: start.is_public,
+                allow_anonymous: start.allow_anonymous,
                 expires_at: poll.expires_at,
             };
             if db::polls::insert(&mut tx, &row, &poll.options).await? {
@@ -231,7 +227,13 @@ impl PollService {
         // A new poll has no votes: its counts start cached at zero, no Postgres count needed.
         let counts = self.cache.install(id, &[], 0).await.unwrap_or_default();
         let view = PollView::build(&record, &counts, Vec::new(), now);
-        self.announce(&view).await;
+        let listing = Listing {
+            is_public: start.is_public,
+            status,
+        };
+        if notice::enters_feed(None, listing) {
+            self.announce(&view).await;
+        }
         Ok(view)
     }
 
@@ -250,6 +252,15 @@ impl PollService {
     ) -> Result<PollView, Error> {
         let record = self.visible(None, id).await?;
         self.view_as(&record, None, voter_id).await
+    }
+
+    /// A poll as `voter` sees it (`auth::voter::VoterKeys::resolve`): a signed-in voter as
+    /// their account, an anonymous one with their ballot, nobody yet with none.
+    pub(crate) async fn get_as(&self, voter: Option<Voter>, id: Uuid) -> Result<PollView, Error> {
+        match voter.and_then(|v| v.user) {
+            Some(user) => self.get(Some(user), id).await,
+            None => self.get_anonymous(voter.map(|v| v.key), id).await,
+        }
     }
 
     pub(super) async fn visible(
@@ -308,7 +319,7 @@ impl PollService {
     }
 
     /// Opens a transaction with the poll locked; a draft of someone else is 404.
-    async fn locked(
+    pub(super) async fn locked(
         &self,
         actor: Uuid,
         id: Uuid,
@@ -321,7 +332,7 @@ impl PollService {
     }
 
     /// Commits an edit and tells the poll's watchers; returns the poll as `actor` sees it.
-    async fn finish(
+    pub(super) async fn finish(
         &self,
         mut tx: sqlx::Transaction<'static, sqlx::Postgres>,
         actor: Uuid,
@@ -341,7 +352,8 @@ impl PollService {
             let mut public = view.clone();
             public.my_votes = Vec::new();
             public.liked_by_me = false;
-            p.updated(&public).await;
+            let creator = notice::after_change(record.state(false).status_at(Utc::now()));
+            p.updated(&public, creator).await;
         }
         Ok(view)
     }
@@ -373,7 +385,10 @@ impl PollService {
         };
         self.spend(actor, Spend::Write).await?;
         let (mut tx, record) = self.locked(actor, id).await?;
-        let was_public = record.poll.is_public;
+        let before = Listing {
+            is_public: record.poll.is_public,
+            status: record.state(false).status,
+        };
         let changes_question = question
             .as_deref()
             .is_some_and(|q| q != record.poll.question);
@@ -408,7 +423,11 @@ impl PollService {
         .await?;
         let view = self.finish(tx, actor, id).await?;
         // An unlisted poll made public is new to the feed, as a published one is.
-        if !was_public {
+        let after = Listing {
+            is_public: patch.is_public.unwrap_or(before.is_public),
+            ..before
+        };
+        if notice::enters_feed(Some(before), after) {
             self.announce(&view).await;
         }
         Ok(view)
@@ -422,7 +441,12 @@ impl PollService {
     ) -> Result<PollView, Error> {
         self.spend(actor, Spend::Write).await?;
         let (mut tx, record) = self.locked(actor, id).await?;
-        let next = record.state(false).transition(actor, t, Utc::now())?;
+        let state = record.state(false);
+        let next = state.transition(actor, t, Utc::now())?;
+        let before = Listing {
+            is_public: record.poll.is_public,
+            status: state.status,
+        };
         db::polls::set_status(&mut tx, id, next).await?;
         let action = match t {
             Transition::Publish => "poll_published",
@@ -431,7 +455,13 @@ impl PollService {
         };
         audit::record(&mut tx, Some(actor), action, Target::poll(id), json!({})).await?;
         let view = self.finish(tx, actor, id).await?;
-        if t == Transition::Publish {
+        if notice::enters_feed(
+            Some(before),
+            Listing {
+                status: next,
+                ..before
+            },
+        ) {
             self.announce(&view).await;
         }
         Ok(view)
@@ -440,13 +470,10 @@ impl PollService {
     pub(crate) async fn delete(&self, actor: Uuid, id: Uuid) -> Result<(), Error> {
         let admin = self.is_admin(actor).await?;
         let mut tx = self.db.begin().await.map_err(DbError::from)?;
-        let record = match db::polls::load(&mut tx, id, true).await? {
-            Some(r) if admin || r.state(false).visible_to(Some(actor)) => r,
-            _ => return Err(PollError::PollNotFound.into()),
-        };
-        if !admin {
-            record.state(false).ensure_creator(actor)?;
-        }
+        let record = db::polls::load(&mut tx, id, true)
+            .await?
+            .ok_or(PollError::PollNotFound)?;
+        record.state(false).ensure_creator_or_admin(actor, admin)?;
         audit::record(
             &mut tx,
             Some(actor),
@@ -464,129 +491,5 @@ impl PollService {
             p.deleted(id).await;
         }
         Ok(())
-    }
-
-    pub(crate) async fn add_option(
-        &self,
-        actor: Uuid,
-        id: Uuid,
-        text: &str,
-    ) -> Result<OptionView, Error> {
-        let text = create::option_text(text, "text")?;
-        self.spend(actor, Spend::Write).await?;
-        let (mut tx, record) = self.locked(actor, id).await?;
-        let keys: Vec<String> = record
-            .options
-            .iter()
-            .map(|o| create::option_key(&o.text))
-            .collect();
-        record
-            .state(false)
-            .check_add_option(actor, &create::option_key(&text), &keys)?;
-        let option = db::polls::insert_option(&mut tx, id, &text)
-            .await
-            .map_err(duplicate_option)?;
-        audit::record(
-            &mut tx,
-            Some(actor),
-            "option_added",
-            Target::option(id, option.id),
-            json!({"text": option.text}),
-        )
-        .await?;
-        self.finish(tx, actor, id).await?;
-        Ok(OptionView::of(&option, &Counts::default()))
-    }
-
-    pub(crate) async fn edit_option(
-        &self,
-        actor: Uuid,
-        id: Uuid,
-        option: Uuid,
-        text: &str,
-    ) -> Result<OptionView, Error> {
-        let text = create::option_text(text, "text")?;
-        self.spend(actor, Spend::Write).await?;
-        let (mut tx, record) = self.locked(actor, id).await?;
-        let voted = option_voted(&mut tx, &record, id, option).await?;
-        record
-            .state(false)
-            .check_option_change(actor, option, voted, false)?;
-        let key = create::option_key(&text);
-        if record
-            .options
-            .iter()
-            .any(|o| o.id != option && create::option_key(&o.text) == key)
-        {
-            return Err(PollError::DuplicateOption.into());
-        }
-        let row = db::polls::update_option(&mut tx, option, &text)
-            .await
-            .map_err(duplicate_option)?;
-        audit::record(
-            &mut tx,
-            Some(actor),
-            "option_updated",
-            Target::option(id, option),
-            json!({"text": row.text}),
-        )
-        .await?;
-        self.finish(tx, actor, id).await?;
-        Ok(OptionView::of(&row, &Counts::default()))
-    }
-
-    pub(crate) async fn delete_option(
-        &self,
-        actor: Uuid,
-        id: Uuid,
-        option: Uuid,
-    ) -> Result<(), Error> {
-        self.spend(actor, Spend::Write).await?;
-        let (mut tx, record) = self.locked(actor, id).await?;
-        let voted = option_voted(&mut tx, &record, id, option).await?;
-        let state = record.state(false);
-        state.check_option_change(actor, option, voted, true)?;
-        db::polls::delete_option(&mut tx, option).await?;
-        // A multiple-choice poll never allows more choices than it has options.
-        let max = state.max_choices_for(record.options.len().saturating_sub(1));
-        if max != state.max_choices {
-            let changes = PollChanges {
-                max_choices: Some(max),
-                ..PollChanges::default()
-            };
-            db::polls::update(&mut tx, id, &changes).await?;
-        }
-        audit::record(
-            &mut tx,
-            Some(actor),
-            "option_deleted",
-            Target::option(id, option),
-            json!({}),
-        )
-        .await?;
-        self.finish(tx, actor, id).await?;
-        Ok(())
-    }
-}
-
-/// Whether anyone chose `option` (only asked when it is the poll's and the actor its creator,
-/// so a stranger learns nothing from the answer).
-async fn option_voted(
-    conn: &mut PgConnection,
-    record: &PollRecord,
-    poll: Uuid,
-    option: Uuid,
-) -> Result<bool, Error> {
-    if !record.options.iter().any(|o| o.id == option) {
-        return Ok(false);
-    }
-    Ok(ballots::option_has_votes(conn, poll, option).await?)
-}
-
-/// Two concurrent adds of the same text: the unique index refuses the second.
-fn duplicate_option(e: DbError) -> Error {
-    match e {
-        DbError::Unique(_) => PollError::DuplicateOption.into(),
-        other => other.into(),
     }
 }

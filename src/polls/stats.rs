@@ -29,7 +29,7 @@ use super::{
 };
 use crate::{
     db,
-    domain::poll::{PollError, code::PollRef, discovery::RawListParams},
+    domain::poll::{PollError, code::PollRef, discovery::RawListParams, vote::Voter},
     error::Error,
 };
 
@@ -150,12 +150,11 @@ impl PollSummary {
 }
 
 impl PollService {
-    /// `GET /api/polls/{id}` (an id or a code): the poll as `viewer` sees it, counted as a
-    /// view unless `viewer` is its creator. By code or by id, the same poll is as visible.
+    /// `GET /api/polls/{id}` (an id or a code): the poll as `voter` sees it, counted as a
+    /// view unless `voter` is its creator. By code or by id, the same poll is as visible.
     pub(crate) async fn get_viewed(
         &self,
-        viewer: Option<Uuid>,
-        voter_id: Option<Uuid>,
+        voter: Option<Voter>,
         poll: PollRef,
     ) -> Result<PollView, Error> {
         let id = match poll {
@@ -164,11 +163,8 @@ impl PollService {
                 .await?
                 .ok_or(PollError::PollNotFound)?,
         };
-        let view = match viewer {
-            Some(_) => self.get(viewer, id).await?,
-            None => self.get_anonymous(voter_id, id).await?,
-        };
-        if viewer != Some(view.creator.id) {
+        let view = self.get_as(voter, id).await?;
+        if voter.and_then(|v| v.user) != Some(view.creator.id) {
             self.views.note(id);
         }
         Ok(view)
@@ -247,12 +243,10 @@ impl PollService {
         Ok(self.list(None, &raw).await?.polls)
     }
 
-    /// Tells the feed about `view` if it just became visible to everyone: public and published.
+    /// Tells the feed about `view`, which just became visible to everyone (public and published:
+    /// `domain::poll::notice::enters_feed` decides).
     pub(super) async fn announce(&self, view: &PollView) {
-        if view.is_public
-            && view.status != "draft"
-            && let Some(p) = self.publisher()
-        {
+        if let Some(p) = self.publisher() {
             p.created(&PollSummary::of_view(view)).await;
         }
     }

@@ -7,11 +7,11 @@ use serde_json::Value;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::cache::Counts;
 use crate::db::{
     audit::AuditRow,
     polls::{CategoryRow, OptionRow, PollRecord},
 };
+use crate::store::poll_cache::Counts;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub(crate) struct CategoryView {

@@ -8,9 +8,10 @@ use uuid::Uuid;
 
 use super::{
     PollService,
-    cache::Counts,
     view::{PollView, ResultsView},
 };
+/// Who votes (a rule's type, `domain::poll::vote`; here too, where the transports look for it).
+pub(crate) use crate::domain::poll::vote::Voter;
 use crate::{
     db::{
         self, DbError,
@@ -18,34 +19,8 @@ use crate::{
     },
     domain::poll::{PollError, vote::Delta},
     error::Error,
+    store::poll_cache::Counts,
 };
-
-/// Who votes: the account, and the key their ballot is filed under (the account id, or for an
-/// anonymous voter the id of their signed `voter_id` cookie, `auth::voter`).
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Voter {
-    pub user: Option<Uuid>,
-    pub key: Uuid,
-}
-
-impl Voter {
-    pub(crate) fn user(id: Uuid) -> Voter {
-        Voter {
-            user: Some(id),
-            key: id,
-        }
-    }
-
-    /// An anonymous voter (only on polls with `allow_anonymous`). Their ballot sits in the same
-    /// table under their voter id, with no account: one vote per voter id per poll, replaced
-    /// like anyone's, and counted like anyone's (the counts never ask who voted).
-    pub(crate) fn anonymous(voter_id: Uuid) -> Voter {
-        Voter {
-            user: None,
-            key: voter_id,
-        }
-    }
-}
 
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub(crate) struct LiveOption {

@@ -1,7 +1,9 @@
 //! Live state: every room's state machine, the deadline index that lets any node end a phase,
 //! the token deny-list and socket presence. A trait so the game layer sees operations, not Redis.
+//! `poll_cache` is the polls' part of it: each poll's counts, kept where every node reads them.
 
 pub(crate) mod memory;
+pub(crate) mod poll_cache;
 pub(crate) mod pubsub;
 pub(crate) mod redis;
 

@@ -64,38 +64,6 @@ pub(crate) fn final_ranking(players: Vec<FinalScore>) -> Vec<LeaderboardEntry> {
     scoring::leaderboard(&participants, &scores)
 }
 
-/// A page of a list: `page` from 1, `per_page` from 1 to [`Page::MAX_PER_PAGE`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Page {
-    pub page: u32,
-    pub per_page: u32,
-}
-
-impl Page {
-    pub(crate) const DEFAULT_PER_PAGE: u32 = 20;
-    pub(crate) const MAX_PER_PAGE: u32 = 100;
-
-    pub(crate) fn new(page: Option<u32>, per_page: Option<u32>) -> Result<Page, DomainError> {
-        let page = page.unwrap_or(1);
-        let per_page = per_page.unwrap_or(Self::DEFAULT_PER_PAGE);
-        if page == 0 {
-            return Err(DomainError::validation("page", "must be at least 1"));
-        }
-        if !(1..=Self::MAX_PER_PAGE).contains(&per_page) {
-            return Err(DomainError::validation(
-                "per_page",
-                format!("must be between 1 and {}", Self::MAX_PER_PAGE),
-            ));
-        }
-        Ok(Page { page, per_page })
-    }
-
-    /// Rows to skip before this page.
-    pub(crate) fn offset(&self) -> i64 {
-        i64::from(self.page - 1) * i64::from(self.per_page)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -143,24 +111,5 @@ mod tests {
         let got: Vec<(UserId, u32, u32)> =
             board.iter().map(|e| (e.user_id, e.score, e.rank)).collect();
         assert_eq!(got, vec![(id(2), 5, 1), (id(1), 3, 2), (id(3), 3, 2)]);
-    }
-
-    #[test]
-    fn pages_start_at_one_and_hold_at_most_a_hundred() {
-        assert_eq!(
-            Page::new(None, None),
-            Ok(Page {
-                page: 1,
-                per_page: 20
-            })
-        );
-        assert_eq!(Page::new(Some(3), Some(10)).map(|p| p.offset()), Ok(20));
-        assert!(Page::new(Some(0), None).is_err());
-        assert!(Page::new(None, Some(0)).is_err());
-        assert!(Page::new(None, Some(101)).is_err());
-        assert_eq!(
-            Page::new(Some(u32::MAX), Some(100)).map(|p| p.offset() > 0),
-            Ok(true)
-        );
     }
 }

@@ -51,6 +51,29 @@ pub(crate) fn leaderboard(
     entries
 }
 
+/// A room's scores rebuilt from its record, for when the live room is lost: who is on the
+/// current game's board as the live room keeps them, and their points. On it: everyone not
+/// kicked, on the first game everyone who ever joined (joining puts one on it), on a later one
+/// those present (a `play_again` starts from those present when it began); everyone `dealt` into
+/// one of the game's rounds; and everyone with `points` in it, those points theirs.
+pub(crate) fn rebuilt_board(
+    participants: &[Participant],
+    game_number: u32,
+    dealt: impl IntoIterator<Item = UserId>,
+    points: impl IntoIterator<Item = (UserId, u32)>,
+) -> BTreeMap<UserId, u32> {
+    let mut board: BTreeMap<UserId, u32> = participants
+        .iter()
+        .filter(|p| !p.kicked && (game_number == 1 || p.active))
+        .map(|p| (p.user_id, 0))
+        .collect();
+    for user in dealt {
+        board.insert(user, 0);
+    }
+    board.extend(points);
+    board
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -70,6 +93,28 @@ mod tests {
 
     fn scores(list: &[(u128, u32)]) -> BTreeMap<UserId, u32> {
         list.iter().map(|&(n, s)| (Uuid::from_u128(n), s)).collect()
+    }
+
+    #[test]
+    fn a_rebuilt_board_keeps_whom_the_live_room_keeps() {
+        let id = Uuid::from_u128;
+        let mut gone = person(2, "bob", false);
+        gone.active = false;
+        let people = [person(1, "ann", false), gone, person(3, "cy", true)];
+        // The first game: everyone who joined and was not kicked, at zero.
+        assert_eq!(rebuilt_board(&people, 1, [], []), scores(&[(1, 0), (2, 0)]));
+        // A later game: those present, those dealt in (a kicked player dealt in before the
+        // kick too), and the points earned.
+        assert_eq!(rebuilt_board(&people, 2, [], []), scores(&[(1, 0)]));
+        assert_eq!(
+            rebuilt_board(&people, 2, [id(3)], [(id(1), 4), (id(9), 2)]),
+            scores(&[(1, 4), (3, 0), (9, 2)])
+        );
+        // Points win over a dealt player's zero, whatever the order.
+        assert_eq!(
+            rebuilt_board(&people, 2, [id(1)], [(id(1), 7)]),
+            scores(&[(1, 7)])
+        );
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{MAX_OPTIONS, MIN_OPTIONS, PollError};
+use super::{MAX_OPTIONS, MIN_OPTIONS, PollError, PollStatus};
 use crate::domain::{DomainError, text::TextRule};
 
 /// Questions and options are single lines, in NFC: options are told apart by what a reader
@@ -52,6 +52,33 @@ pub(crate) struct NewPoll {
     pub expires_at: Option<DateTime<Utc>>,
 }
 
+/// How a new poll starts. What the client leaves out is the default: published (open), public,
+/// and for signed-in voters only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Start {
+    pub status: PollStatus,
+    pub is_public: bool,
+    pub allow_anonymous: bool,
+}
+
+impl Start {
+    pub(crate) fn of(
+        publish: Option<bool>,
+        is_public: Option<bool>,
+        allow_anonymous: Option<bool>,
+    ) -> Start {
+        Start {
+            status: if publish.unwrap_or(true) {
+                PollStatus::Open
+            } else {
+                PollStatus::Draft
+            },
+            is_public: is_public.unwrap_or(true),
+            allow_anonymous: allow_anonymous.unwrap_or(false),
+        }
+    }
+}
+
 fn refused(e: DomainError) -> PollError {
     match e {
         DomainError::Validation { field, message } => PollError::Validation { field, message },
@@ -80,12 +107,6 @@ pub(crate) fn option_text(raw: &str, field: &'static str) -> Result<String, Poll
     }
     .check(raw)
     .map_err(refused)
-}
-
-/// Whether `slug` could name a category at all: one with a control character (NUL above all,
-/// which Postgres refuses in text) cannot, so it is refused before any query.
-pub(crate) fn could_be_slug(slug: &str) -> bool {
-    !slug.chars().any(char::is_control)
 }
 
 /// The form two options are compared in: two options a reader cannot tell apart (`é` typed
@@ -169,6 +190,27 @@ impl NewPollInput {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_new_poll_starts_open_public_and_for_accounts_unless_asked_otherwise() {
+        assert_eq!(
+            Start::of(None, None, None),
+            Start {
+                status: PollStatus::Open,
+                is_public: true,
+                allow_anonymous: false,
+            }
+        );
+        assert_eq!(
+            Start::of(Some(false), Some(false), Some(true)),
+            Start {
+                status: PollStatus::Draft,
+                is_public: false,
+                allow_anonymous: true,
+            }
+        );
+        assert_eq!(Start::of(Some(true), None, None).status, PollStatus::Open);
+    }
     use chrono::TimeDelta;
 
     fn input() -> NewPollInput {

@@ -6,9 +6,8 @@ use chrono::{DateTime, TimeZone, Utc};
 use uuid::Uuid;
 
 use super::PollError;
+use crate::domain::paging::{Page, PageRefusal};
 
-/// Largest `per_page`.
-pub(crate) const MAX_PER_PAGE: u32 = 100;
 /// Deepest offset a list serves: an `OFFSET` costs what it skips, so deep pages are refused
 /// (422 naming `page`) rather than allowed to cost a scan. `total` is counted up to here too.
 pub(crate) const MAX_OFFSET: u32 = 10_000;
@@ -63,14 +62,7 @@ pub(crate) struct ListParams {
     pub creator: Option<Uuid>,
     /// The `tsquery` text for `to_tsquery('english', …)`, when `q` has any word.
     pub tsquery: Option<String>,
-    pub page: u32,
-    pub per_page: u32,
-}
-
-impl ListParams {
-    pub(crate) fn offset(&self) -> u32 {
-        (self.page - 1) * self.per_page
-    }
+    pub paging: Page,
 }
 
 fn bad(field: &'static str, message: &str) -> PollError {
@@ -111,42 +103,46 @@ impl RawListParams {
         }
         if category
             .as_ref()
-            .is_some_and(|c| !super::create::could_be_slug(c))
+            .is_some_and(|c| !super::category::could_be_slug(c))
         {
             return Err(bad("category", "no such category"));
         }
-        let page = match nonempty(self.page.as_ref()) {
-            None => 1,
-            Some(p) => p
-                .parse::<u32>()
-                .ok()
-                .filter(|p| *p >= 1)
-                .ok_or_else(|| bad("page", "must be a whole number from 1"))?,
-        };
-        let per_page = match nonempty(self.per_page.as_ref()) {
-            None => 20,
-            Some(p) => p
-                .parse::<u32>()
-                .ok()
-                .filter(|p| (1..=MAX_PER_PAGE).contains(p))
-                .ok_or_else(|| bad("per_page", "must be a whole number from 1 to 100"))?,
-        };
-        if u64::from(page - 1) * u64::from(per_page) > u64::from(MAX_OFFSET) {
-            return Err(bad(
-                "page",
-                "is deeper than 10,000 polls; narrow the list instead",
-            ));
-        }
+        // A blank page or per_page is absent here, as every blank list parameter is.
+        let paging = Page::parse(
+            nonempty(self.page.as_ref()),
+            nonempty(self.per_page.as_ref()),
+            Some(MAX_OFFSET),
+        )
+        .map_err(page_refused)?;
         Ok(ListParams {
             sort,
             category,
             status,
             creator,
             tsquery,
-            page,
-            per_page,
+            paging,
         })
     }
+
+    /// A search (`/api/polls/search`): the list's parameters, and `q` must have some text.
+    pub(crate) fn parse_search(&self) -> Result<ListParams, PollError> {
+        if nonempty(self.q.as_ref()).is_none() {
+            return Err(bad("q", "a search needs words"));
+        }
+        self.parse()
+    }
+}
+
+/// The polls' wording of a paging refusal.
+fn page_refused(refusal: PageRefusal) -> PollError {
+    let message = match refusal {
+        PageRefusal::PageNotANumber | PageRefusal::PageBelowOne => "must be a whole number from 1",
+        PageRefusal::PerPageNotANumber | PageRefusal::PerPageOutOfRange => {
+            "must be a whole number from 1 to 100"
+        }
+        PageRefusal::TooDeep => "is deeper than 10,000 polls; narrow the list instead",
+    };
+    bad(refusal.field(), message)
 }
 
 /// A search text as a `tsquery`: its words (letters and digits; everything else separates)
@@ -220,7 +216,7 @@ mod tests {
     fn defaults_are_recent_page_one_of_twenty() {
         let p = raw(&[]).parse().expect("valid");
         assert_eq!(
-            (p.sort, p.page, p.per_page, p.offset()),
+            (p.sort, p.paging.page, p.paging.per_page, p.paging.offset()),
             (Sort::Recent, 1, 20, 0)
         );
         let p = raw(&[("q", "cats")]).parse().expect("valid");
@@ -233,7 +229,7 @@ mod tests {
         ])
         .parse()
         .expect("valid");
-        assert_eq!((p.sort, p.offset()), (Sort::Popular, 200));
+        assert_eq!((p.sort, p.paging.offset()), (Sort::Popular, 200));
     }
 
     #[test]
@@ -250,6 +246,55 @@ mod tests {
         ] {
             assert_eq!(field_of(raw(&[(k, v)]).parse().expect_err(k)), k, "{k}={v}");
         }
+    }
+
+    #[test]
+    fn a_search_needs_some_text_and_then_is_a_list() {
+        for q in [None, Some(""), Some("   ")] {
+            let mut r = raw(&[]);
+            r.q = q.map(str::to_string);
+            let e = r.parse_search().expect_err("no words");
+            assert_eq!(e.to_string(), "q: a search needs words");
+        }
+        // Text with no word is a search for everything, as before.
+        assert_eq!(
+            raw(&[("q", "!!")]).parse_search().map(|p| p.sort),
+            Ok(Sort::Recent)
+        );
+        // The other parameters are checked as a list's.
+        assert_eq!(
+            field_of(
+                raw(&[("q", "cats"), ("page", "0")])
+                    .parse_search()
+                    .expect_err("page")
+            ),
+            "page"
+        );
+    }
+
+    #[test]
+    fn paging_refusals_keep_the_lists_wording() {
+        let message = |k, v| raw(&[(k, v)]).parse().expect_err(k).to_string();
+        assert_eq!(message("page", "0"), "page: must be a whole number from 1");
+        assert_eq!(message("page", "x"), "page: must be a whole number from 1");
+        assert_eq!(
+            message("per_page", "101"),
+            "per_page: must be a whole number from 1 to 100"
+        );
+        assert_eq!(
+            message("page", "1000"),
+            "page: is deeper than 10,000 polls; narrow the list instead"
+        );
+        // A blank value is the default.
+        assert_eq!(
+            raw(&[("page", " "), ("per_page", "")])
+                .parse()
+                .map(|p| p.paging),
+            Ok(Page {
+                page: 1,
+                per_page: 20
+            })
+        );
     }
 
     #[test]

@@ -1,4 +1,7 @@
-//! Why a poll action was refused: one variant per rule, each with its contract code.
+//! Why a poll action was refused: one variant per rule, each with its contract code and its
+//! [`ErrorKind`] (shared with the game's `DomainError`).
+
+pub(crate) use crate::domain::error::ErrorKind;
 
 /// A poll rule the action broke; nothing was changed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -36,15 +39,6 @@ pub enum PollError {
     },
 }
 
-/// How a transport should classify a refusal (each picks its status from it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PollErrorKind {
-    Forbidden,
-    NotFound,
-    Conflict,
-    Validation,
-}
-
 impl PollError {
     pub(crate) fn validation(field: &'static str, message: impl Into<String>) -> Self {
         PollError::Validation {
@@ -72,11 +66,11 @@ impl PollError {
         }
     }
 
-    pub fn kind(&self) -> PollErrorKind {
+    pub fn kind(&self) -> ErrorKind {
         match self {
-            PollError::NotCreator | PollError::NotAdmin => PollErrorKind::Forbidden,
+            PollError::NotCreator | PollError::NotAdmin => ErrorKind::Forbidden,
             PollError::PollNotFound | PollError::OptionNotFound | PollError::NoVote => {
-                PollErrorKind::NotFound
+                ErrorKind::NotFound
             }
             PollError::PollClosed
             | PollError::PollHasVotes
@@ -84,10 +78,8 @@ impl PollError {
             | PollError::DuplicateOption
             | PollError::TooFewOptions
             | PollError::WrongState(_)
-            | PollError::SlugTaken => PollErrorKind::Conflict,
-            PollError::TooManyChoices(_) | PollError::Validation { .. } => {
-                PollErrorKind::Validation
-            }
+            | PollError::SlugTaken => ErrorKind::Conflict,
+            PollError::TooManyChoices(_) | PollError::Validation { .. } => ErrorKind::Validation,
         }
     }
 }
@@ -99,63 +91,55 @@ mod tests {
     #[test]
     fn every_refusal_has_its_contract_code_and_class() {
         let cases = [
-            (
-                PollError::NotCreator,
-                "not_creator",
-                PollErrorKind::Forbidden,
-            ),
-            (PollError::NotAdmin, "not_admin", PollErrorKind::Forbidden),
+            (PollError::NotCreator, "not_creator", ErrorKind::Forbidden),
+            (PollError::NotAdmin, "not_admin", ErrorKind::Forbidden),
             (
                 PollError::PollNotFound,
                 "poll_not_found",
-                PollErrorKind::NotFound,
+                ErrorKind::NotFound,
             ),
             (
                 PollError::OptionNotFound,
                 "option_not_found",
-                PollErrorKind::NotFound,
+                ErrorKind::NotFound,
             ),
-            (PollError::NoVote, "no_vote", PollErrorKind::NotFound),
-            (
-                PollError::PollClosed,
-                "poll_closed",
-                PollErrorKind::Conflict,
-            ),
+            (PollError::NoVote, "no_vote", ErrorKind::NotFound),
+            (PollError::PollClosed, "poll_closed", ErrorKind::Conflict),
             (
                 PollError::PollHasVotes,
                 "poll_has_votes",
-                PollErrorKind::Conflict,
+                ErrorKind::Conflict,
             ),
             (
                 PollError::OptionHasVotes,
                 "option_has_votes",
-                PollErrorKind::Conflict,
+                ErrorKind::Conflict,
             ),
             (
                 PollError::DuplicateOption,
                 "duplicate_option",
-                PollErrorKind::Conflict,
+                ErrorKind::Conflict,
             ),
             (
                 PollError::TooFewOptions,
                 "too_few_options",
-                PollErrorKind::Conflict,
+                ErrorKind::Conflict,
             ),
             (
                 PollError::WrongState("x"),
                 "wrong_state",
-                PollErrorKind::Conflict,
+                ErrorKind::Conflict,
             ),
-            (PollError::SlugTaken, "slug_taken", PollErrorKind::Conflict),
+            (PollError::SlugTaken, "slug_taken", ErrorKind::Conflict),
             (
                 PollError::TooManyChoices(2),
                 "too_many_choices",
-                PollErrorKind::Validation,
+                ErrorKind::Validation,
             ),
             (
                 PollError::validation("question", "too long"),
                 "validation_failed",
-                PollErrorKind::Validation,
+                ErrorKind::Validation,
             ),
         ];
         for (e, code, kind) in cases {

@@ -24,6 +24,23 @@ impl PollState {
         }
     }
 
+    /// What the creator or an administrator may do (delete the poll, read its audit log): an
+    /// administrator to any poll; anyone else is told a draft of someone else does not exist,
+    /// and that another's published poll is not theirs.
+    pub(crate) fn ensure_creator_or_admin(
+        &self,
+        actor: Uuid,
+        admin: bool,
+    ) -> Result<(), PollError> {
+        if admin {
+            return Ok(());
+        }
+        if !self.visible_to(Some(actor)) {
+            return Err(PollError::PollNotFound);
+        }
+        self.ensure_creator(actor)
+    }
+
     /// The status after `t` at `now`, or why it cannot happen.
     pub(crate) fn transition(
         &self,
@@ -133,6 +150,27 @@ mod tests {
 
     const CREATOR: Uuid = Uuid::from_u128(1);
     const OTHER: Uuid = Uuid::from_u128(2);
+
+    #[test]
+    fn the_creator_or_an_administrator_may_delete_and_others_learn_nothing_of_drafts() {
+        const ADMIN: Uuid = Uuid::from_u128(3);
+        for s in [PollStatus::Draft, PollStatus::Open, PollStatus::Closed] {
+            assert_eq!(poll(s).ensure_creator_or_admin(CREATOR, false), Ok(()));
+            assert_eq!(poll(s).ensure_creator_or_admin(ADMIN, true), Ok(()));
+            // The creator is no less the creator for being an administrator too.
+            assert_eq!(poll(s).ensure_creator_or_admin(CREATOR, true), Ok(()));
+        }
+        assert_eq!(
+            poll(PollStatus::Draft).ensure_creator_or_admin(OTHER, false),
+            Err(PollError::PollNotFound)
+        );
+        for s in [PollStatus::Open, PollStatus::Closed] {
+            assert_eq!(
+                poll(s).ensure_creator_or_admin(OTHER, false),
+                Err(PollError::NotCreator)
+            );
+        }
+    }
 
     #[test]
     fn the_status_goes_draft_open_closed_and_back() {

@@ -1,13 +1,17 @@
-//! Poll rules as pure functions: what a new poll may be (`create`), who may change what and
-//! which status changes are allowed (`lifecycle`), what a vote may choose and how a change of
-//! vote moves the counts (`vote`), and how a path names a poll by its short code (`code`). No
-//! I/O and no clock: callers pass `now`.
+//! Poll rules as pure functions: what a new poll may be and its defaults (`create`), who may
+//! change what and which status changes are allowed (`lifecycle`), what a vote may choose and
+//! how a change of vote moves the counts (`vote`), how a path names a poll by its short code
+//! (`code`), what a category may be (`category`), which list parameters are valid
+//! (`discovery`), and who hears of a change (`notice`: the feed, the creator). No I/O and no
+//! clock: callers pass `now`.
 
+pub(crate) mod category;
 pub(crate) mod code;
 pub(crate) mod create;
 pub(crate) mod discovery;
 pub(crate) mod error;
 pub(crate) mod lifecycle;
+pub(crate) mod notice;
 pub(crate) mod vote;
 
 #[cfg(test)]

@@ -1,13 +1,41 @@
 //! What a vote may choose, and how replacing a voter's ballot moves the counts: the old
 //! choice's options lose one each, the new one's gain one each, and the voter count changes
 //! only when a ballot appears or disappears. Counts are kept as sums of such deltas (see
-//! `polls::cache`), so a change is never counted twice or lost.
+//! `store::poll_cache`), so a change is never counted twice or lost. And who a voter is
+//! (`Voter`): an account, or an anonymous voter id.
 
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
 use super::{PollError, PollState, PollStatus};
+
+/// Who votes: the account, and the key their ballot is filed under (the account id, or for an
+/// anonymous voter the id of their signed `voter_id` cookie, `auth::voter`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Voter {
+    pub user: Option<Uuid>,
+    pub key: Uuid,
+}
+
+impl Voter {
+    pub(crate) fn user(id: Uuid) -> Voter {
+        Voter {
+            user: Some(id),
+            key: id,
+        }
+    }
+
+    /// An anonymous voter (only on polls with `allow_anonymous`). Their ballot sits in the same
+    /// table under their voter id, with no account: one vote per voter id per poll, replaced
+    /// like anyone's, and counted like anyone's (the counts never ask who voted).
+    pub(crate) fn anonymous(voter_id: Uuid) -> Voter {
+        Voter {
+            user: None,
+            key: voter_id,
+        }
+    }
+}
 
 impl PollState {
     /// Whether votes are taken at `now` (open, and not past its expiry even if no timer has

@@ -10,13 +10,11 @@ use redis::{Script, aio::ConnectionManager};
 use std::{collections::HashMap, sync::Arc, time::Duration};
 use uuid::Uuid;
 
-use crate::{
-    domain::poll::vote::Delta,
-    store::{
-        StoreError,
-        redis::{managed_connection, unavailable},
-    },
+use super::{
+    StoreError,
+    redis::{managed_connection, unavailable},
 };
+use crate::domain::poll::vote::Delta;
 
 #[cfg(test)]
 mod contract;

@@ -6,10 +6,10 @@
 use serde_json::json;
 use std::time::Duration;
 
-use super::{AuthService, AuthUser, MAX_PASSWORD_BYTES, User, password, validate_password};
+use super::{AuthService, AuthUser, User, password};
 use crate::{
     db::{self, DbError, audit},
-    domain::text,
+    domain::account,
     error::Error,
 };
 
@@ -31,12 +31,12 @@ impl AuthService {
         let display_name = change
             .display_name
             .as_deref()
-            .map(|n| text::DISPLAY_NAME.check(n))
+            .map(account::display_name)
             .transpose()?;
         // (the new hash, the stored hash the current password matched)
         let new_hash = match change.password {
             Some(new) => {
-                validate_password(&new)?;
+                account::password(&new)?;
                 let verified = self.check_current(user, change.current_password).await?;
                 let hash = password::hash(new)
                     .await
@@ -107,7 +107,7 @@ impl AuthService {
         {
             return Err(Error::rate_limited(wait));
         }
-        let Some(current) = current.filter(|c| c.len() <= MAX_PASSWORD_BYTES) else {
+        let Some(current) = current.filter(|c| account::could_be_password(c)) else {
             return Err(Error::InvalidCredentials);
         };
         let ok = password::verify(current, Some(stored.clone()))

@@ -12,7 +12,8 @@ use std::{
 use uuid::Uuid;
 
 use super::{COUNTS_TTL_SECS, Counts, ResultsCache};
-use crate::{domain::poll::vote::Delta, store::StoreError};
+use crate::domain::poll::vote::Delta;
+use crate::store::StoreError;
 
 const COUNTS_TTL: Duration = Duration::from_secs(COUNTS_TTL_SECS as u64);
 
