@@ -16,6 +16,7 @@ pub(crate) struct SummaryRow {
     pub creator_id: Uuid,
     pub creator_name: String,
     pub question: String,
+    pub kind: String,
     pub status: String,
     pub allow_multiple: bool,
     pub max_choices: i32,
@@ -36,7 +37,7 @@ pub(crate) struct SummaryRow {
 }
 
 const SUMMARY_COLUMNS: &str = "p.id, p.code, p.creator_id, u.display_name AS creator_name, p.question, \
-    p.status, p.allow_multiple, p.max_choices, p.is_public, p.allow_anonymous, p.expires_at, \
+    p.kind, p.status, p.allow_multiple, p.max_choices, p.is_public, p.allow_anonymous, p.expires_at, \
     p.created_at, p.updated_at, p.closed_at, c.id AS category_id, c.slug AS category_slug, \
     c.name AS category_name, c.description AS category_description, p.voters_count, \
     p.votes_count, p.likes_count, \

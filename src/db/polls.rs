@@ -6,10 +6,10 @@ use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use super::DbError;
-use crate::domain::poll::{PollState, PollStatus};
+use crate::domain::poll::{PollState, PollStatus, kind::PollKind};
 
 const POLL_COLUMNS: &str = "p.id, p.code, p.creator_id, u.display_name AS creator_name, p.question, \
-    p.description, p.status, p.allow_multiple, p.max_choices, p.is_public, p.allow_anonymous, \
+    p.description, p.kind, p.status, p.allow_multiple, p.max_choices, p.is_public, p.allow_anonymous, \
     p.expires_at, p.created_at, p.updated_at, p.closed_at, \
     c.id AS category_id, c.slug AS category_slug, c.name AS category_name, \
     c.description AS category_description";
@@ -26,6 +26,8 @@ pub(crate) struct PollRow {
     pub creator_name: String,
     pub question: String,
     pub description: String,
+    /// `choice`, `ranked` or `text` (`domain::poll::kind`).
+    pub kind: String,
     pub status: String,
     pub allow_multiple: bool,
     pub max_choices: i32,
@@ -184,6 +186,7 @@ pub(crate) struct NewPollRow<'a> {
     pub description: &'a str,
     pub category_id: Option<Uuid>,
     pub status: PollStatus,
+    pub kind: PollKind,
     pub allow_multiple: bool,
     pub max_choices: u32,
     pub is_public: bool,
@@ -202,8 +205,8 @@ pub(crate) async fn insert(
 ) -> Result<bool, DbError> {
     let written = sqlx::query(
         "INSERT INTO polls (id, creator_id, question, description, category_id, status, \
-         allow_multiple, max_choices, is_public, allow_anonymous, expires_at, code) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+         allow_multiple, max_choices, is_public, allow_anonymous, expires_at, code, kind) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
          ON CONFLICT (code) DO NOTHING",
     )
     .bind(p.id)
@@ -218,6 +221,7 @@ pub(crate) async fn insert(
     .bind(p.allow_anonymous)
     .bind(p.expires_at)
     .bind(p.code)
+    .bind(p.kind.as_str())
     .execute(&mut *conn)
     .await?
     .rows_affected();
@@ -459,6 +463,7 @@ mod tests {
             description: "",
             category_id: None,
             status: PollStatus::Open,
+            kind: PollKind::Choice,
             allow_multiple: false,
             max_choices: 1,
             is_public: true,

@@ -20,7 +20,7 @@ use super::{
 };
 use crate::{
     auth::{AuthUser, token::token_from_headers},
-    domain::poll::{code::PollRef, create::NewPollInput, lifecycle::Transition},
+    domain::poll::{code::PollRef, create::NewPollInput, kind::PollKind, lifecycle::Transition},
     polls::{
         service::{CreatePoll, PollPatch},
         view::{AuditEntry, CategoryView, OptionView, PollView, ResultsView},
@@ -78,6 +78,9 @@ pub(crate) struct CreatePollRequest {
     pub description: Option<String>,
     /// 2–20 texts of 1–100 characters, unique ignoring case and surrounding space.
     pub options: Vec<String>,
+    /// `choice` (the default); `ranked` and `text` are refused for now (422 naming `kind`).
+    #[serde(default)]
+    pub kind: Option<PollKind>,
     #[serde(default)]
     pub allow_multiple: Option<bool>,
     /// 1 for single choice; 1..option count for multiple choice (default: the option count).
@@ -187,6 +190,7 @@ pub(crate) async fn create(
                     allow_multiple: req.allow_multiple,
                     max_choices: req.max_choices,
                     expires_at: req.expires_at,
+                    kind: req.kind,
                 },
                 category: req.category,
                 is_public: req.is_public,

@@ -143,6 +143,8 @@ pub(crate) struct PollSummary {
     pub question: String,
     pub category: Option<CategoryView>,
     pub creator: CreatorView,
+    /// `choice`, `ranked` or `text`.
+    pub kind: String,
     pub status: String,
     pub allow_multiple: bool,
     pub max_choices: i32,
@@ -190,6 +192,7 @@ impl PollSummary {
                 id: r.creator_id,
                 display_name: r.creator_name,
             },
+            kind: r.kind,
             status: state.status_at(now).as_str().to_string(),
             allow_multiple: r.allow_multiple,
             max_choices: r.max_choices,

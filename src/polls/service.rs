@@ -197,6 +197,7 @@ impl PollService {
                 description: &poll.description,
                 category_id,
                 status,
+                kind: poll.kind,
                 allow_multiple: poll.allow_multiple,
                 max_choices: poll.max_choices,
                 is_public: start.is_public,

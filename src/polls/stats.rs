@@ -131,6 +131,7 @@ impl PollSummary {
             question: p.question.clone(),
             category: p.category.clone(),
             creator: p.creator.clone(),
+            kind: p.kind.clone(),
             status: p.status.clone(),
             allow_multiple: p.allow_multiple,
             max_choices: p.max_choices,

@@ -68,6 +68,9 @@ pub(crate) struct PollView {
     pub description: String,
     pub category: Option<CategoryView>,
     pub creator: CreatorView,
+    /// `choice`, `ranked` or `text` (contract v3; every poll before it is `choice`).
+    #[schema(value_type = String)]
+    pub kind: String,
     /// `draft`, `open` or `closed` (an open poll past `expires_at` reads as closed).
     pub status: String,
     pub allow_multiple: bool,
@@ -123,6 +126,7 @@ impl PollView {
                 id: p.creator_id,
                 display_name: p.creator_name.clone(),
             },
+            kind: p.kind.clone(),
             status: state.status_at(now).as_str().to_string(),
             allow_multiple: p.allow_multiple,
             max_choices: p.max_choices,

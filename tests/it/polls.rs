@@ -87,6 +87,15 @@ async fn every_creation_limit_is_a_422_naming_its_field(app: &TestApp) {
             "category",
         ),
         (json!({"options": ["a", "b"]}), "question"),
+        // The contract's v3 kinds are known but not built: refused, never made as choice polls.
+        (
+            json!({"question": "q", "options": ["a", "b"], "kind": "ranked"}),
+            "kind",
+        ),
+        (
+            json!({"question": "q", "options": ["a", "b"], "kind": "text"}),
+            "kind",
+        ),
     ];
     for (body, field) in cases {
         let (s, b) = app.post_poll(&alice, body).await;
@@ -96,6 +105,39 @@ async fn every_creation_limit_is_a_422_naming_its_field(app: &TestApp) {
         .post_poll(&alice, json!({"question": 5, "options": []}))
         .await;
     assert_error(s, &b, StatusCode::BAD_REQUEST, "malformed_request");
+    let (s, b) = app
+        .post_poll(
+            &alice,
+            json!({"question": "q", "options": ["a", "b"], "kind": "bogus"}),
+        )
+        .await;
+    assert_error(s, &b, StatusCode::BAD_REQUEST, "malformed_request");
+    // Said or not, a poll is a choice poll, and says so in every body.
+    for body in [
+        json!({"question": "Said", "options": ["a", "b"], "kind": "choice"}),
+        json!({"question": "Unsaid", "options": ["a", "b"]}),
+    ] {
+        let poll = app.create_poll(&alice, body).await;
+        assert_eq!(poll["kind"], "choice", "{poll}");
+        let (s, read) = app
+            .get(
+                None,
+                &format!("/api/polls/{}", poll["code"].as_str().unwrap_or_default()),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{read}");
+        assert_eq!(read["poll"]["kind"], "choice", "{read}");
+    }
+    let (s, list) = app.get(None, "/api/polls?sort=recent").await;
+    assert_eq!(s, StatusCode::OK, "{list}");
+    let kinds: Vec<&Value> = list["polls"]
+        .as_array()
+        .map(|p| p.iter().map(|x| &x["kind"]).collect())
+        .unwrap_or_default();
+    assert!(
+        !kinds.is_empty() && kinds.iter().all(|k| *k == "choice"),
+        "{list}"
+    );
 }
 
 async fn options_a_reader_cannot_tell_apart_are_refused_and_emoji_sequences_kept(app: &TestApp) {

@@ -132,6 +132,7 @@ export interface CreatePollRequest {
   /** In the future when set. */
   expires_at?: string | null;
   is_public?: boolean | null;
+  kind?: null | PollKind;
   /** 1 for single choice; 1..option count for multiple choice (default: the option count). */
   max_choices?: number | null;
   /** 2–20 texts of 1–100 characters, unique ignoring case and surrounding space. */
@@ -448,6 +449,9 @@ export interface PollDeleted {
   poll_id: string;
 }
 
+/** The kind of a poll, as the wire and Postgres name it. */
+export type PollKind = "choice" | "ranked" | "text";
+
 /** `subscribe_poll` / `vote_poll`'s ack, and the `poll_updated` broadcast: the whole poll. */
 export interface PollMessage {
   poll: PollView;
@@ -500,6 +504,8 @@ export interface PollSummary {
   expires_at?: string | null;
   id: string;
   is_public: boolean;
+  /** `choice`, `ranked` or `text`. */
+  kind: string;
   liked_by_me: boolean;
   likes: number;
   max_choices: number;
@@ -525,6 +531,8 @@ export interface PollView {
   expires_at?: string | null;
   id: string;
   is_public: boolean;
+  /** `choice`, `ranked` or `text` (contract v3; every poll before it is `choice`). */
+  kind: string;
   liked_by_me: boolean;
   likes: number;
   max_choices: number;

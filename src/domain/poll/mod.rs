@@ -10,6 +10,7 @@ pub(crate) mod code;
 pub(crate) mod create;
 pub(crate) mod discovery;
 pub(crate) mod error;
+pub(crate) mod kind;
 pub(crate) mod lifecycle;
 pub(crate) mod notice;
 pub(crate) mod vote;
