@@ -7,6 +7,7 @@ pub(crate) mod auth;
 pub(crate) mod client;
 pub(crate) mod discovery;
 pub(crate) mod error;
+pub(crate) mod exports;
 pub(crate) mod extract;
 pub(crate) mod game;
 pub(crate) mod guard;
@@ -17,6 +18,7 @@ pub(crate) mod poll_ws;
 pub(crate) mod polls;
 pub(crate) mod rooms;
 pub(crate) mod stats;
+pub(crate) mod webhooks;
 
 use axum::{
     Router,
@@ -42,6 +44,7 @@ pub struct AppState {
     pub auth: Arc<AuthService>,
     pub game: Arc<GameService>,
     pub polls: Arc<crate::polls::PollService>,
+    pub(crate) webhooks: Arc<crate::webhooks::Webhooks>,
     pub poll_watchers: Arc<crate::polls::watch::Watchers>,
     pub db: PgPool,
     pub store: Arc<dyn LiveStore>,
@@ -75,6 +78,10 @@ pub struct AppState {
         discovery::search, discovery::like, discovery::unlike, discovery::user,
         discovery::user_polls, discovery::my_votes, discovery::my_likes,
         stats::poll_stats, stats::site_stats,
+        exports::results, exports::ballots,
+        webhooks::poll_create, webhooks::poll_list, webhooks::poll_delete,
+        webhooks::room_create, webhooks::room_list, webhooks::room_delete,
+        webhooks::me_create, webhooks::me_list, webhooks::me_delete,
     ),
     components(schemas(error::ErrorBody, crate::domain::Settings)),
     modifiers(&SecurityAddon),
@@ -154,6 +161,8 @@ pub(crate) fn router(state: AppState) -> Router {
         .merge(polls::routes())
         .merge(discovery::routes())
         .merge(stats::routes())
+        .merge(exports::routes())
+        .merge(webhooks::routes())
         .route("/ws/polls/{id}", get(poll_ws::ws))
         .fallback(fallback)
         .method_not_allowed_fallback(method_not_allowed)

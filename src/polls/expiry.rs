@@ -21,6 +21,7 @@ use crate::{
         audit::{self, Target},
     },
     error::Error,
+    webhooks::{Event, outbox as webhooks},
 };
 
 /// How often the sweep looks: bounds how late a poll closes.
@@ -78,6 +79,7 @@ impl PollService {
                 json!({"reason": "expired"}),
             )
             .await?;
+            webhooks::poll_event(&mut tx, *id, Event::PollClosed).await?;
         }
         tx.commit().await.map_err(DbError::from)?;
         // Due entries leave the index whether this node closed them or another did (or the
