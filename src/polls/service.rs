@@ -432,12 +432,7 @@ impl PollService {
             Transition::Reopen => "poll_reopened",
         };
         audit::record(&mut tx, Some(actor), action, Target::poll(id), json!({})).await?;
-        let event = match t {
-            Transition::Publish => Event::PollPublished,
-            Transition::Close => Event::PollClosed,
-            Transition::Reopen => Event::PollReopened,
-        };
-        webhooks::poll_event(&mut tx, id, event).await?;
+        webhooks::poll_event(&mut tx, id, t.into()).await?;
         let view = self.finish(tx, actor, id).await?;
         if t == Transition::Publish {
             self.announce(&view).await;

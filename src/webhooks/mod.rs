@@ -24,7 +24,10 @@ use crate::{
         self,
         webhooks::{AttemptRow, Scope, WebhookRow},
     },
-    domain::{DomainError, poll::PollError},
+    domain::{
+        DomainError,
+        poll::{PollError, lifecycle::Transition},
+    },
     error::Error,
 };
 
@@ -79,6 +82,16 @@ impl Event {
                 Scope::Room(_) => *e == Event::GameEnded,
             })
             .collect()
+    }
+}
+
+impl From<Transition> for Event {
+    fn from(t: Transition) -> Self {
+        match t {
+            Transition::Publish => Event::PollPublished,
+            Transition::Close => Event::PollClosed,
+            Transition::Reopen => Event::PollReopened,
+        }
     }
 }
 
