@@ -28,6 +28,8 @@ pub enum StartError {
     Store(#[from] crate::store::StoreError),
     #[error("socket.io: {0}")]
     Gateway(String),
+    #[error("webhooks: {0}")]
+    Webhooks(String),
     #[error("i/o: {0}")]
     Io(#[from] std::io::Error),
     /// The node lock is held by an incompatible node (see `db::node_lock`).
@@ -145,10 +147,14 @@ pub async fn build_with_pool(config: &Config, pool: sqlx::PgPool) -> Result<App,
     http::metrics::spawn_room_counter(Arc::clone(&metrics), pool.clone(), shutdown.clone());
     let limits = Arc::new(Limits::new(config.limits, config.trusted_proxies.clone()));
     game.set_limits(Arc::clone(&limits));
+    let webhooks = crate::webhooks::Webhooks::new(pool.clone(), config.webhooks)
+        .map_err(StartError::Webhooks)?;
+    crate::webhooks::deliver::spawn(Arc::clone(&webhooks), shutdown.clone());
     let state = AppState {
         auth: Arc::clone(&auth),
         game: Arc::clone(&game),
         polls: Arc::clone(&polls),
+        webhooks,
         poll_watchers: Arc::default(),
         db: pool,
         store,

@@ -101,6 +101,26 @@ pub struct Config {
     /// on the public port. With neither this nor a token, the public port serves the metrics
     /// to loopback clients only (`http::metrics`).
     pub metrics_addr: Option<SocketAddr>,
+    /// Webhook deliveries (`WEBHOOK_*`).
+    pub webhooks: WebhookSettings,
+}
+
+/// How webhooks are delivered.
+#[derive(Debug, Clone, Copy)]
+pub struct WebhookSettings {
+    /// `WEBHOOK_ALLOW_PRIVATE`: URLs that resolve to loopback, private, link-local or
+    /// unique-local addresses are allowed (local development and tests only: otherwise a
+    /// webhook could reach the server's own network).
+    pub allow_private: bool,
+    /// `WEBHOOK_RETRY_BASE_MS`: the wait after a first failed attempt; it doubles with each
+    /// further one (with jitter) up to `WEBHOOK_RETRY_MAX_SECONDS`.
+    pub retry_base: Duration,
+    pub retry_max: Duration,
+    /// `WEBHOOK_MAX_AGE_SECONDS`: a delivery still failing this long after its event is given
+    /// up (marked failed), and the webhook's next one is sent.
+    pub max_age: Duration,
+    /// `WEBHOOK_TIMEOUT_SECONDS`: one attempt's whole time (connect, send, answer).
+    pub timeout: Duration,
 }
 
 /// Abuse limits; every one can be raised for load tests or lowered for tests of the limits.
@@ -234,6 +254,7 @@ impl std::fmt::Debug for Config {
                 &self.metrics_token.as_ref().map(|_| "<set>"),
             )
             .field("metrics_addr", &self.metrics_addr)
+            .field("webhooks", &self.webhooks)
             .field(
                 "openai",
                 &self.openai.as_ref().map(|o| (&o.base_url, &o.model)),
@@ -367,6 +388,17 @@ impl Config {
                     })
                 })
                 .transpose()?,
+            webhooks: WebhookSettings {
+                allow_private: parse(&get, "WEBHOOK_ALLOW_PRIVATE", false)?,
+                retry_base: Duration::from_millis(
+                    parse(&get, "WEBHOOK_RETRY_BASE_MS", 10_000)?.max(1),
+                ),
+                retry_max: Duration::from_secs(
+                    parse(&get, "WEBHOOK_RETRY_MAX_SECONDS", 3_600)?.max(1),
+                ),
+                max_age: Duration::from_secs(parse(&get, "WEBHOOK_MAX_AGE_SECONDS", 86_400)?),
+                timeout: Duration::from_secs(parse(&get, "WEBHOOK_TIMEOUT_SECONDS", 5)?.max(1)),
+            },
         })
     }
 }

@@ -35,11 +35,19 @@ pub(crate) async fn start(
     Ok(())
 }
 
+/// Marks a game ended and, the first time, enqueues its `game_ended` webhook deliveries in the
+/// same transaction (their payload is completed with the results when sent: `webhooks`).
 pub(crate) async fn end(conn: &mut PgConnection, game_id: Uuid) -> Result<(), DbError> {
-    sqlx::query("UPDATE games SET ended_at = COALESCE(ended_at, now()) WHERE id = $1")
-        .bind(game_id)
-        .execute(conn)
-        .await?;
+    let ended: Option<(Uuid, Uuid)> = sqlx::query_as(
+        "UPDATE games SET ended_at = now() WHERE id = $1 AND ended_at IS NULL \
+         RETURNING room_id, host_id",
+    )
+    .bind(game_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if let Some((room, host)) = ended {
+        super::webhooks::game_ended(conn, game_id, room, host).await?;
+    }
     Ok(())
 }
 

@@ -5,6 +5,7 @@ pub(crate) mod audit;
 pub(crate) mod ballots;
 pub(crate) mod committer;
 pub(crate) mod discovery;
+pub(crate) mod exports;
 pub(crate) mod games;
 pub(crate) mod history;
 pub(crate) mod likes;
@@ -19,6 +20,7 @@ pub(crate) mod snapshot;
 pub(crate) mod stats;
 pub(crate) mod unavailable;
 pub(crate) mod users;
+pub(crate) mod webhooks;
 pub(crate) mod writes;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};

@@ -179,6 +179,18 @@ impl GameService {
     }
 }
 
+/// A game's record as its host's export has it, for its `game_ended` webhook (`None`: no such
+/// game).
+pub(crate) async fn results(
+    pool: &sqlx::PgPool,
+    game_id: Uuid,
+) -> Result<Option<GameRecordView>, Error> {
+    let Some((game, players)) = db::game(pool, game_id).await? else {
+        return Ok(None);
+    };
+    Ok(Some(shape(db::record(pool, game, players).await?)))
+}
+
 /// The record as clients read it: names from the room, votes counted per answer.
 fn shape(record: GameRecord) -> GameRecordView {
     let names: HashMap<Uuid, &str> = record

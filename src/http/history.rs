@@ -38,7 +38,7 @@ pub(crate) struct GameResponse {
 #[derive(Deserialize, IntoParams)]
 pub(crate) struct ExportQuery {
     /// `csv` or `json` (default).
-    format: Option<String>,
+    pub(crate) format: Option<String>,
 }
 
 #[utoipa::path(get, path = "/api/me/games", tag = "history", params(PageQuery),

@@ -7,6 +7,7 @@ pub(crate) mod auth;
 pub(crate) mod client;
 pub(crate) mod discovery;
 pub(crate) mod error;
+pub(crate) mod exports;
 pub(crate) mod extract;
 pub(crate) mod game;
 pub(crate) mod guard;
@@ -19,6 +20,7 @@ pub(crate) mod rooms;
 pub(crate) mod stats;
 #[cfg(test)]
 mod typescript;
+pub(crate) mod webhooks;
 
 use axum::{
     Router,
@@ -45,6 +47,7 @@ pub struct AppState {
     pub auth: Arc<AuthService>,
     pub game: Arc<GameService>,
     pub polls: Arc<crate::polls::PollService>,
+    pub(crate) webhooks: Arc<crate::webhooks::Webhooks>,
     pub poll_watchers: Arc<crate::polls::watch::Watchers>,
     pub db: PgPool,
     pub store: Arc<dyn LiveStore>,
@@ -135,6 +138,8 @@ pub(crate) fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(polls::routes())
         .merge(discovery::routes())
         .merge(stats::routes())
+        .merge(exports::routes())
+        .merge(webhooks::routes())
         .routes(routes!(poll_ws::ws))
         .split_for_parts()
 }

@@ -22,6 +22,7 @@ use crate::{
     },
     domain::poll::notice,
     error::Error,
+    webhooks::{Event, outbox as webhooks},
 };
 
 /// How often the sweep looks: bounds how late a poll closes.
@@ -79,6 +80,7 @@ impl PollService {
                 json!({"reason": "expired"}),
             )
             .await?;
+            webhooks::poll_event(&mut tx, *id, Event::PollClosed).await?;
         }
         tx.commit().await.map_err(DbError::from)?;
         // Due entries leave the index whether this node closed them or another did (or the

@@ -33,6 +33,7 @@ use crate::{
     },
     error::Error,
     store::{LiveStore, poll_cache::PollCache},
+    webhooks::{Event, outbox as webhooks},
 };
 
 /// Codes drawn for a new poll before giving up: a clash is rare (31^6 codes), eight in a row
@@ -223,6 +224,7 @@ impl PollService {
         let record = db::polls::load(&mut tx, id, false)
             .await?
             .ok_or_else(|| Error::Internal("a created poll is missing".into()))?;
+        webhooks::poll_event(&mut tx, id, Event::PollCreated).await?;
         tx.commit().await.map_err(DbError::from)?;
         self.index_expiry(&record).await;
         // A new poll has no votes: its counts start cached at zero, no Postgres count needed.
@@ -455,6 +457,7 @@ impl PollService {
             Transition::Reopen => "poll_reopened",
         };
         audit::record(&mut tx, Some(actor), action, Target::poll(id), json!({})).await?;
+        webhooks::poll_event(&mut tx, id, t.into()).await?;
         let view = self.finish(tx, actor, id).await?;
         if notice::enters_feed(
             Some(before),
@@ -483,6 +486,7 @@ impl PollService {
             json!({"question": record.poll.question, "by_admin": admin && actor != record.poll.creator_id}),
         )
         .await?;
+        webhooks::poll_deleted(&mut tx, id).await?;
         db::polls::delete(&mut tx, id).await?;
         tx.commit().await.map_err(DbError::from)?;
         if let Err(e) = self.cache.forget(id).await {

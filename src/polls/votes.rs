@@ -109,6 +109,7 @@ impl PollService {
             Written::Changed(None) => self.counts(record.poll.id).await?,
         };
         self.activity.vote(record.poll.id, &counts);
+        crate::webhooks::outbox::votes_counted(&self.db, record.poll.id, counts.voters);
         self.trend(record.poll.id, voter.key);
         if let Some(p) = self.publisher() {
             p.counts_changed(record.poll.id, record.poll.creator_id)

@@ -80,6 +80,19 @@ export interface AnswersResponse {
   answers: AnswerView[];
 }
 
+/** One attempt in a webhook's delivery log. */
+export interface AttemptView {
+  at: string;
+  /** 1 for a delivery's first attempt. */
+  attempt: number;
+  delivery_id: string;
+  duration_ms: number;
+  error?: string | null;
+  event: string;
+  /** The receiver's HTTP status; null when there was no answer (see `error`). */
+  status_code?: number | null;
+}
+
 /** An audience vote as counted: the answer and its audience votes right after this vote. */
 export interface AudienceVoteCount {
   answer_id: string;
@@ -98,6 +111,17 @@ export interface AuditEntry {
 
 export interface AuditResponse {
   entries: AuditEntry[];
+}
+
+export interface BallotExport {
+  choices: Choice[];
+  voted_at: string;
+  voter: Voter;
+}
+
+export interface BallotsExport {
+  ballots: BallotExport[];
+  poll: PollHead;
 }
 
 export interface CategoriesResponse {
@@ -120,6 +144,13 @@ export interface CategoryView {
   name: string;
   poll_count: number;
   slug: string;
+}
+
+export interface Choice {
+  option_id: string;
+  /** 1 for the first option the voter gave (a ranked ballot's first preference). */
+  rank: number;
+  text: string;
 }
 
 export interface CreatePollRequest {
@@ -394,6 +425,15 @@ export interface OptionResult {
   votes: number;
 }
 
+export interface OptionTally {
+  id: string;
+  position: number;
+  /** Of all chosen options, 0–1. */
+  share: number;
+  text: string;
+  votes: number;
+}
+
 export interface OptionView {
   id: string;
   position: number;
@@ -447,6 +487,18 @@ export interface PollCreated {
 /** `poll_deleted`. */
 export interface PollDeleted {
   poll_id: string;
+}
+
+/** What both exports say about the poll. */
+export interface PollHead {
+  allow_multiple: boolean;
+  closed_at?: string | null;
+  code: string;
+  created_at: string;
+  id: string;
+  max_choices: number;
+  question: string;
+  status: string;
 }
 
 /** The kind of a poll, as the wire and Postgres name it. */
@@ -577,6 +629,20 @@ export interface RegisterRequest {
   display_name: string;
   email: string;
   password: string;
+}
+
+export interface RegisteredResponse {
+  /** `whsec_…`: the HMAC-SHA256 key of `X-VG-Signature`. Shown in this answer only. */
+  secret: string;
+  webhook: WebhookView;
+}
+
+export interface ResultsExport {
+  as_of: string;
+  options: OptionTally[];
+  poll: PollHead;
+  total_votes: number;
+  voters: number;
 }
 
 export interface ResultsView {
@@ -846,6 +912,17 @@ export interface VoteUpdate {
   vote_count: number;
 }
 
+export interface Voter {
+  display_name?: string | null;
+  /**
+   * The account's id, or for an anonymous voter `anon-` and 16 hex digits, the same for
+   * their ballot only within this poll.
+   */
+  id: string;
+  /** `account` or `anonymous`. */
+  kind: string;
+}
+
 /** A player who voted for an answer, as the reveal names them. */
 export interface VoterRef {
   display_name: string;
@@ -865,6 +942,37 @@ export interface VotingStarted {
   deadline: string;
   round_id: string;
   time_limit: number;
+}
+
+export interface WebhookRequest {
+  /**
+   * The events wanted (default: every one this webhook can receive): `poll_created`
+   * (account webhooks only), `poll_published`, `poll_closed`, `poll_reopened`,
+   * `poll_deleted`, `poll_votes_reached`, `game_ended` (room and account webhooks).
+   */
+  events?: string[] | null;
+  /**
+   * http or https, up to 2,048 characters; a host that resolves to a private, loopback or
+   * other internal address is refused (422 naming `url`) unless the server runs with
+   * `WEBHOOK_ALLOW_PRIVATE`.
+   */
+  url: string;
+}
+
+/** A webhook as its owner reads it (never with its secret). */
+export interface WebhookView {
+  created_at: string;
+  /** The last attempts, newest first. */
+  deliveries: AttemptView[];
+  events: string[];
+  id: string;
+  /** Deliveries not yet sent successfully (nor given up). */
+  pending: number;
+  url: string;
+}
+
+export interface WebhooksResponse {
+  webhooks: WebhookView[];
 }
 
 /** What this socket sends, tagged by `type`. */
