@@ -166,8 +166,9 @@ pub(crate) async fn delete(
     Ok(n > 0)
 }
 
-/// Whose webhooks an event goes to: those of its poll or room, and the owner-wide ones of
-/// `owner` (the poll's creator, the game's host).
+/// Whose webhooks an event goes to: those of its poll, those of its room that its host
+/// registered (a host who handed the room over hears no more of its games), and the
+/// owner-wide ones of `owner` (the poll's creator, the game's host).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Audience {
     pub poll: Option<Uuid>,
@@ -176,7 +177,8 @@ pub(crate) struct Audience {
 }
 
 const MATCH: &str = "w.retired_at IS NULL AND $4 = ANY(w.events) AND \
-    (($1::uuid IS NOT NULL AND w.poll_id = $1) OR ($2::uuid IS NOT NULL AND w.room_id = $2) \
+    (($1::uuid IS NOT NULL AND w.poll_id = $1) \
+     OR ($2::uuid IS NOT NULL AND w.room_id = $2 AND w.owner_id = $3) \
      OR (w.poll_id IS NULL AND w.room_id IS NULL AND w.owner_id = $3))";
 
 /// Whether any webhook takes `event` for `to` (so the caller builds a payload only then).

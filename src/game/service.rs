@@ -368,7 +368,7 @@ impl GameService {
                     vote_count,
                 } if *voter_id == by => Some(VoteCount {
                     answer_id: *answer_id,
-                    vote_count: *vote_count,
+                    vote_count: (!out.room.settings.hide_votes).then_some(*vote_count),
                 }),
                 _ => None,
             })

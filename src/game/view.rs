@@ -152,11 +152,13 @@ pub enum NextRound {
     },
 }
 
-/// A vote as counted: the answer voted for and its count right after this vote.
+/// A vote as counted: the answer voted for and its count right after this vote. In a room that
+/// hides votes the count is left out: the voter would learn how many picked the same answer.
 #[derive(Debug, Clone, Copy, Serialize, ToSchema)]
 pub struct VoteCount {
     pub answer_id: Uuid,
-    pub vote_count: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vote_count: Option<u32>,
 }
 
 /// A round ended by its host: the round's final state and the leaderboard after it.

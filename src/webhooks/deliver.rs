@@ -22,8 +22,8 @@ use crate::db::webhooks::{self as db, Attempt, Claimed};
 
 /// How often each node looks for due deliveries.
 const PERIOD: Duration = Duration::from_millis(200);
-/// Deliveries sent at once per node (each of a different webhook).
-const BATCH: i64 = 16;
+/// Deliveries in flight at once per node (each of a different webhook).
+const SLOTS: usize = 16;
 /// Finished deliveries are kept this long (then pruned), and pruning runs this often.
 const KEEP: Duration = Duration::from_secs(7 * 86_400);
 const PRUNE_EVERY: u32 = 18_000; // periods: an hour
@@ -33,6 +33,10 @@ pub(crate) fn spawn(hooks: Arc<Webhooks>, shutdown: CancellationToken) {
         let mut every = tokio::time::interval(PERIOD);
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut ticks: u32 = 0;
+        // Attempts in flight on this node: each holds a slot until it is recorded, and a tick
+        // claims only as many as are free, so one receiver that hangs until the timeout holds
+        // one slot, not every other webhook's deliveries behind it.
+        let slots = Arc::new(tokio::sync::Semaphore::new(SLOTS));
         loop {
             tokio::select! {
                 _ = shutdown.cancelled() => break,
@@ -44,9 +48,7 @@ pub(crate) fn spawn(hooks: Arc<Webhooks>, shutdown: CancellationToken) {
             {
                 tracing::debug!(error = %e, "could not prune webhook deliveries");
             }
-            // A batch runs to its end even at shutdown: an attempt cut in the middle would be
-            // sent again anyway, but its record would be lost.
-            if let Err(e) = hooks.send_due().await {
+            if let Err(e) = hooks.send_due(&slots).await {
                 tracing::debug!(error = %e, "webhook deliveries not claimed");
             }
         }
@@ -59,11 +61,30 @@ impl Webhooks {
         self.settings.timeout * 2 + Duration::from_secs(10)
     }
 
-    /// Sends what is due now; returns how many attempts were made.
-    pub(crate) async fn send_due(&self) -> Result<usize, crate::db::DbError> {
-        let claimed = db::claim(&self.db, self.lease(), BATCH).await?;
+    /// Starts what is due now, as many as `slots` has free; returns how many were started.
+    /// Each attempt runs on its own and frees its slot once recorded. One cut short by a
+    /// shutdown loses its record only: its lease runs out and it is sent again (at least once).
+    pub(crate) async fn send_due(
+        self: &Arc<Self>,
+        slots: &Arc<tokio::sync::Semaphore>,
+    ) -> Result<usize, crate::db::DbError> {
+        let free = slots.available_permits();
+        if free == 0 {
+            return Ok(0);
+        }
+        let claimed = db::claim(&self.db, self.lease(), i64::try_from(free).unwrap_or(1)).await?;
         let n = claimed.len();
-        futures::future::join_all(claimed.into_iter().map(|d| self.attempt(d))).await;
+        for d in claimed {
+            let Ok(slot) = slots.clone().try_acquire_owned() else {
+                // Not reachable (only this task takes slots); the lease sends it later.
+                break;
+            };
+            let hooks = Arc::clone(self);
+            tokio::spawn(async move {
+                hooks.attempt(d).await;
+                drop(slot);
+            });
+        }
         Ok(n)
     }
 

@@ -107,7 +107,9 @@ pub(crate) fn votes_counted(pool: &PgPool, poll: Uuid, voters: i64) {
     tokio::spawn(async move {
         let result = async {
             let mut tx = pool.begin().await?;
-            let key = format!("votes:{voters}");
+            // Per poll: an account-wide webhook hears every poll of its owner reach each
+            // threshold, not only the first.
+            let key = format!("votes:{poll}:{voters}");
             let extra = json!({"threshold": voters, "reached_at": Utc::now()});
             poll_event_with(&mut tx, poll, Event::VotesReached, Some(&key), extra).await?;
             tx.commit().await?;

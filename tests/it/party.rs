@@ -983,12 +983,15 @@ async fn a_room_that_hides_votes_tells_how_many_voted_and_reveals_who_voted_for_
     }
     // Host and Ann vote for Bob's answer; everyone hears 1 of 3, then 2 of 3.
     for (n, voter) in [0usize, 1].into_iter().enumerate() {
-        p.socks[voter]
+        let ack = p.socks[voter]
             .ok(
                 "submit_vote",
                 json!({"round_id": round_id, "room_code": p.code, "answer_id": answers[2]}),
             )
             .await;
+        // Not even the voter's own ack tells how many picked that answer.
+        assert_eq!(ack["answer_id"], answers[2].to_string(), "{ack}");
+        assert!(ack.get("vote_count").is_none(), "{ack}");
         for s in &p.socks {
             let tally = s
                 .inbox

@@ -890,10 +890,13 @@ export interface UserResponse {
   user: User;
 }
 
-/** A vote as counted: the answer voted for and its count right after this vote. */
+/**
+ * A vote as counted: the answer voted for and its count right after this vote. In a room that
+ * hides votes the count is left out: the voter would learn how many picked the same answer.
+ */
 export interface VoteCount {
   answer_id: string;
-  vote_count: number;
+  vote_count?: number | null;
 }
 
 export interface VoteRequest {
