@@ -120,8 +120,16 @@ pub async fn build_with_pool(config: &Config, pool: sqlx::PgPool) -> Result<App,
         alone,
     );
 
+    // Lazy, as the primary's: a replica still coming up (or down) costs list reads a fallback
+    // to the primary, never the start. It is never migrated: it follows the primary.
+    let replica = config
+        .database_read_url
+        .as_deref()
+        .map(db::pool)
+        .transpose()?;
     let polls = crate::polls::PollService::new(
         pool.clone(),
+        replica,
         cache,
         Arc::clone(&store),
         crate::polls::service::WriteLimits {

@@ -63,6 +63,9 @@ pub struct Config {
     /// (development and test only); logged loudly at start-up.
     pub dev_secret: bool,
     pub database_url: String,
+    /// `DATABASE_READ_URL`: a streaming replica for lists, search, trending, others' profiles,
+    /// site stats and categories (`db::reads`); unset, they read the primary.
+    pub database_read_url: Option<String>,
     pub redis_url: String,
     /// Prefix of every Redis key and channel, so deployments and tests can share one Redis.
     pub redis_prefix: String,
@@ -238,6 +241,10 @@ impl std::fmt::Debug for Config {
             .field("env", &self.env)
             .field("dev_secret", &self.dev_secret)
             .field("database_url", &redact_url(&self.database_url))
+            .field(
+                "database_read_url",
+                &self.database_read_url.as_deref().map(redact_url),
+            )
             .field("redis_url", &redact_url(&self.redis_url))
             .field("redis_prefix", &self.redis_prefix)
             .field("jwt_ttl", &self.jwt_ttl)
@@ -328,6 +335,7 @@ impl Config {
             dev_secret,
             database_url: get("DATABASE_URL")
                 .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/voting_game".into()),
+            database_read_url: get("DATABASE_READ_URL").map(|u| u.trim().to_string()),
             redis_url: get("REDIS_URL").unwrap_or_else(|| "redis://127.0.0.1:6379".into()),
             redis_prefix: get("REDIS_PREFIX").unwrap_or_else(|| "vg:".into()),
             jwt_secret,
@@ -440,7 +448,7 @@ mod tests {
         assert_eq!(c.env, AppEnv::Development);
         assert!(c.dev_secret);
         assert!(!c.cookie_secure);
-        assert!(c.openai.is_none());
+        assert!(c.openai.is_none() && c.database_read_url.is_none());
         assert_eq!(
             (
                 c.limits.polls_per_account_per_minute,
@@ -569,12 +577,17 @@ mod tests {
                 "a-very-long-secret-that-must-not-leak-0123456789",
             ),
             ("DATABASE_URL", "postgres://u:hunter2@db/x"),
+            ("DATABASE_READ_URL", " postgres://u:hunter3@replica/x "),
             ("OPENAI_API_KEY", "sk-secret"),
         ])
         .expect("config");
         let shown = format!("{c:?}");
         assert!(!shown.contains("must-not-leak"));
-        assert!(!shown.contains("hunter2"));
+        assert!(!shown.contains("hunter2") && !shown.contains("hunter3"));
+        assert_eq!(
+            c.database_read_url.as_deref(),
+            Some("postgres://u:hunter3@replica/x")
+        );
         assert!(!shown.contains("sk-secret"));
     }
 }

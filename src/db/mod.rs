@@ -11,6 +11,7 @@ pub(crate) mod history;
 pub(crate) mod likes;
 pub(crate) mod node_lock;
 pub(crate) mod polls;
+pub(crate) mod reads;
 pub(crate) mod repair;
 pub(crate) mod rooms;
 pub(crate) mod rounds;

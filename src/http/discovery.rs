@@ -165,10 +165,11 @@ pub(crate) struct MyLikesResponse {
               (status = 404, body = ErrorBody, description = "user_not_found")))]
 pub(crate) async fn user(
     State(state): State<AppState>,
+    MaybeUser(viewer): MaybeUser,
     IdPath(id): IdPath,
 ) -> ApiResult<Json<ProfileResponse>> {
     Ok(Json(ProfileResponse {
-        user: state.polls.profile(id).await?,
+        user: state.polls.profile(viewer.map(|u| u.id), id).await?,
     }))
 }
 

@@ -17,8 +17,11 @@ use crate::{
 const AUDIT_LIMIT: i64 = 500;
 
 impl PollService {
+    /// From the replica (`db::reads`): a category just added shows within its lag.
     pub(crate) async fn categories(&self) -> Result<Vec<CategoryView>, Error> {
-        Ok(db::polls::categories(&self.db)
+        Ok(self
+            .reads
+            .run(|pool| async move { db::polls::categories(&pool).await })
             .await?
             .into_iter()
             .map(CategoryView::from)

@@ -249,8 +249,20 @@ impl PollService {
         self.page_of(viewer, raw.parse_search()?).await
     }
 
+    /// A page from the replica (`db::reads`), but for the caller's own list (`creator` is the
+    /// caller: drafts and unlisted polls included), read on the primary so that a poll just
+    /// made or edited is in it at once. `liked_by_me` is always the primary's: a like the
+    /// caller just gave shows on every list.
     async fn page_of(&self, viewer: Option<Uuid>, params: ListParams) -> Result<PollPage, Error> {
-        let (rows, total) = db::discovery::list(&self.db, &params, viewer).await?;
+        let own = viewer.is_some() && params.creator == viewer;
+        let (rows, total) = if own {
+            db::discovery::list(&self.db, &params, viewer).await?
+        } else {
+            let params = &params;
+            self.reads
+                .run(|pool| async move { db::discovery::list(&pool, params, viewer).await })
+                .await?
+        };
         let liked = match viewer {
             Some(v) if !rows.is_empty() => {
                 let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
@@ -389,10 +401,21 @@ pub(crate) struct MyVote {
 }
 
 impl PollService {
-    pub(crate) async fn profile(&self, id: Uuid) -> Result<ProfileView, Error> {
-        let p = db::discovery::profile(&self.db, id)
-            .await?
-            .ok_or_else(|| Error::not_found("user_not_found", "no such user"))?;
+    /// `GET /api/users/{id}`: from the replica, but the caller's own from the primary (a name
+    /// just changed, a poll just published, show at once).
+    pub(crate) async fn profile(
+        &self,
+        viewer: Option<Uuid>,
+        id: Uuid,
+    ) -> Result<ProfileView, Error> {
+        let p = if viewer == Some(id) {
+            db::discovery::profile(&self.db, id).await?
+        } else {
+            self.reads
+                .run(|pool| async move { db::discovery::profile(&pool, id).await })
+                .await?
+        }
+        .ok_or_else(|| Error::not_found("user_not_found", "no such user"))?;
         Ok(ProfileView {
             id: p.id,
             display_name: p.display_name,

@@ -74,7 +74,11 @@ pub(crate) struct WriteLimits {
 }
 
 pub struct PollService {
+    /// The primary: every write, and every read a user may need to see their own write in.
     pub(super) db: PgPool,
+    /// Reads that may trail the latest write by a moment (lists, search, trending, others'
+    /// profiles, site stats, categories): the replica when there is one (`db::reads`).
+    pub(super) reads: db::reads::Reads,
     pub(super) cache: PollCache,
     /// The live store: the per-account write limits and the trend gate, cluster-wide.
     pub(super) store: Arc<dyn LiveStore>,
@@ -93,12 +97,14 @@ pub struct PollService {
 impl PollService {
     pub(crate) fn new(
         db: PgPool,
+        replica: Option<PgPool>,
         cache: PollCache,
         store: Arc<dyn LiveStore>,
         limits: WriteLimits,
         admins: &[String],
     ) -> Arc<Self> {
         Arc::new(PollService {
+            reads: db::reads::Reads::new(db.clone(), replica),
             db,
             cache,
             store,

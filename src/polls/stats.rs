@@ -203,7 +203,10 @@ impl PollService {
         {
             return Ok(stats.clone());
         }
-        let (groups, votes_last_24h, names) = db::stats::site(&self.db).await?;
+        let (groups, votes_last_24h, names) = self
+            .reads
+            .run(|pool| async move { db::stats::site(&pool).await })
+            .await?;
         let sum = |f: fn(&db::stats::SiteGroup) -> i64| groups.iter().map(f).sum::<i64>();
         let mut top: Vec<CategoryView> = names
             .into_iter()

@@ -36,6 +36,7 @@ mod presence;
 mod questions;
 mod recovery;
 mod repair;
+mod replica;
 mod rooms;
 mod sessions;
 mod single_node;

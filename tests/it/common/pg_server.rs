@@ -2,7 +2,8 @@
 //! other test in parallel, so they are never stopped): `initdb` into a temporary directory,
 //! `pg_ctl start` on a free port, and `pg_ctl stop -m fast` as an administrator would, so that
 //! pooled connections get "terminating connection due to administrator command" (57P01) and
-//! new ones are refused.
+//! new ones are refused. A cluster can also have a streaming replica (`start_replica`), for the
+//! read-replica tests.
 
 use std::{
     path::{Path, PathBuf},
@@ -58,8 +59,8 @@ fn run(bin: &Path, args: &[&str]) -> Output {
 }
 
 impl PrivatePostgres {
-    /// Creates and starts a fresh cluster (trust authentication for `postgres` on 127.0.0.1).
-    pub fn start() -> PrivatePostgres {
+    /// A free port and an empty directory the server may own; nothing started.
+    fn fresh() -> PrivatePostgres {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .map(|a| a.port())
@@ -73,11 +74,49 @@ impl PrivatePostgres {
                 .expect("chown");
             assert!(status.success(), "chown of {}", dir.display());
         }
-        let pg = PrivatePostgres {
+        PrivatePostgres {
             port,
             dir,
             bin: bin_dir(),
-        };
+        }
+    }
+
+    /// A streaming replica of this cluster, started as a hot standby on a port of its own:
+    /// `pg_basebackup -R -X stream` (initdb's `pg_hba.conf` already trusts `replication` from
+    /// 127.0.0.1 when `--auth=trust`, and `wal_level=replica` and `max_wal_senders=10` are
+    /// the defaults), then `pg_ctl start`; it follows the primary from then on.
+    pub fn start_replica(&self) -> PrivatePostgres {
+        let standby = PrivatePostgres::fresh();
+        let port = self.port.to_string();
+        let out = run(
+            &standby.bin.join("pg_basebackup"),
+            &[
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &port,
+                "-U",
+                "postgres",
+                "-D",
+                standby.data().to_str().expect("utf-8"),
+                "-R",
+                "-X",
+                "stream",
+                "--no-sync",
+            ],
+        );
+        assert!(
+            out.status.success(),
+            "pg_basebackup: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        standby.pg_start();
+        standby
+    }
+
+    /// Creates and starts a fresh cluster (trust authentication for `postgres` on 127.0.0.1).
+    pub fn start() -> PrivatePostgres {
+        let pg = PrivatePostgres::fresh();
         let out = run(
             &pg.bin.join("initdb"),
             &[
