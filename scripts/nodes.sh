@@ -28,7 +28,7 @@ bin=${BIN:-}
 if [[ -z $bin ]]; then
   echo "== cargo build --release --bin voting-game"
   cargo build --release --locked --bin voting-game
-  bin=target/release/voting-game
+  bin=${CARGO_TARGET_DIR:-target}/release/voting-game
 fi
 pids=()
 stop() {

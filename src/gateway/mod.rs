@@ -176,6 +176,30 @@ impl Publisher for SocketPublisher {
             {
                 tracing::warn!(code = %room.code, event = name, error = %e, "broadcast failed");
             }
+            // A player leaving mid-vote changes who may vote: in a room that hides votes the
+            // tally goes out again, or every screen would keep counting the one who left.
+            if matches!(event, Event::PlayerLeft { .. })
+                && room.settings.hide_votes
+                && room
+                    .round
+                    .as_ref()
+                    .is_some_and(|r| r.phase == crate::domain::RoundPhase::Voting)
+                && let Some((round_id, voted, total)) = room.vote_tally()
+                && let Err(e) = self
+                    .io
+                    .to(vec![room.code.clone(), protocol::audience_room(&room.code)])
+                    .emit(
+                        protocol::VOTES_CAST,
+                        &wire::VotesCast {
+                            round_id,
+                            voted,
+                            total,
+                        },
+                    )
+                    .await
+            {
+                tracing::warn!(code = %room.code, error = %e, "could not send the tally after a leave");
+            }
             // Only the author hears that it was their answer.
             if let Event::AnswerHidden {
                 round_id,

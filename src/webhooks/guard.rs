@@ -45,14 +45,16 @@ static REFUSED_V4: LazyLock<Vec<Ipv4Net>> = LazyLock::new(|| {
 
 static REFUSED_V6: LazyLock<Vec<Ipv6Net>> = LazyLock::new(|| {
     [
-        "::/128",        // unspecified
-        "::1/128",       // loopback
-        "100::/64",      // discard-only
-        "2001:db8::/32", // documentation
-        "fc00::/7",      // unique-local
-        "fe80::/10",     // link-local
-        "fec0::/10",     // site-local (deprecated)
-        "ff00::/8",      // multicast
+        "::/128",         // unspecified
+        "::1/128",        // loopback
+        "100::/64",       // discard-only
+        "2001:db8::/32",  // documentation
+        "2001::/32",      // Teredo: a tunnel whose far end the address does not name plainly
+        "64:ff9b:1::/48", // local-use NAT64: translated inside the operator's own network
+        "fc00::/7",       // unique-local
+        "fe80::/10",      // link-local
+        "fec0::/10",      // site-local (deprecated)
+        "ff00::/8",       // multicast
     ]
     .iter()
     .filter_map(|n| n.parse().ok())
@@ -60,12 +62,15 @@ static REFUSED_V6: LazyLock<Vec<Ipv6Net>> = LazyLock::new(|| {
 });
 
 /// The IPv4 address an IPv6 one stands for, when it embeds one: mapped (`::ffff:a.b.c.d`),
-/// compatible (`::a.b.c.d`), NAT64 (`64:ff9b::a.b.c.d`) or 6to4 (`2002:AABB:CCDD::`).
+/// compatible (`::a.b.c.d`), translated (`::ffff:0:a.b.c.d`), NAT64 (`64:ff9b::a.b.c.d`) or
+/// 6to4 (`2002:AABB:CCDD::`).
 fn embedded_v4(ip: Ipv6Addr) -> Option<Ipv4Addr> {
     let s = ip.segments();
     let tail = || Ipv4Addr::new((s[6] >> 8) as u8, s[6] as u8, (s[7] >> 8) as u8, s[7] as u8);
     match s {
         [0, 0, 0, 0, 0, 0xffff, _, _] | [0, 0, 0, 0, 0, 0, _, _] => Some(tail()),
+        // SIIT's IPv4-translated form, `::ffff:0:a.b.c.d`.
+        [0, 0, 0, 0, 0xffff, 0, _, _] => Some(tail()),
         [0x64, 0xff9b, 0, 0, 0, 0, _, _] => Some(tail()),
         [0x2002, a, b, ..] => Some(Ipv4Addr::new(
             (a >> 8) as u8,
@@ -220,6 +225,10 @@ mod tests {
             "::127.0.0.1",
             "64:ff9b::a9fe:a9fe",
             "2002:7f00:1::",
+            "::ffff:0:7f00:1",
+            "::ffff:0:a00:1",
+            "2001:0:4136:e378:8000:63bf:3fff:fdd2",
+            "64:ff9b:1::a00:1",
         ] {
             assert!(refused(ip(a)), "{a} must be refused");
         }

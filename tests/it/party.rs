@@ -957,6 +957,43 @@ async fn sixty_guests_behind_one_address_get_into_one_room_and_a_flood_is_refuse
     eprintln!("60 guests in the room after {took:?}; {refused} of the flood refused");
 }
 
+/// A player who leaves mid-vote in a room that hides votes is no longer counted: everyone hears
+/// the new tally at once ("1 of 3 voted", not "1 of 4" until the round ends).
+#[sqlx::test]
+async fn a_player_leaving_mid_vote_lowers_the_hidden_tally_for_everyone(pool: PgPool) {
+    let p = Table::open(
+        pool,
+        &["Host", "Ann", "Bob", "Cy"],
+        json!({"max_rounds": 1, "answer_seconds": 60, "vote_seconds": 60, "hide_votes": true}),
+    )
+    .await;
+    let data = p.socks[0]
+        .ok("start_game", json!({"room_code": p.code}))
+        .await;
+    let round_id = id(&data["round"]["id"]);
+    let answers = p.answer_each(round_id, |i| format!("answer {i}")).await;
+    for s in &p.socks {
+        s.inbox.wait_for("voting_started", |_| true).await;
+    }
+    p.socks[0]
+        .ok(
+            "submit_vote",
+            json!({"round_id": round_id, "room_code": p.code, "answer_id": answers[1]}),
+        )
+        .await;
+    for s in &p.socks {
+        let tally = s.inbox.wait_for("votes_cast", |v| v["voted"] == 1).await;
+        assert_eq!(tally["total"], 4, "{tally}");
+    }
+    let (status, body) = p.app.leave_room(&p.players[3], &p.code).await;
+    assert!(status.is_success(), "{status} {body}");
+    for s in &p.socks[..3] {
+        let tally = s.inbox.wait_for("votes_cast", |v| v["total"] == 3).await;
+        assert_eq!(tally["voted"], 1, "{tally}");
+        assert_eq!(tally["round_id"], round_id.to_string(), "{tally}");
+    }
+}
+
 /// A room that hides votes until the reveal (contract v3): while voting, every player hears
 /// how many have voted (`votes_cast`), never a count per answer (no `vote_update`, and a
 /// refreshed `room_state` shows none); the round's results then name who voted for each

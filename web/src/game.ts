@@ -577,7 +577,8 @@ function listen(s: Socket): void {
   s.on("votes_cast", (p: wire.VotesCast) =>
     onGame((g) => {
       if (g.round?.id !== p.round_id) return;
-      g.voted = { voted: Math.max(g.voted?.voted ?? 0, p.voted), total: p.total };
+      // As the server counts it now: a player who leaves mid-vote lowers both numbers.
+      g.voted = { voted: p.voted, total: p.total };
     }),
   );
 

@@ -62,8 +62,11 @@ impl Drop for TestApp {
 /// server's pool has an `application_name` of its own; a short-lived thread ends exactly those
 /// sessions, so a second server on the same database (the restart tests) is untouched.
 fn end_sessions(pool: &PgPool, tag: &str) {
+    // The maintenance database, not the test's own: a session there would itself keep
+    // `#[sqlx::test]` from dropping the test's database (`pg_stat_activity` is cluster-wide).
     let options = (*pool.connect_options())
         .clone()
+        .database("postgres")
         .application_name("vg-test-reaper");
     let tag = tag.to_string();
     std::thread::spawn(move || {
