@@ -34,8 +34,11 @@ fn ranking(poll: &Value, positions: &[usize]) -> Value {
     )
 }
 
+/// One round as option positions: `(position, votes)` of each, and the eliminated ones.
+type RoundAt = (Vec<(usize, i64)>, Vec<usize>);
+
 /// Each round's `(option position, votes)` and eliminated positions, for reading asserts.
-fn rounds(poll: &Value, runoff: &Value) -> Vec<(Vec<(usize, i64)>, Vec<usize>)> {
+fn rounds(poll: &Value, runoff: &Value) -> Vec<RoundAt> {
     let position = |id: &Value| {
         (0..poll["options"].as_array().map_or(0, Vec::len))
             .find(|n| poll["options"][*n]["id"] == *id)

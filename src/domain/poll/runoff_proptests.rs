@@ -59,7 +59,7 @@ proptest! {
         let losers: Vec<usize> = ballots
             .iter()
             .enumerate()
-            .filter(|(_, b)| b.first().is_some() && b.first() != r.winner.as_ref())
+            .filter(|(_, b)| !b.is_empty() && b.first() != r.winner.as_ref())
             .map(|(i, _)| i)
             .collect();
         if !losers.is_empty() {
