@@ -143,13 +143,16 @@ pub(crate) async fn ballots_of(
     .await?)
 }
 
-/// Per option of the poll, how many ballots chose it; and how many ballots there are.
+/// Per option of the poll, how many ballots chose it (a ranked poll: ranked it first); and how
+/// many ballots there are.
 pub(crate) async fn count(
     conn: &mut PgConnection,
     poll: Uuid,
 ) -> Result<(Vec<(Uuid, i64)>, i64), DbError> {
+    // A ranked poll's counts are first choices (`domain::poll::vote::Delta::of_kind`).
     let options: Vec<(Uuid, i64)> = sqlx::query_as(
-        "SELECT o, count(*) FROM poll_ballots b, unnest(b.option_ids) AS o \
+        "SELECT o, count(*) FROM poll_ballots b JOIN polls p ON p.id = b.poll_id, \
+         unnest(CASE WHEN p.kind = 'ranked' THEN b.option_ids[1:1] ELSE b.option_ids END) AS o \
          WHERE b.poll_id = $1 GROUP BY o",
     )
     .bind(poll)
@@ -160,6 +163,19 @@ pub(crate) async fn count(
         .fetch_one(conn)
         .await?;
     Ok((options, voters))
+}
+
+/// A ranked poll's ballots for its runoff: each distinct ranking once, with how many voters
+/// cast it. Reads every ballot of the poll (grouped in Postgres, so what crosses the wire is
+/// the distinct rankings); the results of a ranked poll cost this query each time they are
+/// read or broadcast, at most `poll_results`' rate per poll.
+pub(crate) async fn rankings(pool: &PgPool, poll: Uuid) -> Result<Vec<(Vec<Uuid>, i64)>, DbError> {
+    Ok(sqlx::query_as(
+        "SELECT option_ids, count(*) FROM poll_ballots WHERE poll_id = $1 GROUP BY option_ids",
+    )
+    .bind(poll)
+    .fetch_all(pool)
+    .await?)
 }
 
 pub(crate) async fn poll_has_votes(conn: &mut PgConnection, poll: Uuid) -> Result<bool, DbError> {

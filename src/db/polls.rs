@@ -67,6 +67,7 @@ impl PollRecord {
     pub(crate) fn state(&self, has_votes: bool) -> PollState {
         PollState {
             creator_id: self.poll.creator_id,
+            kind: PollKind::parse(&self.poll.kind).unwrap_or_default(),
             status: PollStatus::parse(&self.poll.status).unwrap_or(PollStatus::Closed),
             allow_multiple: self.poll.allow_multiple,
             max_choices: u32::try_from(self.poll.max_choices).unwrap_or(1),

@@ -78,7 +78,9 @@ pub(crate) struct CreatePollRequest {
     pub description: Option<String>,
     /// 2–20 texts of 1–100 characters, unique ignoring case and surrounding space.
     pub options: Vec<String>,
-    /// `choice` (the default); `ranked` and `text` are refused for now (422 naming `kind`).
+    /// `choice` (the default) or `ranked` (ballots order options; results add an instant
+    /// `runoff`; `allow_multiple` and `max_choices` do not apply); `text` is refused for now
+    /// (422 naming `kind`).
     #[serde(default)]
     pub kind: Option<PollKind>,
     #[serde(default)]
@@ -129,6 +131,8 @@ pub(crate) struct OptionRequest {
 
 #[derive(Deserialize, ToSchema)]
 pub(crate) struct VoteRequest {
+    /// The chosen options; on a ranked poll, the ranking (most preferred first, 1 to all of
+    /// the options, each once), which replaces the voter's earlier one whole.
     pub option_ids: Vec<Uuid>,
 }
 

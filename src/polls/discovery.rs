@@ -166,6 +166,7 @@ impl PollSummary {
     fn build(r: SummaryRow, liked: bool, now: chrono::DateTime<Utc>) -> Self {
         let state = PollState {
             creator_id: r.creator_id,
+            kind: crate::domain::poll::kind::PollKind::parse(&r.kind).unwrap_or_default(),
             status: PollStatus::parse(&r.status).unwrap_or(PollStatus::Closed),
             allow_multiple: r.allow_multiple,
             max_choices: u32::try_from(r.max_choices).unwrap_or(1),

@@ -92,8 +92,9 @@ impl PollService {
             for id in &closed {
                 if let Some(record) = db::polls::get(&self.db, *id).await? {
                     let counts = self.counts(*id).await?;
-                    let mut view =
+                    let view =
                         super::view::PollView::build(&record, &counts, Vec::new(), Utc::now());
+                    let mut view = self.with_runoff(&record, view).await?;
                     // As anyone sees it: the likes read with the record (by no reader).
                     view.likes = record.likes;
                     let creator = notice::after_change(record.state(false).status_at(Utc::now()));

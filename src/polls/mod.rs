@@ -4,7 +4,8 @@
 //!
 //! - `service`: polls themselves (create, read, edit, delete, status changes); `options`: their
 //!   options.
-//! - `votes`: voting, withdrawing, results, and the counts (cached or rebuilt).
+//! - `votes`: voting, withdrawing, results, and the counts (cached or rebuilt); `ranked`: a
+//!   ranked poll's instant runoff in every body that shows results.
 //! - `catalog`: categories and audit reads. `expiry`: the sweep that closes expired polls.
 //! - `discovery`: lists, search, trending and likes (issue 12).
 //! - `stats`: poll and site statistics, the view counter, the feed's first page.
@@ -16,6 +17,7 @@ pub(crate) mod discovery;
 pub(crate) mod expiry;
 pub(crate) mod options;
 pub(crate) mod publisher;
+mod ranked;
 pub(crate) mod service;
 pub(crate) mod stats;
 pub(crate) mod view;

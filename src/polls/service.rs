@@ -236,6 +236,7 @@ impl PollService {
         // A new poll has no votes: its counts start cached at zero, no Postgres count needed.
         let counts = self.cache.install(id, &[], 0).await.unwrap_or_default();
         let view = PollView::build(&record, &counts, Vec::new(), now);
+        let view = self.with_runoff(&record, view).await?;
         let listing = Listing {
             is_public: start.is_public,
             status,
@@ -306,7 +307,8 @@ impl PollService {
                 .unwrap_or_default(),
             None => Vec::new(),
         };
-        let mut view = PollView::build(record, &counts, mine, Utc::now());
+        let view = PollView::build(record, &counts, mine, Utc::now());
+        let mut view = self.with_runoff(record, view).await?;
         (view.likes, view.liked_by_me) = if record.reader == viewer {
             (record.likes, record.liked_by_me)
         } else {

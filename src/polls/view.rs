@@ -11,6 +11,7 @@ use crate::db::{
     audit::AuditRow,
     polls::{CategoryRow, OptionRow, PollRecord},
 };
+use crate::domain::poll::runoff::Runoff;
 use crate::store::poll_cache::Counts;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -87,8 +88,13 @@ pub(crate) struct PollView {
     /// People who voted.
     pub voters: i64,
     pub likes: i64,
+    /// The voter's ballot: the chosen options, or on a ranked poll the ranking, most
+    /// preferred first.
     pub my_votes: Vec<Uuid>,
     pub liked_by_me: bool,
+    /// Ranked polls only: the instant runoff of every ballot (`domain::poll::runoff`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub runoff: Option<Runoff>,
 }
 
 impl PollView {
@@ -146,6 +152,7 @@ impl PollView {
             likes: 0,
             my_votes,
             liked_by_me: false,
+            runoff: None,
         }
     }
 }
@@ -165,6 +172,9 @@ pub(crate) struct ResultsView {
     pub total_votes: i64,
     pub voters: i64,
     pub as_of: DateTime<Utc>,
+    /// Ranked polls only: the instant runoff (`votes` above are then first choices).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub runoff: Option<Runoff>,
 }
 
 impl ResultsView {
@@ -194,6 +204,7 @@ impl ResultsView {
             total_votes: total,
             voters: counts.voters.max(0),
             as_of: now,
+            runoff: None,
         }
     }
 }

@@ -17,7 +17,7 @@ use crate::{
         self, DbError,
         ballots::{self, Outcome, Refusal},
     },
-    domain::poll::{PollError, vote::Delta},
+    domain::poll::{PollError, kind::PollKind, vote::Delta},
     error::Error,
     store::poll_cache::Counts,
 };
@@ -36,6 +36,9 @@ pub(crate) struct LiveResults {
     pub total_votes: i64,
     pub voters: i64,
     pub likes: i64,
+    /// Ranked polls only: the instant runoff (`votes` above are then first choices).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub runoff: Option<crate::domain::poll::runoff::Runoff>,
     #[serde(skip)]
     pub creator_id: Uuid,
 }
@@ -70,13 +73,12 @@ impl PollService {
         if voter.user.is_none() && !record.poll.allow_anonymous {
             return Err(Error::Unauthorized);
         }
-        let ballot = record.state(false).choice(option_ids, Utc::now())?;
-        let written = self.write(id, voter, Some(&ballot)).await?;
+        let state = record.state(false);
+        let ballot = state.choice(option_ids, Utc::now())?;
+        let written = self.write(id, voter, state.kind, Some(&ballot)).await?;
         let counts = self.after_write(&record, voter, written).await?;
-        Ok(with_likes(
-            PollView::build(&record, &counts, ballot, Utc::now()),
-            &record,
-        ))
+        let view = PollView::build(&record, &counts, ballot, Utc::now());
+        Ok(with_likes(self.with_runoff(&record, view).await?, &record))
     }
 
     /// `DELETE /api/polls/{id}/vote`.
@@ -85,13 +87,12 @@ impl PollService {
         if voter.user.is_none() && !record.poll.allow_anonymous {
             return Err(Error::Unauthorized);
         }
-        record.state(false).ensure_votable(Utc::now())?;
-        let written = self.write(id, voter, None).await?;
+        let state = record.state(false);
+        state.ensure_votable(Utc::now())?;
+        let written = self.write(id, voter, state.kind, None).await?;
         let counts = self.after_write(&record, voter, written).await?;
-        Ok(with_likes(
-            PollView::build(&record, &counts, Vec::new(), Utc::now()),
-            &record,
-        ))
+        let view = PollView::build(&record, &counts, Vec::new(), Utc::now());
+        Ok(with_likes(self.with_runoff(&record, view).await?, &record))
     }
 
     /// The counts to answer with; after a real change, also the activity (list counters and
@@ -122,23 +123,28 @@ impl PollService {
     /// cached counts. Holds the poll's shared counts lock from before the commit until the
     /// delta is in (see `db::ballots`); the unlock is the one round trip left after the answer
     /// is known, so it runs behind it.
+    ///
+    /// Every written change goes through the cache, even one that moves no count (a ranked
+    /// ballot re-ordered below its first choice): applying it bumps the counts' `seq`, which is
+    /// how watchers on every node learn that the results (here the runoff) changed.
     async fn write(
         &self,
         poll: Uuid,
         voter: Voter,
+        kind: PollKind,
         new: Option<&[Uuid]>,
     ) -> Result<Written, Error> {
         let mut conn = self.db.acquire().await.map_err(DbError::from)?;
         let cast = ballots::cast(&mut conn, poll, voter.key, voter.user, new).await;
         let applied = match &cast {
             Ok((outcome, old)) => {
-                let delta = match outcome {
-                    Outcome::Same | Outcome::NoVote | Outcome::Refused(_) => Delta::default(),
-                    _ => Delta::between(old.as_deref(), new),
-                };
-                if delta.is_empty() {
+                if matches!(
+                    outcome,
+                    Outcome::Same | Outcome::NoVote | Outcome::Refused(_)
+                ) {
                     Ok(Written::Unchanged)
                 } else {
+                    let delta = Delta::of_kind(kind, old.as_deref(), new);
                     match self.cache.apply(poll, &delta).await {
                         Ok(counts) => Ok(Written::Changed(counts)),
                         Err(e) => {
@@ -227,14 +233,16 @@ impl PollService {
                 votes: counts.votes(o.id),
             })
             .collect();
-        Ok(Some(LiveResults {
+        let live = LiveResults {
             poll_id: id,
             total_votes: options.iter().map(|o| o.votes).sum(),
             options,
             voters: counts.voters.max(0),
             likes: self.likes_of(id, None).await?.0,
+            runoff: None,
             creator_id: record.poll.creator_id,
-        }))
+        };
+        Ok(Some(self.live_with_runoff(&record, live).await?))
     }
 
     /// `GET /api/polls/{id}/results`: from the cache.
@@ -245,6 +253,7 @@ impl PollService {
     ) -> Result<ResultsView, Error> {
         let record = self.visible(viewer, id).await?;
         let counts = self.counts(id).await?;
-        Ok(ResultsView::build(&record, &counts, Utc::now()))
+        let view = ResultsView::build(&record, &counts, Utc::now());
+        self.results_with_runoff(&record, view).await
     }
 }

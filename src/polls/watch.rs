@@ -252,6 +252,7 @@ async fn read(
             .collect()
     };
     let view = PollView::build(&record, &counts, Vec::new(), Utc::now());
+    let view = s.with_runoff(&record, view).await?;
     Ok(Some((
         Update {
             poll: Arc::new(view),

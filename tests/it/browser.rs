@@ -315,6 +315,35 @@ async fn polls_are_browsed_searched_liked_and_profiled_through_the_ui(pool: PgPo
     assert_eq!(body["poll"]["voters"], 1, "{body}");
 }
 
+/// Ranked polls through the UI (tests/browser/ranked.mjs): made with the form, ranked by
+/// keyboard (each move announced) and by drag, the runoff chart live on both pages, and the
+/// ranking kept in order after a reload.
+#[sqlx::test]
+async fn ranking_by_keyboard_and_by_drag_and_the_runoff_chart(pool: PgPool) {
+    let app: TestApp = spawn_app(pool).await;
+    let report = run(
+        "ranked.mjs",
+        json!({"base": app.base, "shots": screenshots()}),
+    )
+    .await;
+    assert_eq!(report["winner"], "Fruit wins in round 3.", "{report}");
+    // What the pages showed is what the server holds.
+    let reader = app.register("Reader").await;
+    let poll = report["poll"].as_str().expect("poll id");
+    let (status, body) = app
+        .call("GET", &format!("/api/polls/{poll}/results"), &reader, None)
+        .await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+    assert_eq!(body["voters"], 2, "{body}");
+    assert_eq!(body["runoff"]["rounds"].as_array().map(Vec::len), Some(3));
+    let (_, p) = app.get_poll(&reader, poll).await;
+    assert_eq!(p["poll"]["kind"], "ranked");
+    assert_eq!(
+        body["runoff"]["winner"], p["poll"]["options"][1]["id"],
+        "{body}"
+    );
+}
+
 /// Contract v2's additions through the UI (tests/browser/polls-more.mjs): new polls appearing
 /// live on a visitor's list, voting without an account where the poll allows it (and kept across
 /// a reload), the creator's stats panel, and the account settings (display name, password).

@@ -34,6 +34,7 @@ mod polls_live;
 mod postgres_stopped;
 mod presence;
 mod questions;
+mod ranked;
 mod recovery;
 mod repair;
 mod replica;

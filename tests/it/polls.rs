@@ -87,11 +87,7 @@ async fn every_creation_limit_is_a_422_naming_its_field(app: &TestApp) {
             "category",
         ),
         (json!({"options": ["a", "b"]}), "question"),
-        // The contract's v3 kinds are known but not built: refused, never made as choice polls.
-        (
-            json!({"question": "q", "options": ["a", "b"], "kind": "ranked"}),
-            "kind",
-        ),
+        // Text polls are known but not built: refused, never made as choice polls.
         (
             json!({"question": "q", "options": ["a", "b"], "kind": "text"}),
             "kind",

@@ -384,7 +384,7 @@ async fn the_load_generator_polls_scenario_runs_clean(pool: PgPool) {
 }
 
 /// Opens `/ws/polls/{pid}` with these headers: the socket, or the refusal's status and body.
-async fn plain_ws(
+pub(crate) async fn plain_ws(
     app: &TestApp,
     pid: &str,
     headers: &[(&str, String)],
@@ -418,7 +418,7 @@ async fn plain_ws(
 }
 
 /// The next JSON message on a plain WebSocket; `None` once it is closed.
-async fn next_json<S>(ws: &mut S) -> Option<Value>
+pub(crate) async fn next_json<S>(ws: &mut S) -> Option<Value>
 where
     S: futures::Stream<
             Item = Result<

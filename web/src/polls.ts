@@ -140,5 +140,7 @@ export function withResults(p: Poll, r: PollResults): Poll {
     voters: r.voters,
     likes: typeof r.likes === "number" ? r.likes : p.likes,
     options: p.options.map((o) => ({ ...o, votes: votes.get(o.id) ?? o.votes })),
+    // A ranked poll's runoff moves with its results.
+    runoff: r.runoff ?? p.runoff,
   };
 }

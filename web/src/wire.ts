@@ -353,6 +353,7 @@ export interface LiveResults {
   likes: number;
   options: LiveOption[];
   poll_id: string;
+  runoff?: null | Runoff;
   total_votes: number;
   voters: number;
 }
@@ -588,9 +589,14 @@ export interface PollView {
   liked_by_me: boolean;
   likes: number;
   max_choices: number;
+  /**
+   * The voter's ballot: the chosen options, or on a ranked poll the ranking, most
+   * preferred first.
+   */
   my_votes: string[];
   options: OptionView[];
   question: string;
+  runoff?: null | Runoff;
   /** `draft`, `open` or `closed` (an open poll past `expires_at` reads as closed). */
   status: string;
   /** Chosen options, summed. */
@@ -649,6 +655,7 @@ export interface ResultsView {
   as_of: string;
   options: OptionResult[];
   poll_id: string;
+  runoff?: null | Runoff;
   total_votes: number;
   voters: number;
 }
@@ -783,6 +790,33 @@ export interface RoundView {
   time_limit: number;
 }
 
+/** The whole runoff: its rounds, and the winner (`None` only without ballots). */
+export interface Runoff {
+  rounds: RunoffRound[];
+  winner?: string | null;
+}
+
+/** One round of the runoff. */
+export interface RunoffRound {
+  /** The options eliminated at the end of this round (empty in the last round). */
+  eliminated: string[];
+  /** Ballots that rank none of the options still in the running. */
+  exhausted: number;
+  /** The options still in the running, in the poll's order. */
+  tallies: RunoffTally[];
+}
+
+/** One option's count in a round. */
+export interface RunoffTally {
+  option_id: string;
+  /**
+   * Votes this option gained from the options eliminated in the previous round (0 in the
+   * first round): where the eliminated options' votes went.
+   */
+  transferred: number;
+  votes: number;
+}
+
 export interface ScreenResponse {
   /**
    * The web client's screen view, `/screen/{code}#{key}`: the key rides in the fragment,
@@ -900,6 +934,10 @@ export interface VoteCount {
 }
 
 export interface VoteRequest {
+  /**
+   * The chosen options; on a ranked poll, the ranking (most preferred first, 1 to all of
+   * the options, each once), which replaces the voter's earlier one whole.
+   */
   option_ids: string[];
 }
 

@@ -177,10 +177,9 @@ impl NewPollInput {
             options.push(text);
         }
         let kind = self.kind.unwrap_or_default();
-        if kind != PollKind::Choice {
-            // The column and the wire know the kinds of contract v3; their ballots and results
-            // are not built yet, so a poll of those kinds is refused rather than made as a
-            // choice poll in disguise.
+        if kind == PollKind::Text {
+            // Text ballots and results are not built yet: refused rather than made as a choice
+            // poll in disguise.
             return Err(PollError::validation(
                 "kind",
                 format!("{} polls are not available yet", kind.as_str()),

@@ -25,6 +25,13 @@ impl PollKind {
             PollKind::Text => "text",
         }
     }
+
+    /// The kind a stored name means (`None`: a name this build does not know).
+    pub(crate) fn parse(s: &str) -> Option<PollKind> {
+        [PollKind::Choice, PollKind::Ranked, PollKind::Text]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
 }
 
 #[cfg(test)]
@@ -40,6 +47,7 @@ mod tests {
             );
             let back: Option<PollKind> = serde_json::from_value(serde_json::json!(k.as_str())).ok();
             assert_eq!(back, Some(k));
+            assert_eq!(PollKind::parse(k.as_str()), Some(k));
         }
         assert!(serde_json::from_value::<PollKind>(serde_json::json!("Choice")).is_err());
         assert_eq!(PollKind::default(), PollKind::Choice);

@@ -139,6 +139,7 @@ mod tests {
     fn poll(status: PollStatus) -> PollState {
         PollState {
             creator_id: Uuid::from_u128(1),
+            kind: crate::domain::poll::kind::PollKind::Choice,
             status,
             allow_multiple: false,
             max_choices: 1,

@@ -1,6 +1,6 @@
 //! Poll rules as pure functions: what a new poll may be and its defaults (`create`), who may
 //! change what and which status changes are allowed (`lifecycle`), what a vote may choose and
-//! how a change of vote moves the counts (`vote`), how a path names a poll by its short code
+//! how a change of vote moves the counts (`vote`), a ranked poll's instant runoff (`runoff`), how a path names a poll by its short code
 //! (`code`), what a category may be (`category`), which list parameters are valid
 //! (`discovery`), and who hears of a change (`notice`: the feed, the creator). No I/O and no
 //! clock: callers pass `now`.
@@ -13,10 +13,13 @@ pub(crate) mod error;
 pub(crate) mod kind;
 pub(crate) mod lifecycle;
 pub(crate) mod notice;
+pub(crate) mod runoff;
 pub(crate) mod vote;
 
 #[cfg(test)]
 mod proptests;
+#[cfg(test)]
+mod runoff_proptests;
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -60,6 +63,7 @@ impl PollStatus {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct PollState {
     pub creator_id: Uuid,
+    pub kind: kind::PollKind,
     pub status: PollStatus,
     pub allow_multiple: bool,
     pub max_choices: u32,

@@ -16,6 +16,7 @@ fn opt(n: u8) -> Uuid {
 fn poll(allow_multiple: bool, max_choices: u32, options: u8) -> PollState {
     PollState {
         creator_id: Uuid::from_u128(1),
+        kind: super::kind::PollKind::Choice,
         status: PollStatus::Open,
         allow_multiple,
         max_choices,

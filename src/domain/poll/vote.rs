@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
-use super::{PollError, PollState, PollStatus};
+use super::{PollError, PollState, PollStatus, kind::PollKind};
 
 /// Who votes: the account, and the key their ballot is filed under (the account id, or for an
 /// anonymous voter the id of their signed `voter_id` cookie, `auth::voter`).
@@ -48,8 +48,10 @@ impl PollState {
         }
     }
 
-    /// The ballot `option_ids` makes, in a canonical order (sorted), so that the same choice
-    /// sent again is recognised as no change.
+    /// The ballot `option_ids` makes. A choice poll's is in a canonical order (sorted), so that
+    /// the same choice sent again is recognised as no change; a ranked poll's is the ranking as
+    /// sent, most preferred first (1 to all of the options, each once; `allow_multiple` and
+    /// `max_choices` do not apply to ranked polls).
     pub(crate) fn choice(
         &self,
         option_ids: &[Uuid],
@@ -73,6 +75,9 @@ impl PollState {
         }
         if let Some(_foreign) = ballot.iter().find(|id| !self.option_ids.contains(id)) {
             return Err(PollError::OptionNotFound);
+        }
+        if self.kind == PollKind::Ranked {
+            return Ok(option_ids.to_vec());
         }
         let limit = if self.allow_multiple {
             self.max_choices
@@ -110,9 +115,24 @@ impl Delta {
         Delta { voters, options }
     }
 
+    /// The change of counts a poll of `kind` shows: a ranked poll counts first choices only
+    /// (its `votes` per option are first preferences; the runoff reads the whole ballots).
+    pub(crate) fn of_kind(kind: PollKind, old: Option<&[Uuid]>, new: Option<&[Uuid]>) -> Delta {
+        match kind {
+            PollKind::Ranked => Delta::between(old.map(first), new.map(first)),
+            _ => Delta::between(old, new),
+        }
+    }
+
+    #[cfg(test)]
     pub(crate) fn is_empty(&self) -> bool {
         self.voters == 0 && self.options.is_empty()
     }
+}
+
+/// A ranking's first choice, as a ballot of one (empty for an empty ranking).
+fn first(ranking: &[Uuid]) -> &[Uuid] {
+    &ranking[..ranking.len().min(1)]
 }
 
 #[cfg(test)]
@@ -123,6 +143,7 @@ mod tests {
     fn poll(allow_multiple: bool, max_choices: u32) -> PollState {
         PollState {
             creator_id: Uuid::from_u128(1),
+            kind: PollKind::Choice,
             status: PollStatus::Open,
             allow_multiple,
             max_choices,
@@ -164,6 +185,49 @@ mod tests {
             poll(false, 1).choice(&[o(10), o(11)], now),
             Err(PollError::TooManyChoices(1))
         );
+    }
+
+    #[test]
+    fn a_ranking_keeps_its_order_and_is_checked() {
+        let now = Utc::now();
+        let mut p = poll(false, 1);
+        p.kind = PollKind::Ranked;
+        assert_eq!(
+            p.choice(&[o(12), o(10), o(13)], now),
+            Ok(vec![o(12), o(10), o(13)])
+        );
+        assert_eq!(p.choice(&[o(13)], now), Ok(vec![o(13)]));
+        assert_eq!(
+            p.choice(&[o(12), o(99)], now),
+            Err(PollError::OptionNotFound)
+        );
+        for bad in [vec![], vec![o(10), o(11), o(10)]] {
+            assert!(matches!(
+                p.choice(&bad, now),
+                Err(PollError::Validation {
+                    field: "option_ids",
+                    ..
+                })
+            ));
+        }
+    }
+
+    #[test]
+    fn a_ranked_poll_counts_first_choices() {
+        let d = Delta::of_kind(
+            PollKind::Ranked,
+            Some(&[o(10), o(11)]),
+            Some(&[o(10), o(12)]),
+        );
+        assert!(d.is_empty());
+        let d = Delta::of_kind(
+            PollKind::Ranked,
+            Some(&[o(10), o(11)]),
+            Some(&[o(11), o(10)]),
+        );
+        assert_eq!(d.options, BTreeMap::from([(o(10), -1), (o(11), 1)]));
+        let d = Delta::of_kind(PollKind::Ranked, None, Some(&[o(11), o(10)]));
+        assert_eq!((d.voters, d.options), (1, BTreeMap::from([(o(11), 1)])));
     }
 
     #[test]

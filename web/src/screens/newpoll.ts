@@ -39,6 +39,7 @@ export function newPollScreen(navigate: Navigate): Screen {
 
   const single = h("input", { type: "radio", name: "kind", id: "kind-single", value: "single", checked: true });
   const multiple = h("input", { type: "radio", name: "kind", id: "kind-multiple", value: "multiple" });
+  const ranked = h("input", { type: "radio", name: "kind", id: "kind-ranked", value: "ranked" });
   const maxChoices = h("input", { id: "poll-max-choices", name: "max_choices", type: "number", min: 1, max: 20, value: "2", inputMode: "numeric" });
   const maxField = field("poll-max-choices", "At most this many choices", maxChoices);
 
@@ -87,6 +88,7 @@ export function newPollScreen(navigate: Navigate): Screen {
   };
   single.addEventListener("change", kindChanged);
   multiple.addEventListener("change", kindChanged);
+  ranked.addEventListener("change", kindChanged);
   kindChanged();
 
   loadCategories().then(
@@ -134,6 +136,7 @@ export function newPollScreen(navigate: Navigate): Screen {
     const body: Record<string, unknown> = {
       question: question.value,
       options,
+      kind: ranked.checked ? "ranked" : "choice",
       allow_multiple: multiple.checked,
       is_public: pub.checked,
       allow_anonymous: anon.checked,
@@ -184,6 +187,7 @@ export function newPollScreen(navigate: Navigate): Screen {
       h("legend", null, "Voters may pick"),
       h("label", { class: "check" }, single, " One option"),
       h("label", { class: "check" }, multiple, " Several options"),
+      h("label", { class: "check" }, ranked, " Ranked: voters order the options, and an instant runoff finds the winner"),
       maxField,
     ),
     h(
@@ -208,6 +212,7 @@ export function newPollScreen(navigate: Navigate): Screen {
   errors.description = form.querySelector("#poll-description-error") as HTMLElement;
   errors.options = optionsError;
   errors.text = optionsError;
+  errors.kind = formError;
   errors.max_choices = form.querySelector("#poll-max-choices-error") as HTMLElement;
   errors.expires_at = form.querySelector("#poll-expires-error") as HTMLElement;
   errors.category = form.querySelector("#poll-category-error") as HTMLElement;

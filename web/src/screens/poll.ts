@@ -13,6 +13,7 @@ import { state, update, type Poll, type PollResults, type PollStats } from "../s
 import { icon } from "../icons";
 import { announce, toast } from "../ui";
 import { busyClick } from "./common";
+import { drawRunoff, rankedBallot } from "./ranked";
 import { plural, syncList, type Screen } from "./screen";
 
 type Navigate = (path: string) => void;
@@ -60,6 +61,12 @@ export function pollScreen(ref: string, navigate: Navigate): Screen {
   const signInBtn = h("button", { type: "button", class: "btn btn-secondary" }, "Sign in to vote");
   signInBtn.addEventListener("click", () => update((s) => (s.pollSignIn = true)));
   const note = h("p", { class: "hint poll-note" });
+  // A ranked poll: the voter's ranking instead of the option list, and the runoff below.
+  const ballot = rankedBallot(() => {
+    setText(formError, "");
+    draw();
+  });
+  const runoffBox = h("div", { class: "runoff-box" });
 
   // --- like: optimistic (the button and count change at once), then set from the server's
   // {likes, liked_by_me}; a second press during a request is sent after it (the last press
@@ -111,7 +118,7 @@ export function pollScreen(ref: string, navigate: Navigate): Screen {
   const form = h(
     "form",
     { class: "stack poll-form", onsubmit: (e: Event) => void vote(e) },
-    h("fieldset", { class: "poll-fieldset" }, legend, list),
+    h("fieldset", { class: "poll-fieldset" }, legend, list, ballot.el),
     total,
     formError,
     h("div", { class: "row" }, voteBtn, withdrawBtn, signInBtn),
@@ -242,7 +249,7 @@ export function pollScreen(ref: string, navigate: Navigate): Screen {
     fillEl(chart, hourChart(st.votes_by_hour));
   }
 
-  const body = h("div", { class: "stack" }, form, creatorBar, stats, share);
+  const body = h("div", { class: "stack" }, form, runoffBox, creatorBar, stats, share);
   const el = h("section", { class: "screen screen-narrow poll-page" }, eyebrow, title, desc, likeBar, body);
 
   const err = (e: unknown): ErrorLike => (e instanceof ApiError ? e : { code: "network" });
@@ -273,7 +280,10 @@ export function pollScreen(ref: string, navigate: Navigate): Screen {
   async function vote(e: Event): Promise<void> {
     e.preventDefault();
     if (!poll || sending || voteBtn.disabled) return;
-    const ids = Array.from(list.querySelectorAll<HTMLInputElement>("input:checked")).map((i) => i.value);
+    const ids =
+      poll.kind === "ranked"
+        ? ballot.order()
+        : Array.from(list.querySelectorAll<HTMLInputElement>("input:checked")).map((i) => i.value);
     if (ids.length === 0) {
       setText(formError, poll.max_choices > 1 ? "Choose at least one option." : "Choose an option.");
       return;
@@ -284,8 +294,9 @@ export function pollScreen(ref: string, navigate: Navigate): Screen {
     try {
       const r = await api<{ poll: Poll }>("PUT", `/api/polls/${id}/vote`, { option_ids: ids });
       picked = null;
+      ballot.reset();
       setPoll(r.poll);
-      announce("Your vote is in.");
+      announce(poll?.kind === "ranked" ? "Your ranking is in." : "Your vote is in.");
     } catch (e) {
       setText(formError, describe(err(e)));
     } finally {
@@ -298,6 +309,7 @@ export function pollScreen(ref: string, navigate: Navigate): Screen {
     try {
       const r = await api<{ poll: Poll }>("DELETE", `/api/polls/${id}/vote`);
       picked = null;
+      ballot.reset();
       setPoll(r.poll);
       announce("Your vote was withdrawn.");
     } catch (e) {
@@ -348,9 +360,21 @@ export function pollScreen(ref: string, navigate: Navigate): Screen {
         rest ? h("span", null, rest) : null,
       );
     }
+    const ranked = p.kind === "ranked";
+    list.hidden = ranked;
+    ballot.el.hidden = !ranked || !canVote;
+    runoffBox.hidden = !ranked;
+    if (ranked) {
+      ballot.set([...p.options].sort((a, b) => a.position - b.position), p.my_votes, canVote);
+      drawRunoff(runoffBox, p);
+    }
     setText(
       legend,
-      st !== "open"
+      ranked
+        ? canVote
+          ? "Rank the options"
+          : "Results"
+        : st !== "open"
         ? "Results"
         : multi
           ? `Choose up to ${p.max_choices}`
@@ -405,10 +429,10 @@ export function pollScreen(ref: string, navigate: Navigate): Screen {
 
     const voted = mine.size > 0;
     voteBtn.hidden = !canVote;
-    setText(voteBtn, voted ? "Change my vote" : "Vote");
+    setText(voteBtn, ranked ? (voted ? "Change my ranking" : "Send my ranking") : voted ? "Change my vote" : "Vote");
     // Changing to the very same choice would change nothing: offered once the ticks differ.
     const same = chosen.size === mine.size && [...chosen].every((o) => mine.has(o));
-    voteBtn.disabled = sending || (voted && same);
+    voteBtn.disabled = sending || (voted && (ranked ? !ballot.moved() : same));
     withdrawBtn.hidden = !canVote || !voted;
     signInBtn.hidden = canVote || st !== "open";
     setText(
