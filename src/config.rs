@@ -3,6 +3,10 @@
 //! crate's graph: it imports nothing of the crate, and defines plain settings types (limits,
 //! trusted proxies, the OpenAI endpoint) from which other modules build their runtime objects.
 
+mod redis_target;
+
+pub use redis_target::RedisTarget;
+
 use ipnet::IpNet;
 use std::{
     env,
@@ -284,6 +288,11 @@ impl Config {
         self.redis_url == MEMORY
     }
 
+    /// What `REDIS_URL` names (see `RedisTarget`); checked when the settings are read.
+    pub fn redis_target(&self) -> Result<RedisTarget, ConfigError> {
+        RedisTarget::parse(&self.redis_url).map_err(|e| ConfigError::Invalid("REDIS_URL", e))
+    }
+
     /// Reads `.env` (if any) and then the process environment.
     pub fn from_env() -> Result<Self, ConfigError> {
         let _ = dotenvy::dotenv();
@@ -323,6 +332,9 @@ impl Config {
                 )?),
             })
         });
+        if let Some(url) = get("REDIS_URL") {
+            RedisTarget::parse(&url).map_err(|e| ConfigError::Invalid("REDIS_URL", e))?;
+        }
         Ok(Config {
             env,
             dev_secret,
