@@ -35,6 +35,7 @@ mod postgres_stopped;
 mod presence;
 mod questions;
 mod recovery;
+mod redis_cluster;
 mod repair;
 mod rooms;
 mod sessions;
