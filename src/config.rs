@@ -67,6 +67,7 @@ pub struct Config {
     /// (development and test only); logged loudly at start-up.
     pub dev_secret: bool,
     pub database_url: String,
+    /// `memory`, one server's URL, or a cluster's `redis+cluster://…` (see `RedisTarget`).
     pub redis_url: String,
     /// Prefix of every Redis key and channel, so deployments and tests can share one Redis.
     pub redis_prefix: String,

@@ -254,7 +254,11 @@ async fn two_nodes_share_presence_and_deadlines(a: &RedisStore, b: &RedisStore) 
     for code in rooms {
         assert_eq!(a.presence_add(code, ann).await.unwrap(), 1);
         assert_eq!(b.presence_add(code, bob).await.unwrap(), 1);
-        assert_eq!(b.presence_add(code, ann).await.unwrap(), 2, "a's lease runs");
+        assert_eq!(
+            b.presence_add(code, ann).await.unwrap(),
+            2,
+            "a's lease runs"
+        );
         assert_eq!(
             a.connected_users(code).await.unwrap(),
             HashSet::from([ann, bob])

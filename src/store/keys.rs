@@ -50,7 +50,10 @@ mod tests {
         for code in ["ABCD", "ZZZZ", "K7Q2"] {
             let tag = format!("{{r{}}}", room_shard(code));
             assert_eq!(room("vg:", "room", code), format!("vg:room:{tag}:{code}"));
-            assert_eq!(deadlines("vg:", room_shard(code)), format!("vg:deadlines:{tag}"));
+            assert_eq!(
+                deadlines("vg:", room_shard(code)),
+                format!("vg:deadlines:{tag}")
+            );
         }
         // Pinned: nodes of one version and the next must agree on every room's shard.
         assert_eq!(room_shard("ABCD"), 0xd316_46fd_u32 % 64);

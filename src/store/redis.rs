@@ -16,7 +16,11 @@ use std::{
 };
 use uuid::Uuid;
 
-use super::{LiveStore, SessionState, StoreError, Stored, conn::{RedisConn, unavailable}, keys};
+use super::{
+    LiveStore, SessionState, StoreError, Stored,
+    conn::{RedisConn, unavailable},
+    keys,
+};
 use crate::domain::{Room, UserId};
 
 /// How long a closed room's live state lingers, so late readers see it closed rather than gone.
@@ -115,7 +119,6 @@ impl RedisStore {
         keys::room(&self.prefix, "nextq", code)
     }
 }
-
 
 #[async_trait]
 impl LiveStore for RedisStore {

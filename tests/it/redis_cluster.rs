@@ -71,7 +71,13 @@ async fn a_game_on_two_nodes_over_a_redis_cluster_survives_a_node_killed_and_res
         )
         .await;
     // Host and Bob on node A (in process), Ann and Cat on node B (a process).
-    let socks = seat(&[&a.base, &b.base], &players, &code, TransportType::Websocket).await;
+    let socks = seat(
+        &[&a.base, &b.base],
+        &players,
+        &code,
+        TransportType::Websocket,
+    )
+    .await;
     let all: Vec<&Sock> = socks.iter().collect();
     let data = socks[0].ok("start_game", json!({"room_code": code})).await;
     let round_id = data["round"]["id"].clone();
@@ -128,7 +134,11 @@ async fn a_game_on_two_nodes_over_a_redis_cluster_survives_a_node_killed_and_res
         assert_eq!(s.inbox.count("game_ended"), 1, "{}", names[i]);
     }
     for s in [&ann, &cat] {
-        assert_eq!(s.inbox.count("answer_submitted"), 3, "round 2's answers on node B");
+        assert_eq!(
+            s.inbox.count("answer_submitted"),
+            3,
+            "round 2's answers on node B"
+        );
     }
 }
 
@@ -152,7 +162,10 @@ async fn a_poll_watched_from_both_nodes_of_a_redis_cluster_gets_every_vote_live(
     let creator = a.register("Creator").await;
     let poll = poll_with(&a, &creator).await;
     let pid = poll["id"].clone();
-    let watchers = [Sock::anonymous(&a.base).await, Sock::anonymous(&b.base).await];
+    let watchers = [
+        Sock::anonymous(&a.base).await,
+        Sock::anonymous(&b.base).await,
+    ];
     for w in &watchers {
         let sub = w.ok("subscribe_poll", json!({"poll_id": pid})).await;
         assert_eq!(sub["poll"]["id"], pid);

@@ -1,6 +1,7 @@
 //! The results cache: each poll's counts, kept where every node reads them. In Redis
-//! (`RedisCache`) each poll's counts are one hash `{prefix}poll:{ID}:counts` (braces around the id kept: its hash tag; a field
-//! per option id, `voters`, and `seq`, bumped by every change). Votes add their delta with one
+//! (`RedisCache`) each poll's counts are one hash `{prefix}poll:{ID}:counts` (the braces are
+//! part of the name: the poll id is the key's hash tag, see `keys`), a field per option id,
+//! `voters`, and `seq`, bumped by every change. Votes add their delta with one
 //! Lua script after their commit, so counts are exact the moment a vote is acknowledged, on any
 //! node (one Redis). A missing hash (flushed, restarted, expired) is never patched by a delta:
 //! the next reader rebuilds it from Postgres (see `db::ballots` for why the two never cross).

@@ -37,7 +37,12 @@ impl PrivateCluster {
         for _ in 0..3 {
             let (port, bus) = (free_port(), free_port());
             let child = Command::new("redis-server")
-                .args(["--port", &port.to_string(), "--cluster-port", &bus.to_string()])
+                .args([
+                    "--port",
+                    &port.to_string(),
+                    "--cluster-port",
+                    &bus.to_string(),
+                ])
                 .args(["--bind", "127.0.0.1", "--cluster-enabled", "yes"])
                 .args(["--cluster-config-file", &format!("nodes-{port}.conf")])
                 .args(["--cluster-node-timeout", "2000"])
