@@ -3,7 +3,12 @@
 //! crate's graph: it imports nothing of the crate, and defines plain settings types (limits,
 //! trusted proxies, the OpenAI endpoint) from which other modules build their runtime objects.
 
-use ipnet::IpNet;
+mod proxies;
+mod redis_target;
+
+pub use proxies::TrustedProxies;
+pub use redis_target::RedisTarget;
+
 use std::{
     env,
     net::{IpAddr, SocketAddr},
@@ -66,6 +71,7 @@ pub struct Config {
     /// `DATABASE_READ_URL`: a streaming replica for lists, search, trending, others' profiles,
     /// site stats and categories (`db::reads`); unset, they read the primary.
     pub database_read_url: Option<String>,
+    /// `memory`, one server's URL, or a cluster's `redis+cluster://…` (see `RedisTarget`).
     pub redis_url: String,
     /// Prefix of every Redis key and channel, so deployments and tests can share one Redis.
     pub redis_prefix: String,
@@ -203,37 +209,6 @@ impl std::fmt::Debug for OpenAiSettings {
     }
 }
 
-/// The reverse proxies whose `X-Forwarded-For` is believed (`TRUSTED_PROXIES`: addresses or
-/// CIDRs). Only the list: `limits::client_ip` reads a request's client address through it.
-#[derive(Debug, Clone, Default)]
-pub struct TrustedProxies(Vec<IpNet>);
-
-impl std::str::FromStr for TrustedProxies {
-    type Err = String;
-
-    /// A comma-separated list of addresses (`10.0.0.7`, `::1`) and networks (`10.0.0.0/8`).
-    fn from_str(list: &str) -> Result<Self, String> {
-        list.split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(|s| {
-                s.parse::<IpNet>()
-                    .or_else(|_| s.parse::<IpAddr>().map(IpNet::from))
-                    .map(|n| n.trunc())
-                    .map_err(|_| format!("{s:?} is neither an IP address nor a CIDR network"))
-            })
-            .collect::<Result<_, _>>()
-            .map(TrustedProxies)
-    }
-}
-
-impl TrustedProxies {
-    /// Whether `ip` is one of the proxies (as given: callers canonicalize mapped addresses).
-    pub fn trusts(&self, ip: IpAddr) -> bool {
-        self.0.iter().any(|n| n.contains(&ip))
-    }
-}
-
 // Secrets must never reach a log line, so Debug is written by hand.
 impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -291,6 +266,11 @@ impl Config {
         self.redis_url == MEMORY
     }
 
+    /// What `REDIS_URL` names (see `RedisTarget`); checked when the settings are read.
+    pub fn redis_target(&self) -> Result<RedisTarget, ConfigError> {
+        RedisTarget::parse(&self.redis_url).map_err(|e| ConfigError::Invalid("REDIS_URL", e))
+    }
+
     /// Reads `.env` (if any) and then the process environment.
     pub fn from_env() -> Result<Self, ConfigError> {
         let _ = dotenvy::dotenv();
@@ -330,6 +310,9 @@ impl Config {
                 )?),
             })
         });
+        if let Some(url) = get("REDIS_URL") {
+            RedisTarget::parse(&url).map_err(|e| ConfigError::Invalid("REDIS_URL", e))?;
+        }
         Ok(Config {
             env,
             dev_secret,

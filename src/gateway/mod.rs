@@ -80,7 +80,7 @@ pub(crate) async fn layer(
     };
     // Channels carry the deployment's key prefix, so separate deployments on one Redis (and
     // parallel test servers) never hear each other's broadcasts.
-    let channels = format!("{}socket.io", config.redis_prefix);
+    let channels = crate::store::pubsub::channel_prefix(&config.redis_url, &config.redis_prefix);
     let driver = if config.single_node() {
         ManagedDriver::alone()
     } else {

@@ -1,6 +1,6 @@
 //! One story for every live store: the Redis store and the in-process one must mean the same
 //! thing by each operation, so the same assertions run against both (against the real Redis
-//! at `REDIS_URL`, under a fresh key prefix).
+//! at `REDIS_URL`, under a fresh key prefix, and against a private three-master Redis Cluster).
 
 use chrono::{DateTime, TimeDelta, Utc};
 use std::{collections::HashSet, time::Duration};
@@ -19,6 +19,10 @@ async fn redis() -> RedisStore {
         .await
         .expect("redis at REDIS_URL")
 }
+
+// The integration tests' cluster starter, shared rather than copied.
+#[path = "../../tests/it/common/redis_cluster.rs"]
+pub(crate) mod redis_cluster;
 
 fn lobby(code: &str, now: DateTime<Utc>) -> Room {
     Room::new(
@@ -237,6 +241,79 @@ async fn story(store: &dyn LiveStore) {
 #[tokio::test]
 async fn the_redis_store_keeps_the_contract() {
     story(&redis().await).await;
+}
+
+/// What only a shared store has: two nodes on one prefix, each counting the other's sockets
+/// while its lease runs; and the deadline index, read across its shards, oldest first.
+async fn two_nodes_share_presence_and_deadlines(a: &RedisStore, b: &RedisStore) {
+    let (ann, bob) = (Uuid::new_v4(), Uuid::new_v4());
+    a.heartbeat(Duration::from_secs(30)).await.unwrap();
+    b.heartbeat(Duration::from_millis(300)).await.unwrap();
+    // Rooms in different slots of a cluster (their codes fall in different shards).
+    let rooms = ["ROOMKK", "ROOMLL", "ROOMMM"];
+    for code in rooms {
+        assert_eq!(a.presence_add(code, ann).await.unwrap(), 1);
+        assert_eq!(b.presence_add(code, bob).await.unwrap(), 1);
+        assert_eq!(
+            b.presence_add(code, ann).await.unwrap(),
+            2,
+            "a's lease runs"
+        );
+        assert_eq!(
+            a.connected_users(code).await.unwrap(),
+            HashSet::from([ann, bob])
+        );
+    }
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(
+        a.connected_users("ROOMKK").await.unwrap(),
+        HashSet::from([ann]),
+        "b's lease ran out"
+    );
+    let dead = a.dead_nodes(10).await.unwrap();
+    assert_eq!(dead.len(), 1, "{dead:?}");
+    let mut listed = a.node_rooms(&dead[0].0).await.unwrap();
+    listed.sort();
+    assert_eq!(listed, rooms);
+    for code in rooms {
+        let mut dropped = a.drop_node_presence(code, &dead[0].0).await.unwrap();
+        dropped.sort();
+        let mut both = vec![ann, bob];
+        both.sort();
+        assert_eq!(dropped, both);
+    }
+    let now = Utc::now();
+    for (code, ago) in [("ROOMNN", 50), ("ROOMPP", 70), ("ROOMQQ", 60)] {
+        let room = playing(code, now - TimeDelta::seconds(200 + ago));
+        a.save_room(&room, 0).await.unwrap().expect("saved");
+    }
+    assert_eq!(a.due_rooms(now, 2).await.unwrap(), ["ROOMPP", "ROOMQQ"]);
+}
+
+#[tokio::test]
+async fn two_redis_nodes_share_presence_and_deadlines() {
+    let prefix = format!("test:{}:", Uuid::new_v4().simple());
+    let a = RedisStore::connect(&redis_url(), &prefix).await.unwrap();
+    let b = RedisStore::connect(&redis_url(), &prefix).await.unwrap();
+    two_nodes_share_presence_and_deadlines(&a, &b).await;
+}
+
+#[tokio::test]
+async fn the_store_keeps_the_contract_on_a_redis_cluster() {
+    let cluster = redis_cluster::PrivateCluster::start().await;
+    let prefix = format!("test:{}:", Uuid::new_v4().simple());
+    let store = RedisStore::connect(&cluster.url(), &prefix).await.unwrap();
+    story(&store).await;
+    let prefix = format!("test:{}:", Uuid::new_v4().simple());
+    let a = RedisStore::connect(&cluster.url(), &prefix).await.unwrap();
+    let b = RedisStore::connect(&cluster.url(), &prefix).await.unwrap();
+    two_nodes_share_presence_and_deadlines(&a, &b).await;
+    // The rooms of the story do live in different slots.
+    let shards: HashSet<u32> = ["ROOMKK", "ROOMLL", "ROOMMM", "ROOMNN", "ROOMPP"]
+        .iter()
+        .map(|c| super::keys::room_shard(c))
+        .collect();
+    assert!(shards.len() > 2, "{shards:?}");
 }
 
 #[tokio::test]

@@ -2,6 +2,8 @@
 //! the token deny-list and socket presence. A trait so the game layer sees operations, not Redis.
 //! `poll_cache` is the polls' part of it: each poll's counts, kept where every node reads them.
 
+pub(crate) mod conn;
+pub(crate) mod keys;
 pub(crate) mod memory;
 pub(crate) mod poll_cache;
 pub(crate) mod pubsub;

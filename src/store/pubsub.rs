@@ -19,11 +19,20 @@
 //! `hello` lost while its connection was being re-established. Once publishing, a node keeps
 //! publishing (a node that goes away is not noticed, which only costs what it cost before).
 //!
+//! On a Redis Cluster the same runs on sharded pub/sub (SPUBLISH, SSUBSCRIBE, PUBSUB
+//! SHARDNUMSUB) over the cluster connection, which re-subscribes by itself when a node comes
+//! back or slots move. The adapter's channels then carry one hash tag (`channel_prefix`), so
+//! they all live on one shard: an outbox pipeline names one slot, and counting a channel's
+//! subscribers counts every node. (Every broadcast goes through that one shard for now.)
+//!
 //! With `REDIS_URL=memory` there is one node and no Redis: `ManagedDriver::alone` publishes
 //! nothing and counts itself as the only server, so the adapter delivers to this node's sockets
 //! and never encodes a message for, or waits on, another node.
 
 use redis::{FromRedisValue, PushInfo, PushKind, aio::ConnectionManager};
+
+use super::conn::{RedisConn, cluster_client};
+use crate::config::RedisTarget;
 use socketioxide_redis::drivers::{ChanItem, Driver, MessageStream};
 use std::{
     collections::HashMap,
@@ -44,6 +53,8 @@ pub(crate) enum PubSubError {
     /// Redis has been unreachable long enough for the outbox to fill.
     #[error("redis pub/sub: outbox full, message dropped")]
     OutboxFull,
+    #[error("redis pub/sub: {0}")]
+    Connect(#[from] super::StoreError),
 }
 
 /// Messages waiting to be published at most; beyond that (Redis away) they are dropped.
@@ -60,7 +71,7 @@ pub(crate) struct ManagedDriver {
 
 #[derive(Clone)]
 struct Remote {
-    conn: ConnectionManager,
+    conn: RedisConn,
     outbox: mpsc::Sender<(String, Vec<u8>)>,
     peers: Arc<Peers>,
 }
@@ -92,14 +103,6 @@ impl ManagedDriver {
     /// returns once every other node listening under `prefix` (the adapter's channel prefix,
     /// `…socket.io`) knows this one is there.
     pub(crate) async fn connect(url: &str, prefix: &str) -> Result<Self, PubSubError> {
-        let url = if url.contains("protocol=") {
-            url.to_string()
-        } else if url.contains('?') {
-            format!("{url}&protocol=resp3")
-        } else {
-            format!("{url}?protocol=resp3")
-        };
-        let client = redis::Client::open(url)?;
         let handlers: Handlers = Arc::default();
         let (outbox, pending) = mpsc::channel(OUTBOX);
         let peers = Arc::new(Peers {
@@ -115,17 +118,13 @@ impl ManagedDriver {
         });
         let sink = Arc::clone(&handlers);
         let (heard, answer) = (Arc::clone(&peers), outbox.clone());
-        let config = redis::aio::ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(Duration::from_secs(3)))
-            .set_response_timeout(Some(Duration::from_secs(3)))
-            .set_automatic_resubscription()
-            .set_push_sender(move |msg: PushInfo| {
-                route(msg, &sink, &heard, &answer);
-                Ok::<(), std::convert::Infallible>(())
-            });
-        let mut conn = ConnectionManager::new_with_config(client, config).await?;
+        let push = move |msg: PushInfo| {
+            route(msg, &sink, &heard, &answer);
+            Ok::<(), std::convert::Infallible>(())
+        };
+        let mut conn = connect(url, push).await?;
         tokio::spawn(send_outbox(conn.clone(), pending));
-        conn.subscribe(&peers.control).await?;
+        subscribe(&mut conn, &peers.control).await?;
         introduce(&mut conn, &peers).await?;
         tokio::spawn(recount(conn.clone(), Arc::downgrade(&peers)));
         Ok(ManagedDriver {
@@ -147,14 +146,83 @@ impl ManagedDriver {
     }
 }
 
+/// The adapter's channel prefix for key prefix `prefix`: on a cluster in braces, one hash tag
+/// for every channel (see the module's comment).
+pub(crate) fn channel_prefix(url: &str, prefix: &str) -> String {
+    match RedisTarget::parse(url) {
+        Ok(RedisTarget::Cluster(_)) => format!("{{{prefix}socket.io}}"),
+        _ => format!("{prefix}socket.io"),
+    }
+}
+
+/// Connects with RESP3 (pub/sub messages arrive as pushes on the same connection), handing
+/// every push to `push`.
+async fn connect(
+    url: &str,
+    push: impl redis::aio::AsyncPushSender,
+) -> Result<RedisConn, PubSubError> {
+    match RedisTarget::parse(url) {
+        Ok(RedisTarget::Cluster(nodes)) => {
+            let config = redis::cluster::ClusterConfig::new()
+                .set_connection_timeout(Duration::from_secs(3))
+                .set_response_timeout(Duration::from_secs(3))
+                .set_push_sender(push);
+            let conn = cluster_client(&nodes, true)?
+                .get_async_connection_with_config(config)
+                .await?;
+            Ok(RedisConn::Cluster(conn))
+        }
+        _ => {
+            let url = if url.contains("protocol=") {
+                url.to_string()
+            } else if url.contains('?') {
+                format!("{url}&protocol=resp3")
+            } else {
+                format!("{url}?protocol=resp3")
+            };
+            let client = redis::Client::open(url)?;
+            let config = redis::aio::ConnectionManagerConfig::new()
+                .set_connection_timeout(Some(Duration::from_secs(3)))
+                .set_response_timeout(Some(Duration::from_secs(3)))
+                .set_automatic_resubscription()
+                .set_push_sender(push);
+            let conn = ConnectionManager::new_with_config(client, config).await?;
+            Ok(RedisConn::Single(conn))
+        }
+    }
+}
+
+/// PUBLISH, or SPUBLISH on a cluster.
+fn publish_cmd(conn: &RedisConn) -> &'static str {
+    match conn {
+        RedisConn::Single(_) => "PUBLISH",
+        RedisConn::Cluster(_) => "SPUBLISH",
+    }
+}
+
+async fn subscribe(conn: &mut RedisConn, chan: &str) -> Result<(), redis::RedisError> {
+    match conn {
+        RedisConn::Single(c) => c.subscribe(chan).await,
+        RedisConn::Cluster(c) => c.ssubscribe(chan).await,
+    }
+}
+
+async fn unsubscribe(conn: &mut RedisConn, chan: &str) -> Result<(), redis::RedisError> {
+    match conn {
+        RedisConn::Single(c) => c.unsubscribe(chan).await,
+        RedisConn::Cluster(c) => c.sunsubscribe(chan).await,
+    }
+}
+
 /// Publishes the outbox in order: whatever gathered while the last pipeline was in flight goes
 /// out as the next one. Ends when every driver handle is gone.
-async fn send_outbox(mut conn: ConnectionManager, mut pending: mpsc::Receiver<(String, Vec<u8>)>) {
+async fn send_outbox(mut conn: RedisConn, mut pending: mpsc::Receiver<(String, Vec<u8>)>) {
     let mut batch = Vec::with_capacity(PIPELINE);
+    let publish = publish_cmd(&conn);
     while pending.recv_many(&mut batch, PIPELINE).await > 0 {
         let mut pipe = redis::pipe();
         for (chan, val) in batch.drain(..) {
-            pipe.publish(chan, val).ignore();
+            pipe.cmd(publish).arg(chan).arg(val).ignore();
         }
         if let Err(e) = pipe.query_async::<()>(&mut conn).await {
             crate::metrics::dependency_error("redis");
@@ -164,9 +232,13 @@ async fn send_outbox(mut conn: ConnectionManager, mut pending: mpsc::Receiver<(S
 }
 
 /// Subscribers of `channel`.
-async fn subscribers(conn: &mut ConnectionManager, channel: &str) -> Result<usize, PubSubError> {
+async fn subscribers(conn: &mut RedisConn, channel: &str) -> Result<usize, PubSubError> {
+    let numsub = match conn {
+        RedisConn::Single(_) => "NUMSUB",
+        RedisConn::Cluster(_) => "SHARDNUMSUB",
+    };
     let (_, count): (String, usize) = redis::cmd("PUBSUB")
-        .arg("NUMSUB")
+        .arg(numsub)
         .arg(channel)
         .query_async(conn)
         .await?;
@@ -176,13 +248,13 @@ async fn subscribers(conn: &mut ConnectionManager, channel: &str) -> Result<usiz
 /// Counts the nodes already there and says `hello`; waits until each node on the control channel
 /// has answered (so each publishes from now on), or `HELLO_WAIT`. Alone, it publishes nothing
 /// from then on. Called before the adapter subscribes this node to its request channel.
-async fn introduce(conn: &mut ConnectionManager, peers: &Peers) -> Result<(), PubSubError> {
+async fn introduce(conn: &mut RedisConn, peers: &Peers) -> Result<(), PubSubError> {
     let heard_before = peers.hellos.load(Ordering::SeqCst);
     // Nodes of any version (an older one never answers a hello, but always listens here).
     let listening = subscribers(conn, &peers.requests).await?;
     let hello = format!("hello:{}", peers.me);
     // PUBLISH answers how many subscribers it reached; this node is one of them.
-    let reached: usize = redis::cmd("PUBLISH")
+    let reached: usize = redis::cmd(publish_cmd(conn))
         .arg(&peers.control)
         .arg(hello)
         .query_async(conn)
@@ -221,7 +293,7 @@ async fn introduce(conn: &mut ConnectionManager, peers: &Peers) -> Result<(), Pu
 /// While this node believes itself alone, counts the request channel's subscribers every
 /// `RECOUNT_EVERY` (this node is one): a second means a node whose `hello` was lost (sent while
 /// this node's connection was being re-established). Ends with the driver.
-async fn recount(mut conn: ConnectionManager, peers: std::sync::Weak<Peers>) {
+async fn recount(mut conn: RedisConn, peers: std::sync::Weak<Peers>) {
     let mut every = tokio::time::interval(RECOUNT_EVERY);
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -328,7 +400,7 @@ impl Driver for ManagedDriver {
             h.insert(chan.clone(), tx);
         }
         if let Some(remote) = &self.remote {
-            remote.conn.clone().subscribe(chan).await?;
+            subscribe(&mut remote.conn.clone(), &chan).await?;
         }
         Ok(MessageStream::new(rx))
     }
@@ -338,7 +410,7 @@ impl Driver for ManagedDriver {
             h.remove(&chan);
         }
         if let Some(remote) = &self.remote {
-            remote.conn.clone().unsubscribe(chan).await?;
+            unsubscribe(&mut remote.conn.clone(), &chan).await?;
         }
         Ok(())
     }

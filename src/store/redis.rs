@@ -1,11 +1,14 @@
-//! The Redis implementation of the live store. Each room is one hash `{prefix}room:{CODE}` with
-//! its JSON state `s` and version `v`; a Lua script does the compare-and-swap and the deadline
-//! index update together, so concurrent writers on any number of nodes never lose an update and
-//! a deadline is never out of step with the state it belongs to.
+//! The Redis implementation of the live store, on one server or a cluster (`conn`). Each room
+//! is one hash `{prefix}room:{rN}:{CODE}` with its JSON state `s` and version `v`; a Lua script
+//! does the compare-and-swap and the update of the room's shard of the deadline index together
+//! (one slot: see `keys`), so concurrent writers on any number of nodes never lose an update
+//! and a deadline is never out of step with the state it belongs to. Presence is in `presence`.
+
+mod presence;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use redis::{AsyncCommands, Script, aio::ConnectionManager};
+use redis::{AsyncCommands, Script};
 use std::{
     collections::{HashMap, HashSet},
     sync::Arc,
@@ -13,7 +16,11 @@ use std::{
 };
 use uuid::Uuid;
 
-use super::{LiveStore, SessionState, StoreError, Stored};
+use super::{
+    LiveStore, SessionState, StoreError, Stored,
+    conn::{RedisConn, unavailable},
+    keys,
+};
 use crate::domain::{Room, UserId};
 
 /// How long a closed room's live state lingers, so late readers see it closed rather than gone.
@@ -57,95 +64,6 @@ redis.call('SET', KEYS[1], string.format('%.0f', new_tat), 'PX', math.ceil((new_
 return 0
 "#;
 
-/// Presence: one hash per room, `{user}@{node}` → that user's sockets in the room on that node,
-/// so that a node's sockets can be told apart and dropped when the node dies. Changes a count
-/// by ARGV[3], keeps the hash (and the node's list of rooms) alive for ARGV[4] seconds, and
-/// returns the user's sockets in the room on live nodes (this one always counts as live).
-const PRESENCE_LUA: &str = r#"
--- KEYS[1] presence hash, KEYS[2] node leases, KEYS[3] this node's rooms; ARGV: user, node,
--- delta, ttl seconds, room code
-local field = ARGV[1] .. '@' .. ARGV[2]
-local n = redis.call('HINCRBY', KEYS[1], field, tonumber(ARGV[3]))
-if n <= 0 then redis.call('HDEL', KEYS[1], field) end
-redis.call('EXPIRE', KEYS[1], ARGV[4])
-if tonumber(ARGV[3]) > 0 then
-  redis.call('SADD', KEYS[3], ARGV[5])
-  redis.call('EXPIRE', KEYS[3], ARGV[4])
-end
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local mine = ARGV[1] .. '@'
-local total = 0
-local all = redis.call('HGETALL', KEYS[1])
-for i = 1, #all, 2 do
-  if string.sub(all[i], 1, #mine) == mine then
-    local node = string.sub(all[i], #mine + 1)
-    local lease = redis.call('ZSCORE', KEYS[2], node)
-    if node == ARGV[2] or (lease and tonumber(lease) > now) then
-      total = total + tonumber(all[i + 1])
-    end
-  end
-end
-return total
-"#;
-
-/// The users with a socket in a room on a live node (ARGV[1], the asking node, counts as live).
-const CONNECTED_LUA: &str = r#"
--- KEYS[1] presence hash, KEYS[2] node leases; ARGV: this node
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local live = {}
-local out = {}
-local all = redis.call('HGETALL', KEYS[1])
-for i = 1, #all, 2 do
-  local at = string.find(all[i], '@', 1, true)
-  if at and tonumber(all[i + 1]) > 0 then
-    local node = string.sub(all[i], at + 1)
-    if live[node] == nil then
-      local lease = redis.call('ZSCORE', KEYS[2], node)
-      live[node] = node == ARGV[1] or (lease ~= false and tonumber(lease) > now)
-    end
-    if live[node] then table.insert(out, string.sub(all[i], 1, at - 1)) end
-  end
-end
-return out
-"#;
-
-/// Renews this node's lease: live until Redis's clock passes now + ARGV[2] ms. Returns 1 when
-/// the node was not in the index (just started, or taken for dead after a stall).
-const HEARTBEAT_LUA: &str = r#"
--- KEYS[1] node leases; ARGV: node, lease ms
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-return redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
-"#;
-
-/// Claims up to ARGV[1] nodes whose lease has run out: each is taken out of the lease index
-/// here, so exactly one caller cleans up after it. Returns node, expiry (ms) pairs.
-const DEAD_NODES_LUA: &str = r#"
--- KEYS[1] node leases; ARGV: limit
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local dead = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[1]))
-for i = 1, #dead, 2 do redis.call('ZREM', KEYS[1], dead[i]) end
-return dead
-"#;
-
-/// Drops one node's entries from a room's presence hash; returns the users they were of.
-const DROP_NODE_LUA: &str = r#"
--- KEYS[1] presence hash; ARGV: node
-local suffix = '@' .. ARGV[1]
-local users = {}
-local all = redis.call('HKEYS', KEYS[1])
-for _, field in ipairs(all) do
-  if #field > #suffix and string.sub(field, -#suffix) == suffix then
-    redis.call('HDEL', KEYS[1], field)
-    table.insert(users, string.sub(field, 1, #field - #suffix))
-  end
-end
-return users
-"#;
-
 /// A fresh version for a save. Versions are random rather than counted so that one can never
 /// come back: nodes keep rooms cached and swap against the cached version, and a counter
 /// restarted by a rebuild (after Redis lost the room) could meet an old cached number again
@@ -155,7 +73,7 @@ fn new_version() -> u64 {
 }
 
 pub(crate) struct RedisStore {
-    conn: ConnectionManager,
+    conn: RedisConn,
     prefix: String,
     /// This process's id in presence entries and the node lease index.
     node: String,
@@ -165,16 +83,12 @@ pub(crate) struct RedisStore {
     local: tokio::sync::Mutex<HashMap<(String, UserId), i64>>,
     save: Script,
     throttle: Script,
-    presence: Script,
-    connected: Script,
-    heartbeat: Script,
-    dead_nodes: Script,
-    drop_node: Script,
+    presence: presence::Scripts,
 }
 
 impl RedisStore {
     pub(crate) async fn connect(url: &str, prefix: &str) -> Result<Self, StoreError> {
-        let conn = managed_connection(url).await?;
+        let conn = RedisConn::connect(url).await?;
         Ok(RedisStore {
             conn,
             prefix: prefix.to_string(),
@@ -182,19 +96,15 @@ impl RedisStore {
             local: tokio::sync::Mutex::default(),
             save: Script::new(SAVE_LUA),
             throttle: Script::new(THROTTLE_LUA),
-            presence: Script::new(PRESENCE_LUA),
-            connected: Script::new(CONNECTED_LUA),
-            heartbeat: Script::new(HEARTBEAT_LUA),
-            dead_nodes: Script::new(DEAD_NODES_LUA),
-            drop_node: Script::new(DROP_NODE_LUA),
+            presence: presence::Scripts::new(),
         })
     }
 
     fn room_key(&self, code: &str) -> String {
-        format!("{}room:{}", self.prefix, code)
+        keys::room(&self.prefix, "room", code)
     }
-    fn deadlines_key(&self) -> String {
-        format!("{}deadlines", self.prefix)
+    fn deadlines_key(&self, code: &str) -> String {
+        keys::deadlines(&self.prefix, keys::room_shard(code))
     }
     fn host_away_key(&self) -> String {
         format!("{}host_away", self.prefix)
@@ -205,61 +115,9 @@ impl RedisStore {
     fn session_key(&self, jti: Uuid) -> String {
         format!("{}session2:{jti}", self.prefix)
     }
-    fn presence_key(&self, code: &str) -> String {
-        format!("{}presence:{}", self.prefix, code)
+    fn next_question_key(&self, code: &str) -> String {
+        keys::room(&self.prefix, "nextq", code)
     }
-    fn leases_key(&self) -> String {
-        format!("{}nodes", self.prefix)
-    }
-    fn node_rooms_key(&self, node: &str) -> String {
-        format!("{}node_rooms:{node}", self.prefix)
-    }
-
-    /// Changes this node's count of `user`'s sockets in `code`; the user's live total after.
-    async fn presence_change(
-        &self,
-        code: &str,
-        user: UserId,
-        delta: i64,
-    ) -> Result<i64, StoreError> {
-        let mut local = self.local.lock().await;
-        // The socket came or went whatever Redis says: the count kept here follows it.
-        let entry = local.entry((code.to_string(), user)).or_insert(0);
-        *entry += delta;
-        if *entry <= 0 {
-            local.remove(&(code.to_string(), user));
-        }
-        let mut conn = self.conn.clone();
-        self.presence
-            .key(self.presence_key(code))
-            .key(self.leases_key())
-            .key(self.node_rooms_key(&self.node))
-            .arg(user.to_string())
-            .arg(&self.node)
-            .arg(delta)
-            .arg(ROOM_TTL_SECS)
-            .arg(code)
-            .invoke_async(&mut conn)
-            .await
-            .map_err(unavailable)
-    }
-}
-
-pub(crate) fn unavailable(e: redis::RedisError) -> StoreError {
-    StoreError::Unavailable(Arc::new(e))
-}
-
-/// A `ConnectionManager` (it reconnects by itself after a Redis restart) with the bounds every
-/// request-path use of Redis shares: 3 s to connect or answer, two retries.
-pub(crate) async fn managed_connection(url: &str) -> Result<ConnectionManager, StoreError> {
-    let client = redis::Client::open(url).map_err(unavailable)?;
-    let config = redis::aio::ConnectionManagerConfig::new()
-        .set_connection_timeout(Some(Duration::from_secs(3)))
-        .set_response_timeout(Some(Duration::from_secs(3)))
-        .set_number_of_retries(2);
-    ConnectionManager::new_with_config(client, config)
-        .await
-        .map_err(unavailable)
 }
 
 #[async_trait]
@@ -304,7 +162,7 @@ impl LiveStore for RedisStore {
         let result: i64 = self
             .save
             .key(self.room_key(&room.code))
-            .key(self.deadlines_key())
+            .key(self.deadlines_key(&room.code))
             .arg(expected)
             .arg(state)
             .arg(deadline)
@@ -324,18 +182,26 @@ impl LiveStore for RedisStore {
             .map_err(unavailable)
     }
 
+    /// Reads every shard of the index (one pipeline on a single server, concurrent reads on a
+    /// cluster) and merges them, oldest first.
     async fn due_rooms(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<String>, StoreError> {
-        let mut conn = self.conn.clone();
-        let limit = isize::try_from(limit).unwrap_or(isize::MAX);
-        conn.zrangebyscore_limit(
-            self.deadlines_key(),
-            "-inf",
-            now.timestamp_millis(),
-            0,
-            limit,
-        )
-        .await
-        .map_err(unavailable)
+        let cmds = (0..keys::ROOM_SHARDS)
+            .map(|shard| {
+                let mut cmd = redis::cmd("ZRANGEBYSCORE");
+                cmd.arg(keys::deadlines(&self.prefix, shard))
+                    .arg("-inf")
+                    .arg(now.timestamp_millis())
+                    .arg("WITHSCORES")
+                    .arg("LIMIT")
+                    .arg(0)
+                    .arg(limit);
+                cmd
+            })
+            .collect();
+        let shards: Vec<Vec<(String, f64)>> = self.conn.each(cmds).await?;
+        let mut due: Vec<(String, f64)> = shards.into_iter().flatten().collect();
+        due.sort_by(|a, b| a.1.total_cmp(&b.1));
+        Ok(due.into_iter().take(limit).map(|(code, _)| code).collect())
     }
 
     async fn host_away(&self, code: &str, hand_over_at: DateTime<Utc>) -> Result<(), StoreError> {
@@ -373,7 +239,7 @@ impl LiveStore for RedisStore {
     async fn defer_deadline(&self, code: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
         let mut conn = self.conn.clone();
         redis::cmd("ZADD")
-            .arg(self.deadlines_key())
+            .arg(self.deadlines_key(code))
             .arg("XX")
             .arg(at.timestamp_millis())
             .arg(code)
@@ -384,7 +250,7 @@ impl LiveStore for RedisStore {
 
     async fn clear_deadline(&self, code: &str) -> Result<(), StoreError> {
         let mut conn = self.conn.clone();
-        conn.zrem(self.deadlines_key(), code)
+        conn.zrem(self.deadlines_key(code), code)
             .await
             .map_err(unavailable)
     }
@@ -426,17 +292,19 @@ impl LiveStore for RedisStore {
         if sessions.is_empty() {
             return Ok(());
         }
-        let mut pipe = redis::pipe();
-        for (jti, ttl) in sessions {
-            pipe.cmd("SET")
-                .arg(self.session_key(*jti))
-                .arg(1u8)
-                .arg("PX")
-                .arg(ttl.as_millis().max(1).to_string())
-                .ignore();
-        }
-        let mut conn = self.conn.clone();
-        pipe.query_async::<()>(&mut conn).await.map_err(unavailable)
+        // Each session's key is in a slot of its own on a cluster.
+        let cmds = sessions
+            .iter()
+            .map(|(jti, ttl)| {
+                let mut cmd = redis::cmd("SET");
+                cmd.arg(self.session_key(*jti))
+                    .arg(1u8)
+                    .arg("PX")
+                    .arg(ttl.as_millis().max(1).to_string());
+                cmd
+            })
+            .collect();
+        self.conn.each::<()>(cmds).await.map(|_| ())
     }
 
     async fn presence_add(&self, code: &str, user: UserId) -> Result<i64, StoreError> {
@@ -448,65 +316,15 @@ impl LiveStore for RedisStore {
     }
 
     async fn connected_users(&self, code: &str) -> Result<HashSet<UserId>, StoreError> {
-        let mut conn = self.conn.clone();
-        let users: Vec<String> = self
-            .connected
-            .key(self.presence_key(code))
-            .key(self.leases_key())
-            .arg(&self.node)
-            .invoke_async(&mut conn)
-            .await
-            .map_err(unavailable)?;
-        Ok(users.into_iter().filter_map(|u| u.parse().ok()).collect())
+        self.connected(code).await
     }
 
     async fn heartbeat(&self, lease: Duration) -> Result<(), StoreError> {
-        let mut conn = self.conn.clone();
-        let local = self.local.lock().await;
-        let new: i64 = self
-            .heartbeat
-            .key(self.leases_key())
-            .arg(&self.node)
-            .arg(u64::try_from(lease.as_millis()).unwrap_or(u64::MAX))
-            .invoke_async(&mut conn)
-            .await
-            .map_err(unavailable)?;
-        if new == 0 || local.is_empty() {
-            return Ok(());
-        }
-        // Taken for dead while alive: put this node's sockets back.
-        tracing::warn!(node = %self.node, "this node's lease had run out; restoring its presence");
-        let mut pipe = redis::pipe();
-        for ((code, user), n) in local.iter() {
-            let key = self.presence_key(code);
-            pipe.hset(&key, format!("{user}@{}", self.node), *n)
-                .ignore()
-                .expire(&key, ROOM_TTL_SECS)
-                .ignore()
-                .sadd(self.node_rooms_key(&self.node), code)
-                .ignore();
-        }
-        pipe.expire(self.node_rooms_key(&self.node), ROOM_TTL_SECS)
-            .ignore();
-        pipe.query_async::<()>(&mut conn).await.map_err(unavailable)
+        self.renew_lease(lease).await
     }
 
     async fn dead_nodes(&self, limit: usize) -> Result<Vec<(String, DateTime<Utc>)>, StoreError> {
-        let mut conn = self.conn.clone();
-        let dead: Vec<(String, f64)> = self
-            .dead_nodes
-            .key(self.leases_key())
-            .arg(limit)
-            .invoke_async(&mut conn)
-            .await
-            .map_err(unavailable)?;
-        Ok(dead
-            .into_iter()
-            .map(|(node, ms)| {
-                let expired = DateTime::<Utc>::from_timestamp_millis(ms as i64).unwrap_or_default();
-                (node, expired)
-            })
-            .collect())
+        self.claim_dead_nodes(limit).await
     }
 
     async fn node_rooms(&self, node: &str) -> Result<Vec<String>, StoreError> {
@@ -517,15 +335,7 @@ impl LiveStore for RedisStore {
     }
 
     async fn drop_node_presence(&self, code: &str, node: &str) -> Result<Vec<UserId>, StoreError> {
-        let mut conn = self.conn.clone();
-        let users: Vec<String> = self
-            .drop_node
-            .key(self.presence_key(code))
-            .arg(node)
-            .invoke_async(&mut conn)
-            .await
-            .map_err(unavailable)?;
-        Ok(users.iter().filter_map(|u| u.parse().ok()).collect())
+        self.drop_presence_of(code, node).await
     }
 
     async fn forget_node(&self, node: &str) -> Result<(), StoreError> {
@@ -538,7 +348,7 @@ impl LiveStore for RedisStore {
     async fn put_next_question(&self, code: &str, question: &str) -> Result<(), StoreError> {
         let mut conn = self.conn.clone();
         conn.set_ex::<_, _, ()>(
-            format!("{}nextq:{code}", self.prefix),
+            self.next_question_key(code),
             question,
             u64::try_from(ROOM_TTL_SECS).unwrap_or(86_400),
         )
@@ -548,7 +358,7 @@ impl LiveStore for RedisStore {
 
     async fn take_next_question(&self, code: &str) -> Result<Option<String>, StoreError> {
         let mut conn = self.conn.clone();
-        conn.get_del(format!("{}nextq:{code}", self.prefix))
+        conn.get_del(self.next_question_key(code))
             .await
             .map_err(unavailable)
     }

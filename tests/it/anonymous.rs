@@ -88,7 +88,7 @@ async fn vote(app: &TestApp, poll: &Value, option: &str, cookie: Option<&str>) -
 
 /// The poll's counts once the cached ones are dropped, i.e. rebuilt from Postgres.
 async fn rebuilt(app: &TestApp, poll: &Value) -> Value {
-    let key = format!("{}poll:{}:counts", app.prefix, poll_id(poll));
+    let key = crate::common::poll_key(&app.prefix, poll_id(poll), "counts");
     let mut redis = redis_of(app).await;
     let _: i64 = redis::cmd("DEL")
         .arg(&key)

@@ -177,7 +177,7 @@ async fn a_non_host_cannot_use_up_the_prepared_question(pool: PgPool) {
     let code = app.create_room(&host, json!({})).await;
     assert_eq!(app.join(&ann, &code).await.0, StatusCode::OK);
     let redis = crate::common::redis_of(&app).await;
-    let key = format!("{}nextq:{code}", app.prefix);
+    let key = crate::common::room_key(&app.prefix, "nextq", &code);
     let prepared = eventually("the prepared question to be stored", || {
         let (mut redis, key) = (redis.clone(), key.clone());
         async move {

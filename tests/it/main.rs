@@ -36,6 +36,7 @@ mod presence;
 mod questions;
 mod ranked;
 mod recovery;
+mod redis_cluster;
 mod repair;
 mod replica;
 mod rooms;

@@ -105,7 +105,7 @@ async fn a_node_taken_for_dead_while_alive_restores_its_presence(pool: PgPool) {
         .atomic()
         .zrem(&leases, node)
         .hdel(
-            format!("{prefix}presence:{code}"),
+            crate::common::room_key(&prefix, "presence", &code),
             format!("{host_id}@{node}"),
         )
         .query_async(&mut redis)

@@ -65,7 +65,7 @@ async fn the_server_asks_the_ai_ahead_and_uses_its_question_for_a_round(pool: Pg
     // The question is prepared in the background right after the room is created, and kept in
     // the live store for the room's first round.
     let redis = crate::common::redis_of(&app).await;
-    let key = format!("{}nextq:{code}", app.prefix);
+    let key = crate::common::room_key(&app.prefix, "nextq", &code);
     eventually("the prepared question to be stored", || {
         let (mut redis, key) = (redis.clone(), key.clone());
         async move {

@@ -127,7 +127,7 @@ async fn presence_hashes_expire(pool: PgPool) {
     let s = Sock::connect(&app.base, &host.token, TransportType::Websocket).await;
     s.ok("join_room", json!({ "room_code": code })).await;
     let mut redis = crate::common::redis_of(&app).await;
-    let key = format!("{}presence:{code}", app.prefix);
+    let key = crate::common::room_key(&app.prefix, "presence", &code);
     let ttl = eventually("the presence hash", || {
         let (mut redis, key) = (redis.clone(), key.clone());
         async move {

@@ -86,6 +86,14 @@ async fn the_redis_cache_keeps_the_contract() {
 }
 
 #[tokio::test]
+async fn the_redis_cache_keeps_the_contract_on_a_redis_cluster() {
+    let cluster = crate::store::contract::redis_cluster::PrivateCluster::start().await;
+    let prefix = format!("test:{}:", Uuid::new_v4().simple());
+    let cache = RedisCache::connect(&cluster.url(), &prefix).await.unwrap();
+    story(&cache).await;
+}
+
+#[tokio::test]
 async fn the_in_process_cache_keeps_the_contract() {
     story(&MemoryCache::new()).await;
 }

@@ -1,18 +1,20 @@
 //! The results cache: each poll's counts, kept where every node reads them. In Redis
-//! (`RedisCache`) each poll's counts are one hash `{prefix}poll:{id}:counts` (a field
-//! per option id, `voters`, and `seq`, bumped by every change). Votes add their delta with one
+//! (`RedisCache`) each poll's counts are one hash `{prefix}poll:{ID}:counts` (the braces are
+//! part of the name: the poll id is the key's hash tag, see `keys`), a field per option id,
+//! `voters`, and `seq`, bumped by every change. Votes add their delta with one
 //! Lua script after their commit, so counts are exact the moment a vote is acknowledged, on any
 //! node (one Redis). A missing hash (flushed, restarted, expired) is never patched by a delta:
 //! the next reader rebuilds it from Postgres (see `db::ballots` for why the two never cross).
 
 use async_trait::async_trait;
-use redis::{Script, aio::ConnectionManager};
+use redis::Script;
 use std::{collections::HashMap, sync::Arc, time::Duration};
 use uuid::Uuid;
 
 use super::{
     StoreError,
-    redis::{managed_connection, unavailable},
+    conn::{RedisConn, unavailable},
+    keys,
 };
 use crate::domain::poll::vote::Delta;
 
@@ -146,7 +148,7 @@ pub(crate) trait ResultsCache: Send + Sync {
 pub(crate) type PollCache = Arc<dyn ResultsCache>;
 
 pub(crate) struct RedisCache {
-    conn: ConnectionManager,
+    conn: RedisConn,
     prefix: Arc<str>,
     apply: Arc<Script>,
     install: Arc<Script>,
@@ -155,7 +157,7 @@ pub(crate) struct RedisCache {
 
 impl RedisCache {
     pub(crate) async fn connect(url: &str, prefix: &str) -> Result<Self, StoreError> {
-        let conn = managed_connection(url).await?;
+        let conn = RedisConn::connect(url).await?;
         Ok(RedisCache {
             conn,
             prefix: prefix.into(),
@@ -166,7 +168,7 @@ impl RedisCache {
     }
 
     fn counts_key(&self, poll: Uuid) -> String {
-        format!("{}poll:{poll}:counts", self.prefix)
+        keys::poll(&self.prefix, poll, "counts")
     }
 
     fn expiries_key(&self) -> String {
@@ -190,12 +192,16 @@ impl ResultsCache for RedisCache {
         if polls.is_empty() {
             return Ok(Vec::new());
         }
-        let mut pipe = redis::pipe();
-        for poll in polls {
-            pipe.cmd("HGET").arg(self.counts_key(*poll)).arg("seq");
-        }
-        let mut conn = self.conn.clone();
-        pipe.query_async(&mut conn).await.map_err(unavailable)
+        // One pipeline on a single server; each poll is in a slot of its own on a cluster.
+        let cmds = polls
+            .iter()
+            .map(|poll| {
+                let mut cmd = redis::cmd("HGET");
+                cmd.arg(self.counts_key(*poll)).arg("seq");
+                cmd
+            })
+            .collect();
+        self.conn.each(cmds).await
     }
 
     async fn apply(&self, poll: Uuid, delta: &Delta) -> Result<Option<Counts>, StoreError> {
@@ -236,7 +242,7 @@ impl ResultsCache for RedisCache {
         let ms = u64::try_from(period.as_millis()).unwrap_or(u64::MAX);
         let left: u64 = self
             .slot
-            .key(format!("{}poll:{poll}:{what}", self.prefix))
+            .key(keys::poll(&self.prefix, poll, what))
             .arg(ms)
             .invoke_async(&mut conn)
             .await

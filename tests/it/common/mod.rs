@@ -9,6 +9,7 @@ pub mod js;
 pub mod node;
 pub mod pg_server;
 pub mod proxy;
+pub mod redis_cluster;
 pub mod redis_server;
 pub mod socket;
 pub mod table;
@@ -192,6 +193,21 @@ where
         );
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
+}
+
+/// The Redis key of room `code`'s `kind` (`room`, `presence`, `nextq`) under `prefix`, as the
+/// server lays them out (`src/store/keys.rs`, whose test pins the shard function): the room's
+/// shard of 64 in braces, the hash tag that keeps a room's keys in one slot of a cluster.
+pub fn room_key(prefix: &str, kind: &str, code: &str) -> String {
+    let hash = code.bytes().fold(0x811c_9dc5_u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    });
+    format!("{prefix}{kind}:{{r{}}}:{code}", hash % 64)
+}
+
+/// A poll's Redis key (`counts`, …): the poll id in braces, its hash tag.
+pub fn poll_key(prefix: &str, poll: impl std::fmt::Display, what: &str) -> String {
+    format!("{prefix}poll:{{{poll}}}:{what}")
 }
 
 /// A UUID the server sent as a JSON string.
