@@ -166,6 +166,18 @@ pub(crate) async fn delete(
     Ok(n > 0)
 }
 
+/// Whether `owner` has a live webhook on room `room` (a host who has since handed it over).
+pub(crate) async fn owns_in_room(pool: &PgPool, room: Uuid, owner: Uuid) -> Result<bool, DbError> {
+    Ok(sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM webhooks \
+         WHERE room_id = $1 AND owner_id = $2 AND retired_at IS NULL)",
+    )
+    .bind(room)
+    .bind(owner)
+    .fetch_one(pool)
+    .await?)
+}
+
 /// Whose webhooks an event goes to: those of its poll, those of its room that its host
 /// registered (a host who handed the room over hears no more of its games), and the
 /// owner-wide ones of `owner` (the poll's creator, the game's host).

@@ -208,6 +208,14 @@ impl Webhooks {
                 match db::webhooks::room(&self.db, &code).await? {
                     Some((_, _, true)) if open_only => Err(room_not_found()),
                     Some((id, host, _)) if host == actor => Ok(Scope::Room(id)),
+                    // A host who handed the room over may still list and delete the webhooks
+                    // they registered there (the lists are the caller's own rows only).
+                    Some((id, _, _))
+                        if !open_only
+                            && db::webhooks::owns_in_room(&self.db, id, actor).await? =>
+                    {
+                        Ok(Scope::Room(id))
+                    }
                     Some(_) => Err(DomainError::NotHost.into()),
                     None => Err(room_not_found()),
                 }

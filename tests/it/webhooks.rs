@@ -554,4 +554,26 @@ async fn only_a_polls_creator_or_a_rooms_host_manages_its_webhooks(pool: PgPool)
         game["rounds"][0]["answers"][0]["content"],
         "=cmd|' /C calc'!A0"
     );
+
+    // Alice leaves: Bob hosts now. He sees none of her webhooks; she still lists and deletes
+    // the one she registered there.
+    let (s, b) = app.leave_room(&alice, &code).await;
+    assert!(s.is_success(), "{s} {b}");
+    let (s, b) = app.call("GET", &room_path, &bob, None).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(b["webhooks"], json!([]), "{b}");
+    let (s, b) = app.call("GET", &room_path, &alice, None).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(b["webhooks"][0]["id"], hook["id"], "{b}");
+    let (s, b) = app
+        .call(
+            "DELETE",
+            &format!("{room_path}/{}", hook["id"].as_str().unwrap_or_default()),
+            &alice,
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT, "{b}");
+    let (s, b) = app.call("GET", &room_path, &alice, None).await;
+    assert_error(s, &b, StatusCode::FORBIDDEN, "not_host");
 }
