@@ -340,7 +340,7 @@ pub(crate) async fn record(
                       ELSE 'pending' END, \
          delivered_at = CASE WHEN $4 THEN now() END, \
          next_attempt_at = now() + $6 * interval '1 millisecond' \
-         WHERE id = $1 RETURNING state",
+         WHERE id = $1 AND state = 'pending' AND attempts = $7 RETURNING state",
     )
     .bind(d.id)
     .bind(status)
@@ -348,11 +348,14 @@ pub(crate) async fn record(
     .bind(a.delivered)
     .bind(millis(max_age))
     .bind(millis(a.retry_in))
+    .bind(d.attempts)
     .fetch_optional(&mut *tx)
     .await?
-    // The webhook was deleted meanwhile: nothing to record.
-    .unwrap_or_else(|| "deleted".into());
-    if state != "deleted" {
+    // Nothing to record: the webhook was deleted meanwhile, or this attempt overran its lease
+    // and another claim (attempts moved on) has taken the delivery over, perhaps delivered it.
+    // Recording it would set a delivered row back to pending and send it once more.
+    .unwrap_or_else(|| "stale".into());
+    if state != "stale" {
         sqlx::query(
             "INSERT INTO webhook_attempts (webhook_id, delivery_id, event, attempt, status, \
              error, duration_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)",
