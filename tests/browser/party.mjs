@@ -177,6 +177,10 @@ try {
   await quinn.page.getByLabel("Password").fill("password123");
   await quinn.page.getByRole("button", { name: "Create account" }).click();
   await quinn.waitText(quinn.page.locator(".form-ok").last(), "you have an account");
+  await quinn.waitFor(
+    async () => !(await quinn.page.getByRole("button", { name: "Create account" }).isVisible()),
+    () => "the upgrade form cannot be sent twice",
+  );
   await quinn.goto(`${base}/`);
   await quinn.waitScreen("home");
   await quinn.waitText(quinn.page.locator("h1"), "Hi, Quinn!");

@@ -79,6 +79,12 @@ export function settingsScreen(): Screen {
       const { user } = await api<{ user: User }>("POST", "/api/auth/upgrade", { email: email.value, password: fresh.value });
       fresh.value = "";
       update((s) => (s.me = user));
+      // Done once: the form stays to show what was saved, but cannot be sent again (a second
+      // upgrade would only be refused, `not_guest`).
+      email.disabled = fresh.disabled = true;
+      queueMicrotask(() => {
+        for (const b of email.form?.querySelectorAll<HTMLButtonElement>("button[type=submit]") ?? []) b.hidden = true;
+      });
       return "Done: you have an account. Sign in with this email next time; your games are still yours.";
     },
   );
