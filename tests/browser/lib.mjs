@@ -194,7 +194,7 @@ export async function shot(player, dir, name, size) {
   if (!dir) return;
   mkdirSync(dir, { recursive: true });
   // The settled screen: entrance animations (the reveal's run for seconds) jump to their end.
-  await player.page.evaluate(() => document.getAnimations().forEach((a) => a.finish()));
+  await player.page.evaluate(() => document.getAnimations().forEach((a) => { try { a.finish(); } catch { /* an endless animation (a pulse) has no end to jump to */ } }));
   await player.page.evaluate(() => new Promise((r) => setTimeout(r, 100)));
   await player.page.screenshot({ path: join(dir, `${name}-${size}.png`), fullPage: false });
 }

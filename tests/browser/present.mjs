@@ -25,7 +25,7 @@ const TV = { viewport: { width: 1920, height: 1080 } };
 const SMALL_TV = { viewport: { width: 1280, height: 720 } };
 
 async function capture(p, name) {
-  await p.page.evaluate(() => document.getAnimations().forEach((a) => a.finish()));
+  await p.page.evaluate(() => document.getAnimations().forEach((a) => { try { a.finish(); } catch { /* an endless animation (a pulse) has no end to jump to */ } }));
   const png = await p.page.screenshot({ fullPage: false, animations: "disabled" });
   if (shots) {
     mkdirSync(shots, { recursive: true });
@@ -36,7 +36,7 @@ async function capture(p, name) {
 
 /** Nothing scrolls, and every part of the view is inside the window. */
 async function fits(p, what) {
-  await p.page.evaluate(() => document.getAnimations().forEach((a) => a.finish()));
+  await p.page.evaluate(() => document.getAnimations().forEach((a) => { try { a.finish(); } catch { /* an endless animation (a pulse) has no end to jump to */ } }));
   const r = await p.page.evaluate(() => {
     const parts = [...document.querySelectorAll(".pr-question, .pr-bar, .pr-total, .pr-qr, .pr-address, .pr-code")];
     return {

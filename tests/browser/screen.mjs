@@ -41,7 +41,7 @@ async function capture(p, name, size) {
 /** The page does not scroll: its content fits the viewport. */
 async function fits(p, what) {
   // Measured as it settles: entrance animations (the podium rising) run to their end first.
-  await p.page.evaluate(() => document.getAnimations().forEach((a) => a.finish()));
+  await p.page.evaluate(() => document.getAnimations().forEach((a) => { try { a.finish(); } catch { /* an endless animation (a pulse) has no end to jump to */ } }));
   const [sw, sh, w, hgt] = await p.page.evaluate(() => [
     document.documentElement.scrollWidth,
     document.documentElement.scrollHeight,
