@@ -3,7 +3,9 @@
 // and failed request, waiting helpers that fail with what the page showed, and screenshots.
 
 import { chromium } from "playwright-core";
-import { mkdirSync, readFileSync } from "node:fs";
+import jsQR from "jsqr";
+import { PNG } from "pngjs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
@@ -189,14 +191,58 @@ export class Player {
   }
 }
 
+/** Jumps entrance animations to their end, so a picture or a measure shows the settled page
+ * (an endless animation, a pulse, has no end and is left running). */
+export async function settle(player) {
+  await player.page.evaluate(() =>
+    document.getAnimations().forEach((a) => {
+      try {
+        a.finish();
+      } catch {
+        // endless: nothing to jump to
+      }
+    }),
+  );
+}
+
 /** Saves a screenshot as <dir>/<screen>-<size>.png. */
 export async function shot(player, dir, name, size) {
   if (!dir) return;
   mkdirSync(dir, { recursive: true });
-  // The settled screen: entrance animations (the reveal's run for seconds) jump to their end.
-  await player.page.evaluate(() => document.getAnimations().forEach((a) => { try { a.finish(); } catch { /* an endless animation (a pulse) has no end to jump to */ } }));
+  await settle(player);
   await player.page.evaluate(() => new Promise((r) => setTimeout(r, 100)));
   await player.page.screenshot({ path: join(dir, `${name}-${size}.png`), fullPage: false });
+}
+
+/** A screenshot of the window, settled, as PNG bytes; also saved as <dir>/<name>.png when a
+ * directory is given. */
+export async function capture(player, dir, name) {
+  await settle(player);
+  const png = await player.page.screenshot({ fullPage: false, animations: "disabled" });
+  if (dir) {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, `${name}.png`), png);
+  }
+  return png;
+}
+
+/** Reads the QR code inside `locator`'s box from the screenshot `png` (jsQR on the crop). */
+export async function decodeQr(png, locator) {
+  const box = await locator.boundingBox();
+  assert(box, "the QR element has a box");
+  const img = PNG.sync.read(png);
+  const x0 = Math.max(0, Math.floor(box.x));
+  const y0 = Math.max(0, Math.floor(box.y));
+  const w = Math.min(img.width - x0, Math.ceil(box.width));
+  const h = Math.min(img.height - y0, Math.ceil(box.height));
+  const data = new Uint8ClampedArray(w * h * 4);
+  for (let y = 0; y < h; y++) {
+    const from = ((y0 + y) * img.width + x0) * 4;
+    data.set(img.data.subarray(from, from + w * 4), y * w * 4);
+  }
+  const code = jsQR(data, w, h);
+  assert(code, `a QR code decodes from the ${w}×${h} crop at ${x0},${y0}`);
+  return code.data;
 }
 
 export function assert(cond, message) {

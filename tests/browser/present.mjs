@@ -11,11 +11,7 @@
 // Usage: node present.mjs <config.json>  with {base, shots}
 // Prints one JSON line {ok: true, qr, code, poll} on success, or exits non-zero with the reason.
 
-import jsQR from "jsqr";
-import { PNG } from "pngjs";
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { DESKTOP, PHONE, Player, assert, assertEq, at, config, guard, launch, signUp, timeline } from "./lib.mjs";
+import { DESKTOP, PHONE, Player, assert, assertEq, at, capture as captureIn, config, decodeQr, guard, launch, settle, signUp, timeline } from "./lib.mjs";
 
 const fail = guard("present.mjs", 110_000);
 const cfg = config();
@@ -24,19 +20,12 @@ const shots = cfg.shots;
 const TV = { viewport: { width: 1920, height: 1080 } };
 const SMALL_TV = { viewport: { width: 1280, height: 720 } };
 
-async function capture(p, name) {
-  await p.page.evaluate(() => document.getAnimations().forEach((a) => { try { a.finish(); } catch { /* an endless animation (a pulse) has no end to jump to */ } }));
-  const png = await p.page.screenshot({ fullPage: false, animations: "disabled" });
-  if (shots) {
-    mkdirSync(shots, { recursive: true });
-    writeFileSync(join(shots, `${name}.png`), png);
-  }
-  return png;
-}
+/** A settled screenshot, saved as <name>.png. */
+const capture = (p, name) => captureIn(p, shots, name);
 
 /** Nothing scrolls, and every part of the view is inside the window. */
 async function fits(p, what) {
-  await p.page.evaluate(() => document.getAnimations().forEach((a) => { try { a.finish(); } catch { /* an endless animation (a pulse) has no end to jump to */ } }));
+  await settle(p);
   const r = await p.page.evaluate(() => {
     const parts = [...document.querySelectorAll(".pr-question, .pr-bar, .pr-total, .pr-qr, .pr-address, .pr-code")];
     return {
@@ -60,24 +49,6 @@ async function fits(p, what) {
   assertEq(r.header, false, `${p.name} ${what}: no site header on the projector`);
 }
 
-/** Reads the QR code inside `locator`'s box from the screenshot `png`. */
-async function decodeQr(png, locator) {
-  const box = await locator.boundingBox();
-  assert(box, "the QR element has a box");
-  const img = PNG.sync.read(png);
-  const x0 = Math.max(0, Math.floor(box.x));
-  const y0 = Math.max(0, Math.floor(box.y));
-  const w = Math.min(img.width - x0, Math.ceil(box.width));
-  const h = Math.min(img.height - y0, Math.ceil(box.height));
-  const data = new Uint8ClampedArray(w * h * 4);
-  for (let y = 0; y < h; y++) {
-    const from = ((y0 + y) * img.width + x0) * 4;
-    data.set(img.data.subarray(from, from + w * 4), y * w * 4);
-  }
-  const code = jsQR(data, w, h);
-  assert(code, `a QR code decodes from the ${w}×${h} crop at ${x0},${y0}`);
-  return code.data;
-}
 
 /** Creates a poll from `p`'s page (its auth cookie). */
 function createPoll(p, body) {

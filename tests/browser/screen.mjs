@@ -15,11 +15,7 @@
 // Usage: node screen.mjs <config.json>  with {base, shots}
 // Prints one JSON line {ok: true, ...} on success, or exits non-zero with the reason.
 
-import jsQR from "jsqr";
-import { PNG } from "pngjs";
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { PHONE, Player, assert, assertEq, at, config, guard, launch, shot, signUp, timeline } from "./lib.mjs";
+import { PHONE, Player, assert, assertEq, at, capture as captureIn, config, decodeQr, guard, launch, settle, shot, signUp, timeline } from "./lib.mjs";
 
 const fail = guard("screen.mjs", 180_000);
 const cfg = config();
@@ -29,19 +25,12 @@ const TV = { viewport: { width: 1920, height: 1080 } };
 const SMALL_TV = { viewport: { width: 1280, height: 720 } };
 
 /** Screenshot of the whole screen (animations run to their end), saved as <name>-<size>.png. */
-async function capture(p, name, size) {
-  const png = await p.page.screenshot({ fullPage: false, animations: "disabled" });
-  if (shots) {
-    mkdirSync(shots, { recursive: true });
-    writeFileSync(join(shots, `${name}-${size}.png`), png);
-  }
-  return png;
-}
+const capture = (p, name, size) => captureIn(p, shots, `${name}-${size}`);
 
 /** The page does not scroll: its content fits the viewport. */
 async function fits(p, what) {
   // Measured as it settles: entrance animations (the podium rising) run to their end first.
-  await p.page.evaluate(() => document.getAnimations().forEach((a) => { try { a.finish(); } catch { /* an endless animation (a pulse) has no end to jump to */ } }));
+  await settle(p);
   const [sw, sh, w, hgt] = await p.page.evaluate(() => [
     document.documentElement.scrollWidth,
     document.documentElement.scrollHeight,
@@ -62,24 +51,6 @@ async function fits(p, what) {
   assertEq(over, "", `${p.name} ${what}: elements below the screen's edge`);
 }
 
-/** Reads the QR code inside `locator`'s box from a full-page screenshot `png`. */
-async function decodeQr(png, locator) {
-  const box = await locator.boundingBox();
-  assert(box, "the QR element has a box");
-  const img = PNG.sync.read(png);
-  const x0 = Math.max(0, Math.floor(box.x));
-  const y0 = Math.max(0, Math.floor(box.y));
-  const w = Math.min(img.width - x0, Math.ceil(box.width));
-  const h = Math.min(img.height - y0, Math.ceil(box.height));
-  const data = new Uint8ClampedArray(w * h * 4);
-  for (let y = 0; y < h; y++) {
-    const from = ((y0 + y) * img.width + x0) * 4;
-    data.set(img.data.subarray(from, from + w * 4), y * w * 4);
-  }
-  const code = jsQR(data, w, h);
-  assert(code, `a QR code decodes from the ${w}×${h} crop at ${x0},${y0}`);
-  return code.data;
-}
 
 const browser = await launch();
 const players = [];
