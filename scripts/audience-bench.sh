@@ -16,14 +16,14 @@ env REDIS_PREFIX="bench-audience:$(date +%s%N):" PORT="$port" HOST=127.0.0.1 RUS
   RATE_LIMIT_LOGIN_PER_ACCOUNT_PER_MINUTE=1000000 RATE_LIMIT_JOINS_PER_MINUTE=1000000 \
   RATE_LIMIT_SOCKET_EVENTS_PER_SECOND=1000000 MAX_SOCKETS_PER_USER=0 MAX_SOCKETS_PER_IP=0 \
   RATE_LIMIT_POLLS_PER_ACCOUNT_PER_MINUTE=1000000 RATE_LIMIT_ACCOUNT_WRITES_PER_MINUTE=1000000 \
-  OPENAI_API_KEY= target/release/voting-game >target/audience-server.log 2>&1 &
+  OPENAI_API_KEY= "${CARGO_TARGET_DIR:-target}"/release/voting-game >target/audience-server.log 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do
   curl -sf "http://127.0.0.1:$port/health" >/dev/null && break
   sleep 0.1
 done
-target/release/loadgen --server "127.0.0.1:$port" --server-pid "$server" \
+"${CARGO_TARGET_DIR:-target}"/release/loadgen --server "127.0.0.1:$port" --server-pid "$server" \
   --rooms 1 --players 8 --audience "$audience" --rounds 3 --vote-spread-ms 1000 \
   --sources 8 --connect-concurrency 64 --accounts target/audience-accounts.txt \
   --scenario audience --json target/audience.json

@@ -30,7 +30,7 @@ start_server() { # extra environment assignments…
     RATE_LIMIT_SOCKET_EVENTS_PER_SECOND=1000000 MAX_SOCKETS_PER_USER=0 MAX_SOCKETS_PER_IP=0 \
     RATE_LIMIT_POLLS_PER_ACCOUNT_PER_MINUTE=1000000 RATE_LIMIT_ACCOUNT_WRITES_PER_MINUTE=1000000 \
     OPENAI_API_KEY= "$@" \
-    target/release/voting-game >>"$out/server.log" 2>&1 &
+    "${CARGO_TARGET_DIR:-target}"/release/voting-game >>"$out/server.log" 2>&1 &
   server_pid=$!
   for _ in $(seq 1 100); do
     curl -sf "http://127.0.0.1:$port/health" >/dev/null 2>&1 && return 0
@@ -53,7 +53,7 @@ run() { # name, [server env assignments…] --, loadgen args…
   [[ ${1:-} == -- ]] && shift
   echo "== $name"
   start_server "${env[@]}"
-  target/release/loadgen --server "127.0.0.1:$port" --server-pid "$server_pid" \
+  "${CARGO_TARGET_DIR:-target}"/release/loadgen --server "127.0.0.1:$port" --server-pid "$server_pid" \
     --accounts "$accounts" --scenario "$name" --json "$out/$name.json" "$@" \
     || echo "($name reported errors)"
   stop_server

@@ -210,7 +210,7 @@ start_ours() { # port [redis url]
     RATE_LIMIT_LOGIN_PER_ACCOUNT_PER_MINUTE=1000000 RATE_LIMIT_JOINS_PER_MINUTE=1000000 \
     RATE_LIMIT_SOCKET_EVENTS_PER_SECOND=1000000 MAX_SOCKETS_PER_USER=0 MAX_SOCKETS_PER_IP=0 \
     RATE_LIMIT_POLLS_PER_ACCOUNT_PER_MINUTE=1000000 RATE_LIMIT_ACCOUNT_WRITES_PER_MINUTE=1000000 \
-    target/release/voting-game >>"$state/logs/ours.log" 2>&1 &
+    "${CARGO_TARGET_DIR:-target}"/release/voting-game >>"$state/logs/ours.log" 2>&1 &
   server_pid=$!
   wait_http "http://127.0.0.1:$port/health" "$server_pid"
 }
@@ -276,7 +276,7 @@ for server in $servers; do
       ;;
     *) say "unknown server '$server' in COMPARE_SERVERS"; exit 2 ;;
   esac
-  lg=(target/release/loadgen --server "127.0.0.1:$port" --server-pid "$server_pid" --accounts "$accounts")
+  lg=("${CARGO_TARGET_DIR:-target}"/release/loadgen --server "127.0.0.1:$port" --server-pid "$server_pid" --accounts "$accounts")
   say "$server: accounts for $most_rooms rooms (password hashing, not measured)"
   run_child "${lg[@]}" --register-only --rooms "$most_rooms" --players "$players" >/dev/null
   # Warm-up (not recorded): JIT and caches for the Node peer, pools and caches for ours; also

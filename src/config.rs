@@ -3,9 +3,11 @@
 //! crate's graph: it imports nothing of the crate, and defines plain settings types (limits,
 //! trusted proxies, the OpenAI endpoint) from which other modules build their runtime objects.
 
+mod fanout;
 mod proxies;
 mod redis_target;
 
+pub use fanout::Fanout;
 pub use proxies::TrustedProxies;
 pub use redis_target::RedisTarget;
 
@@ -75,6 +77,8 @@ pub struct Config {
     pub redis_url: String,
     /// Prefix of every Redis key and channel, so deployments and tests can share one Redis.
     pub redis_prefix: String,
+    /// `REDIS_FANOUT`: how a broadcast to a room reaches the other nodes (`gateway::fanout`).
+    pub redis_fanout: Fanout,
     pub jwt_secret: String,
     pub jwt_ttl: Duration,
     /// How long a guest's session lasts (`GUEST_SESSION_SECONDS`): a party's length, not an
@@ -222,6 +226,7 @@ impl std::fmt::Debug for Config {
             )
             .field("redis_url", &redact_url(&self.redis_url))
             .field("redis_prefix", &self.redis_prefix)
+            .field("redis_fanout", &self.redis_fanout)
             .field("jwt_ttl", &self.jwt_ttl)
             .field("guest_ttl", &self.guest_ttl)
             .field("guest_retention", &self.guest_retention)
@@ -321,6 +326,7 @@ impl Config {
             database_read_url: get("DATABASE_READ_URL").map(|u| u.trim().to_string()),
             redis_url: get("REDIS_URL").unwrap_or_else(|| "redis://127.0.0.1:6379".into()),
             redis_prefix: get("REDIS_PREFIX").unwrap_or_else(|| "vg:".into()),
+            redis_fanout: parse(&get, "REDIS_FANOUT", Fanout::Room)?,
             jwt_secret,
             jwt_ttl: Duration::from_secs(parse(&get, "JWT_TTL_SECONDS", 86_400)?),
             guest_ttl: Duration::from_secs(parse(&get, "GUEST_SESSION_SECONDS", 86_400)?),
@@ -541,6 +547,17 @@ mod tests {
         assert!(matches!(
             config(&[("METRICS_ADDR", "localhost")]),
             Err(ConfigError::Invalid("METRICS_ADDR", _))
+        ));
+    }
+
+    #[test]
+    fn fan_out_is_per_room_unless_said_otherwise() {
+        assert_eq!(config(&[]).expect("defaults").redis_fanout, Fanout::Room);
+        let c = config(&[("REDIS_FANOUT", " Global ")]).expect("global");
+        assert_eq!(c.redis_fanout, Fanout::Global);
+        assert!(matches!(
+            config(&[("REDIS_FANOUT", "rooms")]),
+            Err(ConfigError::Invalid("REDIS_FANOUT", _))
         ));
     }
 

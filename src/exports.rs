@@ -14,10 +14,17 @@ use uuid::Uuid;
 use crate::{
     auth::secret::hex,
     db,
-    domain::poll::PollError,
+    domain::poll::{
+        PollError,
+        text::AnswerStatus,
+        words::{WordCount, word_counts},
+    },
     error::Error,
     game::history::csv_cell,
-    polls::{PollService, view::PollView},
+    polls::{
+        PollService,
+        view::{ApprovedAnswer, PollView},
+    },
 };
 
 /// What both exports say about the poll.
@@ -65,6 +72,25 @@ pub(crate) struct ResultsExport {
     pub total_votes: i64,
     pub voters: i64,
     pub as_of: DateTime<Utc>,
+    /// Text polls only: every approved answer, oldest first (never a held or hidden one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub answers: Option<Vec<ApprovedAnswer>>,
+    /// Text polls only: the word cloud of the approved answers (`domain::poll::words`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub words: Option<Vec<WordCount>>,
+}
+
+/// One answer of a text poll in its creator's export, whatever its status.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub(crate) struct AnswerExport {
+    pub id: Uuid,
+    pub voter: Voter,
+    pub submitted_at: DateTime<Utc>,
+    pub text: String,
+    /// `pending`, `approved` or `hidden`.
+    pub status: String,
+    /// The word filter matched it.
+    pub flagged: bool,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -96,6 +122,9 @@ pub(crate) struct BallotExport {
 pub(crate) struct BallotsExport {
     pub poll: PollHead,
     pub ballots: Vec<BallotExport>,
+    /// Text polls only: every answer with its status, in the order they came in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub answers: Option<Vec<AnswerExport>>,
 }
 
 /// A poll's results as `viewer` may see them (a draft is the creator's only).
@@ -122,13 +151,46 @@ pub(crate) async fn results(
             },
         })
         .collect();
+    let (answers, words) = if view.text.is_some() {
+        let approved: Vec<ApprovedAnswer> = db::answers::all(polls.db(), id)
+            .await?
+            .into_iter()
+            .filter(|a| a.status == AnswerStatus::Approved.as_str())
+            .map(|a| ApprovedAnswer {
+                id: a.id,
+                text: a.body,
+                created_at: a.created_at,
+            })
+            .collect();
+        let words = word_counts(approved.iter().map(|a| a.text.as_str()));
+        (Some(approved), Some(words))
+    } else {
+        (None, None)
+    };
     Ok(ResultsExport {
         poll: PollHead::from(&view),
         options,
         total_votes: total,
         voters: view.voters,
         as_of: Utc::now(),
+        answers,
+        words,
     })
+}
+
+fn voter_of(poll: Uuid, voter_key: Uuid, user: Option<Uuid>, name: Option<String>) -> Voter {
+    match user {
+        Some(u) => Voter {
+            id: u.to_string(),
+            kind: "account",
+            display_name: name,
+        },
+        None => Voter {
+            id: pseudonym(poll, voter_key),
+            kind: "anonymous",
+            display_name: None,
+        },
+    }
 }
 
 /// An anonymous voter's id in one poll's export.
@@ -161,18 +223,7 @@ pub(crate) async fn ballots(
         .await?
         .into_iter()
         .map(|b| BallotExport {
-            voter: match b.user_id {
-                Some(u) => Voter {
-                    id: u.to_string(),
-                    kind: "account",
-                    display_name: b.display_name,
-                },
-                None => Voter {
-                    id: pseudonym(id, b.voter_key),
-                    kind: "anonymous",
-                    display_name: None,
-                },
-            },
+            voter: voter_of(id, b.voter_key, b.user_id, b.display_name),
             voted_at: b.voted_at,
             choices: b
                 .option_ids
@@ -186,9 +237,28 @@ pub(crate) async fn ballots(
                 .collect(),
         })
         .collect();
+    let answers = if view.text.is_some() {
+        Some(
+            db::answers::all(pool, id)
+                .await?
+                .into_iter()
+                .map(|a| AnswerExport {
+                    id: a.id,
+                    voter: voter_of(id, a.voter_key, a.user_id, a.display_name),
+                    submitted_at: a.created_at,
+                    text: a.body,
+                    status: a.status,
+                    flagged: a.flagged,
+                })
+                .collect(),
+        )
+    } else {
+        None
+    };
     Ok(BallotsExport {
         poll: PollHead::from(&view),
         ballots,
+        answers,
     })
 }
 
@@ -197,8 +267,24 @@ fn line(out: &mut String, cells: &[String]) {
     let _ = write!(out, "{}\r\n", cells.join(","));
 }
 
-/// One row per option.
+/// One row per option; for a text poll, one row per approved answer.
 pub(crate) fn results_csv(r: &ResultsExport) -> String {
+    if let Some(answers) = &r.answers {
+        let mut out = String::from("poll_id,question,answer_id,answer,submitted_at\r\n");
+        for a in answers {
+            line(
+                &mut out,
+                &[
+                    r.poll.id.to_string(),
+                    r.poll.question.clone(),
+                    a.id.to_string(),
+                    a.text.clone(),
+                    a.created_at.to_rfc3339(),
+                ],
+            );
+        }
+        return out;
+    }
     let mut out = String::from("poll_id,question,option_id,option,position,votes,share\r\n");
     for o in &r.options {
         line(
@@ -217,8 +303,31 @@ pub(crate) fn results_csv(r: &ResultsExport) -> String {
     out
 }
 
-/// One row per choice of each ballot, with its rank in the ballot.
+/// One row per choice of each ballot, with its rank in the ballot; for a text poll, one row
+/// per answer with its status.
 pub(crate) fn ballots_csv(b: &BallotsExport) -> String {
+    if let Some(answers) = &b.answers {
+        let mut out = String::from(
+            "poll_id,voter_id,voter_kind,voter_name,submitted_at,answer_id,answer,status,flagged\r\n",
+        );
+        for a in answers {
+            line(
+                &mut out,
+                &[
+                    b.poll.id.to_string(),
+                    a.voter.id.clone(),
+                    a.voter.kind.to_string(),
+                    a.voter.display_name.clone().unwrap_or_default(),
+                    a.submitted_at.to_rfc3339(),
+                    a.id.to_string(),
+                    a.text.clone(),
+                    a.status.clone(),
+                    a.flagged.to_string(),
+                ],
+            );
+        }
+        return out;
+    }
     let mut out =
         String::from("poll_id,voter_id,voter_kind,voter_name,voted_at,rank,option_id,option\r\n");
     for ballot in &b.ballots {

@@ -5,7 +5,10 @@ use voting_game::{app, config::Config};
 
 /// mimalloc rather than glibc's malloc: under load glibc kept returning memory to the kernel
 /// and faulting it back in (page clearing showed in profiles), and its per-thread arenas
-/// fragment with thousands of long-lived sockets.
+/// fragment with thousands of long-lived sockets. Built with `--features system-allocator`
+/// the binary uses the system's malloc instead, so that a heap profiler that hooks malloc
+/// (heaptrack) sees every allocation (docs/benchmarks.md, "Memory per connection").
+#[cfg(not(feature = "system-allocator"))]
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

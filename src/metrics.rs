@@ -18,11 +18,19 @@ pub(crate) struct Metrics {
     pub ai_questions: IntCounterVec,
     pub dependency_errors: IntCounterVec,
     pub commit_group_size: Histogram,
+    /// Ballots written by one `cast_ballots` call (`polls::ballot_box`).
+    pub ballot_group_size: Histogram,
     /// Time of each step of a room batch: `swap` (Redis), `commit` (Postgres, including the
     /// wait for a group), `publish` (local delivery and the cross-node outbox).
     pub batch_step_seconds: HistogramVec,
     /// Actions queued to a room's worker on this node and not yet taken into a batch.
     pub room_queue: IntGauge,
+    /// Pub/sub messages (and their payload bytes) this node received from Redis, by kind of
+    /// channel: `request`, `response`, `control`, `room` (`store::pubsub`).
+    pub pubsub_messages: IntCounterVec,
+    pub pubsub_bytes: IntCounterVec,
+    /// Room and poll channels this node is subscribed to (`gateway::fanout`).
+    pub pubsub_room_channels: IntGauge,
 }
 
 /// Latency buckets from 1 ms to 10 s: actions sit at the low end, the AI at the high end.
@@ -75,6 +83,16 @@ fn build() -> Result<Metrics, prometheus::Error> {
         ]),
     )?;
     registry.register(Box::new(commit_group_size.clone()))?;
+    let ballot_group_size = Histogram::with_opts(
+        HistogramOpts::new(
+            "ballot_group_ballots",
+            "Poll ballots written by one Postgres commit (group commit)",
+        )
+        .buckets(vec![
+            1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0,
+        ]),
+    )?;
+    registry.register(Box::new(ballot_group_size.clone()))?;
     let batch_step_seconds = HistogramVec::new(
         HistogramOpts::new(
             "batch_step_seconds",
@@ -91,6 +109,27 @@ fn build() -> Result<Metrics, prometheus::Error> {
         "Actions waiting in this node's room queues for their batch",
     )?;
     registry.register(Box::new(room_queue.clone()))?;
+    let pubsub_messages = IntCounterVec::new(
+        Opts::new(
+            "pubsub_received_messages_total",
+            "Pub/sub messages received from Redis, by kind of channel",
+        ),
+        &["channel"],
+    )?;
+    registry.register(Box::new(pubsub_messages.clone()))?;
+    let pubsub_bytes = IntCounterVec::new(
+        Opts::new(
+            "pubsub_received_bytes_total",
+            "Payload bytes of the pub/sub messages received from Redis, by kind of channel",
+        ),
+        &["channel"],
+    )?;
+    registry.register(Box::new(pubsub_bytes.clone()))?;
+    let pubsub_room_channels = IntGauge::new(
+        "pubsub_room_channels",
+        "Room and poll channels this node is subscribed to",
+    )?;
+    registry.register(Box::new(pubsub_room_channels.clone()))?;
     registry.register(Box::new(sockets.clone()))?;
     registry.register(Box::new(active_rooms.clone()))?;
     registry.register(Box::new(events.clone()))?;
@@ -108,8 +147,12 @@ fn build() -> Result<Metrics, prometheus::Error> {
         ai_questions,
         dependency_errors,
         commit_group_size,
+        ballot_group_size,
         batch_step_seconds,
         room_queue,
+        pubsub_messages,
+        pubsub_bytes,
+        pubsub_room_channels,
     })
 }
 

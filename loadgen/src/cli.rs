@@ -12,6 +12,12 @@ pub(crate) struct Args {
     /// Server address (host:port).
     #[arg(long, default_value = "127.0.0.1:8000")]
     pub(crate) server: SocketAddr,
+    /// Open the sockets on these servers instead (host:port,…): room i's players on the
+    /// i-th in turn, so each room lives on one node and rooms spread evenly over the nodes;
+    /// `--scenario polls` spreads its subscribers and voters the same way. REST still goes to
+    /// `--server`.
+    #[arg(long, value_delimiter = ',')]
+    pub(crate) socket_servers: Vec<SocketAddr>,
     /// Rooms played at once.
     #[arg(long, default_value_t = 10)]
     pub(crate) rooms: usize,
@@ -86,6 +92,26 @@ pub(crate) struct Args {
     /// `--scenario polls`: polls with ten votes each beside the hot one.
     #[arg(long, default_value_t = 1_000)]
     pub(crate) cold_polls: usize,
+    /// `--scenario polls`: the hot poll's kind. `ranked` sends each vote as a new ranking (a
+    /// random order of some or all of its options), and every broadcast carries the runoff.
+    #[arg(long, value_enum, default_value_t = PollKind::Choice)]
+    pub(crate) poll_kind: PollKind,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum PollKind {
+    Choice,
+    Ranked,
+}
+
+impl Args {
+    /// The server the `i`-th room's (subscriber's) sockets connect to.
+    pub(crate) fn socket_server(&self, i: usize) -> SocketAddr {
+        match self.socket_servers.len() {
+            0 => self.server,
+            n => self.socket_servers[i % n],
+        }
+    }
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

@@ -2,8 +2,12 @@
 //! anonymous sockets and voted on by `--poll-voters` signed-in sockets at `--poll-rate` votes a
 //! second in all (each vote changes the voter's choice, so every one moves the counts), beside
 //! `--cold-polls` polls with ten votes each. Reports the vote rate, the vote-ack latency, how
-//! long after the last ack every subscriber had the exact final counts, and the server's memory
-//! per subscriber.
+//! long after the last ack every subscriber had the exact final counts, the server's memory per
+//! subscriber, and (`--cpu NAME=PID`) each process tree's CPU time per vote over the voting.
+//! With `--poll-kind ranked` the hot poll is a ranked one: each vote is a new ranking, every
+//! broadcast carries the instant runoff, and "exact" includes the runoff. Either way a sample of
+//! subscribers (`PROBES`) keeps the arrival time of every `poll_results`, which gives each
+//! vote's latency to the first update that arrived after its ack.
 
 use futures::future::join_all;
 use hdrhistogram::Histogram;
@@ -16,13 +20,26 @@ use std::{
     time::{Duration, Instant},
 };
 
-use crate::{cli::Args, eio, report::rss_kb};
+use crate::{
+    cli::{Args, PollKind},
+    eio,
+    report::rss_kb,
+};
 
-/// What one subscriber saw last: the counts of its latest `poll_results` and when.
+/// Subscribers that keep every update's arrival time (for the vote→update latency); a sample,
+/// since each vote is compared with each probe's arrivals.
+const PROBES: usize = 100;
+
+/// What one subscriber saw last: its latest `poll_results` and when. Kept as it came and read
+/// only at the end: parsing every update in every one of 5,000 subscribers cost the generator
+/// about half of the two cores it shares with the server (a ranked poll's updates carry the
+/// runoff), which then measured the generator rather than the server.
 #[derive(Default)]
 struct Last {
-    counts: Option<Vec<i64>>,
+    body: Option<String>,
     at: Option<Instant>,
+    /// Probes only: when each `poll_results` arrived.
+    arrivals: Option<Vec<Instant>>,
 }
 
 fn counts_of(v: &Value) -> Option<Vec<i64>> {
@@ -38,11 +55,19 @@ async fn create_poll(
     base: &str,
     token: &str,
     n: usize,
+    kind: PollKind,
 ) -> Result<Value, String> {
+    let kind = match kind {
+        PollKind::Choice => "choice",
+        PollKind::Ranked => "ranked",
+    };
     let res = http
         .post(format!("{base}/api/polls"))
         .bearer_auth(token)
-        .json(&json!({"question": format!("Poll {n}?"), "options": ["a", "b", "c", "d"]}))
+        .json(
+            &json!({"question": format!("Poll {n}?"), "options": ["a", "b", "c", "d"],
+            "kind": kind}),
+        )
         .send()
         .await
         .map_err(|e| e.to_string())?;
@@ -66,7 +91,7 @@ pub(crate) async fn run(args: &Args, http: &reqwest::Client, base: &str, tokens:
         eprintln!("no accounts");
         std::process::exit(1);
     };
-    let hot = match create_poll(http, base, &owner, 0).await {
+    let hot = match create_poll(http, base, &owner, 0, args.poll_kind).await {
         Ok(p) => p,
         Err(e) => {
             eprintln!("could not create the hot poll: {e}");
@@ -85,7 +110,7 @@ pub(crate) async fn run(args: &Args, http: &reqwest::Client, base: &str, tokens:
     let mut first_error = None;
     for n in 0..args.cold_polls {
         let author = &tokens[(n + 1) % tokens.len()];
-        match create_poll(http, base, author, n + 1).await {
+        match create_poll(http, base, author, n + 1, PollKind::Choice).await {
             Ok(p) => cold.push(p),
             Err(e) => {
                 first_error.get_or_insert(e);
@@ -105,27 +130,36 @@ pub(crate) async fn run(args: &Args, http: &reqwest::Client, base: &str, tokens:
     let rss_before = args.server_pid.and_then(rss_kb);
     eprintln!("connecting {} subscribers…", args.poll_subscribers);
     let semaphore = Arc::new(tokio::sync::Semaphore::new(args.connect_concurrency));
-    let subs = join_all((0..args.poll_subscribers).map(|_| {
+    let subs = join_all((0..args.poll_subscribers).map(|i| {
         let semaphore = Arc::clone(&semaphore);
         let errors = Arc::clone(&errors);
         let hot_id = hot_id.clone();
         async move {
             let _permit = semaphore.acquire().await.ok()?;
-            let last: Arc<Mutex<Last>> = Arc::default();
+            let last: Arc<Mutex<Last>> = Arc::new(Mutex::new(Last {
+                arrivals: (i < PROBES).then(Vec::new),
+                ..Last::default()
+            }));
             let seen = Arc::clone(&last);
             let on_event: eio::OnEvent = Arc::new(move |body: &str, at: Instant| {
                 if !body.starts_with("[\"poll_results\"") {
                     return;
                 }
-                if let Ok(Value::Array(a)) = serde_json::from_str::<Value>(body)
-                    && let Some(counts) = a.get(1).and_then(counts_of)
-                    && let Ok(mut l) = seen.lock()
-                {
-                    l.counts = Some(counts);
+                if let Ok(mut l) = seen.lock() {
+                    match &mut l.body {
+                        Some(b) => {
+                            b.clear();
+                            b.push_str(body);
+                        }
+                        None => l.body = Some(body.to_owned()),
+                    }
                     l.at = Some(at);
+                    if let Some(arrivals) = &mut l.arrivals {
+                        arrivals.push(at);
+                    }
                 }
             });
-            match eio::connect(args.server, None, "", on_event).await {
+            match eio::connect(args.socket_server(i), None, "", on_event).await {
                 Ok(c) => match c
                     .request("subscribe_poll", &json!({"poll_id": hot_id}))
                     .await
@@ -148,9 +182,9 @@ pub(crate) async fn run(args: &Args, http: &reqwest::Client, base: &str, tokens:
     let rss_after = args.server_pid.and_then(rss_kb);
 
     // Voters: signed-in sockets.
-    let voters = join_all(tokens.iter().map(|t| {
+    let voters = join_all(tokens.iter().enumerate().map(|(i, t)| {
         let noop: eio::OnEvent = Arc::new(|_: &str, _: Instant| {});
-        eio::connect(args.server, None, t, noop)
+        eio::connect(args.socket_server(i), None, t, noop)
     }))
     .await;
     let voters: Vec<eio::Client> = voters.into_iter().flatten().collect();
@@ -164,18 +198,24 @@ pub(crate) async fn run(args: &Args, http: &reqwest::Client, base: &str, tokens:
         Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).expect("histogram"),
     ));
     let acked = Arc::new(AtomicU64::new(0));
+    // Each acknowledged hot-poll vote: when it was due and when its ack came.
+    let hot_acks: Arc<Mutex<Vec<(Instant, Instant)>>> = Arc::default();
     let per_voter = args.poll_rate / voters.len().max(1) as f64;
     let gap = Duration::from_secs_f64(1.0 / per_voter.max(0.001));
     let run_for = Duration::from_secs(args.poll_seconds);
+    // `--cpu`: the CPU time of the server, Postgres, Redis… over the voting only.
+    let meter = crate::cpu::Meter::new(args.cpu.clone());
+    let cpu_before = meter.snapshot();
     let start = Instant::now();
     let last_ack = Arc::new(Mutex::new(start));
     let voter_count = voters.len().max(1);
     join_all(voters.iter().enumerate().map(|(i, v)| {
-        let (latency, acked, errors, last_ack) = (
+        let (latency, acked, errors, last_ack, hot_acks) = (
             Arc::clone(&latency),
             Arc::clone(&acked),
             Arc::clone(&errors),
             Arc::clone(&last_ack),
+            Arc::clone(&hot_acks),
         );
         let hot_id = hot_id.clone();
         let hot_options = hot_options.clone();
@@ -195,22 +235,27 @@ pub(crate) async fn run(args: &Args, http: &reqwest::Client, base: &str, tokens:
                 next += gap;
                 k += 1;
                 // One vote in fifty goes to a cold poll, while this voter has some left.
-                let (poll, option) = match (k % 50 == 0).then(|| cold_left.pop()).flatten() {
-                    Some(p) => (p["id"].clone(), p["options"][k % 4]["id"].clone()),
+                let (poll, ballot, hot) = match (k % 50 == 0).then(|| cold_left.pop()).flatten() {
+                    Some(p) => (
+                        p["id"].clone(),
+                        vec![p["options"][k % 4]["id"].clone()],
+                        false,
+                    ),
                     None => (
                         json!(hot_id),
-                        hot_options[k % hot_options.len().max(1)].clone(),
+                        hot_ballot(args.poll_kind, &hot_options, k),
+                        true,
                     ),
                 };
                 match v
-                    .request(
-                        "vote_poll",
-                        &json!({"poll_id": poll, "option_ids": [option]}),
-                    )
+                    .request("vote_poll", &json!({"poll_id": poll, "option_ids": ballot}))
                     .await
                 {
                     Ok(r) if r["ok"] == true => {
                         let took = scheduled.elapsed();
+                        if hot && let Ok(mut a) = hot_acks.lock() {
+                            a.push((scheduled, Instant::now()));
+                        }
                         if let Ok(mut h) = latency.lock() {
                             let _ = h.record(took.as_micros().max(1) as u64);
                         }
@@ -228,25 +273,35 @@ pub(crate) async fn run(args: &Args, http: &reqwest::Client, base: &str, tokens:
     }))
     .await;
     let voting = start.elapsed();
+    let cpu_after = meter.snapshot();
     let last_ack = last_ack.lock().map(|l| *l).unwrap_or(start);
 
     // The exact final counts, and when every subscriber had them.
-    let final_counts = match http
+    let final_results = match http
         .get(format!("{base}/api/polls/{hot_id}/results"))
         .send()
         .await
     {
-        Ok(r) => r.json::<Value>().await.ok().and_then(|v| counts_of(&v)),
+        Ok(r) => r.json::<Value>().await.ok(),
         Err(_) => None,
     };
+    let final_counts = final_results.as_ref().and_then(counts_of);
+    let final_runoff = final_results
+        .as_ref()
+        .and_then(|r| r.get("runoff"))
+        .cloned();
     let deadline = Instant::now() + Duration::from_secs(5);
     let (exact, slowest) = loop {
         let mut exact = 0usize;
         let mut slowest = Duration::ZERO;
         for (_, last) in &subs {
             if let Ok(l) = last.lock()
-                && l.counts.is_some()
-                && l.counts == final_counts
+                && let Some(Ok(Value::Array(a))) =
+                    l.body.as_deref().map(serde_json::from_str::<Value>)
+                && let Some(results) = a.get(1)
+                && counts_of(results).is_some()
+                && counts_of(results) == final_counts
+                && results.get("runoff") == final_runoff.as_ref()
             {
                 exact += 1;
                 if let Some(at) = l.at {
@@ -271,6 +326,15 @@ pub(crate) async fn run(args: &Args, http: &reqwest::Client, base: &str, tokens:
             .map_or(0.0, |h| h.value_at_quantile(p) as f64 / 1000.0)
     };
     let votes = acked.load(Ordering::Relaxed);
+    let update = update_latency(
+        &hot_acks.lock().map(|a| a.clone()).unwrap_or_default(),
+        &subs,
+    );
+    let uq = |p: f64| {
+        update
+            .as_ref()
+            .map_or(0.0, |h| h.value_at_quantile(p) as f64 / 1000.0)
+    };
     let rss_per_sub = match (rss_before, rss_after) {
         (Some(b), Some(a)) if !subs.is_empty() => {
             Some((a.saturating_sub(b)) as f64 / subs.len() as f64)
@@ -287,11 +351,21 @@ pub(crate) async fn run(args: &Args, http: &reqwest::Client, base: &str, tokens:
         "ack_p50_ms": q(0.5),
         "ack_p99_ms": q(0.99),
         "ack_max_ms": q(1.0),
+        "poll_kind": format!("{:?}", args.poll_kind).to_lowercase(),
+        "vote_to_update_p50_ms": uq(0.5),
+        "vote_to_update_p99_ms": uq(0.99),
+        "vote_to_update_max_ms": uq(1.0),
+        "update_probes": subs.len().min(PROBES),
+        "final_runoff_rounds": final_runoff
+            .as_ref()
+            .and_then(|r| r["rounds"].as_array())
+            .map(|r| r.len()),
         "subscribers_exact": exact,
         "final_counts": final_counts,
         "all_exact_after_last_ack_ms": slowest.as_secs_f64() * 1000.0,
         "server_rss_kb_per_subscriber": rss_per_sub,
         "errors": errors.load(Ordering::Relaxed),
+        "cpu": meter.report(&cpu_before, &cpu_after, votes),
     });
     println!(
         "{}",
@@ -305,4 +379,56 @@ pub(crate) async fn run(args: &Args, http: &reqwest::Client, base: &str, tokens:
     }
     let ok = report["errors"] == 0 && exact == subs.len();
     std::process::exit(if ok { 0 } else { 1 });
+}
+
+/// A hot-poll ballot: the `k`th vote's choice, so that consecutive votes of one voter differ.
+/// A ranked ballot ranks that option first, then some of the others in an order that also
+/// varies with `k` (1 to all options), as a crowd's rankings do.
+fn hot_ballot(kind: PollKind, options: &[Value], k: usize) -> Vec<Value> {
+    let n = options.len().max(1);
+    let first = options.get(k % n).cloned().unwrap_or_default();
+    match kind {
+        PollKind::Choice => vec![first],
+        PollKind::Ranked => {
+            let len = 1 + (k / n) % n;
+            let rest = (1..n).map(|i| (k % n + i * (1 + k / (n * n) % (n - 1).max(1))) % n);
+            let mut ballot = vec![first];
+            for i in rest {
+                if ballot.len() == len {
+                    break;
+                }
+                if let Some(o) = options.get(i)
+                    && !ballot.contains(o)
+                {
+                    ballot.push(o.clone());
+                }
+            }
+            ballot
+        }
+    }
+}
+
+/// For every acknowledged hot-poll vote and every probe subscriber: the time from the vote's
+/// due time to the first `poll_results` that probe received after the ack. (The update that
+/// follows an ack carries the vote, as the counts are added before the ack and a broadcast
+/// reads them when it is sent; one already on the wire as the ack came may not, so this can
+/// read up to one broadcast's travel short.)
+fn update_latency(
+    acks: &[(Instant, Instant)],
+    subs: &[(eio::Client, Arc<Mutex<Last>>)],
+) -> Option<Histogram<u64>> {
+    let mut h = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).ok()?;
+    for (_, last) in subs.iter().take(PROBES) {
+        let Ok(l) = last.lock() else { continue };
+        let Some(arrivals) = &l.arrivals else {
+            continue;
+        };
+        for (due, acked) in acks {
+            let i = arrivals.partition_point(|t| t <= acked);
+            if let Some(t) = arrivals.get(i) {
+                let _ = h.record(t.saturating_duration_since(*due).as_micros().max(1) as u64);
+            }
+        }
+    }
+    (!h.is_empty()).then_some(h)
 }

@@ -65,10 +65,10 @@ pub(crate) async fn connect(
     }
     let semaphore = Arc::new(tokio::sync::Semaphore::new(args.connect_concurrency));
     let mut seated: Vec<(String, Vec<Seat>)> = Vec::new();
-    let connects = tables.into_iter().map(|(code, pending)| {
+    let connects = tables.into_iter().enumerate().map(|(i, (code, pending))| {
         let stats = Arc::clone(stats);
         let semaphore = Arc::clone(&semaphore);
-        let server = args.server;
+        let server = args.socket_server(i);
         async move {
             let seats = join_all(pending.into_iter().map(|(p, source)| {
                 let stats = Arc::clone(&stats);

@@ -6,6 +6,7 @@
 //! commit until its delta is applied, and a rebuild takes the same lock exclusively. Shared
 //! holders never wait on each other: the lock costs voters nothing unless a rebuild runs.
 
+use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
@@ -13,12 +14,13 @@ use super::DbError;
 
 /// The advisory lock key of a poll's counts: its id's first 64 bits (a collision between two
 /// polls only makes one wait for the other's rebuild).
-fn lock_key(poll: Uuid) -> i64 {
+pub(crate) fn lock_key(poll: Uuid) -> i64 {
     let b = poll.as_bytes();
     i64::from_be_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]])
 }
 
-/// Lets go of the shared counts lock [`cast`] took, once the vote's delta is in Redis.
+/// Releases the shared counts lock a text answer's call takes (`submit_text_answer`), once its
+/// delta is in Redis (ballots release theirs in bulk, `unlock_all`).
 pub(crate) async fn unlock_counts_shared(
     conn: &mut PgConnection,
     poll: Uuid,
@@ -47,7 +49,7 @@ pub(crate) async fn unlock_counts(conn: &mut PgConnection, poll: Uuid) -> Result
     Ok(())
 }
 
-/// What [`cast`] did.
+/// What `cast_ballots` did with one ballot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Outcome {
     Cast,
@@ -58,11 +60,11 @@ pub(crate) enum Outcome {
     /// A withdrawal without a ballot.
     NoVote,
     /// Refused on the poll as it is now (a concurrent edit moved it after the caller checked
-    /// its rules, see the `cast_ballot` migration); nothing written.
+    /// its rules, see the `cast_ballots` migration); nothing written.
     Refused(Refusal),
 }
 
-/// Why `cast_ballot` refused a ballot the caller had found valid.
+/// Why `cast_ballots` refused a ballot the caller had found valid.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Refusal {
     /// The poll was deleted.
@@ -73,43 +75,129 @@ pub(crate) enum Refusal {
     OptionGone,
     /// More choices than the poll now allows (the limit in force).
     TooMany(u32),
+    /// An anonymous ballot, and the poll no longer allows them.
+    Anonymous,
 }
 
-/// Replaces the voter's ballot with `options` (`None` withdraws) and writes the audit entry, in
-/// one round trip and one transaction (the `cast_ballot` function, see its migration). Takes
-/// the poll's shared counts lock first, at session level: the caller must call
-/// [`unlock_counts_shared`] afterwards, whatever this returned. Gives the earlier choice.
-pub(crate) async fn cast(
+/// One ballot of a group (`cast_many`): `options` `None` withdraws.
+#[derive(Debug, Clone)]
+pub(crate) struct BallotRow {
+    pub poll: Uuid,
+    pub voter: Uuid,
+    pub user: Option<Uuid>,
+    pub options: Option<Vec<Uuid>>,
+}
+
+/// What `cast_ballots` answered for one ballot.
+#[derive(Debug, Clone)]
+pub(crate) struct Cast {
+    pub outcome: Outcome,
+    /// The ballot it replaced.
+    pub previous: Option<Vec<Uuid>>,
+    /// The poll's `updated_at` as the ballot was checked (`None`: the poll is gone): a node
+    /// whose cached rules are older reloads them.
+    pub version: Option<DateTime<Utc>>,
+    pub likes: i64,
+    /// Whether the voter (an account) likes the poll.
+    pub liked: bool,
+}
+
+#[derive(sqlx::FromRow)]
+struct CastRow {
+    idx: i32,
+    outcome: String,
+    previous: Option<Vec<Uuid>>,
+    max_choices: Option<i32>,
+    version: Option<DateTime<Utc>>,
+    likes: Option<i64>,
+    liked: Option<bool>,
+}
+
+/// Writes every ballot of `rows`, in their order, and their audit entries, in one round trip
+/// and one transaction (the `cast_ballots` function, see its migration): one answer per row,
+/// in the same order. The caller orders `rows` by poll, then voter, then arrival. Takes each
+/// poll's shared counts lock at session level: the caller must call [`unlock_all`]
+/// afterwards, whatever this returned.
+pub(crate) async fn cast_many(
     conn: &mut PgConnection,
-    poll: Uuid,
-    voter: Uuid,
-    user: Option<Uuid>,
-    options: Option<&[Uuid]>,
-) -> Result<(Outcome, Option<Vec<Uuid>>), DbError> {
-    let (outcome, previous, limit): (String, Option<Vec<Uuid>>, Option<i32>) = sqlx::query_as(
-        "SELECT outcome, previous, max_choices FROM cast_ballot($1, $2, $3, $4, $5)",
+    rows: &[&BallotRow],
+) -> Result<Vec<Cast>, DbError> {
+    let polls: Vec<Uuid> = rows.iter().map(|r| r.poll).collect();
+    let voters: Vec<Uuid> = rows.iter().map(|r| r.voter).collect();
+    let users: Vec<Option<Uuid>> = rows.iter().map(|r| r.user).collect();
+    let counts: Vec<i32> = rows
+        .iter()
+        .map(|r| {
+            r.options
+                .as_ref()
+                .map_or(-1, |o| i32::try_from(o.len()).unwrap_or(i32::MAX))
+        })
+        .collect();
+    let options: Vec<Uuid> = rows
+        .iter()
+        .flat_map(|r| r.options.iter().flatten().copied())
+        .collect();
+    let locks: Vec<i64> = rows.iter().map(|r| lock_key(r.poll)).collect();
+    let mut answers: Vec<CastRow> = sqlx::query_as(
+        "SELECT idx, outcome, previous, max_choices, version, likes, liked \
+         FROM cast_ballots($1, $2, $3, $4, $5, $6)",
     )
-    .bind(poll)
-    .bind(voter)
-    .bind(user)
-    .bind(options)
-    .bind(lock_key(poll))
-    .fetch_one(conn)
+    .bind(&polls)
+    .bind(&voters)
+    .bind(&users)
+    .bind(&counts)
+    .bind(&options)
+    .bind(&locks)
+    .fetch_all(conn)
     .await?;
-    let outcome = match outcome.as_str() {
-        "cast" => Outcome::Cast,
-        "changed" => Outcome::Changed,
-        "withdrawn" => Outcome::Withdrawn,
-        "same" => Outcome::Same,
-        "no_vote" => Outcome::NoVote,
-        "gone" => Outcome::Refused(Refusal::Gone),
-        "option_gone" => Outcome::Refused(Refusal::OptionGone),
-        "too_many" => Outcome::Refused(Refusal::TooMany(
-            limit.and_then(|n| u32::try_from(n).ok()).unwrap_or(1),
-        )),
-        _ => Outcome::Refused(Refusal::Closed),
-    };
-    Ok((outcome, previous))
+    answers.sort_by_key(|a| a.idx);
+    if answers.len() != rows.len() {
+        return Err(DbError::Other(std::sync::Arc::new(sqlx::Error::Protocol(
+            format!(
+                "cast_ballots answered {} rows for {} ballots",
+                answers.len(),
+                rows.len()
+            ),
+        ))));
+    }
+    Ok(answers.into_iter().map(CastRow::into_cast).collect())
+}
+
+impl CastRow {
+    fn into_cast(self) -> Cast {
+        let outcome = match self.outcome.as_str() {
+            "cast" => Outcome::Cast,
+            "changed" => Outcome::Changed,
+            "withdrawn" => Outcome::Withdrawn,
+            "same" => Outcome::Same,
+            "no_vote" => Outcome::NoVote,
+            "gone" => Outcome::Refused(Refusal::Gone),
+            "option_gone" => Outcome::Refused(Refusal::OptionGone),
+            "anonymous" => Outcome::Refused(Refusal::Anonymous),
+            "too_many" => Outcome::Refused(Refusal::TooMany(
+                self.max_choices
+                    .and_then(|n| u32::try_from(n).ok())
+                    .unwrap_or(1),
+            )),
+            _ => Outcome::Refused(Refusal::Closed),
+        };
+        Cast {
+            outcome,
+            previous: self.previous,
+            version: self.version,
+            likes: self.likes.unwrap_or(0),
+            liked: self.liked.unwrap_or(false),
+        }
+    }
+}
+
+/// Lets go of every counts lock [`cast_many`] took on `conn` (session-level advisory locks are
+/// the only ones a ballot connection holds), once the group's deltas are in Redis.
+pub(crate) async fn unlock_all(conn: &mut PgConnection) -> Result<(), DbError> {
+    sqlx::query("SELECT pg_advisory_unlock_all()")
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// The voter's ballot, unlocked (for `my_votes`).
@@ -158,10 +246,15 @@ pub(crate) async fn count(
     .bind(poll)
     .fetch_all(&mut *conn)
     .await?;
-    let voters: i64 = sqlx::query_scalar("SELECT count(*) FROM poll_ballots WHERE poll_id = $1")
-        .bind(poll)
-        .fetch_one(conn)
-        .await?;
+    // A text poll has no ballots: its voters are the people who answered (whatever became of
+    // their answers: a count, not what they said).
+    let voters: i64 = sqlx::query_scalar(
+        "SELECT (SELECT count(*) FROM poll_ballots WHERE poll_id = $1) \
+         + (SELECT count(DISTINCT voter_key) FROM poll_answers WHERE poll_id = $1)",
+    )
+    .bind(poll)
+    .fetch_one(conn)
+    .await?;
     Ok((options, voters))
 }
 
@@ -180,10 +273,14 @@ pub(crate) async fn rankings(pool: &PgPool, poll: Uuid) -> Result<Vec<(Vec<Uuid>
 
 pub(crate) async fn poll_has_votes(conn: &mut PgConnection, poll: Uuid) -> Result<bool, DbError> {
     Ok(
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM poll_ballots WHERE poll_id = $1)")
-            .bind(poll)
-            .fetch_one(conn)
-            .await?,
+        // A text poll's answers are its ballots.
+        sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM poll_ballots WHERE poll_id = $1) \
+             OR EXISTS (SELECT 1 FROM poll_answers WHERE poll_id = $1)",
+        )
+        .bind(poll)
+        .fetch_one(conn)
+        .await?,
     )
 }
 

@@ -4,24 +4,76 @@
 //! after Postgres has it.
 
 use sqlx::{PgConnection, PgPool, Postgres, pool::PoolConnection};
-use std::sync::{Arc, Mutex};
-use tokio::sync::{Semaphore, mpsc, oneshot};
+use std::{
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
 
 use super::{DbError, writes::Write};
 
 /// Actions' rows written in one transaction at most.
 const MAX_GROUP: usize = 512;
 /// How long a commit waits for company before it starts.
-const LINGER: std::time::Duration = std::time::Duration::from_millis(2);
+const LINGER: Duration = Duration::from_millis(2);
 
-/// The committer's own connections, the most recently used last. Taken from the pool once and
+/// A group writer's own connections, the most recently used last. Taken from the pool once and
 /// kept: the pool hands its idle connections out in turn, so at light load each commit met a
 /// backend that had slept since its last turn (statement, plan and foreign-key caches and CPU
 /// caches cold; in Postgres's log a lone vote's insert took 2–3.6 ms, and 0.08–0.5 ms on a
 /// kept connection). Kept, the same one or two backends take every commit and stay warm. At
-/// most `in_flight` are kept; they skip the pool's `max_lifetime`, which matters only for
-/// connections that go stale, and those fail once and are dropped (`write`).
-type Hot = Arc<Mutex<Vec<PoolConnection<Postgres>>>>;
+/// most as many as groups in flight are kept; they skip the pool's `max_lifetime`, which
+/// matters only for connections that go stale, and those fail once and are not kept again.
+/// Shared by this committer and the polls' ballot box (`polls::ballot_box`).
+#[derive(Clone, Default)]
+pub(crate) struct Warm(Arc<Mutex<Vec<PoolConnection<Postgres>>>>);
+
+impl Warm {
+    /// A kept connection, or a new one from the pool.
+    pub(crate) async fn take(&self, pool: &PgPool) -> Result<PoolConnection<Postgres>, DbError> {
+        let kept = self.0.lock().ok().and_then(|mut h| h.pop());
+        match kept {
+            Some(conn) => Ok(conn),
+            None => Ok(pool.acquire().await?),
+        }
+    }
+
+    /// Keeps `conn` for the next group (only one known to be sound).
+    pub(crate) fn keep(&self, conn: PoolConnection<Postgres>) {
+        if let Ok(mut h) = self.0.lock() {
+            h.push(conn);
+        }
+    }
+}
+
+/// The next group of a group writer (this committer, the polls' ballot box): waits for one of
+/// `permits` (while groups are in flight, new arrivals gather), then, when there is company
+/// (another group in flight or more waiting), lingers a moment so that rows arriving at the
+/// same moment join: fewer, larger commits cost Postgres much less CPU per row. A lone action
+/// on a quiet server is written at once rather than held back for rows that are not coming.
+/// `None` once every sender is gone or the permits are closed.
+pub(crate) async fn next_group<T>(
+    rx: &mut mpsc::UnboundedReceiver<T>,
+    permits: &Arc<Semaphore>,
+    in_flight: usize,
+    max: usize,
+    linger: Duration,
+) -> Option<(Vec<T>, OwnedSemaphorePermit)> {
+    let first = rx.recv().await?;
+    let permit = Arc::clone(permits).acquire_owned().await.ok()?;
+    let company = permits.available_permits() + 1 < in_flight || !rx.is_empty();
+    if !linger.is_zero() && company && rx.len() < max / 4 {
+        tokio::time::sleep(linger).await;
+    }
+    let mut group = vec![first];
+    while group.len() < max {
+        match rx.try_recv() {
+            Ok(p) => group.push(p),
+            Err(_) => break,
+        }
+    }
+    Some((group, permit))
+}
 
 struct Pending {
     writes: Vec<Write>,
@@ -71,42 +123,24 @@ async fn run(
     permits: Arc<Semaphore>,
     in_flight: usize,
 ) {
-    let hot: Hot = Arc::default();
-    while let Some(first) = rx.recv().await {
-        // Waiting for a free slot is what lets the next group gather.
-        let Ok(permit) = Arc::clone(&permits).acquire_owned().await else {
-            return;
-        };
-        // A short wait lets the rows of other rooms' actions arriving at the same moment join
-        // this commit: fewer, larger commits cost Postgres much less CPU per row. It only pays
-        // when there is company: with no other commit in flight and nothing else queued, the
-        // server is quiet, and a lone action (an idle room's vote) is written at once rather
-        // than held back 2 ms for rows that are not coming.
-        let company = permits.available_permits() + 1 < in_flight || !rx.is_empty();
-        if !LINGER.is_zero() && company && rx.len() < MAX_GROUP / 4 {
-            tokio::time::sleep(LINGER).await;
-        }
-        let mut group = vec![first];
-        while group.len() < MAX_GROUP {
-            match rx.try_recv() {
-                Ok(p) => group.push(p),
-                Err(_) => break,
-            }
-        }
+    let warm = Warm::default();
+    while let Some((group, permit)) =
+        next_group(&mut rx, &permits, in_flight, MAX_GROUP, LINGER).await
+    {
         crate::metrics::METRICS
             .commit_group_size
             .observe(group.len() as f64);
-        let (pool, hot) = (pool.clone(), Arc::clone(&hot));
+        let (pool, warm) = (pool.clone(), warm.clone());
         tokio::spawn(async move {
-            commit_group(&pool, &hot, group).await;
+            commit_group(&pool, &warm, group).await;
             drop(permit);
         });
     }
 }
 
-async fn commit_group(pool: &PgPool, hot: &Hot, group: Vec<Pending>) {
+async fn commit_group(pool: &PgPool, warm: &Warm, group: Vec<Pending>) {
     let all: Vec<&Write> = group.iter().flat_map(|p| &p.writes).collect();
-    match write(pool, hot, &all).await {
+    match write(pool, warm, &all).await {
         Ok(()) => {
             for p in group {
                 let _ = p.done.send(Ok(()));
@@ -123,25 +157,19 @@ async fn commit_group(pool: &PgPool, hot: &Hot, group: Vec<Pending>) {
         Err(_) => {
             for p in group {
                 let rows: Vec<&Write> = p.writes.iter().collect();
-                let _ = p.done.send(write(pool, hot, &rows).await);
+                let _ = p.done.send(write(pool, warm, &rows).await);
             }
         }
     }
 }
 
-async fn write(pool: &PgPool, hot: &Hot, writes: &[&Write]) -> Result<(), DbError> {
-    let kept = hot.lock().ok().and_then(|mut h| h.pop());
-    let mut conn = match kept {
-        Some(conn) => conn,
-        None => pool.acquire().await?,
-    };
+async fn write(pool: &PgPool, warm: &Warm, writes: &[&Write]) -> Result<(), DbError> {
+    let mut conn = warm.take(pool).await?;
     let result = write_on(&mut conn, writes).await;
     // A connection that failed for Postgres being away (a restart, a timeout) is not kept, in
     // case it is broken: the next commit takes a new one from the pool.
-    if !matches!(&result, Err(e) if e.is_unavailable())
-        && let Ok(mut h) = hot.lock()
-    {
-        h.push(conn);
+    if !matches!(&result, Err(e) if e.is_unavailable()) {
+        warm.keep(conn);
     }
     result
 }

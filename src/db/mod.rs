@@ -1,6 +1,7 @@
 //! Durable state in Postgres: the pool, the embedded migrations, and one error type that tells
 //! "the database is down" (a 503 for the client) apart from a constraint a write ran into.
 
+pub(crate) mod answers;
 pub(crate) mod audit;
 pub(crate) mod ballots;
 pub(crate) mod committer;

@@ -6,11 +6,16 @@ use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use super::DbError;
-use crate::domain::poll::{PollState, PollStatus, kind::PollKind};
+use crate::domain::poll::{
+    PollState, PollStatus,
+    kind::PollKind,
+    text::{Moderation, TextSettings},
+};
 
 const POLL_COLUMNS: &str = "p.id, p.code, p.creator_id, u.display_name AS creator_name, p.question, \
     p.description, p.kind, p.status, p.allow_multiple, p.max_choices, p.is_public, p.allow_anonymous, \
     p.expires_at, p.created_at, p.updated_at, p.closed_at, \
+    p.text_max_length, p.text_answers_per_voter, p.text_moderation, \
     c.id AS category_id, c.slug AS category_slug, c.name AS category_name, \
     c.description AS category_description";
 
@@ -37,6 +42,10 @@ pub(crate) struct PollRow {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub closed_at: Option<DateTime<Utc>>,
+    /// A text poll's settings (NULL on the other kinds, see the text polls migration).
+    pub text_max_length: Option<i32>,
+    pub text_answers_per_voter: Option<i32>,
+    pub text_moderation: Option<String>,
     pub category_id: Option<Uuid>,
     pub category_slug: Option<String>,
     pub category_name: Option<String>,
@@ -75,6 +84,17 @@ impl PollRecord {
             option_ids: self.options.iter().map(|o| o.id).collect(),
             has_votes,
         }
+    }
+}
+
+impl PollRow {
+    /// A text poll's settings (`None` for the other kinds).
+    pub(crate) fn text_settings(&self) -> Option<TextSettings> {
+        Some(TextSettings {
+            max_length: u32::try_from(self.text_max_length?).ok()?,
+            answers_per_voter: u32::try_from(self.text_answers_per_voter?).ok()?,
+            moderation: Moderation::parse(self.text_moderation.as_deref()?)?,
+        })
     }
 }
 
@@ -193,6 +213,7 @@ pub(crate) struct NewPollRow<'a> {
     pub is_public: bool,
     pub allow_anonymous: bool,
     pub expires_at: Option<DateTime<Utc>>,
+    pub text: Option<TextSettings>,
 }
 
 /// Writes a new poll and its options; `Ok(false)`, with nothing written, when another poll
@@ -206,8 +227,9 @@ pub(crate) async fn insert(
 ) -> Result<bool, DbError> {
     let written = sqlx::query(
         "INSERT INTO polls (id, creator_id, question, description, category_id, status, \
-         allow_multiple, max_choices, is_public, allow_anonymous, expires_at, code, kind) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+         allow_multiple, max_choices, is_public, allow_anonymous, expires_at, code, kind, \
+         text_max_length, text_answers_per_voter, text_moderation) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
          ON CONFLICT (code) DO NOTHING",
     )
     .bind(p.id)
@@ -223,6 +245,9 @@ pub(crate) async fn insert(
     .bind(p.expires_at)
     .bind(p.code)
     .bind(p.kind.as_str())
+    .bind(p.text.and_then(|t| i32::try_from(t.max_length).ok()))
+    .bind(p.text.and_then(|t| i32::try_from(t.answers_per_voter).ok()))
+    .bind(p.text.map(|t| t.moderation.as_str()))
     .execute(&mut *conn)
     .await?
     .rows_affected();
@@ -470,6 +495,7 @@ mod tests {
             is_public: true,
             allow_anonymous: false,
             expires_at: None,
+            text: None,
         }
     }
 

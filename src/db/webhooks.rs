@@ -213,8 +213,11 @@ pub(crate) async fn listening(
 /// Writes one delivery of `event` per webhook that takes it, on the caller's transaction (so the
 /// event is enqueued if and only if its change commits). Each takes its webhook's next
 /// sequence number, which locks the webhook's row until the transaction ends: per webhook,
-/// sequence order is commit order. With `dedupe`, a webhook that already has a delivery with
-/// that key gets none. Returns how many were written.
+/// sequence order is commit order. The rows are locked in id order first (`FOR UPDATE`
+/// behind `ORDER BY`): two events whose audiences share webhooks (two polls of one owner with
+/// account-wide webhooks, a game's end beside a poll's close) would otherwise lock them in
+/// whatever order each plan scans them, and could deadlock. With `dedupe`, a webhook that
+/// already has a delivery with that key gets none. Returns how many were written.
 pub(crate) async fn enqueue(
     conn: &mut PgConnection,
     to: Audience,
@@ -223,8 +226,9 @@ pub(crate) async fn enqueue(
     dedupe: Option<&str>,
 ) -> Result<u64, DbError> {
     let sql = format!(
-        "WITH hooks AS (UPDATE webhooks w SET next_seq = w.next_seq + 1 WHERE {MATCH} \
-                        RETURNING w.id, w.next_seq) \
+        "WITH locked AS (SELECT w.id FROM webhooks w WHERE {MATCH} ORDER BY w.id FOR UPDATE), \
+              hooks AS (UPDATE webhooks w SET next_seq = w.next_seq + 1 FROM locked \
+                        WHERE w.id = locked.id RETURNING w.id, w.next_seq) \
          INSERT INTO webhook_deliveries (id, webhook_id, seq, event, payload, dedupe_key) \
          SELECT gen_random_uuid(), h.id, h.next_seq, $4, $5, $6 FROM hooks h \
          ON CONFLICT (webhook_id, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING"

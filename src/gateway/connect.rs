@@ -151,11 +151,19 @@ async fn present(
     // A screen is nobody: it counts against its address only.
     let slot = acquire(s, state, Uuid::new_v4())?;
     s.extensions.insert(Arc::new(slot));
-    s.join([
+    let rooms = [
         room.code.clone(),
         p::audience_room(&room.code),
         screen_room(&room.code),
-    ]);
+    ];
+    // Listening to the room's channel before joining (its state is read once connected).
+    let entered = state
+        .channels
+        .enter(&rooms)
+        .await
+        .map_err(|_| Refused::Unavailable)?;
+    s.join(rooms);
+    drop(entered);
     s.extensions.insert(Arc::new(Screen {
         code: room.code,
         credential,

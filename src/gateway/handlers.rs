@@ -47,9 +47,16 @@ handler!(
     p::JOIN_ROOM,
     |socket, st, user: AuthUser, input: p::RoomCode| {
         st.limits.join(user.id)?;
+        // Listening to the room's channel before its state is read: nothing broadcast after
+        // that read can miss this socket.
+        let entered = match crate::domain::code::normalize(&input.room_code) {
+            Some(code) => Some(st.enter(&[code]).await?),
+            None => None,
+        };
         let out = st.game.join_room(user.id, &input.room_code).await?;
         let code = out.room.code.clone();
         socket.join(code.clone());
+        drop(entered);
         let rooms = socket.extensions.get::<Arc<SocketRooms>>();
         let new_socket = rooms.is_some_and(|r| remember(&r, &code));
         let arrival = st.game.socket_joined(&out, user.id, new_socket).await?;
@@ -89,7 +96,8 @@ handler!(
     p::LEAVE_ROOM,
     |socket, st, user: AuthUser, input: p::RoomCode| {
         let code = st.game.leave(user.id, &input.room_code).await?;
-        socket.leave(code);
+        socket.leave(code.clone());
+        st.release(vec![code], None);
         Ok(w::Done {})
     }
 );
@@ -207,6 +215,11 @@ handler!(
     p::JOIN_AUDIENCE,
     |socket, st, user: AuthUser, input: p::RoomCode| {
         st.limits.join(user.id)?;
+        // As for `join_room`: listening before the state is read.
+        let entered = match crate::domain::code::normalize(&input.room_code) {
+            Some(code) => Some(st.enter(&[p::audience_room(&code), code]).await?),
+            None => None,
+        };
         let out = st.game.join_audience(user.id, &input.room_code).await?;
         let code = out.room.code.clone();
         // A player (or the host) asking to watch stays in the players' room.
@@ -215,6 +228,7 @@ handler!(
         } else {
             socket.join(p::audience_room(&code));
         }
+        drop(entered);
         let view = st.game.view(&out.room).await?;
         let state = RoomState::build(&out.room, view.clone(), user.id);
         let s2 = socket.clone();
@@ -232,6 +246,7 @@ handler!(
     |socket, st, user: AuthUser, input: p::RoomCode| {
         let code = st.game.leave_audience(user.id, &input.room_code).await?;
         socket.leave(p::audience_room(&code));
+        st.release(vec![p::audience_room(&code)], None);
         Ok(w::Done {})
     }
 );
@@ -256,6 +271,9 @@ handler!(
 async fn on_disconnect(s: SocketRef<Adapter>, State(st): State<GatewayState>) {
     crate::metrics::METRICS.sockets.dec();
     super::session::unwatch_session(&s);
+    // The socket leaves its rooms once this handler is done: its own membership aside.
+    let rooms = s.rooms().into_iter().map(|r| r.into_owned()).collect();
+    st.release(rooms, Some(s.id));
     let (Some(user), Some(rooms)) = (
         s.extensions.get::<AuthUser>(),
         s.extensions.get::<Arc<SocketRooms>>(),

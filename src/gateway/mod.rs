@@ -4,6 +4,7 @@
 pub(crate) mod ack;
 pub(crate) mod coalesce;
 pub(crate) mod connect;
+pub(crate) mod fanout;
 pub(crate) mod handle;
 pub(crate) mod handlers;
 pub(crate) mod polls;
@@ -16,7 +17,7 @@ use async_trait::async_trait;
 use socketioxide::{
     ParserConfig, SocketIo, adapter::Emitter, handler::ConnectHandler, layer::SocketIoLayer,
 };
-use socketioxide_redis::{CustomRedisAdapter, RedisAdapterConfig, RedisAdapterCtr};
+use socketioxide_redis::{RedisAdapterConfig, RedisAdapterCtr};
 use std::{sync::Arc, time::Duration};
 use uuid::Uuid;
 
@@ -29,8 +30,9 @@ use crate::{
     store::pubsub::ManagedDriver,
 };
 
-/// The adapter that fans broadcasts out to every node through Redis pub/sub.
-pub(crate) type Adapter = CustomRedisAdapter<Emitter, ManagedDriver>;
+/// The adapter that fans broadcasts out to the other nodes through Redis pub/sub: a room's to
+/// the nodes with sockets in it (`fanout`).
+pub(crate) type Adapter = fanout::FanoutAdapter<Emitter>;
 pub(crate) type Io = SocketIo<Adapter>;
 
 /// How long the server waits for a client's acknowledgement of one of its own emits.
@@ -52,6 +54,28 @@ pub(crate) struct GatewayState {
     pub limits: Arc<Limits>,
     /// Pages allowed to open a cookie-authenticated connection (besides the server's own).
     pub allowed_origins: Arc<Vec<String>>,
+    /// The room channels this node listens to: entered before a socket joins a room.
+    pub channels: Arc<fanout::RoomChannels>,
+}
+
+impl GatewayState {
+    /// Listens to the channels of `rooms` (see `fanout::RoomChannels::enter`); Redis failing
+    /// is the client's `service_unavailable`.
+    pub(crate) async fn enter(
+        &self,
+        rooms: &[String],
+    ) -> Result<fanout::Entered, crate::error::Error> {
+        self.channels.enter(rooms).await.map_err(|e| {
+            crate::error::Error::Unavailable(crate::error::Failure::because("redis pub/sub", e))
+        })
+    }
+
+    /// Stops listening to the channels of `rooms` no socket here is in any more (but
+    /// `leaving`), in the background.
+    pub(crate) fn release(&self, rooms: Vec<String>, leaving: Option<socketioxide::socket::Sid>) {
+        let channels = Arc::clone(&self.channels);
+        tokio::spawn(async move { channels.release(&rooms, leaving).await });
+    }
 }
 
 /// Every socket of a user is in this room, so "all of this user's sockets" is one broadcast
@@ -71,13 +95,6 @@ pub(crate) async fn layer(
     polls: Arc<crate::polls::PollService>,
     limits: Arc<Limits>,
 ) -> Result<(SocketIoLayer<Adapter>, Io), String> {
-    let state = GatewayState {
-        auth: Arc::clone(&auth),
-        game: Arc::clone(&game),
-        polls: Arc::clone(&polls),
-        limits,
-        allowed_origins: Arc::new(config.allowed_origins.clone()),
-    };
     // Channels carry the deployment's key prefix, so separate deployments on one Redis (and
     // parallel test servers) never hear each other's broadcasts.
     let channels = crate::store::pubsub::channel_prefix(&config.redis_url, &config.redis_prefix);
@@ -88,8 +105,23 @@ pub(crate) async fn layer(
             .await
             .map_err(|e| e.to_string())?
     };
-    let adapter =
-        RedisAdapterCtr::new_with_driver(driver, RedisAdapterConfig::new().with_prefix(channels));
+    let rooms =
+        fanout::RoomChannels::new(driver.clone(), &config.redis_prefix, config.redis_fanout);
+    let state = GatewayState {
+        auth: Arc::clone(&auth),
+        game: Arc::clone(&game),
+        polls: Arc::clone(&polls),
+        limits,
+        allowed_origins: Arc::new(config.allowed_origins.clone()),
+        channels: Arc::clone(&rooms),
+    };
+    let adapter = fanout::FanoutCtr {
+        inner: RedisAdapterCtr::new_with_driver(
+            driver,
+            RedisAdapterConfig::new().with_prefix(channels),
+        ),
+        channels: rooms,
+    };
     let parser = ParserConfig::common()
         .max_incoming_binaries(MAX_BINARY_ATTACHMENTS)
         .max_incoming_binary_buf_size(MAX_BINARY_BYTES)

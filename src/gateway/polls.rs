@@ -23,13 +23,18 @@ use super::{
     Adapter, GatewayState, Io,
     handle::handler,
     protocol as p, user_room,
-    wire::{Done, Feed, Notification, PollCreated, PollDeleted, PollMessage},
+    wire::{Done, Feed, Notification, PollAnswer, PollCreated, PollDeleted, PollMessage},
 };
 use crate::{
     auth::AuthUser,
     domain::poll::notice::CreatorNotice,
     error::Error,
-    polls::{PollPublisher, PollService, discovery::PollSummary, view::PollView, votes::Voter},
+    polls::{
+        PollPublisher, PollService,
+        discovery::PollSummary,
+        view::{PollView, QueuedAnswer},
+        votes::Voter,
+    },
 };
 
 /// At most this many `poll_results` per second per poll, cluster-wide.
@@ -49,6 +54,7 @@ pub(crate) fn register(s: &SocketRef<Adapter>) {
     s.on(p::SUBSCRIBE_POLL, subscribe_poll);
     s.on(p::UNSUBSCRIBE_POLL, unsubscribe_poll);
     s.on(p::VOTE_POLL, vote_poll);
+    s.on(p::ANSWER_POLL, answer_poll);
     s.on(p::SUBSCRIBE_FEED, subscribe_feed);
     s.on(p::UNSUBSCRIBE_FEED, unsubscribe_feed);
 }
@@ -67,8 +73,11 @@ handler!(
                 format!("poll_id: a socket watches at most {MAX_SUBSCRIPTIONS} polls at once"),
             ));
         }
-        // Join first, so no change between the read and the join is missed.
+        // Join first (and listen to the poll's channel before that), so no change between the
+        // read and the join is missed.
+        let entered = st.enter(std::slice::from_ref(&room)).await?;
         socket.join(room.clone());
+        drop(entered);
         let read = match user {
             Some(u) => st.polls.get(Some(u.id), input.poll_id).await,
             None => {
@@ -81,7 +90,8 @@ handler!(
                 poll: Cow::Owned(poll),
             }),
             Err(e) => {
-                socket.leave(room);
+                socket.leave(room.clone());
+                st.release(vec![room], None);
                 Err(e)
             }
         }
@@ -91,8 +101,9 @@ handler!(
 handler!(
     unsubscribe_poll,
     p::UNSUBSCRIBE_POLL,
-    |socket, _st, _user: Option<AuthUser>, input: p::PollRef| {
+    |socket, st, _user: Option<AuthUser>, input: p::PollRef| {
         socket.leave(poll_room(input.poll_id));
+        st.release(vec![poll_room(input.poll_id)], None);
         Ok(Done {})
     }
 );
@@ -115,6 +126,21 @@ handler!(
         Ok(PollMessage {
             poll: Cow::Owned(poll),
         })
+    }
+);
+
+handler!(
+    answer_poll,
+    p::ANSWER_POLL,
+    |socket, st, user: Option<AuthUser>, input: p::AnswerPoll| {
+        // As `vote_poll`: an anonymous socket answers as its handshake's voter.
+        let voter = match user {
+            Some(u) => Voter::user(u.id),
+            None => Voter::anonymous(handshake_voter(&socket, &st).ok_or(Error::Unauthorized)?),
+        };
+        st.polls
+            .submit_answer(voter, input.poll_id, &input.text)
+            .await
     }
 );
 
@@ -314,6 +340,22 @@ impl PollPublisher for Publisher {
                     (poll.total_votes, poll.likes),
                 )
                 .await;
+        }
+    }
+
+    async fn answer_changed(&self, creator: Uuid, answer: &QueuedAnswer) {
+        crate::metrics::event("out", p::POLL_ANSWER);
+        let payload = PollAnswer {
+            answer: Cow::Borrowed(answer),
+        };
+        if let Err(e) = self
+            .0
+            .io
+            .to(user_room(creator))
+            .emit(p::POLL_ANSWER, &payload)
+            .await
+        {
+            tracing::debug!(error = %e, answer = %answer.id, "poll_answer not sent");
         }
     }
 

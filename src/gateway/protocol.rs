@@ -281,6 +281,8 @@ pub(crate) fn broadcast_of(event: &Event, room: &Room) -> Option<(&'static str, 
 pub(crate) const SUBSCRIBE_POLL: &str = "subscribe_poll";
 pub(crate) const UNSUBSCRIBE_POLL: &str = "unsubscribe_poll";
 pub(crate) const VOTE_POLL: &str = "vote_poll";
+/// A text poll's answer: `{poll_id, text}`, acked with `{answer, poll}`.
+pub(crate) const ANSWER_POLL: &str = "answer_poll";
 pub(crate) const SUBSCRIBE_FEED: &str = "subscribe_feed";
 pub(crate) const UNSUBSCRIBE_FEED: &str = "unsubscribe_feed";
 // Server → client:
@@ -288,6 +290,8 @@ pub(crate) const POLL_RESULTS: &str = "poll_results";
 pub(crate) const POLL_UPDATED: &str = "poll_updated";
 pub(crate) const POLL_DELETED: &str = "poll_deleted";
 pub(crate) const NOTIFICATION: &str = "notification";
+/// To a text poll's creator's sockets: `{answer}` each time one comes in or is moderated.
+pub(crate) const POLL_ANSWER: &str = "poll_answer";
 /// To feed subscribers: `{poll: poll_summary}` for each newly published public poll.
 pub(crate) const POLL_CREATED: &str = "poll_created";
 
@@ -304,4 +308,10 @@ pub(crate) struct FeedRef {}
 pub(crate) struct VotePoll {
     pub poll_id: Uuid,
     pub option_ids: Vec<Uuid>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct AnswerPoll {
+    pub poll_id: Uuid,
+    pub text: String,
 }

@@ -322,3 +322,9 @@ pub(crate) struct Notification<'a> {
     pub total_votes: i64,
     pub likes: i64,
 }
+
+/// `poll_answer`, to a text poll's creator only: an answer as it now stands in their queue.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct PollAnswer<'a> {
+    pub answer: Cow<'a, crate::polls::view::QueuedAnswer>,
+}

@@ -2,6 +2,7 @@
 //! Handlers are thin: they parse, call a service, and shape the reply. The web client is served
 //! from here too (`client`): every non-API page is the client's `index.html`.
 
+pub(crate) mod answers;
 pub(crate) mod audience;
 pub(crate) mod auth;
 pub(crate) mod client;
@@ -136,6 +137,7 @@ pub(crate) fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .route("/", get(client::index))
         .route("/assets/{*path}", get(client::asset))
         .merge(polls::routes())
+        .merge(answers::routes())
         .merge(discovery::routes())
         .merge(stats::routes())
         .merge(exports::routes())

@@ -20,7 +20,14 @@ use super::{
 };
 use crate::{
     auth::{AuthUser, token::token_from_headers},
-    domain::poll::{code::PollRef, create::NewPollInput, kind::PollKind, lifecycle::Transition},
+    domain::poll::{
+        PollError,
+        code::PollRef,
+        create::NewPollInput,
+        kind::PollKind,
+        lifecycle::Transition,
+        text::{Moderation, TextSettingsInput},
+    },
     polls::{
         service::{CreatePoll, PollPatch},
         view::{AuditEntry, CategoryView, OptionView, PollView, ResultsView},
@@ -76,13 +83,25 @@ pub(crate) struct CreatePollRequest {
     /// Up to 1,000 characters.
     #[serde(default)]
     pub description: Option<String>,
-    /// 2–20 texts of 1–100 characters, unique ignoring case and surrounding space.
+    /// 2–20 texts of 1–100 characters, unique ignoring case and surrounding space (none for a
+    /// text poll).
+    #[serde(default)]
     pub options: Vec<String>,
-    /// `choice` (the default) or `ranked` (ballots order options; results add an instant
-    /// `runoff`; `allow_multiple` and `max_choices` do not apply); `text` is refused for now
-    /// (422 naming `kind`).
+    /// `choice` (the default), `ranked` (ballots order options; results add an instant
+    /// `runoff`; `allow_multiple` and `max_choices` do not apply) or `text` (no options: a
+    /// ballot is a short answer, see `max_length`, `answers_per_voter`, `moderation`).
     #[serde(default)]
     pub kind: Option<PollKind>,
+    /// Text polls: characters an answer may have, 1–280 (default 140).
+    #[serde(default)]
+    pub max_length: Option<i64>,
+    /// Text polls: answers one voter may give, 1–10 (default 1).
+    #[serde(default)]
+    pub answers_per_voter: Option<i64>,
+    /// Text polls: `post` (default: answers show at once, the creator may hide them) or `pre`
+    /// (held until the creator approves). An answer the word filter matches is held either way.
+    #[serde(default)]
+    pub moderation: Option<String>,
     #[serde(default)]
     pub allow_multiple: Option<bool>,
     /// 1 for single choice; 1..option count for multiple choice (default: the option count).
@@ -182,6 +201,15 @@ pub(crate) async fn create(
     ApiJson(req): ApiJson<CreatePollRequest>,
 ) -> ApiResult<impl IntoResponse> {
     state.auth.require_account(user.id).await?;
+    let moderation = match req.moderation.as_deref() {
+        None => None,
+        Some(m) => Some(Moderation::parse(m).ok_or_else(|| {
+            ApiError::from(crate::error::Error::from(PollError::validation(
+                "moderation",
+                "must be pre or post",
+            )))
+        })?),
+    };
     let view = state
         .polls
         .create(
@@ -195,6 +223,11 @@ pub(crate) async fn create(
                     max_choices: req.max_choices,
                     expires_at: req.expires_at,
                     kind: req.kind,
+                    text: TextSettingsInput {
+                        max_length: req.max_length,
+                        answers_per_voter: req.answers_per_voter,
+                        moderation,
+                    },
                 },
                 category: req.category,
                 is_public: req.is_public,
@@ -404,7 +437,7 @@ pub(crate) async fn vote(
 /// (`Limits::new_voter`), and `true` says its cookie is to be set; one that does not (a
 /// withdrawal) gets an id with no ballot behind it, so the answer is `no_vote`. The service
 /// refuses anonymous voters on polls without `allow_anonymous` with 401, as before.
-fn rest_voter(
+pub(crate) fn rest_voter(
     state: &AppState,
     user: Option<AuthUser>,
     headers: &HeaderMap,

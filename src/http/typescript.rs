@@ -48,6 +48,7 @@ use crate::gateway::wire as w;
     w::PollCreated,
     w::PollDeleted,
     w::Notification,
+    w::PollAnswer,
     crate::polls::votes::LiveResults,
     crate::polls::votes::LiveOption,
     crate::domain::game::RoundResult,

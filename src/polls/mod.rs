@@ -5,19 +5,24 @@
 //! - `service`: polls themselves (create, read, edit, delete, status changes); `options`: their
 //!   options.
 //! - `votes`: voting, withdrawing, results, and the counts (cached or rebuilt); `ranked`: a
-//!   ranked poll's instant runoff in every body that shows results.
+//!   ranked poll's instant runoff in every body that shows results; `ballot_box`: ballots
+//!   group-committed; `rules`: polls' rules held in the process for the vote path; `answers`:
+//!   a text poll's answers, their moderation and its results.
 //! - `catalog`: categories and audit reads. `expiry`: the sweep that closes expired polls.
 //! - `discovery`: lists, search, trending and likes (issue 12).
 //! - `stats`: poll and site statistics, the view counter, the feed's first page.
 //! - `watch`: node-local change watchers for the plain WebSocket.
 //! - `view`: the read models. `publisher`: the live transport.
 
+pub(crate) mod answers;
+pub(crate) mod ballot_box;
 pub(crate) mod catalog;
 pub(crate) mod discovery;
 pub(crate) mod expiry;
 pub(crate) mod options;
 pub(crate) mod publisher;
 mod ranked;
+pub(crate) mod rules;
 pub(crate) mod service;
 pub(crate) mod stats;
 pub(crate) mod view;

@@ -16,6 +16,9 @@ pub(crate) trait PollPublisher: Send + Sync {
     async fn updated(&self, poll: &PollView, creator: Option<CreatorNotice>);
     /// The poll is gone: tell its subscribers and empty its rooms.
     async fn deleted(&self, poll: Uuid);
+    /// A text poll's answer came in or was moderated: the creator's sockets get it as it now
+    /// stands (`poll_answer`), nobody else.
+    async fn answer_changed(&self, _creator: Uuid, _answer: &super::view::QueuedAnswer) {}
     /// A public poll was published (created open, or a draft published): the feed's
     /// `poll_created`.
     async fn created(&self, _poll: &PollSummary) {}

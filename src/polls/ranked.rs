@@ -1,6 +1,7 @@
 //! A ranked poll's results: the instant runoff (`domain::poll::runoff`) of its ballots, read
 //! from Postgres and put into every body that shows results (the poll, `GET …/results`,
-//! `poll_results`, the plain WebSocket). In those bodies the per-option `votes` (first
+//! `poll_results`, the plain WebSocket); a text poll's approved answers and word cloud
+//! (`answers::text_results`) go into the same bodies here. In those bodies the per-option `votes` (first
 //! choices), `total_votes` and `voters` come from the same read as the runoff, so one body
 //! never disagrees with itself while votes arrive; the cached counts (first choices too, see
 //! `Delta::of_kind`) serve the lists and the stats.
@@ -10,7 +11,7 @@ use uuid::Uuid;
 
 use super::{
     PollService,
-    view::{PollView, ResultsView},
+    view::{PollView, ResultsView, TextPollView},
     votes::LiveResults,
 };
 use crate::{
@@ -75,6 +76,18 @@ impl PollService {
         record: &PollRecord,
         mut view: PollView,
     ) -> Result<PollView, Error> {
+        if let Some(settings) = record.poll.text_settings() {
+            let results = self.text_results(record.poll.id).await?;
+            view.total_votes = results.answer_count;
+            view.text = Some(TextPollView {
+                max_length: settings.max_length,
+                answers_per_voter: settings.answers_per_voter,
+                moderation: settings.moderation,
+                results,
+                my_answers: Vec::new(),
+            });
+            return Ok(view);
+        }
         if let Some(r) = self.ranked(record).await? {
             for o in &mut view.options {
                 o.votes = r.votes(o.id);
@@ -92,6 +105,12 @@ impl PollService {
         record: &PollRecord,
         mut view: ResultsView,
     ) -> Result<ResultsView, Error> {
+        if record.poll.text_settings().is_some() {
+            let results = self.text_results(record.poll.id).await?;
+            view.total_votes = results.answer_count;
+            view.text = Some(results);
+            return Ok(view);
+        }
         if let Some(r) = self.ranked(record).await? {
             for o in &mut view.options {
                 o.votes = r.votes(o.id);
@@ -119,6 +138,12 @@ impl PollService {
         record: &PollRecord,
         mut live: LiveResults,
     ) -> Result<LiveResults, Error> {
+        if record.poll.text_settings().is_some() {
+            let results = self.text_results(record.poll.id).await?;
+            live.total_votes = results.answer_count;
+            live.text = Some(results);
+            return Ok(live);
+        }
         if let Some(r) = self.ranked(record).await? {
             for o in &mut live.options {
                 o.votes = r.votes(o.id);

@@ -80,6 +80,9 @@ pub struct PollService {
     /// profiles, site stats, categories): the replica when there is one (`db::reads`).
     pub(super) reads: db::reads::Reads,
     pub(super) cache: PollCache,
+    /// Polls' rules for the vote path (`rules`), and the ballots' group commit (`ballot_box`).
+    pub(super) rules: super::rules::Rules,
+    pub(super) ballots: super::ballot_box::BallotBox,
     /// The live store: the per-account write limits and the trend gate, cluster-wide.
     pub(super) store: Arc<dyn LiveStore>,
     limits: WriteLimits,
@@ -105,6 +108,8 @@ impl PollService {
     ) -> Arc<Self> {
         Arc::new(PollService {
             reads: db::reads::Reads::new(db.clone(), replica),
+            rules: super::rules::Rules::default(),
+            ballots: super::ballot_box::BallotBox::start(db.clone(), cache.clone()),
             db,
             cache,
             store,
@@ -123,6 +128,11 @@ impl PollService {
 
     pub(super) fn publisher(&self) -> Option<&Arc<dyn PollPublisher>> {
         self.publisher.get()
+    }
+
+    /// The primary pool (exports read the rows of a poll behind the service's checks).
+    pub(crate) fn db(&self) -> &PgPool {
+        &self.db
     }
 
     pub(crate) fn cache(&self) -> &PollCache {
@@ -210,6 +220,7 @@ impl PollService {
                 is_public: start.is_public,
                 allow_anonymous: start.allow_anonymous,
                 expires_at: poll.expires_at,
+                text: poll.text,
             };
             if db::polls::insert(&mut tx, &row, &poll.options).await? {
                 drawn = true;
@@ -308,7 +319,8 @@ impl PollService {
             None => Vec::new(),
         };
         let view = PollView::build(record, &counts, mine, Utc::now());
-        let mut view = self.with_runoff(record, view).await?;
+        let view = self.with_runoff(record, view).await?;
+        let mut view = self.with_my_answers(view, ballot).await?;
         (view.likes, view.liked_by_me) = if record.reader == viewer {
             (record.likes, record.liked_by_me)
         } else {
@@ -355,6 +367,8 @@ impl PollService {
             .await?
             .ok_or(PollError::PollNotFound)?;
         tx.commit().await.map_err(DbError::from)?;
+        // Other nodes learn of the change from their next ballot's answer (`rules`).
+        self.rules.forget(id);
         self.index_expiry(&record).await;
         let view = self.view(&record, Some(actor)).await?;
         if let Some(p) = self.publisher() {
@@ -362,6 +376,9 @@ impl PollService {
             // it, and each client keeps its own `my_votes` and `liked_by_me`.
             let mut public = view.clone();
             public.my_votes = Vec::new();
+            if let Some(text) = public.text.as_mut() {
+                text.my_answers = Vec::new();
+            }
             public.liked_by_me = false;
             let creator = notice::after_change(record.state(false).status_at(Utc::now()));
             p.updated(&public, creator).await;
@@ -497,6 +514,7 @@ impl PollService {
         webhooks::poll_deleted(&mut tx, id).await?;
         db::polls::delete(&mut tx, id).await?;
         tx.commit().await.map_err(DbError::from)?;
+        self.rules.forget(id);
         if let Err(e) = self.cache.forget(id).await {
             tracing::debug!(error = %e, poll = %id, "could not drop a deleted poll's counts");
         }

@@ -11,7 +11,11 @@ use crate::db::{
     audit::AuditRow,
     polls::{CategoryRow, OptionRow, PollRecord},
 };
-use crate::domain::poll::runoff::Runoff;
+use crate::domain::poll::{
+    runoff::Runoff,
+    text::{AnswerStatus, Moderation},
+    words::WordCount,
+};
 use crate::store::poll_cache::Counts;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -95,6 +99,86 @@ pub(crate) struct PollView {
     /// Ranked polls only: the instant runoff of every ballot (`domain::poll::runoff`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub runoff: Option<Runoff>,
+    /// Text polls only: the settings, the approved answers and the word cloud, and the
+    /// caller's own answers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<TextPollView>,
+}
+
+/// An approved answer, as everyone sees it (never its author).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub(crate) struct ApprovedAnswer {
+    pub id: Uuid,
+    pub text: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A text poll's results: only approved answers are in them.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub(crate) struct TextResults {
+    /// The newest approved answers (at most 100), newest first.
+    pub answers: Vec<ApprovedAnswer>,
+    /// How many answers are approved in all.
+    pub answer_count: i64,
+    /// The word cloud over every approved answer (`domain::poll::words`): at most 100 words,
+    /// most frequent first; `count` is the number of answers the word appears in.
+    pub words: Vec<WordCount>,
+}
+
+/// One of the caller's own answers, with where it stands (only its author and the creator
+/// see an answer that is not approved).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub(crate) struct MyAnswer {
+    pub id: Uuid,
+    pub text: String,
+    pub status: AnswerStatus,
+    pub created_at: DateTime<Utc>,
+}
+
+/// An answer as the poll's creator sees it in the queue (and in the `poll_answer` event).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub(crate) struct QueuedAnswer {
+    pub id: Uuid,
+    pub poll_id: Uuid,
+    pub text: String,
+    pub status: AnswerStatus,
+    /// The word filter matched it (it was held, whatever the moderation).
+    pub flagged: bool,
+    /// The account that answered; `null` for an anonymous voter.
+    pub author: Option<CreatorView>,
+    pub created_at: DateTime<Utc>,
+    pub moderated_at: Option<DateTime<Utc>>,
+}
+
+impl QueuedAnswer {
+    pub(crate) fn of(a: crate::db::answers::AnswerRow) -> Self {
+        QueuedAnswer {
+            id: a.id,
+            poll_id: a.poll_id,
+            status: AnswerStatus::parse(&a.status).unwrap_or(AnswerStatus::Hidden),
+            flagged: a.flagged,
+            author: a.user_id.map(|id| CreatorView {
+                id,
+                display_name: a.display_name.unwrap_or_default(),
+            }),
+            text: a.body,
+            created_at: a.created_at,
+            moderated_at: a.moderated_at,
+        }
+    }
+}
+
+/// A text poll in the poll body.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub(crate) struct TextPollView {
+    /// Characters an answer may have (1–280).
+    pub max_length: u32,
+    /// Answers one voter may give (1–10).
+    pub answers_per_voter: u32,
+    pub moderation: Moderation,
+    pub results: TextResults,
+    /// The caller's answers, oldest first (empty for a caller who has none, and in broadcasts).
+    pub my_answers: Vec<MyAnswer>,
 }
 
 impl PollView {
@@ -153,6 +237,7 @@ impl PollView {
             my_votes,
             liked_by_me: false,
             runoff: None,
+            text: None,
         }
     }
 }
@@ -175,6 +260,10 @@ pub(crate) struct ResultsView {
     /// Ranked polls only: the instant runoff (`votes` above are then first choices).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub runoff: Option<Runoff>,
+    /// Text polls only: the approved answers and the word cloud (`total_votes` is then the
+    /// number of approved answers).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<TextResults>,
 }
 
 impl ResultsView {
@@ -205,6 +294,7 @@ impl ResultsView {
             voters: counts.voters.max(0),
             as_of: now,
             runoff: None,
+            text: None,
         }
     }
 }

@@ -1,13 +1,17 @@
-//! Voting: a ballot replaces the voter's earlier one in one transaction (its row lock orders
-//! one voter's concurrent changes), the audit entry goes in the same transaction, and the
-//! counts' delta is added in Redis after the commit, before the answer, so any read after the
-//! answer sees it (read-your-writes on any node).
+//! Voting: a ballot is checked on the poll's rules held in the process (`rules`), then
+//! replaces the voter's earlier one in a transaction shared with the ballots arriving at the
+//! same time (`ballot_box`; its row lock orders one voter's concurrent changes, and the
+//! database checks the ballot again on the poll as it is now); the audit entry goes in the
+//! same transaction, and the counts' delta is added in Redis after the commit, before the
+//! answer, so any read after the answer sees it (read-your-writes on any node).
 
 use chrono::Utc;
+use std::sync::Arc;
 use uuid::Uuid;
 
 use super::{
     PollService,
+    ballot_box::{Ballot, Written},
     view::{PollView, ResultsView},
 };
 /// Who votes (a rule's type, `domain::poll::vote`; here too, where the transports look for it).
@@ -15,9 +19,10 @@ pub(crate) use crate::domain::poll::vote::Voter;
 use crate::{
     db::{
         self, DbError,
-        ballots::{self, Outcome, Refusal},
+        ballots::{self, BallotRow, Outcome, Refusal},
+        polls::PollRecord,
     },
-    domain::poll::{PollError, kind::PollKind, vote::Delta},
+    domain::poll::{PollError, PollState, kind::PollKind},
     error::Error,
     store::poll_cache::Counts,
 };
@@ -39,26 +44,12 @@ pub(crate) struct LiveResults {
     /// Ranked polls only: the instant runoff (`votes` above are then first choices).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub runoff: Option<crate::domain::poll::runoff::Runoff>,
+    /// Text polls only: the approved answers and the word cloud (`total_votes` is then the
+    /// number of approved answers).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<super::view::TextResults>,
     #[serde(skip)]
     pub creator_id: Uuid,
-}
-
-/// A vote's answer carries the likes read with the poll (for the voter: `visible` reads the
-/// record as them), so the contract's `{poll}` is whole without another round trip.
-fn with_likes(mut view: PollView, record: &db::polls::PollRecord) -> PollView {
-    view.likes = record.likes;
-    view.liked_by_me = record.liked_by_me;
-    view
-}
-
-/// What writing a ballot did to the counts.
-#[derive(Debug)]
-enum Written {
-    /// Nothing (the same choice again): nothing to note or announce.
-    Unchanged,
-    /// The counts moved; the counts after the delta, when they were cached (`None`: not
-    /// cached, the next read rebuilds them).
-    Changed(Option<Counts>),
 }
 
 impl PollService {
@@ -69,30 +60,110 @@ impl PollService {
         id: Uuid,
         option_ids: &[Uuid],
     ) -> Result<PollView, Error> {
-        let record = self.visible(voter.user, id).await?;
-        if voter.user.is_none() && !record.poll.allow_anonymous {
-            return Err(Error::Unauthorized);
-        }
-        let state = record.state(false);
-        let ballot = state.choice(option_ids, Utc::now())?;
-        let written = self.write(id, voter, state.kind, Some(&ballot)).await?;
-        let counts = self.after_write(&record, voter, written).await?;
-        let view = PollView::build(&record, &counts, ballot, Utc::now());
-        Ok(with_likes(self.with_runoff(&record, view).await?, &record))
+        let (record, ballot) = self
+            .checked(voter, id, |state| state.choice(option_ids, Utc::now()))
+            .await?;
+        self.cast(voter, record, Some(ballot)).await
     }
 
     /// `DELETE /api/polls/{id}/vote`.
     pub(crate) async fn withdraw(&self, voter: Voter, id: Uuid) -> Result<PollView, Error> {
-        let record = self.visible(voter.user, id).await?;
-        if voter.user.is_none() && !record.poll.allow_anonymous {
-            return Err(Error::Unauthorized);
+        let (record, ()) = self
+            .checked(voter, id, |state| {
+                if state.kind == PollKind::Text {
+                    // A text poll's ballots are answers: refused whatever its status, saying so.
+                    state.ensure_kind(PollKind::Choice)?;
+                }
+                state.ensure_votable(Utc::now())
+            })
+            .await?;
+        self.cast(voter, record, None).await
+    }
+
+    /// The poll's rules (held in the process, `rules`) and `check`'s verdict on them. Rules
+    /// that refuse are read afresh and asked again: a stale copy may refuse what the poll now
+    /// allows (an option just added on another node); what it wrongly allows, the ballot's
+    /// own call refuses, checking it on the poll as it is.
+    async fn checked<T>(
+        &self,
+        voter: Voter,
+        id: Uuid,
+        check: impl Fn(&PollState) -> Result<T, PollError>,
+    ) -> Result<(Arc<PollRecord>, T), Error> {
+        if let Some(record) = self.rules.get(id)
+            && let Ok(t) = allowed(&record, voter, &check)
+        {
+            return Ok((record, t));
         }
-        let state = record.state(false);
-        state.ensure_votable(Utc::now())?;
-        let written = self.write(id, voter, state.kind, None).await?;
+        let record = self.fresh_rules(id).await?;
+        let t = allowed(&record, voter, &check)?;
+        Ok((record, t))
+    }
+
+    /// The poll read now, and held as its rules.
+    async fn fresh_rules(&self, id: Uuid) -> Result<Arc<PollRecord>, Error> {
+        self.rules.forget(id);
+        let record = Arc::new(
+            db::polls::get(&self.db, id)
+                .await?
+                .ok_or(PollError::PollNotFound)?,
+        );
+        self.rules.put(&record);
+        Ok(record)
+    }
+
+    /// Writes the ballot (`None` withdraws; group-committed, `ballot_box`) and answers with
+    /// the poll as it was when the ballot was checked, or newer.
+    async fn cast(
+        &self,
+        voter: Voter,
+        record: Arc<PollRecord>,
+        ballot: Option<Vec<Uuid>>,
+    ) -> Result<PollView, Error> {
+        let id = record.poll.id;
+        let kind = record.state(false).kind;
+        let (cast, written) = self
+            .ballots
+            .cast(Ballot {
+                row: BallotRow {
+                    poll: id,
+                    voter: voter.key,
+                    user: voter.user,
+                    options: ballot.clone(),
+                },
+                kind,
+            })
+            .await?;
+        let refusal: Option<Error> = match cast.outcome {
+            Outcome::NoVote => Some(PollError::NoVote.into()),
+            Outcome::Refused(why) => Some(match why {
+                Refusal::Gone => PollError::PollNotFound.into(),
+                Refusal::Closed => PollError::PollClosed.into(),
+                Refusal::OptionGone => PollError::OptionNotFound.into(),
+                Refusal::TooMany(limit) => PollError::TooManyChoices(limit).into(),
+                Refusal::Anonymous => Error::Unauthorized,
+            }),
+            _ => None,
+        };
+        if let Some(e) = refusal {
+            // The database refused what this node's rules allowed: they were stale.
+            if !matches!(cast.outcome, Outcome::NoVote) {
+                self.rules.forget(id);
+            }
+            return Err(e);
+        }
+        // The rules this node held were older than the poll the ballot was checked against.
+        let record = if cast.version.is_some_and(|v| v != record.poll.updated_at) {
+            self.fresh_rules(id).await?
+        } else {
+            record
+        };
         let counts = self.after_write(&record, voter, written).await?;
-        let view = PollView::build(&record, &counts, Vec::new(), Utc::now());
-        Ok(with_likes(self.with_runoff(&record, view).await?, &record))
+        let view = PollView::build(&record, &counts, ballot.unwrap_or_default(), Utc::now());
+        let mut view = self.with_runoff(&record, view).await?;
+        view.likes = cast.likes;
+        view.liked_by_me = cast.liked;
+        Ok(view)
     }
 
     /// The counts to answer with; after a real change, also the activity (list counters and
@@ -100,101 +171,27 @@ impl PollService {
     /// activity: a loop of re-sends must neither buy a trend nor push a broadcast.
     async fn after_write(
         &self,
-        record: &db::polls::PollRecord,
+        record: &PollRecord,
         voter: Voter,
         written: Written,
     ) -> Result<Counts, Error> {
         let counts = match written {
             Written::Unchanged => return self.counts(record.poll.id).await,
+            // The ballot box enqueued the webhook events of the vote thresholds it passed.
             Written::Changed(Some(c)) => c,
-            Written::Changed(None) => self.counts(record.poll.id).await?,
+            Written::Changed(None) => {
+                let c = self.counts(record.poll.id).await?;
+                crate::webhooks::outbox::votes_counted(&self.db, record.poll.id, c.voters);
+                c
+            }
         };
         self.activity.vote(record.poll.id, &counts);
-        crate::webhooks::outbox::votes_counted(&self.db, record.poll.id, counts.voters);
         self.trend(record.poll.id, voter.key);
         if let Some(p) = self.publisher() {
             p.counts_changed(record.poll.id, record.poll.creator_id)
                 .await;
         }
         Ok(counts)
-    }
-
-    /// Replaces (or with `new: None` removes) the voter's ballot and adds the delta to the
-    /// cached counts. Holds the poll's shared counts lock from before the commit until the
-    /// delta is in (see `db::ballots`); the unlock is the one round trip left after the answer
-    /// is known, so it runs behind it.
-    ///
-    /// Every written change goes through the cache, even one that moves no count (a ranked
-    /// ballot re-ordered below its first choice): applying it bumps the counts' `seq`, which is
-    /// how watchers on every node learn that the results (here the runoff) changed.
-    async fn write(
-        &self,
-        poll: Uuid,
-        voter: Voter,
-        kind: PollKind,
-        new: Option<&[Uuid]>,
-    ) -> Result<Written, Error> {
-        let mut conn = self.db.acquire().await.map_err(DbError::from)?;
-        let cast = ballots::cast(&mut conn, poll, voter.key, voter.user, new).await;
-        let applied = match &cast {
-            Ok((outcome, old)) => {
-                if matches!(
-                    outcome,
-                    Outcome::Same | Outcome::NoVote | Outcome::Refused(_)
-                ) {
-                    Ok(Written::Unchanged)
-                } else {
-                    let delta = Delta::of_kind(kind, old.as_deref(), new);
-                    match self.cache.apply(poll, &delta).await {
-                        Ok(counts) => Ok(Written::Changed(counts)),
-                        Err(e) => {
-                            // The vote is committed; the cached counts missed its delta. Drop
-                            // them so the next read rebuilds them from Postgres, retrying
-                            // behind.
-                            self.forget_later(poll);
-                            Err(Error::from(e))
-                        }
-                    }
-                }
-            }
-            Err(_) => Ok(Written::Unchanged),
-        };
-        tokio::spawn(async move {
-            if ballots::unlock_counts_shared(&mut conn, poll)
-                .await
-                .is_err()
-            {
-                // Never hand a connection holding the lock back to the pool.
-                conn.close_on_drop();
-            }
-        });
-        match cast?.0 {
-            Outcome::NoVote => return Err(PollError::NoVote.into()),
-            Outcome::Refused(why) => {
-                return Err(match why {
-                    Refusal::Gone => PollError::PollNotFound,
-                    Refusal::Closed => PollError::PollClosed,
-                    Refusal::OptionGone => PollError::OptionNotFound,
-                    Refusal::TooMany(limit) => PollError::TooManyChoices(limit),
-                }
-                .into());
-            }
-            _ => {}
-        }
-        applied
-    }
-
-    fn forget_later(&self, poll: Uuid) {
-        let cache = self.cache.clone();
-        tokio::spawn(async move {
-            for _ in 0..60 {
-                if cache.forget(poll).await.is_ok() {
-                    return;
-                }
-                tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-            }
-            tracing::warn!(poll = %poll, "cached counts may be stale until they expire");
-        });
     }
 
     /// A poll's counts: the cached ones, or a fresh count installed in the cache. The rebuild
@@ -240,6 +237,7 @@ impl PollService {
             voters: counts.voters.max(0),
             likes: self.likes_of(id, None).await?.0,
             runoff: None,
+            text: None,
             creator_id: record.poll.creator_id,
         };
         Ok(Some(self.live_with_runoff(&record, live).await?))
@@ -256,4 +254,22 @@ impl PollService {
         let view = ResultsView::build(&record, &counts, Utc::now());
         self.results_with_runoff(&record, view).await
     }
+}
+
+/// `check`'s verdict on a ballot under `record`'s rules, once `voter` may vote at all: the
+/// poll is visible to them (a draft only to its creator) and open to anonymous voters if they
+/// are one.
+fn allowed<T>(
+    record: &PollRecord,
+    voter: Voter,
+    check: &impl Fn(&PollState) -> Result<T, PollError>,
+) -> Result<T, Error> {
+    let state = record.state(false);
+    if !state.visible_to(voter.user) {
+        return Err(PollError::PollNotFound.into());
+    }
+    if voter.user.is_none() && !record.poll.allow_anonymous {
+        return Err(Error::Unauthorized);
+    }
+    Ok(check(&state)?)
 }

@@ -21,9 +21,14 @@
 //!
 //! On a Redis Cluster the same runs on sharded pub/sub (SPUBLISH, SSUBSCRIBE, PUBSUB
 //! SHARDNUMSUB) over the cluster connection, which re-subscribes by itself when a node comes
-//! back or slots move. The adapter's channels then carry one hash tag (`channel_prefix`), so
-//! they all live on one shard: an outbox pipeline names one slot, and counting a channel's
-//! subscribers counts every node. (Every broadcast goes through that one shard for now.)
+//! back or slots move. The adapter's own channels carry one hash tag (`channel_prefix`), so
+//! counting the request channel's subscribers counts every node. The rooms' and polls' channels
+//! (`gateway::fanout`) carry the tag of their room's (poll's) keys instead, so each lives on
+//! its room's shard; the outbox sends one pipeline per hash tag (a cluster pipeline names one
+//! slot), concurrently, so order holds within a channel and not across channels.
+//!
+//! Every message heard is counted, by kind of channel (`pubsub_received_*` metrics): what a
+//! node receives is what it decodes, the cost that per-room channels cut.
 //!
 //! With `REDIS_URL=memory` there is one node and no Redis: `ManagedDriver::alone` publishes
 //! nothing and counts itself as the only server, so the adapter delivers to this node's sockets
@@ -32,7 +37,8 @@
 use redis::{FromRedisValue, PushInfo, PushKind, aio::ConnectionManager};
 
 use super::conn::{RedisConn, cluster_client};
-use crate::config::RedisTarget;
+use crate::{config::RedisTarget, metrics::METRICS};
+use prometheus::IntCounter;
 use socketioxide_redis::drivers::{ChanItem, Driver, MessageStream};
 use std::{
     collections::HashMap,
@@ -81,6 +87,10 @@ struct Peers {
     /// This node's name on the control channel.
     me: String,
     control: String,
+    /// The adapter's channel prefix: its request and response channels start with it.
+    channels: String,
+    /// Messages and payload bytes heard, by kind of channel (see `Heard`).
+    heard: [(IntCounter, IntCounter); 4],
     /// The adapter's request channel, which every node subscribes to.
     requests: String,
     /// Whether another node listens: broadcasts are published only then.
@@ -108,6 +118,14 @@ impl ManagedDriver {
         let peers = Arc::new(Peers {
             me: uuid::Uuid::new_v4().simple().to_string(),
             control: format!("{prefix}-nodes"),
+            channels: prefix.to_string(),
+            heard: Heard::ALL.map(|kind| {
+                let label = [kind.label()];
+                (
+                    METRICS.pubsub_messages.with_label_values(&label),
+                    METRICS.pubsub_bytes.with_label_values(&label),
+                )
+            }),
             // socketioxide-redis's request channel of the one namespace, "/".
             requests: format!("{prefix}-request#/#"),
             // Until counted, as if others listened: nothing is withheld meanwhile.
@@ -142,6 +160,77 @@ impl ManagedDriver {
         ManagedDriver {
             handlers: Arc::default(),
             remote: None,
+        }
+    }
+
+    /// Whether a message published now would be sent: there is a Redis and another node
+    /// listens. A caller checks it before encoding a message nobody would receive (`publish`
+    /// reads the same flag, so checking first changes nothing but the wasted encoding).
+    pub(crate) fn publishes(&self) -> bool {
+        self.remote
+            .as_ref()
+            .is_some_and(|r| r.peers.others.load(Ordering::SeqCst))
+    }
+
+    /// Whether there is a Redis (and other nodes may be heard): not for `alone`.
+    pub(crate) fn has_redis(&self) -> bool {
+        self.remote.is_some()
+    }
+
+    /// Subscribes to `chan` (SSUBSCRIBE on a cluster), its messages going to `sink`: many
+    /// channels share one stream (the rooms' channels, see `gateway::fanout`). Returns once
+    /// Redis has confirmed it, so whatever is published from then on is heard.
+    pub(crate) async fn listen(
+        &self,
+        chan: &str,
+        sink: &mpsc::Sender<ChanItem>,
+    ) -> Result<(), PubSubError> {
+        if let Ok(mut h) = self.handlers.write() {
+            h.insert(chan.to_string(), sink.clone());
+        }
+        if let Some(remote) = &self.remote {
+            subscribe(&mut remote.conn.clone(), chan).await?;
+        }
+        Ok(())
+    }
+
+    /// Unsubscribes from a channel `listen` subscribed to.
+    pub(crate) async fn unlisten(&self, chan: &str) -> Result<(), PubSubError> {
+        Driver::unsubscribe(self, chan.to_string()).await
+    }
+}
+
+/// The kinds of channel a message is counted under.
+#[derive(Clone, Copy)]
+enum Heard {
+    /// The adapter's request channels (every node's, and this node's own).
+    Request,
+    /// Answers to this node's requests.
+    Response,
+    /// The nodes' `hello`s and answers.
+    Control,
+    /// A room's or a poll's channel.
+    Room,
+}
+
+impl Heard {
+    const ALL: [Heard; 4] = [Heard::Request, Heard::Response, Heard::Control, Heard::Room];
+
+    fn label(self) -> &'static str {
+        match self {
+            Heard::Request => "request",
+            Heard::Response => "response",
+            Heard::Control => "control",
+            Heard::Room => "room",
+        }
+    }
+
+    fn of(chan: &str, peers: &Peers) -> Heard {
+        match chan.strip_prefix(peers.channels.as_str()) {
+            _ if chan == peers.control => Heard::Control,
+            Some(rest) if rest.starts_with("-request#") => Heard::Request,
+            Some(rest) if rest.starts_with("-response#") => Heard::Response,
+            _ => Heard::Room,
         }
     }
 }
@@ -215,20 +304,47 @@ async fn unsubscribe(conn: &mut RedisConn, chan: &str) -> Result<(), redis::Redi
 }
 
 /// Publishes the outbox in order: whatever gathered while the last pipeline was in flight goes
-/// out as the next one. Ends when every driver handle is gone.
-async fn send_outbox(mut conn: RedisConn, mut pending: mpsc::Receiver<(String, Vec<u8>)>) {
+/// out as the next one. On a cluster, one pipeline per hash tag (all sent at once): a cluster
+/// pipeline may name one slot only. Ends when every driver handle is gone.
+async fn send_outbox(conn: RedisConn, mut pending: mpsc::Receiver<(String, Vec<u8>)>) {
     let mut batch = Vec::with_capacity(PIPELINE);
     let publish = publish_cmd(&conn);
     while pending.recv_many(&mut batch, PIPELINE).await > 0 {
-        let mut pipe = redis::pipe();
+        let mut pipes: Vec<(String, redis::Pipeline)> = Vec::new();
         for (chan, val) in batch.drain(..) {
-            pipe.cmd(publish).arg(chan).arg(val).ignore();
+            let tag = match conn {
+                RedisConn::Single(_) => "",
+                RedisConn::Cluster(_) => hash_tag(&chan),
+            };
+            let at = match pipes.iter().position(|(t, _)| t == tag) {
+                Some(at) => at,
+                None => {
+                    pipes.push((tag.to_string(), redis::pipe()));
+                    pipes.len() - 1
+                }
+            };
+            pipes[at].1.cmd(publish).arg(chan).arg(val).ignore();
         }
-        if let Err(e) = pipe.query_async::<()>(&mut conn).await {
+        let sent = futures::future::join_all(pipes.iter().map(|(_, pipe)| {
+            let mut conn = conn.clone();
+            async move { pipe.query_async::<()>(&mut conn).await }
+        }))
+        .await;
+        for e in sent.into_iter().filter_map(Result::err) {
             crate::metrics::dependency_error("redis");
             tracing::warn!(error = %e, "could not publish to the other nodes");
         }
     }
+}
+
+/// What a cluster hashes of `name`: between the first `{` and the next `}` when not empty,
+/// else all of it.
+fn hash_tag(name: &str) -> &str {
+    name.split_once('{')
+        .and_then(|(_, rest)| rest.split_once('}'))
+        .map(|(tag, _)| tag)
+        .filter(|tag| !tag.is_empty())
+        .unwrap_or(name)
 }
 
 /// Subscribers of `channel`.
@@ -358,6 +474,9 @@ fn route(
         tracing::warn!("unreadable pub/sub message");
         return;
     };
+    let (messages, bytes) = &peers.heard[Heard::of(&chan, peers) as usize];
+    messages.inc();
+    bytes.inc_by(payload.len() as u64);
     if chan == peers.control {
         control(&payload, peers, outbox);
         return;

@@ -269,7 +269,7 @@ try {
   for (const p of four) await p.waitText(p.page.locator(".progress-text"), "1 of 4 answered");
 
   at("Pim reloads mid-round and sees the same screen");
-  await pim.page.reload({ waitUntil: "domcontentloaded" });
+  await pim.reload();
   await pim.waitScreen("answer");
   assertEq(await pim.text("h1.question"), question1, "question after reload");
   await pim.waitText(pim.page.locator(".done-card"), "Your answer is in");
@@ -280,7 +280,7 @@ try {
 
   at("Quinn's draft survives a reload");
   await quinn.page.getByLabel("Your answer").fill(answers.Quinn);
-  await quinn.page.reload({ waitUntil: "domcontentloaded" });
+  await quinn.reload();
   await quinn.waitScreen("answer");
   await quinn.waitFor(
     async () => (await quinn.page.getByLabel("Your answer").inputValue()) === answers.Quinn,

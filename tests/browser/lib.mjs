@@ -76,6 +76,7 @@ export class Player {
     this.issues = [];
     this.sio = []; // Socket.IO traffic in order: {kind: "polling"|"websocket", url, status, acao, acac}
     this.expected = () => false;
+    this.reloading = false;
     page.on("console", (m) => {
       if (m.type() === "error") this.issues.push(`[${step}] console error: ${m.text()}`);
     });
@@ -84,6 +85,9 @@ export class Player {
       const why = r.failure()?.errorText ?? "failed";
       // A long-poll cut short by our own reload or transport upgrade is not a failure.
       if (why === "net::ERR_ABORTED" && r.url().includes("/socket.io/")) return;
+      // Nor is any request of the old page that our own reload cut short (a fetch the page had
+      // just started, as a poll page's stats after a vote).
+      if (why === "net::ERR_ABORTED" && this.reloading) return;
       this.issues.push(`[${step}] request failed: ${r.method()} ${r.url()} ${why}`);
     });
     // Socket.IO traffic in the order the page sent it; CORS headers filled in on response.
@@ -115,6 +119,16 @@ export class Player {
     const page = await context.newPage();
     page.setDefaultTimeout(STEP_TIMEOUT);
     return new Player(name, context, page);
+  }
+
+  /** Reloads the page as a person would (F5), forgiving what the old page had in flight. */
+  async reload() {
+    this.reloading = true;
+    try {
+      await this.page.reload({ waitUntil: "domcontentloaded" });
+    } finally {
+      this.reloading = false;
+    }
   }
 
   problems() {

@@ -179,7 +179,7 @@ async function foreign(hijack) {
 
     at("on the unlisted origin, the start-up check is refused even with the cookie");
     await eve.page.evaluate(() => localStorage.setItem("vg.signedIn", "1"));
-    await eve.page.reload({ waitUntil: "domcontentloaded" });
+    await eve.reload();
     await eve.waitScreen("boot-error");
     await eve.waitText(eve.page.locator(".form-error"), "Can't reach the game server");
   }

@@ -94,7 +94,7 @@ try {
   at("the host starts the game; the visitor is told, and watches as audience");
   await host.page.getByRole("button", { name: "Start game" }).click();
   for (const p of four) await p.waitScreen("answer");
-  await viewer.page.reload({ waitUntil: "domcontentloaded" });
+  await viewer.reload();
   await viewer.waitScreen("join");
   await viewer.waitText(viewer.page.locator(".form-error"), "This game has already started");
   await viewer.waitText(viewer.page.locator(".form-error"), "You can still watch as audience.");

@@ -107,7 +107,7 @@ try {
   await ana.page.getByLabel("Category").selectOption({ label: "Games" });
   await ana.waitText(status(ana), "1 poll");
   assertEq(await items(ana), [SNACK], "the Games poll only");
-  await ana.page.reload({ waitUntil: "domcontentloaded" });
+  await ana.reload();
   await ana.waitScreen("polls");
   await ana.waitText(status(ana), "1 poll");
   assertEq(await items(ana), [SNACK], "the filter survives a reload (it is in the address)");
@@ -139,7 +139,7 @@ try {
   await ana.waitFor(async () => (await likeBtn(ana).getAttribute("aria-busy")) === null, () => "the like sent");
 
   at("the like survives a reload");
-  await ana.page.reload({ waitUntil: "domcontentloaded" });
+  await ana.reload();
   await ana.waitScreen("poll");
   await ana.waitText(likeCount(ana), "1 like");
   await ana.waitFor(async () => (await likeBtn(ana).getAttribute("aria-pressed")) === "true", () => "still liked after a reload");
@@ -158,7 +158,7 @@ try {
   // The button is busy until the server has the last press (a reload before would lose it).
   await ana.waitFor(async () => (await likeBtn(ana).getAttribute("aria-busy")) === null, () => "the like sent");
   await ben.waitText(likeCount(ben), "1 like");
-  await ana.page.reload({ waitUntil: "domcontentloaded" });
+  await ana.reload();
   await ana.waitScreen("poll");
   await ana.waitFor(async () => (await likeBtn(ana).getAttribute("aria-pressed")) === "true", () => "liked after the quick presses");
   await ana.waitText(likeCount(ana), "1 like");

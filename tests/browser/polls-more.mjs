@@ -92,7 +92,7 @@ try {
   assertEq(await ben.page.locator(".poll-stats").isVisible(), false, "no stats for a visitor");
 
   at("after a reload Ben still sees his vote");
-  await ben.page.reload({ waitUntil: "domcontentloaded" });
+  await ben.reload();
   await ben.waitScreen("poll");
   await live(ben, ".poll-page");
   await ben.waitFor(async () => (await mine(ben)).join() === "Coffee", () => "Ben's vote marked after the reload");
@@ -169,7 +169,7 @@ try {
   await ana.waitText(ana.page.locator(".form-ok").nth(1), "Your password is changed.");
   assertEq(await ana.page.locator("#set-current-error").textContent(), "", "the error is gone");
   await shot(ana, shots, "settings", "desktop");
-  await ana.page.reload({ waitUntil: "domcontentloaded" });
+  await ana.reload();
   await ana.waitScreen("settings");
   await ana.waitText(ana.page.locator("#account .me-name"), "Ana Lima");
 

@@ -99,7 +99,7 @@ try {
   await shot(ana, shots, "ranked-runoff", "desktop");
 
   at("after a reload Ana's ranking is in her order");
-  await ana.page.reload({ waitUntil: "domcontentloaded" });
+  await ana.reload();
   await ana.waitScreen("poll");
   await live(ana);
   await ana.waitFor(async () => (await order(ana)).join() === "Nuts,Crisps,Fruit", () => "Ana's ranking after the reload");

@@ -344,6 +344,40 @@ async fn ranking_by_keyboard_and_by_drag_and_the_runoff_chart(pool: PgPool) {
     );
 }
 
+/// Open-answer polls through the UI (tests/browser/text.mjs): made with the form
+/// (pre-moderated), answered from a phone without an account, one answer approved in the
+/// creator's live queue, and the presenter view at 1920×1080 showing the approved words in its
+/// cloud and not the held ones.
+#[sqlx::test]
+async fn text_answers_moderated_and_the_presenters_word_cloud(pool: PgPool) {
+    let app: TestApp = spawn_app(pool).await;
+    let report = run(
+        "text.mjs",
+        json!({"base": app.base, "shots": screenshots()}),
+    )
+    .await;
+    assert_eq!(
+        report["cloud"],
+        json!(["beaches", "really", "sunny"]),
+        "{report}"
+    );
+    // What the pages showed is what the server holds.
+    let code = report["code"].as_str().expect("code");
+    let (status, body) = app.get(None, &format!("/api/polls/{code}")).await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+    let poll = &body["poll"];
+    assert_eq!(poll["kind"], "text");
+    assert_eq!(poll["text"]["moderation"], "pre");
+    assert_eq!(poll["text"]["answers_per_voter"], 2);
+    assert_eq!(poll["allow_anonymous"], true);
+    assert_eq!(
+        poll["text"]["results"]["answers"][0]["text"],
+        "Sunny beaches, really!"
+    );
+    assert_eq!(poll["text"]["results"]["answer_count"], 1, "{body}");
+    assert_eq!(poll["voters"], 1, "{body}");
+}
+
 /// Contract v2's additions through the UI (tests/browser/polls-more.mjs): new polls appearing
 /// live on a visitor's list, voting without an account where the poll allows it (and kept across
 /// a reload), the creator's stats panel, and the account settings (display name, password).

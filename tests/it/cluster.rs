@@ -110,9 +110,12 @@ async fn broadcasts_on_redis(prefix: &str) -> std::sync::Arc<std::sync::atomic::
         .get_async_pubsub()
         .await
         .expect("redis pub/sub");
-    sub.psubscribe(format!("{prefix}socket.io-request#*"))
-        .await
-        .expect("psubscribe");
+    // The request channels, and the rooms' own (`gateway::fanout`).
+    for pattern in ["socket.io-request#*", "socket.io-room:*"] {
+        sub.psubscribe(format!("{prefix}{pattern}"))
+            .await
+            .expect("psubscribe");
+    }
     let seen = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let count = std::sync::Arc::clone(&seen);
     tokio::spawn(async move {

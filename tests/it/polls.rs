@@ -87,9 +87,13 @@ async fn every_creation_limit_is_a_422_naming_its_field(app: &TestApp) {
             "category",
         ),
         (json!({"options": ["a", "b"]}), "question"),
-        // Text polls are known but not built: refused, never made as choice polls.
+        // A text poll has no options; a choice poll has no text settings.
         (
             json!({"question": "q", "options": ["a", "b"], "kind": "text"}),
+            "options",
+        ),
+        (
+            json!({"question": "q", "options": ["a", "b"], "moderation": "pre"}),
             "kind",
         ),
     ];

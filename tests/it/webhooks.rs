@@ -577,3 +577,71 @@ async fn only_a_polls_creator_or_a_rooms_host_manages_its_webhooks(pool: PgPool)
     let (s, b) = app.call("GET", &room_path, &alice, None).await;
     assert_error(s, &b, StatusCode::FORBIDDEN, "not_host");
 }
+
+/// Events of one owner's polls at the same moment share that owner's account-wide webhooks:
+/// each event's transaction takes the next sequence number of every one of them. Taken in any
+/// order, two such transactions could deadlock (one request failing); taken in id order, every
+/// request succeeds and every receiver gets each poll's events once and in order.
+#[sqlx::test]
+async fn simultaneous_events_sharing_webhooks_all_succeed_and_arrive_in_order(pool: PgPool) {
+    let app = spawn_app_with(pool, hooks_config(&fresh_prefix())).await;
+    let alice = app.register("Alice").await;
+    let mut receivers = Vec::new();
+    for _ in 0..3 {
+        let receiver = Receiver::start(0).await;
+        let (_, secret) = register_hook(&app, &alice, "/api/me/webhooks", &receiver.url).await;
+        receiver.set_secret(&secret);
+        receivers.push(receiver);
+    }
+    let mut polls = Vec::new();
+    for n in 0..4 {
+        let (s, poll) = app
+            .call(
+                "POST",
+                "/api/polls",
+                &alice,
+                Some(json!({"question": format!("Snack {n}?"), "options": ["Yes", "No"]})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{poll}");
+        polls.push(poll["poll"]["id"].as_str().expect("id").to_string());
+    }
+    for (method, step) in [("POST", "close"), ("POST", "reopen"), ("DELETE", "")] {
+        let calls = polls.iter().map(|id| {
+            let path = if step.is_empty() {
+                format!("/api/polls/{id}")
+            } else {
+                format!("/api/polls/{id}/{step}")
+            };
+            let (app, alice) = (&app, &alice);
+            async move { app.call(method, &path, alice, None).await }
+        });
+        for (s, body) in futures::future::join_all(calls).await {
+            assert!(s.is_success(), "{method} {step}: {s} {body}");
+        }
+    }
+    for receiver in &receivers {
+        let got = receiver.wait_accepted(16).await;
+        for id in &polls {
+            let of_poll: Vec<String> = got
+                .iter()
+                .filter(|g| g.json()["data"]["poll"]["id"] == id.as_str())
+                .map(|g| g.event.clone())
+                .collect();
+            assert_eq!(
+                of_poll,
+                [
+                    "poll_created",
+                    "poll_closed",
+                    "poll_reopened",
+                    "poll_deleted"
+                ],
+                "poll {id}"
+            );
+        }
+    }
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    for receiver in &receivers {
+        assert_eq!(receiver.seen().len(), 16, "nothing twice");
+    }
+}

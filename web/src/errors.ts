@@ -32,6 +32,9 @@ const MESSAGES: Record<string, string> = {
   payload_too_large: "That's too long.",
   service_unavailable: "The server is having trouble right now. Try again in a moment.",
   csrf_rejected: "This page's origin isn't allowed to use the server.",
+  answer_limit_reached: "You've given all the answers this poll takes.",
+  wrong_kind: "This poll doesn't take that kind of answer.",
+  poll_closed: "This poll is closed.",
   internal_error: "Something went wrong on the server. Please try again.",
 };
 

@@ -3,7 +3,8 @@
 // `poll_updated` and `poll_deleted`. Anonymous visitors get an anonymous socket for this (the
 // server lets it use the poll events only); signing in replaces it (see game.connect). The
 // browse page also follows the feed of new public polls (`subscribe_feed`, `poll_created`),
-// likewise sent again after every (re)connect.
+// likewise sent again after every (re)connect. A text poll's creator also gets each answer as
+// it comes in or is moderated (`poll_answer`), for the moderation queue.
 
 import type { Socket } from "socket.io-client";
 import { api } from "./api";
@@ -19,6 +20,8 @@ export interface Watcher {
   results(r: PollResults): void;
   deleted(): void;
   failed(e: ErrorLike): void;
+  /** A text poll's answer came in or was moderated (`poll_answer`: its creator's sockets). */
+  answer?(a: wire.QueuedAnswer): void;
 }
 
 let watching: { id: string; w: Watcher } | null = null;
@@ -39,6 +42,9 @@ function hook(s: Socket): void {
   });
   s.on("poll_updated", (m: { poll?: Poll }) => {
     if (watching && m?.poll?.id === watching.id) watching.w.poll(m.poll, true);
+  });
+  s.on("poll_answer", (m: Partial<wire.PollAnswer>) => {
+    if (watching && m?.answer && m.answer.poll_id === watching.id) watching.w.answer?.(m.answer);
   });
   s.on("poll_deleted", (m: Partial<wire.PollDeleted>) => {
     if (watching && m?.poll_id === watching.id) watching.w.deleted();
@@ -140,7 +146,8 @@ export function withResults(p: Poll, r: PollResults): Poll {
     voters: r.voters,
     likes: typeof r.likes === "number" ? r.likes : p.likes,
     options: p.options.map((o) => ({ ...o, votes: votes.get(o.id) ?? o.votes })),
-    // A ranked poll's runoff moves with its results.
+    // A ranked poll's runoff moves with its results; a text poll's answers and cloud too.
     runoff: r.runoff ?? p.runoff,
+    text: p.text && r.text ? { ...p.text, results: r.text } : p.text,
   };
 }

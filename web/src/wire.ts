@@ -11,6 +11,18 @@ export interface AnswerBrief {
   id: string;
 }
 
+/** One answer of a text poll in its creator's export, whatever its status. */
+export interface AnswerExport {
+  /** The word filter matched it. */
+  flagged: boolean;
+  id: string;
+  /** `pending`, `approved` or `hidden`. */
+  status: string;
+  submitted_at: string;
+  text: string;
+  voter: Voter;
+}
+
 /** `answer_hidden`: to everyone, without its author. */
 export interface AnswerHidden {
   answer_id: string;
@@ -19,6 +31,13 @@ export interface AnswerHidden {
 
 export interface AnswerIdResponse {
   answer_id: string;
+}
+
+/** `GET /api/polls/{id}/answers`: the creator's queue. */
+export interface AnswerQueue {
+  /** Oldest first, at most 500. */
+  answers: QueuedAnswer[];
+  counts: StatusCounts;
 }
 
 /** One answer of a finished round, with its author and who voted for it. */
@@ -37,11 +56,20 @@ export interface AnswerRequest {
   answer: string;
 }
 
+/** Where an answer stands. */
+export type AnswerStatus = "pending" | "approved" | "hidden";
+
 /** `answer_submitted`: who answered (so a screen can tick their name), never which answer. */
 export interface AnswerSubmitted {
   submitted_count: number;
   total_players: number;
   user_id: string;
+}
+
+/** An answer taken: the author's view of it, and the poll after it. */
+export interface AnswerTaken {
+  answer: MyAnswer;
+  poll: PollView;
 }
 
 /** One answer's counts in `vote_totals`: only the counts that changed are present. */
@@ -78,6 +106,13 @@ export interface Answered {
 
 export interface AnswersResponse {
   answers: AnswerView[];
+}
+
+/** An approved answer, as everyone sees it (never its author). */
+export interface ApprovedAnswer {
+  created_at: string;
+  id: string;
+  text: string;
 }
 
 /** One attempt in a webhook's delivery log. */
@@ -120,6 +155,8 @@ export interface BallotExport {
 }
 
 export interface BallotsExport {
+  /** Text polls only: every answer with its status, in the order they came in. */
+  answers?: AnswerExport[] | null;
   ballots: BallotExport[];
   poll: PollHead;
 }
@@ -156,6 +193,8 @@ export interface Choice {
 export interface CreatePollRequest {
   allow_anonymous?: boolean | null;
   allow_multiple?: boolean | null;
+  /** Text polls: answers one voter may give, 1–10 (default 1). */
+  answers_per_voter?: number | null;
   /** A category slug. */
   category?: string | null;
   /** Up to 1,000 characters. */
@@ -166,8 +205,18 @@ export interface CreatePollRequest {
   kind?: null | PollKind;
   /** 1 for single choice; 1..option count for multiple choice (default: the option count). */
   max_choices?: number | null;
-  /** 2–20 texts of 1–100 characters, unique ignoring case and surrounding space. */
-  options: string[];
+  /** Text polls: characters an answer may have, 1–280 (default 140). */
+  max_length?: number | null;
+  /**
+   * Text polls: `post` (default: answers show at once, the creator may hide them) or `pre`
+   * (held until the creator approves). An answer the word filter matches is held either way.
+   */
+  moderation?: string | null;
+  /**
+   * 2–20 texts of 1–100 characters, unique ignoring case and surrounding space (none for a
+   * text poll).
+   */
+  options?: string[];
   /** `false` keeps the poll a draft (default: published, `open`). */
   publish?: boolean | null;
   /** 1–200 characters. */
@@ -354,6 +403,7 @@ export interface LiveResults {
   options: LiveOption[];
   poll_id: string;
   runoff?: null | Runoff;
+  text?: null | TextResults;
   total_votes: number;
   voters: number;
 }
@@ -368,6 +418,25 @@ export interface LoginResponse {
   expires_in: number;
   token_type: string;
   user: User;
+}
+
+export interface ModerateRequest {
+  /** `approved` or `hidden`. */
+  status: string;
+}
+
+/** When voters see an answer. */
+export type Moderation = "pre" | "post";
+
+/**
+ * One of the caller's own answers, with where it stands (only its author and the creator
+ * see an answer that is not approved).
+ */
+export interface MyAnswer {
+  created_at: string;
+  id: string;
+  status: AnswerStatus;
+  text: string;
 }
 
 /** `my_answer_hidden`, to the author's sockets only. */
@@ -478,6 +547,11 @@ export interface PlayerLeft {
   kicked: boolean;
   participant_count: number;
   user_id: string;
+}
+
+/** `poll_answer`, to a text poll's creator only: an answer as it now stands in their queue. */
+export interface PollAnswer {
+  answer: QueuedAnswer;
 }
 
 /** `poll_created`, to feed subscribers: a newly published public poll. */
@@ -599,6 +673,7 @@ export interface PollView {
   runoff?: null | Runoff;
   /** `draft`, `open` or `closed` (an open poll past `expires_at` reads as closed). */
   status: string;
+  text?: null | TextPollView;
   /** Chosen options, summed. */
   total_votes: number;
   updated_at: string;
@@ -625,6 +700,23 @@ export interface ProfileView {
   votes_cast: number;
 }
 
+/** An answer as the poll's creator sees it in the queue (and in the `poll_answer` event). */
+export interface QueuedAnswer {
+  author?: null | CreatorView;
+  created_at: string;
+  /** The word filter matched it (it was held, whatever the moderation). */
+  flagged: boolean;
+  id: string;
+  moderated_at?: string | null;
+  poll_id: string;
+  status: AnswerStatus;
+  text: string;
+}
+
+export interface QueuedAnswerResponse {
+  answer: QueuedAnswer;
+}
+
 export interface Readiness {
   postgres: string;
   redis: string;
@@ -644,11 +736,15 @@ export interface RegisteredResponse {
 }
 
 export interface ResultsExport {
+  /** Text polls only: every approved answer, oldest first (never a held or hidden one). */
+  answers?: ApprovedAnswer[] | null;
   as_of: string;
   options: OptionTally[];
   poll: PollHead;
   total_votes: number;
   voters: number;
+  /** Text polls only: the word cloud of the approved answers (`domain::poll::words`). */
+  words?: WordCount[] | null;
 }
 
 export interface ResultsView {
@@ -656,6 +752,7 @@ export interface ResultsView {
   options: OptionResult[];
   poll_id: string;
   runoff?: null | Runoff;
+  text?: null | TextResults;
   total_votes: number;
   voters: number;
 }
@@ -885,6 +982,38 @@ export interface SiteStats {
   votes_last_24h: number;
 }
 
+/** How many answers have each status. */
+export interface StatusCounts {
+  approved: number;
+  hidden: number;
+  pending: number;
+}
+
+/** A text poll in the poll body. */
+export interface TextPollView {
+  /** Answers one voter may give (1–10). */
+  answers_per_voter: number;
+  /** Characters an answer may have (1–280). */
+  max_length: number;
+  moderation: Moderation;
+  /** The caller's answers, oldest first (empty for a caller who has none, and in broadcasts). */
+  my_answers: MyAnswer[];
+  results: TextResults;
+}
+
+/** A text poll's results: only approved answers are in them. */
+export interface TextResults {
+  /** How many answers are approved in all. */
+  answer_count: number;
+  /** The newest approved answers (at most 100), newest first. */
+  answers: ApprovedAnswer[];
+  /**
+   * The word cloud over every approved answer (`domain::poll::words`): at most 100 words,
+   * most frequent first; `count` is the number of answers the word appears in.
+   */
+  words: WordCount[];
+}
+
 /** `PATCH /api/auth/me`: every field optional. */
 export interface UpdateMeRequest {
   current_password?: string | null;
@@ -1014,6 +1143,12 @@ export interface WebhookView {
 
 export interface WebhooksResponse {
   webhooks: WebhookView[];
+}
+
+/** One word and in how many approved answers it appears. */
+export interface WordCount {
+  count: number;
+  word: string;
 }
 
 /** What this socket sends, tagged by `type`. */

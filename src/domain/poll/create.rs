@@ -3,7 +3,11 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{MAX_OPTIONS, MIN_OPTIONS, PollError, PollStatus, kind::PollKind};
+use super::{
+    MAX_OPTIONS, MIN_OPTIONS, PollError, PollStatus,
+    kind::PollKind,
+    text::{TextSettings, TextSettingsInput},
+};
 use crate::domain::{DomainError, text::TextRule};
 
 /// Questions and options are single lines, in NFC: options are told apart by what a reader
@@ -41,6 +45,8 @@ pub(crate) struct NewPollInput {
     pub expires_at: Option<DateTime<Utc>>,
     /// `choice` when left out.
     pub kind: Option<PollKind>,
+    /// A text poll's settings (refused on the other kinds).
+    pub text: TextSettingsInput,
 }
 
 /// A new poll that keeps every rule: trimmed texts, unique options, a valid choice limit.
@@ -53,6 +59,8 @@ pub(crate) struct NewPoll {
     pub max_choices: u32,
     pub expires_at: Option<DateTime<Utc>>,
     pub kind: PollKind,
+    /// `Some` exactly for a text poll.
+    pub text: Option<TextSettings>,
 }
 
 /// How a new poll starts. What the client leaves out is the default: published (open), public,
@@ -158,6 +166,16 @@ impl NewPollInput {
     pub(crate) fn validate(self, now: DateTime<Utc>) -> Result<NewPoll, PollError> {
         let question = question(&self.question)?;
         let description = description(self.description.as_deref().unwrap_or(""))?;
+        let kind = self.kind.unwrap_or_default();
+        if kind == PollKind::Text {
+            return self.validate_text(question, description, now);
+        }
+        if self.text.any() {
+            return Err(PollError::validation(
+                "kind",
+                "max_length, answers_per_voter and moderation are for text polls",
+            ));
+        }
         if !(MIN_OPTIONS..=MAX_OPTIONS).contains(&self.options.len()) {
             return Err(PollError::validation(
                 "options",
@@ -176,15 +194,6 @@ impl NewPollInput {
             }
             options.push(text);
         }
-        let kind = self.kind.unwrap_or_default();
-        if kind == PollKind::Text {
-            // Text ballots and results are not built yet: refused rather than made as a choice
-            // poll in disguise.
-            return Err(PollError::validation(
-                "kind",
-                format!("{} polls are not available yet", kind.as_str()),
-            ));
-        }
         let allow_multiple = self.allow_multiple.unwrap_or(false);
         let max_choices = max_choices(allow_multiple, self.max_choices, options.len())?;
         let expires_at = expiry(self.expires_at, now)?;
@@ -196,6 +205,40 @@ impl NewPollInput {
             max_choices,
             expires_at,
             kind,
+            text: None,
+        })
+    }
+
+    /// A text poll has no options and no choice limit: its ballots are answers.
+    fn validate_text(
+        self,
+        question: String,
+        description: String,
+        now: DateTime<Utc>,
+    ) -> Result<NewPoll, PollError> {
+        if !self.options.is_empty() {
+            return Err(PollError::validation(
+                "options",
+                "a text poll has no options (voters answer in their own words)",
+            ));
+        }
+        if self.allow_multiple == Some(true) || self.max_choices.is_some_and(|n| n != 1) {
+            return Err(PollError::validation(
+                "allow_multiple",
+                "a text poll has no choices (answers_per_voter sets how many answers one voter gives)",
+            ));
+        }
+        let text = self.text.validate()?;
+        let expires_at = expiry(self.expires_at, now)?;
+        Ok(NewPoll {
+            question,
+            description,
+            options: Vec::new(),
+            allow_multiple: false,
+            max_choices: 1,
+            expires_at,
+            kind: PollKind::Text,
+            text: Some(text),
         })
     }
 }
@@ -356,6 +399,36 @@ mod tests {
         i.options = vec!["Cafe\u{301}".into(), "Tea".into()];
         let p = i.validate(now).expect("valid");
         assert_eq!(p.options[0], "Caf\u{e9}", "kept in NFC");
+    }
+
+    #[test]
+    fn a_text_poll_has_settings_and_no_options() {
+        let now = Utc::now();
+        let text = || NewPollInput {
+            question: "One word for today?".into(),
+            kind: Some(PollKind::Text),
+            ..NewPollInput::default()
+        };
+        let p = text().validate(now).expect("valid");
+        assert!(p.options.is_empty());
+        assert_eq!(p.text.map(|t| t.max_length), Some(140));
+        let mut i = text();
+        i.options = vec!["a".into(), "b".into()];
+        assert_eq!(field_of(i.validate(now)), "options");
+        let mut i = text();
+        i.allow_multiple = Some(true);
+        assert_eq!(field_of(i.validate(now)), "allow_multiple");
+        let mut i = text();
+        i.text.max_length = Some(281);
+        assert_eq!(field_of(i.validate(now)), "max_length");
+        let mut i = input();
+        i.text.answers_per_voter = Some(3);
+        assert_eq!(
+            field_of(i.validate(now)),
+            "kind",
+            "settings of a text poll on a choice poll"
+        );
+        assert_eq!(input().validate(now).expect("valid").text, None);
     }
 
     #[test]

@@ -32,6 +32,15 @@ pub enum PollError {
     SlugTaken,
     #[error("option_ids: at most {0} choices in this poll")]
     TooManyChoices(u32),
+    /// A call made for another kind of poll (a vote on a text poll, an answer to a choice
+    /// poll), with what the poll takes instead.
+    #[error("{0}")]
+    WrongKind(&'static str),
+    /// The voter has given as many answers as the text poll takes from one voter.
+    #[error("you have given the {0} answer(s) this poll takes from one voter")]
+    AnswerLimit(u32),
+    #[error("no such answer in this poll")]
+    AnswerNotFound,
     #[error("{field}: {message}")]
     Validation {
         field: &'static str,
@@ -62,6 +71,9 @@ impl PollError {
             PollError::WrongState(_) => "wrong_state",
             PollError::SlugTaken => "slug_taken",
             PollError::TooManyChoices(_) => "too_many_choices",
+            PollError::WrongKind(_) => "wrong_kind",
+            PollError::AnswerLimit(_) => "answer_limit_reached",
+            PollError::AnswerNotFound => "answer_not_found",
             PollError::Validation { .. } => "validation_failed",
         }
     }
@@ -69,16 +81,19 @@ impl PollError {
     pub fn kind(&self) -> ErrorKind {
         match self {
             PollError::NotCreator | PollError::NotAdmin => ErrorKind::Forbidden,
-            PollError::PollNotFound | PollError::OptionNotFound | PollError::NoVote => {
-                ErrorKind::NotFound
-            }
+            PollError::PollNotFound
+            | PollError::OptionNotFound
+            | PollError::NoVote
+            | PollError::AnswerNotFound => ErrorKind::NotFound,
             PollError::PollClosed
             | PollError::PollHasVotes
             | PollError::OptionHasVotes
             | PollError::DuplicateOption
             | PollError::TooFewOptions
             | PollError::WrongState(_)
-            | PollError::SlugTaken => ErrorKind::Conflict,
+            | PollError::SlugTaken
+            | PollError::WrongKind(_)
+            | PollError::AnswerLimit(_) => ErrorKind::Conflict,
             PollError::TooManyChoices(_) | PollError::Validation { .. } => ErrorKind::Validation,
         }
     }
@@ -131,6 +146,17 @@ mod tests {
                 ErrorKind::Conflict,
             ),
             (PollError::SlugTaken, "slug_taken", ErrorKind::Conflict),
+            (PollError::WrongKind("x"), "wrong_kind", ErrorKind::Conflict),
+            (
+                PollError::AnswerLimit(1),
+                "answer_limit_reached",
+                ErrorKind::Conflict,
+            ),
+            (
+                PollError::AnswerNotFound,
+                "answer_not_found",
+                ErrorKind::NotFound,
+            ),
             (
                 PollError::TooManyChoices(2),
                 "too_many_choices",

@@ -89,6 +89,10 @@ impl PollState {
         existing: &[String],
     ) -> Result<(), PollError> {
         self.ensure_creator(actor)?;
+        if self.kind == super::kind::PollKind::Text {
+            // Options mean nothing to a text poll.
+            self.ensure_kind(super::kind::PollKind::Choice)?;
+        }
         if existing.iter().any(|k| k == key) {
             return Err(PollError::DuplicateOption);
         }

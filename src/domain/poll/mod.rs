@@ -1,7 +1,8 @@
 //! Poll rules as pure functions: what a new poll may be and its defaults (`create`), who may
 //! change what and which status changes are allowed (`lifecycle`), what a vote may choose and
-//! how a change of vote moves the counts (`vote`), a ranked poll's instant runoff (`runoff`), how a path names a poll by its short code
-//! (`code`), what a category may be (`category`), which list parameters are valid
+//! how a change of vote moves the counts (`vote`), a ranked poll's instant runoff (`runoff`),
+//! a text poll's answers and moderation (`text`) and word cloud (`words`), how a path names a
+//! poll by its short code (`code`), what a category may be (`category`), which list parameters are valid
 //! (`discovery`), and who hears of a change (`notice`: the feed, the creator). No I/O and no
 //! clock: callers pass `now`.
 
@@ -14,7 +15,9 @@ pub(crate) mod kind;
 pub(crate) mod lifecycle;
 pub(crate) mod notice;
 pub(crate) mod runoff;
+pub(crate) mod text;
 pub(crate) mod vote;
+pub(crate) mod words;
 
 #[cfg(test)]
 mod proptests;

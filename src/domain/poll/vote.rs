@@ -57,6 +57,10 @@ impl PollState {
         option_ids: &[Uuid],
         now: DateTime<Utc>,
     ) -> Result<Vec<Uuid>, PollError> {
+        if self.kind == PollKind::Text {
+            // A text poll's ballots are answers: refused whatever its status, saying so.
+            self.ensure_kind(PollKind::Choice)?;
+        }
         self.ensure_votable(now)?;
         if option_ids.is_empty() {
             return Err(PollError::validation(
@@ -124,6 +128,15 @@ impl Delta {
         }
     }
 
+    /// Adds `other` to this change: the change of a group of ballots written together.
+    pub(crate) fn add(&mut self, other: &Delta) {
+        self.voters += other.voters;
+        for (id, d) in &other.options {
+            *self.options.entry(*id).or_default() += *d;
+        }
+        self.options.retain(|_, d| *d != 0);
+    }
+
     #[cfg(test)]
     pub(crate) fn is_empty(&self) -> bool {
         self.voters == 0 && self.options.is_empty()
@@ -155,6 +168,25 @@ mod tests {
 
     fn o(n: u128) -> Uuid {
         Uuid::from_u128(n)
+    }
+
+    #[test]
+    fn a_group_of_changes_adds_up_to_the_change_from_first_to_last() {
+        let (a, b, c) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+        // One voter: none → a → b → c, written in one group; another: a withdrawn.
+        let mut sum = Delta::default();
+        sum.add(&Delta::between(None, Some(&[a])));
+        sum.add(&Delta::between(Some(&[a]), Some(&[b])));
+        sum.add(&Delta::between(Some(&[b]), Some(&[c])));
+        assert_eq!(sum, Delta::between(None, Some(&[c])));
+        sum.add(&Delta::between(Some(&[a]), None));
+        assert_eq!(sum.voters, 0);
+        assert_eq!(sum.options.get(&a), Some(&-1));
+        assert_eq!(sum.options.get(&c), Some(&1));
+        assert!(
+            !sum.options.contains_key(&b),
+            "options that net out are left out"
+        );
     }
 
     #[test]

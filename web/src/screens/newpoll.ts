@@ -1,5 +1,6 @@
 // "Create a poll" (REST `POST /api/polls`): question, description, 2–20 options, one or several
-// choices (with a limit), public or unlisted, open to visitors without an account or not, an
+// choices (with a limit), ranked, or open answers (a text poll: no options, an answer length,
+// answers per voter and whether answers wait for the creator's approval), public or unlisted, open to visitors without an account or not, an
 // optional closing time and a category. The
 // server's 422 names the field it refused (`question: …`); that message shows under the field.
 
@@ -40,6 +41,22 @@ export function newPollScreen(navigate: Navigate): Screen {
   const single = h("input", { type: "radio", name: "kind", id: "kind-single", value: "single", checked: true });
   const multiple = h("input", { type: "radio", name: "kind", id: "kind-multiple", value: "multiple" });
   const ranked = h("input", { type: "radio", name: "kind", id: "kind-ranked", value: "ranked" });
+  const text = h("input", { type: "radio", name: "kind", id: "kind-text", value: "text" });
+  const maxLength = h("input", { id: "poll-max-length", name: "max_length", type: "number", min: 1, max: 280, value: "140", inputMode: "numeric" });
+  const perVoter = h("input", { id: "poll-answers-per-voter", name: "answers_per_voter", type: "number", min: 1, max: 10, value: "1", inputMode: "numeric" });
+  const premod = h("input", { type: "checkbox", name: "moderation", id: "poll-premod" });
+  const textFields = h(
+    "div",
+    { class: "stack text-settings" },
+    h(
+      "div",
+      { class: "grid-2" },
+      field("poll-max-length", "Longest answer (characters)", maxLength, "1–280."),
+      field("poll-answers-per-voter", "Answers per voter", perVoter, "1–10."),
+    ),
+    h("label", { class: "check" }, premod, " Approve each answer before anyone sees it"),
+    h("p", { class: "hint" }, "Otherwise answers show at once and you can hide them. Answers the word filter catches always wait for you."),
+  );
   const maxChoices = h("input", { id: "poll-max-choices", name: "max_choices", type: "number", min: 1, max: 20, value: "2", inputMode: "numeric" });
   const maxField = field("poll-max-choices", "At most this many choices", maxChoices);
 
@@ -80,16 +97,27 @@ export function newPollScreen(navigate: Navigate): Screen {
     maxChoices.max = String(Math.max(1, items.length));
   }
   addBtn.addEventListener("click", () => addOption("", true));
+  const optionsField = h(
+    "fieldset",
+    { class: "field options-field", "aria-describedby": "poll-options-hint poll-options-error" },
+    h("legend", null, "Options"),
+    optionList,
+    h("p", { id: "poll-options-hint", class: "hint" }, `${MIN_OPTIONS}–${MAX_OPTIONS} different options, up to 100 characters each.`),
+    optionsError,
+    h("div", { class: "row" }, addBtn),
+  );
   addOption();
   addOption();
 
   const kindChanged = () => {
     maxField.hidden = !multiple.checked;
+    optionsField.hidden = text.checked;
+    textFields.hidden = !text.checked;
   };
   single.addEventListener("change", kindChanged);
   multiple.addEventListener("change", kindChanged);
   ranked.addEventListener("change", kindChanged);
-  kindChanged();
+  text.addEventListener("change", kindChanged);
 
   loadCategories().then(
     (cats) => {
@@ -103,6 +131,7 @@ export function newPollScreen(navigate: Navigate): Screen {
   );
 
   const errors: Record<string, HTMLElement> = {};
+  kindChanged();
   let busy = false;
 
   function clearErrors(): void {
@@ -135,12 +164,17 @@ export function newPollScreen(navigate: Navigate): Screen {
       .filter((v) => v.trim() !== "");
     const body: Record<string, unknown> = {
       question: question.value,
-      options,
-      kind: ranked.checked ? "ranked" : "choice",
+      options: text.checked ? [] : options,
+      kind: text.checked ? "text" : ranked.checked ? "ranked" : "choice",
       allow_multiple: multiple.checked,
       is_public: pub.checked,
       allow_anonymous: anon.checked,
     };
+    if (text.checked) {
+      body.max_length = Number(maxLength.value);
+      body.answers_per_voter = Number(perVoter.value);
+      body.moderation = premod.checked ? "pre" : "post";
+    }
     if (description.value.trim()) body.description = description.value;
     if (multiple.checked) body.max_choices = Number(maxChoices.value);
     if (category.value) body.category = category.value;
@@ -174,22 +208,16 @@ export function newPollScreen(navigate: Navigate): Screen {
     field("poll-description", "Description", description, undefined, true),
     h(
       "fieldset",
-      { class: "field options-field", "aria-describedby": "poll-options-hint poll-options-error" },
-      h("legend", null, "Options"),
-      optionList,
-      h("p", { id: "poll-options-hint", class: "hint" }, `${MIN_OPTIONS}–${MAX_OPTIONS} different options, up to 100 characters each.`),
-      optionsError,
-      h("div", { class: "row" }, addBtn),
-    ),
-    h(
-      "fieldset",
       { class: "field choice-field" },
       h("legend", null, "Voters may pick"),
       h("label", { class: "check" }, single, " One option"),
       h("label", { class: "check" }, multiple, " Several options"),
       h("label", { class: "check" }, ranked, " Ranked: voters order the options, and an instant runoff finds the winner"),
+      h("label", { class: "check" }, text, " Open answers: voters answer in their own words, shown as a word cloud"),
       maxField,
+      textFields,
     ),
+    optionsField,
     h(
       "fieldset",
       { class: "field choice-field" },
@@ -214,6 +242,9 @@ export function newPollScreen(navigate: Navigate): Screen {
   errors.text = optionsError;
   errors.kind = formError;
   errors.max_choices = form.querySelector("#poll-max-choices-error") as HTMLElement;
+  errors.max_length = form.querySelector("#poll-max-length-error") as HTMLElement;
+  errors.answers_per_voter = form.querySelector("#poll-answers-per-voter-error") as HTMLElement;
+  errors.moderation = formError;
   errors.expires_at = form.querySelector("#poll-expires-error") as HTMLElement;
   errors.category = form.querySelector("#poll-category-error") as HTMLElement;
 

@@ -3,7 +3,8 @@
 // visitors watch too), voting and changing or withdrawing the vote (REST; visitors too on a poll
 // that allows anonymous votes: the server then knows them by an HttpOnly cookie), the share link
 // with the code and Present (the presenter view, screens/present.ts), and the creator's
-// close/reopen/delete and stats (votes by hour as a small SVG chart, voters, likes, views).
+// close/reopen/delete and stats (votes by hour as a small SVG chart, voters, likes, views). A
+// text poll shows its answer box, word cloud and moderation queue instead (screens/textpoll.ts).
 
 import { api, ApiError } from "../api";
 import { fill as fillEl, h, setText } from "../dom";
@@ -14,6 +15,7 @@ import { icon } from "../icons";
 import { announce, toast } from "../ui";
 import { busyClick } from "./common";
 import { drawRunoff, rankedBallot } from "./ranked";
+import { textPanel } from "./textpoll";
 import { plural, syncList, type Screen } from "./screen";
 
 type Navigate = (path: string) => void;
@@ -67,6 +69,8 @@ export function pollScreen(ref: string, navigate: Navigate): Screen {
     draw();
   });
   const runoffBox = h("div", { class: "runoff-box" });
+  // A text poll: the answer box, the cloud and answers, and the creator's queue instead.
+  const textBox = textPanel((p) => setPoll(p));
 
   // --- like: optimistic (the button and count change at once), then set from the server's
   // {likes, liked_by_me}; a second press during a request is sent after it (the last press
@@ -249,7 +253,7 @@ export function pollScreen(ref: string, navigate: Navigate): Screen {
     fillEl(chart, hourChart(st.votes_by_hour));
   }
 
-  const body = h("div", { class: "stack" }, form, runoffBox, creatorBar, stats, share);
+  const body = h("div", { class: "stack" }, form, textBox.el, runoffBox, creatorBar, stats, share);
   const el = h("section", { class: "screen screen-narrow poll-page" }, eyebrow, title, desc, likeBar, body);
 
   const err = (e: unknown): ErrorLike => (e instanceof ApiError ? e : { code: "network" });
@@ -267,7 +271,9 @@ export function pollScreen(ref: string, navigate: Navigate): Screen {
     // Broadcasts (poll_updated) say nothing of this viewer's own choice: keep the one we know.
     const mine = broadcast ? (poll?.my_votes ?? []) : (p.my_votes ?? []);
     const liked = broadcast ? (poll?.liked_by_me ?? false) : !!p.liked_by_me;
-    poll = { ...p, my_votes: mine, liked_by_me: liked };
+    const myAnswers = broadcast ? (poll?.text?.my_answers ?? []) : (p.text?.my_answers ?? []);
+    const text = p.text ? { ...p.text, my_answers: myAnswers } : p.text;
+    poll = { ...p, my_votes: mine, liked_by_me: liked, text };
     draw();
   }
 
@@ -360,6 +366,9 @@ export function pollScreen(ref: string, navigate: Navigate): Screen {
         rest ? h("span", null, rest) : null,
       );
     }
+    const isText = p.kind === "text";
+    textBox.el.hidden = !isText;
+    if (isText) textBox.draw(p, canVote, !!state.me && state.me.id === p.creator.id);
     const ranked = p.kind === "ranked";
     list.hidden = ranked;
     ballot.el.hidden = !ranked || !canVote;
@@ -435,6 +444,11 @@ export function pollScreen(ref: string, navigate: Navigate): Screen {
     voteBtn.disabled = sending || (voted && (ranked ? !ballot.moved() : same));
     withdrawBtn.hidden = !canVote || !voted;
     signInBtn.hidden = canVote || st !== "open";
+    setText(signInBtn, isText ? "Sign in to answer" : "Sign in to vote");
+    if (isText) {
+      // Of the vote form, only the sign-in offer and the note apply to a text poll.
+      for (const part of [legend.parentElement as HTMLElement, total, voteBtn, withdrawBtn]) part.hidden = true;
+    }
     setText(
       note,
       st === "closed"
@@ -445,7 +459,7 @@ export function pollScreen(ref: string, navigate: Navigate): Screen {
             ? "This poll is a draft: only you can see it."
             : [
                 p.expires_at ? `Voting closes ${when(p.expires_at)}.` : "",
-                state.me || !p.allow_anonymous ? "" : "You can vote without an account.",
+                state.me || !p.allow_anonymous ? "" : isText ? "You can answer without an account." : "You can vote without an account.",
               ].join(" ").trim(),
     );
     note.hidden = !note.textContent;
@@ -482,6 +496,7 @@ export function pollScreen(ref: string, navigate: Navigate): Screen {
       draw();
     },
     failed,
+    answer: (a: Parameters<typeof textBox.answer>[0]) => textBox.answer(a),
   };
   if (id) watch(id, watcher);
   // The REST read answers a missing poll at once (the socket may still be connecting), and

@@ -2,7 +2,8 @@
 // presenter view, made for 1920×1080 and 1280×720 alike with nothing to scroll. The question
 // and a bar chart of the counts in large type, the address and code to vote at, and a QR code
 // of the poll's short link `origin/p/{code}`. The counts follow the votes live over the page's
-// socket (`subscribe_poll`, `poll_results`, `poll_updated`), as on the poll's page.
+// socket (`subscribe_poll`, `poll_results`, `poll_updated`), as on the poll's page. A text poll
+// shows its word cloud (approved answers only) in place of the bars.
 //
 // It is a page of the ordinary client (not the room's big screen, which signs nobody in): a
 // creator presenting their draft is signed in here as everywhere. The header is hidden while it
@@ -16,6 +17,7 @@ import { qrSvg } from "../qr";
 import type { Poll, PollResults } from "../store";
 import { announce } from "../ui";
 import { isPollId } from "./poll";
+import { wordCloud } from "./textpoll";
 import { plural, syncList, type Screen } from "./screen";
 
 const STATE_LINE = {
@@ -33,6 +35,9 @@ export function presentScreen(ref: string): Screen {
   const status = h("p", { class: "bs-brand pr-state" });
   const question = h("h1", { class: "pr-question" }, "Loading the poll…");
   const bars = h("ol", { class: "pr-bars", "aria-label": "Results" });
+  // A text poll: its word cloud in place of the bars.
+  const cloud = h("div", { class: "pr-cloud" });
+  cloud.hidden = true;
   const total = h("p", { class: "bs-status pr-total", role: "status", "aria-live": "polite" });
   const qr = h("div", { class: "bs-qr-code pr-qr" });
   const address = h("p", { class: "pr-address" });
@@ -48,7 +53,7 @@ export function presentScreen(ref: string): Screen {
     code,
   );
   side.hidden = true;
-  const main = h("div", { class: "pr-main" }, status, question, bars, total);
+  const main = h("div", { class: "pr-main" }, status, question, bars, cloud, total);
   const el = h("section", { class: "bs pr" }, main, side, exit);
 
   /** The address, code and QR code: drawn once, the code never changes. */
@@ -75,9 +80,28 @@ export function presentScreen(ref: string): Screen {
     if (!p) return;
     drawSide(p);
     const st = pollState(p);
-    setText(status, STATE_LINE[st]);
+    // A text poll takes answers, not votes.
+    setText(status, st === "open" && p.text ? "Answer now" : STATE_LINE[st]);
     status.dataset.state = st;
     setText(question, p.question);
+    if (p.text) {
+      bars.hidden = true;
+      cloud.hidden = false;
+      const r = p.text.results;
+      const key = JSON.stringify(r.words);
+      if (cloud.dataset.key !== key) {
+        cloud.dataset.key = key;
+        // In rem of the page, which the presenter's stylesheet scales with the screen.
+        cloud.replaceChildren(
+          r.words.length
+            ? // Fewer words, larger type: up to 100 words still fit the screen's height.
+              wordCloud(r.words, 1.2, r.words.length > 50 ? 3 : r.words.length > 20 ? 4.2 : 5.6)
+            : h("p", { class: "pr-empty" }, "Answers appear here as they come in."),
+        );
+      }
+      setText(total, `${plural(r.answer_count, "answer")} from ${plural(p.voters, "voter")}`);
+      return;
+    }
     const options = [...p.options].sort((a, b) => a.position - b.position);
     // Rows share the chart's height: fewer options, larger type; past six, two columns (see
     // present.css).
