@@ -186,6 +186,9 @@ pub async fn build_with_pool(config: &Config, pool: sqlx::PgPool) -> Result<App,
     // client starts) answers allowed origins exactly as REST does, preflights included.
     let router = http::router(state)
         .layer(sio)
+        .layer(axum::middleware::map_request(
+            gateway::handshake::own_handshake,
+        ))
         .layer(http::cors(&config.allowed_origins));
     timers::spawn(Arc::clone(&game), config.deadline_poll, shutdown.clone());
     // Live before serving, so other nodes count this one's sockets from the first.

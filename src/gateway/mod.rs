@@ -7,6 +7,7 @@ pub(crate) mod connect;
 pub(crate) mod fanout;
 pub(crate) mod handle;
 pub(crate) mod handlers;
+pub(crate) mod handshake;
 pub(crate) mod polls;
 pub(crate) mod protocol;
 pub(crate) mod screen;
@@ -40,6 +41,11 @@ const ACK_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Largest Socket.IO message accepted; a bigger one closes that socket only.
 pub(crate) const MAX_PAYLOAD_BYTES: u64 = 16 * 1024;
+/// What a WebSocket reads from the kernel at once, allocated per socket when it opens
+/// (engineioxide's default is 4 KiB). A client's messages are a few hundred bytes (a vote, an
+/// answer), so 1 KiB holds them whole; a bigger one grows that socket's buffer as it arrives.
+/// Measured: 3 KB less per idle socket (docs/benchmarks.md, "Memory per connection").
+const WS_READ_BUFFER_BYTES: usize = 1024;
 /// Binary attachments accepted per message: none. The game never sends binary, and the parser
 /// would otherwise buffer up to 10 MB of attachments per socket (socketioxide's default)
 /// before the message is complete. A binary event closes that socket only.
@@ -131,6 +137,7 @@ pub(crate) async fn layer(
         .with_parser(parser)
         .max_payload(MAX_PAYLOAD_BYTES)
         .ws_max_message_size(usize::try_from(MAX_PAYLOAD_BYTES).unwrap_or(usize::MAX))
+        .ws_read_buffer_size(WS_READ_BUFFER_BYTES)
         .ack_timeout(ACK_TIMEOUT)
         .with_adapter::<Adapter>(adapter)
         .build_layer();
