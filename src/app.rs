@@ -184,6 +184,8 @@ pub async fn build_with_pool(config: &Config, pool: sqlx::PgPool) -> Result<App,
     spawn_session_pruner(Arc::clone(&auth), shutdown.clone());
     // CORS outside the Socket.IO layer, so `/socket.io` (long-polling first, as the official
     // client starts) answers allowed origins exactly as REST does, preflights included.
+    // The handshake's request copied out of hyper's read buffer before the Socket.IO layer
+    // keeps it for the connection's life (gateway::handshake).
     let router = http::router(state)
         .layer(sio)
         .layer(axum::middleware::map_request(

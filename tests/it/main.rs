@@ -23,6 +23,7 @@ mod late;
 mod limits;
 mod loadgen_smoke;
 mod lookups;
+mod memory;
 mod node_crash;
 mod official_client;
 mod openapi;
