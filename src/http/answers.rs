@@ -15,7 +15,7 @@ use super::{
     AppState,
     error::{ApiError, ApiResult, ErrorBody},
     extract::{ApiJson, ApiQuery, ClientIp, IdPath},
-    polls::{MaybeUser, OptionPath, rest_voter},
+    polls::{MaybeUser, OptionPath, rest_voter, voter_cookie},
 };
 use crate::{
     auth::AuthUser,
@@ -78,12 +78,7 @@ pub(crate) async fn submit(
 ) -> ApiResult<impl IntoResponse> {
     let (voter, minted) = rest_voter(&state, user, &headers, Some(ip))?;
     let taken = state.polls.submit_answer(voter, id, &req.text).await?;
-    let jar = if minted {
-        let voters = state.auth.keys().voters();
-        jar.add(voters.cookie(voter.key, state.cookie_secure))
-    } else {
-        jar
-    };
+    let jar = voter_cookie(&state, jar, voter, minted);
     Ok((StatusCode::CREATED, jar, Json(taken)))
 }
 

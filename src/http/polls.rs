@@ -421,14 +421,23 @@ pub(crate) async fn vote(
 ) -> ApiResult<(CookieJar, Json<PollResponse>)> {
     let (voter, minted) = rest_voter(&state, user, &headers, Some(ip))?;
     let view = state.polls.vote(voter, id, &req.option_ids).await?;
-    // The cookie goes out only with a vote that counted, so a refused vote leaves no id behind.
-    let jar = if minted {
+    Ok((voter_cookie(&state, jar, voter, minted), poll(view)))
+}
+
+/// The `jar` with the new voter's cookie when `rest_voter` minted one. Called only after the
+/// vote or answer counted, so a refused one leaves no id behind.
+pub(crate) fn voter_cookie(
+    state: &AppState,
+    jar: CookieJar,
+    voter: Voter,
+    minted: bool,
+) -> CookieJar {
+    if minted {
         let voters = state.auth.keys().voters();
         jar.add(voters.cookie(voter.key, state.cookie_secure))
     } else {
         jar
-    };
-    Ok((jar, poll(view)))
+    }
 }
 
 /// Who votes over REST: the signed-in account; otherwise the anonymous voter of a valid

@@ -29,6 +29,8 @@ export const PHONE = {
   hasTouch: true,
 };
 export const DESKTOP = { viewport: { width: 1280, height: 800 } };
+/** A big screen or projector (1080p). */
+export const TV = { viewport: { width: 1920, height: 1080 } };
 
 export function config() {
   return JSON.parse(readFileSync(process.argv[2], "utf8"));

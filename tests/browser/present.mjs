@@ -11,13 +11,12 @@
 // Usage: node present.mjs <config.json>  with {base, shots}
 // Prints one JSON line {ok: true, qr, code, poll} on success, or exits non-zero with the reason.
 
-import { DESKTOP, PHONE, Player, assert, assertEq, at, capture as captureIn, config, decodeQr, guard, launch, settle, signUp, timeline } from "./lib.mjs";
+import { DESKTOP, PHONE, Player, TV, assert, assertEq, at, capture as captureIn, config, decodeQr, guard, launch, settle, signUp, timeline } from "./lib.mjs";
 
 const fail = guard("present.mjs", 110_000);
 const cfg = config();
 const base = cfg.base;
 const shots = cfg.shots;
-const TV = { viewport: { width: 1920, height: 1080 } };
 const SMALL_TV = { viewport: { width: 1280, height: 720 } };
 
 /** A settled screenshot, saved as <name>.png. */

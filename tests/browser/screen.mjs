@@ -15,13 +15,12 @@
 // Usage: node screen.mjs <config.json>  with {base, shots}
 // Prints one JSON line {ok: true, ...} on success, or exits non-zero with the reason.
 
-import { PHONE, Player, assert, assertEq, at, capture as captureIn, config, decodeQr, guard, launch, settle, shot, signUp, timeline } from "./lib.mjs";
+import { PHONE, Player, TV, assert, assertEq, at, capture as captureIn, config, decodeQr, guard, launch, settle, shot, signUp, timeline } from "./lib.mjs";
 
 const fail = guard("screen.mjs", 180_000);
 const cfg = config();
 const base = cfg.base;
 const shots = cfg.shots;
-const TV = { viewport: { width: 1920, height: 1080 } };
 const SMALL_TV = { viewport: { width: 1280, height: 720 } };
 
 /** Screenshot of the whole screen (animations run to their end), saved as <name>-<size>.png. */

@@ -9,13 +9,12 @@
 // Usage: node text.mjs <config.json>  with {base, shots}
 // Prints one JSON line {ok: true, ...} on success, or exits non-zero with the reason.
 
-import { DESKTOP, PHONE, Player, assert, assertEq, at, capture, config, guard, launch, settle, shot, signUp, timeline } from "./lib.mjs";
+import { DESKTOP, PHONE, Player, TV, assert, assertEq, at, capture, config, guard, launch, settle, shot, signUp, timeline } from "./lib.mjs";
 
 const fail = guard("text.mjs", 110_000);
 const cfg = config();
 const base = cfg.base;
 const shots = cfg.shots;
-const TV = { viewport: { width: 1920, height: 1080 } };
 const Q = "One word for this conference?";
 
 const browser = await launch();

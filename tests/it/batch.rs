@@ -4,7 +4,7 @@
 //! earlier commit (an advisory lock the trigger waits on) until the other actions are queued
 //! (the node's `room_queue_actions` gauge, which is why this test has a binary of its own).
 
-use crate::common::{Player, TestApp, eventually, spawn_app};
+use crate::common::{Player, TestApp, eventually, scrape_metrics, spawn_app};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sqlx::PgPool;
@@ -16,12 +16,7 @@ async fn answer(app: &TestApp, who: &Player, round: &str, text: &str) -> (Status
 }
 
 async fn queued(app: &TestApp) -> i64 {
-    let text = reqwest::get(app.url("/metrics"))
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("metrics body");
+    let text = scrape_metrics(&app.url("/metrics"), None).await;
     text.lines()
         .find_map(|l| l.strip_prefix("voting_game_room_queue_actions "))
         .and_then(|n| n.trim().parse().ok())

@@ -3,8 +3,13 @@
 //! deadline fires whichever node is alive. A node alone publishes nothing to Redis until a
 //! second one arrives.
 
-use crate::common::{socket::Sock, spawn_app, spawn_app_with, table::gather, test_config};
-use serde_json::{Value, json};
+use crate::common::{
+    socket::Sock,
+    spawn_app, spawn_app_with,
+    table::{gather, play_round},
+    test_config,
+};
+use serde_json::json;
 use sqlx::PgPool;
 use tf_rust_socketio::TransportType;
 
@@ -20,31 +25,8 @@ async fn players_split_across_two_nodes_play_one_game_and_see_each_event_once(po
         TransportType::Websocket,
     )
     .await;
-    let data = socks[0].ok("start_game", json!({"room_code": code})).await;
-    let round_id = data["round"]["id"].clone();
-    for (i, s) in socks.iter().enumerate() {
-        s.ok(
-            "submit_answer",
-            json!({"round_id": round_id, "room_code": code, "answer": format!("answer {i}")}),
-        )
-        .await;
-    }
-    let voting = socks[3].inbox.wait_for("voting_started", |_| true).await;
-    let answers: Vec<Value> = voting["answers"].as_array().cloned().unwrap_or_default();
-    for (i, s) in socks.iter().enumerate() {
-        let target = answers
-            .iter()
-            .find(|a| a["content"] != format!("answer {i}"))
-            .expect("someone else's answer");
-        s.ok(
-            "submit_vote",
-            json!({"round_id": round_id, "room_code": code, "answer_id": target["id"]}),
-        )
-        .await;
-    }
-    for s in &socks {
-        s.inbox.wait_for("round_ended", |_| true).await;
-    }
+    let all: Vec<&Sock> = socks.iter().collect();
+    play_round(&all, &code).await;
     // A later broadcast every socket must hear: any duplicate of the round's events was sent
     // before it, through the same adapter.
     socks[0].ok("next_round", json!({"room_code": code})).await;

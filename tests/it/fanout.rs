@@ -8,7 +8,7 @@
 
 use crate::common::{
     Player, database_url, eventually, fresh_prefix, node::Node, redis_cluster::PrivateCluster,
-    room_key, socket::Sock, spawn_app_with, unlimited_config,
+    room_key, scrape_metrics, socket::Sock, spawn_app_with, table::play_round, unlimited_config,
 };
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -68,45 +68,11 @@ impl Redis {
 
 /// Pub/sub messages node `base` has received from Redis so far, all channels together.
 async fn received(base: &str) -> u64 {
-    let text = reqwest::get(format!("{base}/metrics"))
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("metrics text");
+    let text = scrape_metrics(&format!("{base}/metrics"), None).await;
     text.lines()
         .filter(|l| l.starts_with("voting_game_pubsub_received_messages_total"))
         .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
         .sum::<f64>() as u64
-}
-
-/// Players answer, then each votes for another's answer; returns once all heard the round end.
-async fn play_round(socks: &[&Sock], code: &str) {
-    let data = socks[0].ok("start_game", json!({"room_code": code})).await;
-    let round_id = data["round"]["id"].clone();
-    for (i, s) in socks.iter().enumerate() {
-        s.ok(
-            "submit_answer",
-            json!({"round_id": round_id, "room_code": code, "answer": format!("answer {i}")}),
-        )
-        .await;
-    }
-    let voting = socks[0].inbox.wait_for("voting_started", |_| true).await;
-    let answers: Vec<Value> = voting["answers"].as_array().cloned().unwrap_or_default();
-    for (i, s) in socks.iter().enumerate() {
-        let target = answers
-            .iter()
-            .find(|a| a["content"] != format!("answer {i}"))
-            .expect("someone else's answer");
-        s.ok(
-            "submit_vote",
-            json!({"round_id": round_id, "room_code": code, "answer_id": target["id"]}),
-        )
-        .await;
-    }
-    for s in socks {
-        s.inbox.wait_for("round_ended", |_| true).await;
-    }
 }
 
 async fn seated(base: &str, player: &Player, code: &str) -> Sock {

@@ -2,8 +2,8 @@
 //! heals by itself.
 
 use crate::common::{
-    assert_error, eventually, fresh_prefix, proxy::Proxy, socket::Sock, spawn_app, spawn_app_with,
-    test_config,
+    assert_error, eventually, fresh_prefix, proxy::Proxy, scrape_metrics, socket::Sock, spawn_app,
+    spawn_app_with, test_config,
 };
 use reqwest::{Client, StatusCode, header};
 use serde_json::{Value, json};
@@ -26,7 +26,7 @@ async fn metrics_report_sockets_events_latency_rooms_and_questions(pool: PgPool)
     let text = eventually("the open room to be counted", || {
         let url = url.clone();
         async move {
-            let text = scrape(&url, None).await;
+            let text = scrape_metrics(&url, None).await;
             (metric(&text, "voting_game_active_rooms") >= 1.0).then_some(text)
         }
     })
@@ -38,23 +38,6 @@ async fn metrics_report_sockets_events_latency_rooms_and_questions(pool: PgPool)
     assert!(value("voting_game_events_total{direction=\"out\",event=\"game_started\"}") >= 1.0);
     assert!(value("voting_game_action_seconds_count{action=\"join_room\"}") >= 1.0);
     assert!(value("voting_game_questions_total{source=\"bank\"}") >= 1.0);
-}
-
-/// A scrape's text (asserting a 200), with a bearer token if given.
-async fn scrape(url: &str, token: Option<&str>) -> String {
-    let mut req = Client::new().get(url);
-    if let Some(token) = token {
-        req = req.bearer_auth(token);
-    }
-    let res = req.send().await.expect("metrics");
-    assert_eq!(res.status(), StatusCode::OK);
-    assert!(
-        res.headers()[header::CONTENT_TYPE]
-            .to_str()
-            .is_ok_and(|t| t.starts_with("text/plain")),
-        "prometheus text"
-    );
-    res.text().await.expect("text")
 }
 
 /// The value of the first sample line starting with `prefix`.
@@ -91,7 +74,7 @@ async fn with_a_metrics_token_a_scrape_needs_it(pool: PgPool) {
     )
     .await;
     assert_error(status, &body, StatusCode::UNAUTHORIZED, "unauthorized");
-    let text = scrape(&url, Some("scrape-secret-0123456789")).await;
+    let text = scrape_metrics(&url, Some("scrape-secret-0123456789")).await;
     assert!(
         text.contains("# TYPE voting_game_connected_sockets gauge"),
         "{text}"
@@ -109,7 +92,7 @@ async fn with_a_metrics_address_the_metrics_are_served_there_and_not_on_the_publ
     assert_error(status, &body, StatusCode::NOT_FOUND, "not_found");
     let own = app.metrics_addr.expect("a metrics listener");
     assert_ne!(own, app.addr);
-    let text = scrape(&format!("http://{own}/metrics"), None).await;
+    let text = scrape_metrics(&format!("http://{own}/metrics"), None).await;
     assert!(
         text.contains("# TYPE voting_game_active_rooms gauge"),
         "{text}"
@@ -123,7 +106,7 @@ async fn with_a_metrics_address_the_metrics_are_served_there_and_not_on_the_publ
 async fn without_a_token_the_public_port_serves_the_metrics_to_this_machine_only(pool: PgPool) {
     let app = spawn_app(pool).await;
     let url = app.url("/metrics");
-    scrape(&url, None).await;
+    scrape_metrics(&url, None).await;
     // Relayed by a reverse proxy on this machine: the client is elsewhere.
     for forwarded in [
         ("x-forwarded-for", "203.0.113.9"),
@@ -146,7 +129,7 @@ async fn a_scrape_answers_at_once_while_postgres_is_stuck(pool: PgPool) {
         .expect("lock");
     let scraped = tokio::time::timeout(
         Duration::from_millis(1500),
-        scrape(&app.url("/metrics"), None),
+        scrape_metrics(&app.url("/metrics"), None),
     )
     .await;
     tx.rollback().await.expect("unlock");

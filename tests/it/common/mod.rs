@@ -330,6 +330,24 @@ impl TestApp {
     }
 }
 
+/// A Prometheus scrape's text from `url` (asserting a 200 and the text format), with a bearer
+/// token if given.
+pub async fn scrape_metrics(url: &str, token: Option<&str>) -> String {
+    let mut req = Client::new().get(url);
+    if let Some(token) = token {
+        req = req.bearer_auth(token);
+    }
+    let res = req.send().await.expect("metrics");
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        res.headers()[reqwest::header::CONTENT_TYPE]
+            .to_str()
+            .is_ok_and(|t| t.starts_with("text/plain")),
+        "prometheus text"
+    );
+    res.text().await.expect("text")
+}
+
 /// The URL of a test's own database (`#[sqlx::test]`'s pool), on whichever server
 /// `DATABASE_URL` names, for a server process or a proxy that must reach it.
 pub fn database_url(pool: &PgPool) -> String {

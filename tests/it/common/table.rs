@@ -93,3 +93,32 @@ pub async fn seat(
     }
     socks
 }
+
+/// Players answer, then each votes for another's answer; returns once all heard the round end.
+pub async fn play_round(socks: &[&Sock], code: &str) {
+    let data = socks[0].ok("start_game", json!({"room_code": code})).await;
+    let round_id = data["round"]["id"].clone();
+    for (i, s) in socks.iter().enumerate() {
+        s.ok(
+            "submit_answer",
+            json!({"round_id": round_id, "room_code": code, "answer": format!("answer {i}")}),
+        )
+        .await;
+    }
+    let voting = socks[0].inbox.wait_for("voting_started", |_| true).await;
+    let answers: Vec<Value> = voting["answers"].as_array().cloned().unwrap_or_default();
+    for (i, s) in socks.iter().enumerate() {
+        let target = answers
+            .iter()
+            .find(|a| a["content"] != format!("answer {i}"))
+            .expect("someone else's answer");
+        s.ok(
+            "submit_vote",
+            json!({"round_id": round_id, "room_code": code, "answer_id": target["id"]}),
+        )
+        .await;
+    }
+    for s in socks {
+        s.inbox.wait_for("round_ended", |_| true).await;
+    }
+}
