@@ -106,9 +106,8 @@ pub(crate) async fn authenticate(
     s.extensions.insert(Arc::new(SocketRooms::default()));
     s.extensions
         .insert(Arc::new(SocketBudget::new(&state.limits.settings)));
-    // Every event is registered before the connect packet goes out (`handlers::register`).
-    super::polls::register(&s);
-    super::handlers::register(&s);
+    // Every event is registered before the connect packet goes out (`events::register`).
+    super::events::register(&s);
     Ok(())
 }
 
@@ -171,7 +170,6 @@ async fn present(
     s.extensions.insert(Arc::new(SocketRooms::default()));
     s.extensions
         .insert(Arc::new(SocketBudget::new(&state.limits.settings)));
-    super::polls::register(s);
-    super::handlers::register(s);
+    super::events::register(s);
     Ok(())
 }

@@ -66,20 +66,9 @@ pub(crate) async fn handle<C, T, R, F, Fut>(
     let Some(caller) = C::of(&s) else {
         return reply.fail(Error::Unauthorized);
     };
-    if let Some(budget) = s.extensions.get::<Arc<SocketBudget>>() {
-        match budget.spend() {
-            Budget::Ok => {}
-            Budget::Refused { retry_after } => {
-                return reply.fail(Error::RateLimited { retry_after });
-            }
-            Budget::Exhausted => {
-                tracing::warn!(sid = %s.id, "socket kept flooding; disconnecting");
-                reply.fail(Error::RateLimited { retry_after: 1 });
-                let _ = s.disconnect();
-                return;
-            }
-        }
-    }
+    let Some(reply) = within_budget(&s, reply) else {
+        return;
+    };
     crate::metrics::event("in", event);
     let timer = crate::metrics::METRICS
         .action_seconds
@@ -91,6 +80,30 @@ pub(crate) async fn handle<C, T, R, F, Fut>(
     };
     timer.observe_duration();
     reply.send(result);
+}
+
+/// Spends one event of the socket's budget: the reply back if there was budget, else `None`
+/// once the refusal is answered (and the socket disconnected if it kept flooding).
+pub(crate) fn within_budget(
+    s: &SocketRef<Adapter>,
+    reply: Reply<Adapter>,
+) -> Option<Reply<Adapter>> {
+    let Some(budget) = s.extensions.get::<Arc<SocketBudget>>() else {
+        return Some(reply);
+    };
+    match budget.spend() {
+        Budget::Ok => Some(reply),
+        Budget::Refused { retry_after } => {
+            reply.fail(Error::RateLimited { retry_after });
+            None
+        }
+        Budget::Exhausted => {
+            tracing::warn!(sid = %s.id, "socket kept flooding; disconnecting");
+            reply.fail(Error::RateLimited { retry_after: 1 });
+            let _ = s.clone().disconnect();
+            None
+        }
+    }
 }
 
 /// Declares the handler of one client event: socketioxide extracts the socket, payload, ack and

@@ -6,36 +6,40 @@ use std::sync::Arc;
 
 use super::{
     Adapter, GatewayState, SocketRooms,
+    events::{Route, routes},
     handle::handler,
     protocol as p,
     wire::{self as w, RoomState},
 };
 use crate::{auth::AuthUser, game::Departure};
 
-/// Registers the game's events on a socket. Called by the connect middleware, before the
-/// client is told it is connected: socketioxide runs the async connect handler as a task of its
-/// own after sending the connect packet, so an event the client sent right on `connect` could
-/// arrive before handlers registered there existed and be dropped without an answer.
-pub(crate) fn register(s: &SocketRef<Adapter>) {
-    s.on(p::JOIN_ROOM, join_room);
-    s.on(p::LEAVE_ROOM, leave_room);
-    s.on(p::START_GAME, start_game);
-    s.on(p::SUBMIT_ANSWER, submit_answer);
-    s.on(p::START_VOTING, start_voting);
-    s.on(p::SUBMIT_VOTE, submit_vote);
-    s.on(p::END_ROUND, end_round);
-    s.on(p::NEXT_ROUND, next_round);
-    s.on(p::KICK_PLAYER, kick_player);
-    s.on(p::PLAY_AGAIN, play_again);
-    s.on(p::HIDE_ANSWER, hide_answer);
-    s.on(p::JOIN_AUDIENCE, join_audience);
-    s.on(p::LEAVE_AUDIENCE, leave_audience);
-    s.on(p::AUDIENCE_VOTE, audience_vote);
+/// The game's events and their handlers (`events`: one table for every socket).
+pub(crate) fn route(event: &str) -> Option<Route> {
+    routes!(event, {
+        p::JOIN_ROOM => join_room,
+        p::LEAVE_ROOM => leave_room,
+        p::START_GAME => start_game,
+        p::SUBMIT_ANSWER => submit_answer,
+        p::START_VOTING => start_voting,
+        p::SUBMIT_VOTE => submit_vote,
+        p::END_ROUND => end_round,
+        p::NEXT_ROUND => next_round,
+        p::KICK_PLAYER => kick_player,
+        p::PLAY_AGAIN => play_again,
+        p::HIDE_ANSWER => hide_answer,
+        p::JOIN_AUDIENCE => join_audience,
+        p::LEAVE_AUDIENCE => leave_audience,
+        p::AUDIENCE_VOTE => audience_vote,
+    })
+}
+
+/// What a socket holds of its own beside the shared table: its disconnect handler.
+pub(crate) fn on_socket(s: &SocketRef<Adapter>) {
     s.on_disconnect(on_disconnect);
 }
 
 /// The connect handler: what may run after the client knows it is connected (its events are
-/// already registered, see [`register`]).
+/// already registered, see `events::register`).
 pub(crate) async fn on_connect(s: SocketRef<Adapter>, State(st): State<GatewayState>) {
     crate::metrics::METRICS.sockets.inc();
     super::session::watch_session(&s, &st).await;

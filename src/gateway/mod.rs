@@ -4,6 +4,7 @@
 pub(crate) mod ack;
 pub(crate) mod coalesce;
 pub(crate) mod connect;
+pub(crate) mod events;
 pub(crate) mod fanout;
 pub(crate) mod handle;
 pub(crate) mod handlers;
@@ -42,10 +43,12 @@ const ACK_TIMEOUT: Duration = Duration::from_secs(10);
 /// Largest Socket.IO message accepted; a bigger one closes that socket only.
 pub(crate) const MAX_PAYLOAD_BYTES: u64 = 16 * 1024;
 /// What a WebSocket reads from the kernel at once, allocated per socket when it opens
-/// (engineioxide's default is 4 KiB). A client's messages are a few hundred bytes (a vote, an
-/// answer), so 1 KiB holds them whole; a bigger one grows that socket's buffer as it arrives.
-/// Measured: 3 KB less per idle socket (docs/benchmarks.md, "Memory per connection").
-const WS_READ_BUFFER_BYTES: usize = 1024;
+/// (engineioxide's default is 4 KiB). A client's messages are a few hundred bytes (a vote is
+/// ≈ 120 with its framing), so 512 bytes hold most whole; a frame's header says its length and
+/// tungstenite grows that socket's buffer for a bigger one as it arrives. Measured: 4 → 1 KiB
+/// saved 3 KB per idle socket, 1 KiB → 512 B another 0.5 (docs/benchmarks.md, "Memory per
+/// connection").
+const WS_READ_BUFFER_BYTES: usize = 512;
 /// Binary attachments accepted per message: none. The game never sends binary, and the parser
 /// would otherwise buffer up to 10 MB of attachments per socket (socketioxide's default)
 /// before the message is complete. A binary event closes that socket only.

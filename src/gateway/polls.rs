@@ -21,6 +21,7 @@ use uuid::Uuid;
 
 use super::{
     Adapter, GatewayState, Io,
+    events::{Route, routes},
     handle::handler,
     protocol as p, user_room,
     wire::{Done, Feed, Notification, PollAnswer, PollCreated, PollDeleted, PollMessage},
@@ -48,15 +49,16 @@ pub(crate) fn poll_room(poll: Uuid) -> String {
     format!("poll:{poll}")
 }
 
-/// Registers the poll events on a socket, beside the game's (see `handlers::register` for why
-/// this runs in the connect middleware).
-pub(crate) fn register(s: &SocketRef<Adapter>) {
-    s.on(p::SUBSCRIBE_POLL, subscribe_poll);
-    s.on(p::UNSUBSCRIBE_POLL, unsubscribe_poll);
-    s.on(p::VOTE_POLL, vote_poll);
-    s.on(p::ANSWER_POLL, answer_poll);
-    s.on(p::SUBSCRIBE_FEED, subscribe_feed);
-    s.on(p::UNSUBSCRIBE_FEED, unsubscribe_feed);
+/// The poll events and their handlers, beside the game's (`events`: one table for every socket).
+pub(crate) fn route(event: &str) -> Option<Route> {
+    routes!(event, {
+        p::SUBSCRIBE_POLL => subscribe_poll,
+        p::UNSUBSCRIBE_POLL => unsubscribe_poll,
+        p::VOTE_POLL => vote_poll,
+        p::ANSWER_POLL => answer_poll,
+        p::SUBSCRIBE_FEED => subscribe_feed,
+        p::UNSUBSCRIBE_FEED => unsubscribe_feed,
+    })
 }
 
 handler!(
