@@ -58,6 +58,7 @@ try {
   await tv.waitFor(async () => (await tv.page.locator(".pr").getAttribute("data-live")) === "true", () => "the presenter subscribed");
   await tv.waitText(tv.page.locator(".pr-cloud"), "Answers appear here as they come in.");
   await tv.waitText(tv.page.locator(".pr-total"), "0 answers from 0 voters");
+  await tv.waitText(tv.page.locator(".pr-side .bs-label").first(), "Answer at");
 
   at("a visitor on a phone answers twice; both wait for approval");
   const phone = await Player.open(browser, "Phone", PHONE);

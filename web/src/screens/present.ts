@@ -42,12 +42,14 @@ export function presentScreen(ref: string): Screen {
   const qr = h("div", { class: "bs-qr-code pr-qr" });
   const address = h("p", { class: "pr-address" });
   const code = h("p", { class: "pr-code" });
+  // "Answer at" for a text poll (drawSide).
+  const where = h("p", { class: "bs-label" }, "Vote at");
   const exit = h("a", { class: "pr-exit", "data-link": true, href: `/p/${ref}` }, "Exit");
   const side = h(
     "aside",
-    { class: "pr-side", "aria-label": "Where to vote" },
+    { class: "pr-side", "aria-label": "Where to take part" },
     qr,
-    h("p", { class: "bs-label" }, "Vote at"),
+    where,
     address,
     h("p", { class: "bs-label" }, "Code"),
     code,
@@ -60,6 +62,7 @@ export function presentScreen(ref: string): Screen {
   function drawSide(p: Poll): void {
     if (!side.hidden) return;
     const link = `${location.origin}/p/${p.code}`;
+    setText(where, p.text ? "Answer at" : "Vote at");
     qr.dataset.qr = link;
     qr.replaceChildren(qrSvg(link, `QR code of the poll's link ${link}`));
     address.replaceChildren(location.host, h("wbr"), h("span", { class: "pr-path" }, "/p/", h("strong", null, p.code)));
