@@ -99,6 +99,20 @@ async fn a_round_and_an_answer_missing_from_postgres_are_written_when_needed(poo
         .await,
         1
     );
+    // With fewer keys checked on these rows (migration 20261214100000), the cascades that
+    // remain still hold: an operator's DELETE of the room leaves none of its round's rows.
+    sqlx::query("DELETE FROM rooms WHERE code = $1")
+        .bind(&code)
+        .execute(&pool)
+        .await
+        .expect("delete room");
+    for sql in [
+        "SELECT count(*) FROM rounds WHERE id = $1::uuid",
+        "SELECT count(*) FROM answers WHERE round_id = $1::uuid",
+        "SELECT count(*) FROM votes WHERE round_id = $1::uuid",
+    ] {
+        assert_eq!(count(&pool, sql, &round).await, 0, "{sql}");
+    }
 }
 
 const LOCK: i64 = 8888;
