@@ -2,7 +2,8 @@
 //! handlers in each socket, ≈ 1.3 KB for our twenty events on every one of thousands of idle
 //! connections (issue 23's memory target); a single fallback handler that looks the event up
 //! here costs a socket nothing, and each handler is still called exactly as `socket.on` would
-//! (same extractors, same task per event).
+//! (same extractors, same task per event). The tables are in the modules that own the
+//! handlers (`handlers::route`, `polls::route`, written with `handle::routes!`).
 
 use socketioxide::{
     extract::{AckSender, Event, SocketRef},
@@ -16,24 +17,6 @@ use super::{
     ack::{Reply, WantsAck},
 };
 use crate::error::Error;
-
-/// How an event reaches its handler: socketioxide's own call, with the socket, the payload and
-/// the client's ack id, as `socket.on` would make it.
-pub(crate) type Route = fn(Arc<Socket<Adapter>>, Value, Option<i64>);
-
-/// The table as one value: a module's `route` maps an event name to its handler's [`Route`].
-macro_rules! routes {
-    ($event:expr, { $($name:path => $handler:ident),* $(,)? }) => {
-        match $event {
-            $($name => Some(
-                (|s, v, a| socketioxide::handler::MessageHandler::call(&$handler, s, v, a))
-                    as $crate::gateway::events::Route
-            ),)*
-            _ => None,
-        }
-    };
-}
-pub(crate) use routes;
 
 /// The fallback handler of every socket (it has no other): finds the event's handler in the
 /// game's and the polls' tables, or answers it as [`unknown`].

@@ -5,7 +5,10 @@
 
 use serde::{Serialize, de::DeserializeOwned};
 use serde_json::Value;
-use socketioxide::extract::{AckSender, SocketRef};
+use socketioxide::{
+    extract::{AckSender, SocketRef},
+    socket::Socket,
+};
 use std::{future::Future, sync::Arc};
 
 use super::{Adapter, ack::Reply};
@@ -136,3 +139,22 @@ macro_rules! handler {
     };
 }
 pub(crate) use handler;
+
+/// How an event reaches its handler: socketioxide's own call, with the socket, the payload and
+/// the client's ack id, as `socket.on` would make it.
+pub(crate) type Route = fn(Arc<Socket<Adapter>>, socketioxide::handler::Value, Option<i64>);
+
+/// An event table: a module's `route` maps an event name to its handler's [`Route`] (looked up
+/// for every socket by `gateway::events`).
+macro_rules! routes {
+    ($event:expr, { $($name:path => $handler:ident),* $(,)? }) => {
+        match $event {
+            $($name => Some(
+                (|s, v, a| socketioxide::handler::MessageHandler::call(&$handler, s, v, a))
+                    as $crate::gateway::handle::Route
+            ),)*
+            _ => None,
+        }
+    };
+}
+pub(crate) use routes;

@@ -6,8 +6,7 @@ use std::sync::Arc;
 
 use super::{
     Adapter, GatewayState, SocketRooms,
-    events::{Route, routes},
-    handle::handler,
+    handle::{Route, handler, routes},
     protocol as p,
     wire::{self as w, RoomState},
 };

@@ -21,8 +21,7 @@ use uuid::Uuid;
 
 use super::{
     Adapter, GatewayState, Io,
-    events::{Route, routes},
-    handle::handler,
+    handle::{Route, handler, routes},
     protocol as p, user_room,
     wire::{Done, Feed, Notification, PollAnswer, PollCreated, PollDeleted, PollMessage},
 };
