@@ -231,7 +231,12 @@ try {
   assertEq(await pim.page.getByRole("button", { name: "End answering now" }).isVisible(), false, "no host control for players");
 
   at("Eve signs out and comes back as a stranger: too late, the game has started");
+  // The server ends the session's sockets as it answers the sign-out, so the page can show
+  // the sign-in screen (through `session_ended`) before the POST's own response is in: wait for
+  // it, or the next navigation cuts it short (seen once in CI as an aborted request).
+  const loggedOut = eve.page.waitForResponse((r) => r.url().endsWith("/api/auth/logout"));
   await eve.page.getByRole("button", { name: "Sign out" }).click();
+  assertEq((await loggedOut).status(), 204, "signed out on the server");
   await eve.waitScreen("auth");
   assertEq(new URL(eve.page.url()).pathname, "/", "signed out, at home");
   await eve.goto(`${base}/r/${code}`);
