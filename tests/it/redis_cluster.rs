@@ -4,15 +4,8 @@
 //! restarted mid-game; and a poll watched from both nodes, counts arriving live on each.
 
 use crate::common::{
-    Player, TestApp,
-    api::option_id,
-    database_url, fresh_prefix,
-    node::Node,
-    redis_cluster::PrivateCluster,
-    socket::Sock,
-    spawn_app_with,
-    table::{seat, vote_all},
-    test_config,
+    Player, TestApp, api::option_id, database_url, fresh_prefix, node::Node,
+    redis_cluster::PrivateCluster, socket::Sock, spawn_app_with, table::seat, test_config,
 };
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -32,6 +25,21 @@ async fn answer_all(socks: &[&Sock], code: &str, round_id: &Value, tag: &str) {
         s.ok(
             "submit_answer",
             json!({"round_id": round_id, "room_code": code, "answer": format!("{tag} {i}")}),
+        )
+        .await;
+    }
+}
+
+async fn vote_all(socks: &[&Sock], code: &str, round_id: &Value, voting: &Value, tag: &str) {
+    let answers: Vec<Value> = voting["answers"].as_array().cloned().unwrap_or_default();
+    for (i, s) in socks.iter().enumerate() {
+        let target = answers
+            .iter()
+            .find(|a| a["content"] != format!("{tag} {i}"))
+            .expect("someone else's answer");
+        s.ok(
+            "submit_vote",
+            json!({"round_id": round_id, "room_code": code, "answer_id": target["id"]}),
         )
         .await;
     }

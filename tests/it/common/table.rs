@@ -106,25 +106,19 @@ pub async fn play_round(socks: &[&Sock], code: &str) {
         .await;
     }
     let voting = socks[0].inbox.wait_for("voting_started", |_| true).await;
-    vote_all(socks, code, &round_id, &voting, "answer").await;
-    for s in socks {
-        s.inbox.wait_for("round_ended", |_| true).await;
-    }
-}
-
-/// Each player votes for an answer other than its own, the `i`th player's answer having been
-/// `"{tag} {i}"`; `voting` is the `voting_started` payload listing the answers.
-pub async fn vote_all(socks: &[&Sock], code: &str, round_id: &Value, voting: &Value, tag: &str) {
     let answers: Vec<Value> = voting["answers"].as_array().cloned().unwrap_or_default();
     for (i, s) in socks.iter().enumerate() {
         let target = answers
             .iter()
-            .find(|a| a["content"] != format!("{tag} {i}"))
+            .find(|a| a["content"] != format!("answer {i}"))
             .expect("someone else's answer");
         s.ok(
             "submit_vote",
             json!({"round_id": round_id, "room_code": code, "answer_id": target["id"]}),
         )
         .await;
+    }
+    for s in socks {
+        s.inbox.wait_for("round_ended", |_| true).await;
     }
 }
